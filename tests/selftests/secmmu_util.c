@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared helpers for the secmmu selftests and tools.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "secmmu_util.h"
+
+int smu_ioctl(int fd, unsigned long req, void *arg)
+{
+	int ret = ioctl(fd, req, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int smu_ioctl_val(int fd, unsigned long req, unsigned long val)
+{
+	int ret = ioctl(fd, req, val);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int smu_open_vm(void)
+{
+	int fd = open(SMU_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int smu_create_vcpu(int vm, unsigned long id)
+{
+	return smu_ioctl_val(vm, SECMMU_CREATE_VCPU, id);
+}
+
+int smu_check_cap(int vm, unsigned long cap)
+{
+	return smu_ioctl_val(vm, SECMMU_CHECK_CAP, cap);
+}
+
+int smu_set_memslot_raw(int vm, struct secmmu_memslot *ms)
+{
+	return smu_ioctl(vm, SECMMU_SET_MEMSLOT, ms);
+}
+
+int smu_set_memslot(int vm, __u32 slot, __u32 flags, __u64 base_gfn,
+		    __u64 npages, const void *hva)
+{
+	struct secmmu_memslot ms = {
+		.slot = slot,
+		.flags = flags,
+		.base_gfn = base_gfn,
+		.npages = npages,
+		.userspace_addr = (__u64)(uintptr_t)hva,
+	};
+
+	return smu_set_memslot_raw(vm, &ms);
+}
+
+int smu_del_memslot(int vm, __u32 slot)
+{
+	return smu_set_memslot(vm, slot, 0, 0, 0, NULL);
+}
+
+int smu_set_view(int vm, __u32 view, __u64 view_gfn, __u64 npages,
+		 __u64 target_gfn)
+{
+	struct secmmu_view_mapping vmap = {
+		.view = view,
+		.view_gfn = view_gfn,
+		.npages = npages,
+		.target_gfn = target_gfn,
+	};
+
+	return smu_ioctl(vm, SECMMU_SET_VIEW_MAPPING, &vmap);
+}
+
+int smu_del_view(int vm, __u32 view, __u64 view_gfn)
+{
+	return smu_set_view(vm, view, view_gfn, 0, 0);
+}
+
+int smu_get_spte(int vm, __u32 view, __u64 gfn, struct secmmu_spte_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->view = view;
+	out->gfn = gfn;
+	return smu_ioctl(vm, SECMMU_GET_SPTE, out);
+}
+
+__u64 smu_spte_flags(int vm, __u32 view, __u64 gfn)
+{
+	struct secmmu_spte_info info;
+
+	if (smu_get_spte(vm, view, gfn, &info))
+		return ~0ULL;
+	return info.flags;
+}
+
+long smu_count_present(int vm, __u32 view, __u64 gfn, __u64 n)
+{
+	long cnt = 0;
+	__u64 i;
+
+	for (i = 0; i < n; i++) {
+		__u64 f = smu_spte_flags(vm, view, gfn + i);
+
+		if (f == ~0ULL)
+			return -1;
+		if (f & SECMMU_SPTE_PRESENT)
+			cnt++;
+	}
+	return cnt;
+}
+
+void smu_op(struct secmmu_access_op *op, __u16 view, __u64 gpa, void *buf,
+	    __u32 len, bool write)
+{
+	memset(op, 0, sizeof(*op));
+	op->gpa = gpa;
+	op->buf = (__u64)(uintptr_t)buf;
+	op->len = len;
+	op->view = view;
+	op->flags = write ? SECMMU_ACCESS_WRITE : 0;
+}
+
+int smu_access(int vcpu, __u16 view, __u64 gpa, void *buf, __u32 len,
+	       bool write, struct secmmu_access *res)
+{
+	struct secmmu_access a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	smu_op(&a.op, view, gpa, buf, len, write);
+	ret = smu_ioctl(vcpu, SECMMU_ACCESS, &a);
+	if (res)
+		*res = a;
+	return ret;
+}
+
+int smu_read(int vcpu, __u16 view, __u64 gpa, void *buf, __u32 len,
+	     struct secmmu_access *res)
+{
+	return smu_access(vcpu, view, gpa, buf, len, false, res);
+}
+
+int smu_write(int vcpu, __u16 view, __u64 gpa, const void *buf, __u32 len,
+	      struct secmmu_access *res)
+{
+	return smu_access(vcpu, view, gpa, (void *)buf, len, true, res);
+}
+
+static int smu_access_all(int vcpu, __u16 view, __u64 gpa, void *buf,
+			  size_t len, bool write, struct secmmu_access *res)
+{
+	struct secmmu_access a;
+	size_t off = 0;
+	int ret;
+
+	while (off < len) {
+		__u32 n = len - off > SECMMU_MAX_ACCESS_LEN ?
+			  SECMMU_MAX_ACCESS_LEN : len - off;
+
+		ret = smu_access(vcpu, view, gpa + off, (char *)buf + off, n,
+				 write, &a);
+		if (res)
+			*res = a;
+		if (ret)
+			return ret;
+		if (a.exit_reason != SECMMU_EXIT_NONE)
+			return 1;
+		off += n;
+	}
+	return 0;
+}
+
+int smu_read_all(int vcpu, __u16 view, __u64 gpa, void *buf, size_t len,
+		 struct secmmu_access *res)
+{
+	return smu_access_all(vcpu, view, gpa, buf, len, false, res);
+}
+
+int smu_write_all(int vcpu, __u16 view, __u64 gpa, const void *buf,
+		  size_t len, struct secmmu_access *res)
+{
+	return smu_access_all(vcpu, view, gpa, (void *)buf, len, true, res);
+}
+
+int smu_batch(int vcpu, struct secmmu_access_op *ops, __u32 nr,
+	      struct secmmu_access_batch *res)
+{
+	struct secmmu_access_batch b;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	b.ops = (__u64)(uintptr_t)ops;
+	b.nr = nr;
+	ret = smu_ioctl(vcpu, SECMMU_ACCESS_BATCH, &b);
+	if (res)
+		*res = b;
+	return ret;
+}
+
+int smu_get_stats(int vm, struct secmmu_stats *st)
+{
+	memset(st, 0xa5, sizeof(*st));
+	return smu_ioctl(vm, SECMMU_GET_STATS, st);
+}
+
+__u64 smu_stat(int vm, enum secmmu_stat idx)
+{
+	struct secmmu_stats st;
+
+	if (smu_get_stats(vm, &st) || idx >= st.nr)
+		return ~0ULL;
+	return st.val[idx];
+}
+
+static const char * const smu_stat_names[SECMMU_STAT_NR] = {
+	[SECMMU_STAT_FAULTS]			= "faults",
+	[SECMMU_STAT_FAULT_RETRIES]		= "fault_retries",
+	[SECMMU_STAT_SPTES_INSTALLED]		= "sptes_installed",
+	[SECMMU_STAT_SPTES_ZAPPED]		= "sptes_zapped",
+	[SECMMU_STAT_MAPPED]			= "mapped",
+	[SECMMU_STAT_TABLES]			= "tables",
+	[SECMMU_STAT_INVALIDATIONS]		= "invalidations",
+	[SECMMU_STAT_INVAL_UNMAP]		= "inval_unmap",
+	[SECMMU_STAT_INVAL_CLEAR]		= "inval_clear",
+	[SECMMU_STAT_INVAL_PROTECTION_VMA]	= "inval_protection_vma",
+	[SECMMU_STAT_INVAL_PROTECTION_PAGE]	= "inval_protection_page",
+	[SECMMU_STAT_INVAL_SOFT_DIRTY]		= "inval_soft_dirty",
+	[SECMMU_STAT_INVAL_RELEASE]		= "inval_release",
+	[SECMMU_STAT_INVAL_MIGRATE]		= "inval_migrate",
+	[SECMMU_STAT_INVAL_EXCLUSIVE]		= "inval_exclusive",
+	[SECMMU_STAT_INVAL_OTHER]		= "inval_other",
+	[SECMMU_STAT_INVAL_NONBLOCKABLE]	= "inval_nonblockable",
+	[SECMMU_STAT_REMOTE_FLUSHES]		= "remote_flushes",
+	[SECMMU_STAT_FLUSH_WAITS]		= "flush_waits",
+	[SECMMU_STAT_DIRTY_PROPAGATED]		= "dirty_propagated",
+	[SECMMU_STAT_ACCESS_OPS]		= "access_ops",
+	[SECMMU_STAT_ACCESS_BYTES]		= "access_bytes",
+	[SECMMU_STAT_RELEASES]			= "releases",
+};
+
+const char *smu_stat_name(unsigned int idx)
+{
+	if (idx < SECMMU_STAT_NR && smu_stat_names[idx])
+		return smu_stat_names[idx];
+	return "unknown";
+}
+
+void *smu_mmap_anon(size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+void *smu_mmap_aligned(size_t len, size_t align)
+{
+	char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t start, end;
+
+	if (p == MAP_FAILED)
+		return p;
+	start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+	end = start + len;
+	if (start > (uintptr_t)p)
+		munmap(p, start - (uintptr_t)p);
+	if ((uintptr_t)p + len + align > end)
+		munmap((void *)end, (uintptr_t)p + len + align - end);
+	return (void *)start;
+}
+
+static inline uint64_t smu_mix(uint64_t seed, uint64_t k)
+{
+	uint64_t x = (seed ^ 0x5bd1e9955bd1e995ULL) + k * 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 29;
+	return x;
+}
+
+static inline uint8_t smu_pat_byte(uint64_t seed, size_t off)
+{
+	return smu_mix(seed, off >> 3) >> ((off & 7) * 8);
+}
+
+void smu_fill_off(void *p, size_t len, uint64_t seed, size_t off)
+{
+	uint8_t *b = p;
+	size_t i = 0;
+
+	while (i < len && ((off + i) & 7))
+		b[i] = smu_pat_byte(seed, off + i), i++;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = smu_mix(seed, (off + i) >> 3);
+
+		memcpy(b + i, &w, 8);
+	}
+	for (; i < len; i++)
+		b[i] = smu_pat_byte(seed, off + i);
+}
+
+long smu_check_off(const void *p, size_t len, uint64_t seed, size_t off)
+{
+	const uint8_t *b = p;
+	size_t i = 0;
+
+	while (i < len && ((off + i) & 7)) {
+		if (b[i] != smu_pat_byte(seed, off + i))
+			return i;
+		i++;
+	}
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = smu_mix(seed, (off + i) >> 3);
+
+		if (memcmp(b + i, &w, 8)) {
+			size_t j;
+
+			for (j = i; j < i + 8; j++)
+				if (b[j] != smu_pat_byte(seed, off + j))
+					return j;
+		}
+	}
+	for (; i < len; i++)
+		if (b[i] != smu_pat_byte(seed, off + i))
+			return i;
+	return -1;
+}
+
+bool smu_is_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+uint64_t smu_pagemap(const void *addr)
+{
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	off_t off = ((uintptr_t)addr / SMU_PAGE_SIZE) * sizeof(ent);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	return ent;
+}
+
+int smu_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(val);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+long long smu_read_ll(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+long long smu_read_key(const char *path, const char *key)
+{
+	char line[256], name[128];
+	long long v, ret = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127[^:\t ]%*[:\t ]%lld", name, &v) == 2 &&
+		    !strcmp(name, key)) {
+			ret = v;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+int smu_nr_nodes(void)
+{
+	char path[64];
+	int n;
+
+	for (n = 1; n < 64; n++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d",
+			 n);
+		if (access(path, F_OK))
+			break;
+	}
+	return n;
+}
+
+void smu_quiesce(void)
+{
+	/* Best effort: absent without CONFIG_NUMA_BALANCING. */
+	smu_write_file("/proc/sys/kernel/numa_balancing", "0");
+}
