@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# secmmu: developer and CI entry points.  The kernel build itself is driven
+# by ./Kbuild; this file is only read by 'make' run in the repo root (and by
+# DKMS, which calls 'make KDIR=... modules').
+#
+# The version lives in dkms.conf (single source of truth).
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*/\1/p' $(dir $(lastword $(MAKEFILE_LIST)))dkms.conf)
+KDIR    ?= /lib/modules/$(shell uname -r)/build
+KVER    ?= 6.12
+SCRIPTS := $(CURDIR)/scripts
+
+export SECMMU_CACHE
+
+.PHONY: all modules clean deps lint sparse checkpatch build-all kunit \
+	kunit-uml kunit-x86 selftests tools qemu qemu-all dkms-check demo \
+	check version help
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	@if [ -f $(KDIR)/Makefile ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+	else \
+		find . -path ./.git -prune -o \( -name '*.o' -o -name '*.ko' \
+			-o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
+			-o -name '*.a' \) -exec rm -f {} +; \
+		rm -f Module.symvers modules.order; \
+	fi
+	@if [ -f tests/selftests/Makefile ]; then $(MAKE) -C tests/selftests clean; fi
+	@if [ -f tools/Makefile ]; then $(MAKE) -C tools clean; fi
+
+version:
+	@echo $(VERSION)
+
+deps:
+	$(SCRIPTS)/deps.sh
+
+# checkpatch --strict and sparse (6.12 headers); any finding fails.
+lint: checkpatch sparse
+checkpatch:
+	$(SCRIPTS)/checkpatch.sh
+sparse:
+	$(SCRIPTS)/sparse.sh
+
+# W=1 builds against every supported Debian kernel; any warning fails.
+build-all:
+	$(SCRIPTS)/build-all.sh
+
+# KUnit: SUITE=glob selects suites (kunit.py filter_glob).
+kunit:
+	$(SCRIPTS)/kunit.sh uml x86_64 $(SUITE)
+kunit-uml:
+	$(SCRIPTS)/kunit.sh uml $(SUITE)
+kunit-x86:
+	$(SCRIPTS)/kunit.sh x86_64 $(SUITE)
+
+selftests:
+	$(MAKE) -C tests/selftests
+
+tools:
+	$(MAKE) -C tools
+
+# Selftests in QEMU on a Debian kernel: KVER=6.1|6.12|6.12-rt|<uname -r>,
+# TESTS="name ..." selects selftest binaries.
+qemu:
+	$(SCRIPTS)/qemu-run.sh $(KVER)
+qemu-all:
+	$(SCRIPTS)/qemu-run.sh 6.1
+	$(SCRIPTS)/qemu-run.sh 6.12
+
+dkms-check:
+	$(SCRIPTS)/dkms-check.sh
+
+# tools/secmmu-demo in QEMU on 6.12, or on this host with HOST=1.
+demo:
+	$(SCRIPTS)/demo.sh $(if $(HOST),host,qemu)
+
+check:
+	$(SCRIPTS)/check.sh
+
+help:
+	@echo 'make [KDIR=...]      build secmmu.ko against KDIR'
+	@echo 'make check           everything CI runs (deps lint build-all kunit qemu dkms-check)'
+	@echo 'make demo [HOST=1]   run tools/secmmu-demo in QEMU (or on this host)'
+	@echo 'make deps            install the Debian packages the rigs need'
+	@echo 'make lint            checkpatch --strict + sparse'
+	@echo 'make build-all       W=1 builds for 6.1, 6.12, 6.12-rt'
+	@echo 'make kunit [SUITE=]  KUnit on UML and x86_64 (KASAN, lockdep)'
+	@echo 'make kunit-uml       KUnit on UML only'
+	@echo 'make selftests       build tests/selftests'
+	@echo 'make qemu KVER=6.12 [TESTS=...]  selftests in QEMU on a Debian kernel'
+	@echo 'make dkms-check      DKMS add/build/install, boot the result, remove'

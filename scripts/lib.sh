@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common helpers for the secmmu build/test scripts.  Source, don't run.
+#
+# Environment:
+#   SECMMU_CACHE  cache root outside the repo (default /var/cache/secmmu)
+
+SECMMU_REPO=${SECMMU_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SECMMU_CACHE=${SECMMU_CACHE:-/var/cache/secmmu}
+SECMMU_LOGS=$SECMMU_CACHE/logs
+SECMMU_RESULTS=$SECMMU_CACHE/results
+export SECMMU_REPO SECMMU_CACHE
+mkdir -p "$SECMMU_LOGS" "$SECMMU_RESULTS"
+
+step() { printf '\n==== %s ====\n' "$*"; }
+info() { printf '  %s\n' "$*"; }
+die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# run_logged NAME CMD...: run CMD with output in $SECMMU_LOGS/NAME.log;
+# print the tail of the log if it fails.
+run_logged() {
+	local name=$1; shift
+	local log=$SECMMU_LOGS/$name.log
+	info "log: $log"
+	if ! "$@" >"$log" 2>&1; then
+		echo "---- last 40 lines of $log ----"
+		tail -n 40 "$log"
+		return 1
+	fi
+}
+
+# Kernel flavours under test.  FLAVOUR -> metapackage suffix.
+SECMMU_FLAVOURS="6.1 6.12 6.12-rt"
+meta_suffix() {
+	case $1 in
+	6.1)     echo amd64 ;;
+	6.12)    echo 6.12-amd64 ;;
+	6.12-rt) echo 6.12-rt-amd64 ;;
+	*)       die "unknown kernel flavour '$1' (want one of: $SECMMU_FLAVOURS)" ;;
+	esac
+}
+
+# first_dep PKG: name of the first package PKG depends on (installed version
+# first, then the archive's candidate).
+first_dep() {
+	local d
+	d=$(dpkg-query -W -f='${Depends}' "$1" 2>/dev/null | sed 's/[ ,(|].*//') || true
+	[ -n "$d" ] || d=$(apt-cache depends "$1" 2>/dev/null |
+			   awk '/^ *Depends:/ { print $2; exit }') || true
+	echo "$d"
+}
+
+# kver_of FLAVOUR|KVER: the kernel ABI release (e.g. what uname -r says).
+kver_of() {
+	case $1 in
+	[0-9]*.*.*-*) echo "$1"; return ;;	# already a full release
+	esac
+	local pkg
+	pkg=$(first_dep "linux-headers-$(meta_suffix "$1")")
+	[ -n "$pkg" ] || die "cannot resolve the headers for kernel flavour $1"
+	echo "${pkg#linux-headers-}"
+}
+
+# kdir_of FLAVOUR|KVER: kernel headers (build) directory.
+kdir_of() {
+	local kver d
+	kver=$(kver_of "$1")
+	for d in "/usr/src/linux-headers-$kver" "/lib/modules/$kver/build"; do
+		[ -f "$d/Makefile" ] && { echo "$d"; return; }
+	done
+	die "no kernel headers for $kver (run scripts/deps.sh)"
+}
+
+# linux_src: the extracted 6.12 source tree (checkpatch, kunit.py,
+# kselftest_harness.h); extracted into the cache on first use.
+SECMMU_SRC_SERIES=6.12
+linux_src() {
+	local dst=$SECMMU_CACHE/src/linux-source-$SECMMU_SRC_SERIES
+	local tarball=/usr/src/linux-source-$SECMMU_SRC_SERIES.tar.xz
+	if [ ! -f "$dst/Makefile" ]; then
+		[ -f "$tarball" ] || die "$tarball missing (run scripts/deps.sh)"
+		echo "  extracting $tarball into $SECMMU_CACHE/src" >&2
+		mkdir -p "$SECMMU_CACHE/src"
+		rm -rf "$dst"
+		tar -C "$SECMMU_CACHE/src" -xf "$tarball"
+	fi
+	echo "$dst"
+}
+
+# copy_tree DST: copy the repo (no .git, no build litter) to DST, updating
+# only changed files so that incremental kbuild keeps working.
+copy_tree() {
+	local dst=$1
+	mkdir -p "$dst"
+	(cd "$SECMMU_REPO" &&
+	 find . -path ./.git -prune -o \( -type f -o -type l \) \
+		! -name '*.o' ! -name '*.ko' ! -name '*.ko.*' ! -name '*.mod' \
+		! -name '*.mod.c' ! -name '.*.cmd' ! -name 'Module.symvers' \
+		! -name 'modules.order' -print0 |
+	 cpio -0 -pdmu --quiet "$dst")
+}
+
+# record NAME PASSED FAILED: per-rig counts that 'make check' sums.
+record() {
+	echo "$2 $3" >"$SECMMU_RESULTS/$1"
+	info "result[$1]: $2 passed, $3 failed"
+}
+
+# Does the tree have real module sources yet?
+have_module() { [ -f "$SECMMU_REPO/Kbuild" ] || [ -f "$SECMMU_REPO/src/Kbuild" ]; }
