@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fault path: make a leaf for one gfn of a view.
+ *
+ * The retry protocol (the same idea as mm/mmu_notifier.c's interval
+ * notifiers and KVM's mmu_invalidate_seq):
+ *
+ *  1. Under vm->srcu, read the layout and translate view gfn -> memslot
+ *     gfn -> host virtual address.
+ *  2. Snapshot mmu_invalidate_seq.
+ *  3. Resolve the address with GUP (FOLL_WRITE for a write).  This may
+ *     sleep and may itself cause invalidations.
+ *  4. Take mmu_lock.  If an invalidation is in progress, or one ended since
+ *     step 2 (the seq moved), or the layout changed, the page may already be
+ *     stale: drop everything, the caller retries.
+ *  5. Install the leaf, drop mmu_lock, drop the page reference.  No
+ *     reference is kept: every later change of the primary mapping runs
+ *     invalidate_range_start(), which zaps the leaf before the page can go.
+ *
+ * An invalidation bumps in_progress in its start and the seq in its end,
+ * both under mmu_lock, so step 4 cannot miss one that overlaps steps 2-3.
+ */
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+
+#include "flush.h"
+#include "mmu.h"
+#include "vcpu.h"
+#include "vm.h"
+
+static bool fault_must_retry(struct secmmu_vm *vm,
+			     const struct secmmu_layout *l, unsigned long seq)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+
+	return vm->mmu_invalidate_in_progress ||
+	       vm->mmu_invalidate_seq != seq ||
+	       rcu_access_pointer(vm->layout) != l;
+}
+
+static int gup_errno(long ret)
+{
+	if (ret == -ENOMEM || ret == -EINTR)
+		return ret;
+	if (ret == -ERESTARTSYS)
+		return -EINTR;
+	return -EFAULT;
+}
+
+/*
+ * Returns 0 when the access should be tried again (leaf installed, or the
+ * fault lost a race), a SECMMU_EXIT_* reason (> 0), or a negative errno.
+ */
+int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
+{
+	struct secmmu_vm *vm = vcpu->vm;
+	const struct secmmu_slot *slot;
+	struct secmmu_layout *l;
+	unsigned long seq;
+	struct page *page;
+	u64 target;
+	long npages;
+	int idx, ret;
+
+	if (READ_ONCE(vm->dead))
+		return -EIO;
+
+	idx = srcu_read_lock(&vm->srcu);
+	l = srcu_dereference(vm->layout, &vm->srcu);
+	if (!secmmu_view_translate(l, view, gfn, &target)) {
+		ret = SECMMU_EXIT_UNBACKED;
+		goto out;
+	}
+	slot = secmmu_slot_find(l, target);
+	if (!slot) {
+		ret = SECMMU_EXIT_UNBACKED;
+		goto out;
+	}
+	if (write && (slot->flags & SECMMU_MEM_READONLY)) {
+		ret = SECMMU_EXIT_READONLY;
+		goto out;
+	}
+	ret = secmmu_pt_cache_topup(vm, &vcpu->cache);
+	if (ret)
+		goto out;
+
+	secmmu_stat_inc(vm, SECMMU_STAT_FAULTS);
+	seq = READ_ONCE(vm->mmu_invalidate_seq);
+	smp_rmb();	/* seq before the page tables GUP reads */
+
+	npages = get_user_pages_fast(secmmu_slot_hva(slot, target), 1,
+				     write ? FOLL_WRITE : 0, &page);
+	if (npages != 1) {
+		ret = gup_errno(npages);
+		goto out;
+	}
+
+	write_lock(&vm->mmu_lock);
+	if (vm->dead) {
+		ret = -EIO;
+	} else if (fault_must_retry(vm, l, seq)) {
+		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_RETRIES);
+		ret = 0;
+	} else {
+		ret = secmmu_mmu_install(vm, view, gfn, page_to_pfn(page),
+					 write, &vcpu->cache);
+	}
+	write_unlock(&vm->mmu_lock);
+	put_page(page);
+	if (ret > 0) {			/* replaced a leaf: see install */
+		secmmu_remote_flush(vm);
+		ret = 0;
+	}
+out:
+	srcu_read_unlock(&vm->srcu, idx);
+	return ret;
+}

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Remote flush: wait for vCPUs in guest mode; the protocol is in flush.h. */
+#include <linux/processor.h>
+
+#include "flush.h"
+#include "vm.h"
+
+void secmmu_remote_flush(struct secmmu_vm *vm)
+{
+	int i, nr = smp_load_acquire(&vm->nr_vcpus);
+	bool waited = false;
+
+	/* Zaps before guest_seq reads; pairs with secmmu_guest_enter(). */
+	smp_mb();
+	for (i = 0; i < nr; i++) {
+		struct secmmu_vcpu *vcpu = vm->vcpus[i];
+		unsigned int seq = READ_ONCE(vcpu->guest_seq);
+
+		if (!(seq & 1))
+			continue;
+		waited = true;
+		/* Acquire: the vCPU's page accesses are over after this. */
+		while (smp_load_acquire(&vcpu->guest_seq) == seq)
+			cpu_relax();
+	}
+	secmmu_stat_inc(vm, SECMMU_STAT_REMOTE_FLUSHES);
+	if (waited)
+		secmmu_stat_inc(vm, SECMMU_STAT_FLUSH_WAITS);
+}

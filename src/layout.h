@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest physical layout of a VM: its memslots and its views' mapping
+ * ranges, in one immutable object.
+ *
+ * A change builds a new layout (secmmu_layout_dup(), edit, check) and
+ * publishes it with rcu_assign_pointer() under slots_lock *and* mmu_lock
+ * held for write; the old one is freed after synchronize_srcu(&vm->srcu).
+ * So anyone holding mmu_lock sees the current layout, and a fault that looked
+ * at a layout outside mmu_lock (vm->srcu held) notices a change by comparing
+ * the pointer once it holds mmu_lock.
+ */
+#ifndef _SECMMU_LAYOUT_H
+#define _SECMMU_LAYOUT_H
+
+#include <linux/types.h>
+#include <linux/secmmu.h>
+
+struct secmmu_slot {
+	u64 base_gfn;
+	u64 npages;		/* 0: slot unused */
+	u64 hva;
+	u32 flags;
+};
+
+struct secmmu_view_range {
+	u64 view_gfn;
+	u64 npages;
+	u64 target_gfn;
+};
+
+struct secmmu_view {
+	u32 nr_ranges;		/* ranges[] sorted by view_gfn */
+	struct secmmu_view_range ranges[SECMMU_MAX_VIEW_RANGES];
+};
+
+struct secmmu_layout {
+	struct secmmu_slot slots[SECMMU_MAX_MEMSLOTS];
+	struct secmmu_view views[SECMMU_MAX_VIEWS];	/* views[0] unused */
+};
+
+struct secmmu_layout *secmmu_layout_alloc(void);
+struct secmmu_layout *secmmu_layout_dup(const struct secmmu_layout *l);
+void secmmu_layout_free(struct secmmu_layout *l);
+
+/* memslot.c */
+int secmmu_slot_check(const struct secmmu_layout *l,
+			 const struct secmmu_slot *old,
+			 const struct secmmu_slot *req, u32 id);
+const struct secmmu_slot *secmmu_slot_find(const struct secmmu_layout *l,
+						 u64 gfn);
+u64 secmmu_slot_hva(const struct secmmu_slot *slot, u64 gfn);
+
+/* view.c */
+int secmmu_view_check(const struct secmmu_view *v,
+		      const struct secmmu_view_range *req);
+void secmmu_view_insert(struct secmmu_view *v,
+			const struct secmmu_view_range *r);
+int secmmu_view_find_start(const struct secmmu_view *v, u64 view_gfn);
+void secmmu_view_remove(struct secmmu_view *v, int idx);
+bool secmmu_view_translate(const struct secmmu_layout *l, u32 view,
+			   u64 gfn, u64 *target);
+
+#endif /* _SECMMU_LAYOUT_H */

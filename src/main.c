@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * secmmu: a software secondary MMU driven from userspace.
+ *
+ * The misc device /dev/secmmu: every open() is a VM bound to the opener's
+ * mm (vm.c); capability queries are answered here.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+
+#include "vm.h"
+
+static ushort mode = 0600;
+module_param(mode, ushort, 0444);
+MODULE_PARM_DESC(mode, "File mode of /dev/secmmu (default 0600)");
+
+static long secmmu_check_cap(unsigned long cap)
+{
+	switch (cap) {
+	case SECMMU_CAP_API_VERSION:
+		return SECMMU_API_VERSION;
+	case SECMMU_CAP_MAX_MEMSLOTS:
+		return SECMMU_MAX_MEMSLOTS;
+	case SECMMU_CAP_MAX_SLOT_PAGES:
+		return SECMMU_MAX_SLOT_PAGES;
+	case SECMMU_CAP_MAX_VIEWS:
+		return SECMMU_MAX_VIEWS;
+	case SECMMU_CAP_MAX_VIEW_RANGES:
+		return SECMMU_MAX_VIEW_RANGES;
+	case SECMMU_CAP_MAX_VCPUS:
+		return SECMMU_MAX_VCPUS;
+	case SECMMU_CAP_ACCESS_BATCH:
+		return SECMMU_MAX_BATCH;
+	case SECMMU_CAP_GFN_BITS:
+		return SECMMU_GFN_BITS;
+	case SECMMU_CAP_STATS:
+		return SECMMU_STATS_VERSION;
+	case SECMMU_CAP_GET_SPTE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int secmmu_open(struct inode *inode, struct file *file)
+{
+	struct secmmu_vm *vm;
+
+	if (!current->mm)
+		return -EINVAL;
+	vm = secmmu_vm_create(current->mm);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	file->private_data = vm;
+	return 0;
+}
+
+static int secmmu_release(struct inode *inode, struct file *file)
+{
+	secmmu_vm_put(file->private_data);
+	return 0;
+}
+
+static long secmmu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct secmmu_vm *vm = file->private_data;
+
+	if (current->mm != vm->mm)
+		return -EIO;
+
+	switch (cmd) {
+	case SECMMU_GET_API_VERSION:
+		return SECMMU_API_VERSION;
+	case SECMMU_CHECK_CAP:
+		return secmmu_check_cap(arg);
+	default:
+		return secmmu_vm_ioctl(vm, cmd, arg);
+	}
+}
+
+static const struct file_operations secmmu_fops = {
+	.owner		= THIS_MODULE,
+	.open		= secmmu_open,
+	.release	= secmmu_release,
+	.unlocked_ioctl	= secmmu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice secmmu_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "secmmu",
+	.fops	= &secmmu_fops,
+};
+
+static int __init secmmu_init(void)
+{
+	secmmu_misc.mode = mode;
+	return misc_register(&secmmu_misc);
+}
+
+static void __exit secmmu_exit(void)
+{
+	misc_deregister(&secmmu_misc);
+	/* Table pages still waiting for a grace period. */
+	rcu_barrier();
+}
+
+module_init(secmmu_init);
+module_exit(secmmu_exit);
+
+MODULE_DESCRIPTION("secmmu: a software secondary MMU driven from userspace");
+MODULE_LICENSE("GPL");

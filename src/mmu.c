@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Leaf SPTE install and zap.  Locking is in vm.h, walking rules in
+ * pgtable.h.
+ *
+ * Dirty propagation: secmmu holds no page reference while a leaf is
+ * present; the primary MMU's invalidation zaps the leaf before the page can
+ * be written back or freed.  So a leaf's D bit is moved to the folio when the
+ * leaf is zapped, i.e. before invalidate_range_start() returns, while the
+ * primary still maps the page (which keeps truncation away, as
+ * folio_mark_dirty() requires).  Test before set: most zapped folios are
+ * dirty already.  Folios are not marked accessed on zap: aging asks us.
+ */
+#include <linux/mm.h>
+#include <linux/page-flags.h>
+#include <linux/rcupdate.h>
+
+#include "mmu.h"
+#include "pgtable.h"
+#include "spte.h"
+#include "vm.h"
+
+static void propagate_dirty(struct secmmu_vm *vm, u64 spte)
+{
+	struct folio *folio = page_folio(pfn_to_page(spte_pfn(spte)));
+
+	if (!folio_test_dirty(folio)) {
+		folio_mark_dirty(folio);
+		secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_PROPAGATED);
+	}
+}
+
+static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep)
+{
+	u64 old = xchg(sptep, 0);
+
+	if (!spte_present(old))
+		return false;
+	if (spte_dirty(old))
+		propagate_dirty(vm, old);
+	secmmu_stat_inc(vm, SECMMU_STAT_SPTES_ZAPPED);
+	secmmu_stat_dec(vm, SECMMU_STAT_MAPPED);
+	return true;
+}
+
+/*
+ * Zap and free a table already unlinked from its parent.  Lockless walkers
+ * may still be inside it, hence xchg on the leaves and RCU for the pages.
+ * Recursion depth is at most SECMMU_PT_LEVELS - 1.
+ */
+static bool free_unlinked(struct secmmu_vm *vm, u64 *table, int level)
+{
+	bool flush = false;
+	int i;
+
+	for (i = 0; i < SECMMU_PT_ENTRIES; i++) {
+		u64 spte = READ_ONCE(table[i]);
+
+		if (!spte_present(spte))
+			continue;
+		if (level > 1)
+			flush |= free_unlinked(vm, secmmu_pt_child(spte), level - 1);
+		else
+			flush |= zap_leaf(vm, &table[i]);
+	}
+	secmmu_pt_free_rcu(vm, table);
+	return flush;
+}
+
+/*
+ * Zap the leaves of @view over view gfns [start, end).  With @free_tables,
+ * tables whose whole span lies inside the range are unlinked and freed too.
+ */
+bool secmmu_zap_view_range(struct secmmu_vm *vm, u32 view, u64 start,
+			   u64 end, bool free_tables)
+{
+	struct secmmu_iter it;
+	bool flush = false;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+
+	for_each_secmmu_spte(it, vm->roots[view], 1, start, end) {
+		if (!spte_present(it.old_spte))
+			continue;
+		if (it.level == 1) {
+			flush |= zap_leaf(vm, it.sptep);
+		} else if (free_tables && secmmu_iter_covered(&it)) {
+			WRITE_ONCE(*it.sptep, 0);
+			flush |= free_unlinked(vm, secmmu_pt_child(it.old_spte),
+					       it.level - 1);
+		}
+	}
+	return flush;
+}
+
+/* Zap memslot gfns [start, end) in every view that maps them. */
+bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			  u64 start, u64 end, bool free_tables)
+{
+	bool flush;
+	u32 v, i;
+
+	flush = secmmu_zap_view_range(vm, 0, start, end, free_tables);
+	for (v = 1; v < SECMMU_MAX_VIEWS; v++) {
+		const struct secmmu_view *view = &l->views[v];
+
+		for (i = 0; i < view->nr_ranges; i++) {
+			const struct secmmu_view_range *r = &view->ranges[i];
+			u64 lo = max(start, r->target_gfn);
+			u64 hi = min(end, r->target_gfn + r->npages);
+
+			if (lo >= hi)
+				continue;
+			flush |= secmmu_zap_view_range(vm, v,
+						       r->view_gfn + (lo - r->target_gfn),
+						       r->view_gfn + (hi - r->target_gfn),
+						       free_tables);
+		}
+	}
+	return flush;
+}
+
+/* Zap whatever maps host virtual addresses [start, end). */
+bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			  unsigned long start, unsigned long end)
+{
+	bool flush = false;
+	u32 i;
+
+	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++) {
+		const struct secmmu_slot *s = &l->slots[i];
+		u64 s_end = s->hva + (s->npages << PAGE_SHIFT);
+		u64 lo, hi;
+
+		if (!s->npages || start >= s_end || end <= s->hva)
+			continue;
+		lo = max_t(u64, start, s->hva);
+		hi = min_t(u64, end, s_end);
+		flush |= secmmu_zap_gfn_range(vm, l,
+					      s->base_gfn + ((lo - s->hva) >> PAGE_SHIFT),
+					      s->base_gfn + ((hi - s->hva + PAGE_SIZE - 1) >> PAGE_SHIFT),
+					      false);
+	}
+	return flush;
+}
+
+/* Everything, every view; only the roots stay. */
+bool secmmu_zap_all(struct secmmu_vm *vm)
+{
+	bool flush = false;
+	u32 v;
+
+	for (v = 0; v < SECMMU_MAX_VIEWS; v++)
+		flush |= secmmu_zap_view_range(vm, v, 0, U64_MAX, true);
+	return flush;
+}
+
+/*
+ * Map @gfn of @view to @pfn.  A present leaf for the same pfn keeps its A/D
+ * bits and gains write permission if asked.  A leaf for another pfn cannot
+ * exist while the fault protocol holds (every change of the primary mapping
+ * or of the layout zaps first); should one appear it is zapped like any
+ * other and 1 is returned: the caller owes a remote flush.
+ */
+int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
+		       bool writable, struct secmmu_pt_cache *cache)
+{
+	u64 new = spte_make_leaf(pfn, writable);
+	struct secmmu_iter it;
+	int ret = 0;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+
+	for_each_secmmu_spte(it, vm->roots[view], 1, gfn, gfn + 1) {
+		u64 old;
+
+		if (it.level > 1) {
+			u64 *table;
+
+			if (spte_present(it.old_spte))
+				continue;
+			table = secmmu_pt_cache_take(cache);
+			if (!table)
+				return -ENOMEM;
+			/* Zeroed page before link: pairs with READ_ONCE walkers. */
+			smp_store_release(it.sptep, spte_make_table(__pa(table)));
+			continue;
+		}
+
+		old = READ_ONCE(*it.sptep);
+		do {
+			if (!spte_present(old) || spte_pfn(old) != pfn)
+				break;
+			new |= old & (SPTE_ACCESSED | SPTE_DIRTY | SPTE_WRITABLE);
+		} while (!try_cmpxchg64(it.sptep, &old, new));
+
+		if (spte_present(old) && spte_pfn(old) == pfn)
+			return 0;
+		ret = zap_leaf(vm, it.sptep);
+		WRITE_ONCE(*it.sptep, new);
+		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_INSTALLED);
+		secmmu_stat_inc(vm, SECMMU_STAT_MAPPED);
+	}
+	return ret;
+}
+
+/*
+ * Read the leaf of @gfn in @view without locks.  *@level is the level of the
+ * last entry the walk reached (1: the leaf).  Returns the leaf or 0.
+ */
+u64 secmmu_spte_lookup(struct secmmu_vm *vm, u32 view, u64 gfn, int *level)
+{
+	struct secmmu_iter it;
+	u64 spte = 0;
+
+	*level = SECMMU_PT_LEVELS;
+	rcu_read_lock();
+	for_each_secmmu_spte(it, vm->roots[view], 1, gfn, gfn + 1) {
+		*level = it.level;
+		if (it.level == 1)
+			spte = it.old_spte;
+	}
+	rcu_read_unlock();
+	return spte;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Installing and zapping leaf SPTEs.  Every function here needs mmu_lock
+ * held for write, except secmmu_spte_lookup() (lockless, RCU).  The zap
+ * functions return true when a present leaf was zapped: the caller then
+ * owes one secmmu_remote_flush() before anyone may rely on the zap.
+ */
+#ifndef _SECMMU_MMU_H
+#define _SECMMU_MMU_H
+
+#include <linux/types.h>
+
+struct secmmu_vm;
+struct secmmu_layout;
+struct secmmu_pt_cache;
+
+int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
+		       bool writable, struct secmmu_pt_cache *cache);
+
+bool secmmu_zap_view_range(struct secmmu_vm *vm, u32 view, u64 start,
+			   u64 end, bool free_tables);
+bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			  u64 start, u64 end, bool free_tables);
+bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			  unsigned long start, unsigned long end);
+bool secmmu_zap_all(struct secmmu_vm *vm);
+
+u64 secmmu_spte_lookup(struct secmmu_vm *vm, u32 view, u64 gfn, int *level);
+
+#endif /* _SECMMU_MMU_H */

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM's own mmu_notifier: keeps the secondary MMU coherent with the
+ * primary.
+ *
+ * invalidate_range_start() zaps every leaf that maps the range, in every
+ * view, moves D bits to the folios and does one remote flush: when it
+ * returns no vCPU can touch the old pages.  It never sleeps, so it serves
+ * non-blockable ranges (OOM reaper) the same way; returning -EAGAIN is not
+ * an option for a notifier that has invalidate_range_end().
+ * invalidate_range_end() closes the window in which faults must retry
+ * (fault.c).  release() zaps everything and marks the VM dead.
+ */
+#include <linux/mmu_notifier.h>
+
+#include "flush.h"
+#include "mmu.h"
+#include "vm.h"
+
+static const enum secmmu_stat event_stat[] = {
+	[MMU_NOTIFY_UNMAP]		= SECMMU_STAT_INVAL_UNMAP,
+	[MMU_NOTIFY_CLEAR]		= SECMMU_STAT_INVAL_CLEAR,
+	[MMU_NOTIFY_PROTECTION_VMA]	= SECMMU_STAT_INVAL_PROTECTION_VMA,
+	[MMU_NOTIFY_PROTECTION_PAGE]	= SECMMU_STAT_INVAL_PROTECTION_PAGE,
+	[MMU_NOTIFY_SOFT_DIRTY]		= SECMMU_STAT_INVAL_SOFT_DIRTY,
+	[MMU_NOTIFY_RELEASE]		= SECMMU_STAT_INVAL_RELEASE,
+	[MMU_NOTIFY_MIGRATE]		= SECMMU_STAT_INVAL_MIGRATE,
+	[MMU_NOTIFY_EXCLUSIVE]		= SECMMU_STAT_INVAL_EXCLUSIVE,
+};
+
+static struct secmmu_vm *mn_to_vm(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct secmmu_vm, mn);
+}
+
+static void count_event(struct secmmu_vm *vm,
+			const struct mmu_notifier_range *range)
+{
+	secmmu_stat_inc(vm, SECMMU_STAT_INVALIDATIONS);
+	if ((unsigned int)range->event < ARRAY_SIZE(event_stat))
+		secmmu_stat_inc(vm, event_stat[range->event]);
+	else
+		secmmu_stat_inc(vm, SECMMU_STAT_INVAL_OTHER);
+	if (!mmu_notifier_range_blockable(range))
+		secmmu_stat_inc(vm, SECMMU_STAT_INVAL_NONBLOCKABLE);
+}
+
+static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
+					    const struct mmu_notifier_range *range)
+{
+	struct secmmu_vm *vm = mn_to_vm(mn);
+	bool flush;
+
+	count_event(vm, range);
+
+	write_lock(&vm->mmu_lock);
+	vm->mmu_invalidate_in_progress++;
+	flush = secmmu_zap_hva_range(vm, secmmu_layout_locked(vm),
+				     range->start, range->end);
+	write_unlock(&vm->mmu_lock);
+
+	if (flush)
+		secmmu_remote_flush(vm);
+	return 0;
+}
+
+static void secmmu_mn_invalidate_range_end(struct mmu_notifier *mn,
+					   const struct mmu_notifier_range *range)
+{
+	struct secmmu_vm *vm = mn_to_vm(mn);
+
+	write_lock(&vm->mmu_lock);
+	WRITE_ONCE(vm->mmu_invalidate_seq, vm->mmu_invalidate_seq + 1);
+	vm->mmu_invalidate_in_progress--;
+	write_unlock(&vm->mmu_lock);
+}
+
+static void secmmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct secmmu_vm *vm = mn_to_vm(mn);
+	bool flush;
+
+	secmmu_stat_inc(vm, SECMMU_STAT_RELEASES);
+	write_lock(&vm->mmu_lock);
+	WRITE_ONCE(vm->dead, true);
+	flush = secmmu_zap_all(vm);
+	write_unlock(&vm->mmu_lock);
+
+	if (flush)
+		secmmu_remote_flush(vm);
+}
+
+const struct mmu_notifier_ops secmmu_mn_ops = {
+	.invalidate_range_start	= secmmu_mn_invalidate_range_start,
+	.invalidate_range_end	= secmmu_mn_invalidate_range_end,
+	.release		= secmmu_mn_release,
+};

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SPTE table pages and their iterator.  The walking rules are in pgtable.h.
+ */
+#include <linux/gfp.h>
+#include <linux/math.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+
+#include "pgtable.h"
+#include "spte.h"
+#include "stats.h"
+#include "vm.h"
+
+static void iter_load(struct secmmu_iter *it)
+{
+	it->sptep = it->tables[it->level] +
+		    secmmu_level_index(it->gfn, it->level);
+	it->old_spte = READ_ONCE(*it->sptep);
+}
+
+void secmmu_iter_start(struct secmmu_iter *it, u64 *root, int min_level,
+		       u64 start, u64 end)
+{
+	end = min_t(u64, end, 1ULL << SECMMU_PT_GFN_BITS);
+
+	it->tables[SECMMU_PT_LEVELS] = root;
+	it->level = SECMMU_PT_LEVELS;
+	it->min_level = min_level;
+	it->start = start;
+	it->end = end;
+	it->valid = start < end;
+	if (!it->valid)
+		return;
+	it->gfn = round_down(start, secmmu_level_pages(it->level));
+	iter_load(it);
+}
+
+void secmmu_iter_next(struct secmmu_iter *it)
+{
+	u64 spte;
+
+	/* Descend into the table the visited entry points to now. */
+	if (it->level > it->min_level) {
+		spte = READ_ONCE(*it->sptep);
+		if (spte_present(spte)) {
+			it->level--;
+			it->tables[it->level] = secmmu_pt_child(spte);
+			if (it->gfn < it->start)
+				it->gfn = round_down(it->start,
+						     secmmu_level_pages(it->level));
+			iter_load(it);
+			return;
+		}
+	}
+
+	/* Next sibling; past a table's last entry, the parent's next one. */
+	it->gfn += secmmu_level_pages(it->level);
+	while (it->level < SECMMU_PT_LEVELS &&
+	       !secmmu_level_index(it->gfn, it->level))
+		it->level++;
+	if (it->gfn >= it->end) {
+		it->valid = false;
+		return;
+	}
+	iter_load(it);
+}
+
+u64 *secmmu_pt_child(u64 table_spte)
+{
+	return (u64 *)__va(spte_table_pa(table_spte));
+}
+
+u64 *secmmu_pt_alloc(struct secmmu_vm *vm, gfp_t gfp)
+{
+	u64 *table = (u64 *)get_zeroed_page(gfp);
+
+	if (table)
+		secmmu_stat_inc(vm, SECMMU_STAT_TABLES);
+	return table;
+}
+
+static void pt_free_cb(struct rcu_head *head)
+{
+	__free_page(container_of(head, struct page, rcu_head));
+}
+
+void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 *table)
+{
+	secmmu_stat_dec(vm, SECMMU_STAT_TABLES);
+	call_rcu(&virt_to_page(table)->rcu_head, pt_free_cb);
+}
+
+int secmmu_pt_cache_topup(struct secmmu_vm *vm, struct secmmu_pt_cache *c)
+{
+	while (c->nr < ARRAY_SIZE(c->pages)) {
+		u64 *table = secmmu_pt_alloc(vm, GFP_KERNEL_ACCOUNT);
+
+		if (!table)
+			return -ENOMEM;
+		c->pages[c->nr++] = table;
+	}
+	return 0;
+}
+
+u64 *secmmu_pt_cache_take(struct secmmu_pt_cache *c)
+{
+	return c->nr ? c->pages[--c->nr] : NULL;
+}
+
+void secmmu_pt_cache_free(struct secmmu_vm *vm, struct secmmu_pt_cache *c)
+{
+	while (c->nr) {
+		free_page((unsigned long)c->pages[--c->nr]);
+		secmmu_stat_dec(vm, SECMMU_STAT_TABLES);
+	}
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * SPTE tables and the iterator that walks them.
+ *
+ * A view's table is a 4-level radix tree of 512-entry pages indexed by gfn
+ * (9 bits per level, 36 bits in all).  The root page lives as long as the VM.
+ *
+ * Rules for walkers:
+ *  - Writers change table structure and leaves only under mmu_lock held for
+ *    write, with WRITE_ONCE() for table entries and xchg for leaves.
+ *  - Table pages are freed through RCU (secmmu_pt_free_rcu()), never
+ *    directly, once unlinked: a lockless walker inside rcu_read_lock() may
+ *    still be reading a page that a writer has just unlinked.
+ *  - Lockless walkers read every entry once with READ_ONCE() and act on a
+ *    leaf only with cmpxchg against the value they read.
+ *
+ * The iterator visits, in gfn order, every entry whose range intersects
+ * [start, end), top level first (pre-order).  After an entry at level > 1 is
+ * visited, the iterator re-reads it and descends when it (still) points to a
+ * table, so a visitor may link a new table (fault) or unlink one (zap) and
+ * the walk follows what it did.
+ */
+#ifndef _SECMMU_PGTABLE_H
+#define _SECMMU_PGTABLE_H
+
+#include <linux/types.h>
+
+#define SECMMU_PT_LEVELS	4
+#define SECMMU_PT_BITS		9
+#define SECMMU_PT_ENTRIES	(1 << SECMMU_PT_BITS)
+#define SECMMU_PT_GFN_BITS	(SECMMU_PT_LEVELS * SECMMU_PT_BITS)
+
+struct secmmu_vm;
+
+/* Number of gfns one entry at @level spans. */
+static inline u64 secmmu_level_pages(int level)
+{
+	return 1ULL << ((level - 1) * SECMMU_PT_BITS);
+}
+
+static inline unsigned int secmmu_level_index(u64 gfn, int level)
+{
+	return (gfn >> ((level - 1) * SECMMU_PT_BITS)) & (SECMMU_PT_ENTRIES - 1);
+}
+
+struct secmmu_iter {
+	u64 *tables[SECMMU_PT_LEVELS + 1];	/* table being walked per level */
+	u64 *sptep;		/* the entry visited */
+	u64 old_spte;		/* its value when visited */
+	u64 gfn;		/* first gfn it maps */
+	u64 start;
+	u64 end;		/* exclusive */
+	int level;		/* 1 = leaf */
+	int min_level;		/* do not descend below this level */
+	bool valid;
+};
+
+void secmmu_iter_start(struct secmmu_iter *it, u64 *root, int min_level,
+		       u64 start, u64 end);
+void secmmu_iter_next(struct secmmu_iter *it);
+
+/* Walk @root over gfns [start, end), descending down to @min_level. */
+#define for_each_secmmu_spte(it, root, min_level, start, end)		\
+	for (secmmu_iter_start(&(it), root, min_level, start, end);	\
+	     (it).valid; secmmu_iter_next(&(it)))
+
+/* Only the leaves (level 1) of [start, end), present or not. */
+#define for_each_secmmu_leaf(it, root, start, end)			\
+	for_each_secmmu_spte(it, root, 1, start, end)			\
+		if ((it).level == 1)
+
+/* True when the visited entry spans only gfns inside the walked range. */
+static inline bool secmmu_iter_covered(const struct secmmu_iter *it)
+{
+	return it->gfn >= it->start &&
+	       it->gfn + secmmu_level_pages(it->level) <= it->end;
+}
+
+u64 *secmmu_pt_alloc(struct secmmu_vm *vm, gfp_t gfp);
+void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 *table);
+u64 *secmmu_pt_child(u64 table_spte);
+
+/*
+ * Small per-caller stock of zeroed table pages, filled where sleeping is
+ * allowed so that linking tables under mmu_lock never allocates.
+ */
+struct secmmu_pt_cache {
+	int nr;
+	u64 *pages[SECMMU_PT_LEVELS - 1];
+};
+
+int secmmu_pt_cache_topup(struct secmmu_vm *vm, struct secmmu_pt_cache *c);
+u64 *secmmu_pt_cache_take(struct secmmu_pt_cache *c);
+void secmmu_pt_cache_free(struct secmmu_vm *vm, struct secmmu_pt_cache *c);
+
+#endif /* _SECMMU_PGTABLE_H */

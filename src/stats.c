@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Per-VM counters; see stats.h. */
+#include <linux/cpumask.h>
+#include <linux/string.h>
+
+#include "stats.h"
+#include "vm.h"
+
+int secmmu_stats_init(struct secmmu_vm *vm)
+{
+	vm->stats = alloc_percpu(struct secmmu_stat_block);
+	return vm->stats ? 0 : -ENOMEM;
+}
+
+void secmmu_stats_destroy(struct secmmu_vm *vm)
+{
+	free_percpu(vm->stats);
+}
+
+u64 secmmu_stat_read(struct secmmu_vm *vm, enum secmmu_stat stat)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(vm->stats, cpu)->val[stat];
+	return sum;
+}
+
+void secmmu_stats_fill(struct secmmu_vm *vm, struct secmmu_stats *out)
+{
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	out->version = SECMMU_STATS_VERSION;
+	out->nr = SECMMU_STAT_NR;
+	for (i = 0; i < SECMMU_STAT_NR; i++)
+		out->val[i] = secmmu_stat_read(vm, i);
+}

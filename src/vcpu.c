@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs and guest memory access.
+ *
+ * An access is cut at page boundaries.  For each piece the vCPU enters
+ * guest mode, walks its view's table without locks and, if the leaf allows
+ * the access, sets A (and D for a write) with cmpxchg and copies between the
+ * page and a per-vCPU bounce page.  Copies to and from the user buffer
+ * happen outside guest mode, so guest mode never faults or sleeps.  A miss
+ * runs the fault path and tries again.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "flush.h"
+#include "spte.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define SECMMU_GPA_LIMIT	(1ULL << (SECMMU_GFN_BITS + PAGE_SHIFT))
+
+/* Returns true when done, false on a miss (the caller faults). */
+static bool access_in_guest(struct secmmu_vcpu *vcpu, u32 view, u64 gpa,
+			    unsigned int len, bool write)
+{
+	u64 want = SPTE_ACCESSED | (write ? SPTE_DIRTY : 0);
+	struct secmmu_iter it;
+	bool done = false;
+	u64 *sptep = NULL;
+	u64 spte = 0;
+	void *kaddr;
+
+	secmmu_guest_enter(vcpu);
+	for_each_secmmu_leaf(it, vcpu->vm->roots[view], gpa >> PAGE_SHIFT,
+			     (gpa >> PAGE_SHIFT) + 1) {
+		sptep = it.sptep;
+		spte = it.old_spte;
+	}
+	if (!sptep)
+		goto out;
+	do {
+		if (!spte_present(spte) || (write && !spte_writable(spte)))
+			goto out;
+		if ((spte & want) == want)
+			break;
+	} while (!try_cmpxchg64(sptep, &spte, spte | want));
+
+	kaddr = kmap_local_page(pfn_to_page(spte_pfn(spte)));
+	if (write)
+		memcpy(kaddr + offset_in_page(gpa), vcpu->bounce, len);
+	else
+		memcpy(vcpu->bounce, kaddr + offset_in_page(gpa), len);
+	kunmap_local(kaddr);
+	done = true;
+out:
+	secmmu_guest_exit(vcpu);
+	return done;
+}
+
+/*
+ * Perform one access op.  Returns 0 (done, or stopped with @exit->reason
+ * set) or a negative errno; *@done counts the bytes accessed either way.
+ */
+int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
+		       const struct secmmu_access_op *op, struct iov_iter *iter,
+		       struct secmmu_exit *exit, u64 *done)
+{
+	bool write = op->flags & SECMMU_ACCESS_WRITE;
+	struct secmmu_vm *vm = vcpu->vm;
+	int ret;
+
+	*done = 0;
+	exit->reason = SECMMU_EXIT_NONE;
+	exit->gpa = 0;
+	if (!op->len || op->len > SECMMU_MAX_ACCESS_LEN ||
+	    op->view >= SECMMU_MAX_VIEWS || (op->flags & ~SECMMU_ACCESS_WRITE))
+		return -EINVAL;
+
+	while (*done < op->len) {
+		u64 gpa = op->gpa + *done;
+		unsigned int len = min_t(u64, op->len - *done,
+					 PAGE_SIZE - offset_in_page(gpa));
+
+		if (gpa < op->gpa || gpa >= SECMMU_GPA_LIMIT) {
+			exit->reason = SECMMU_EXIT_UNBACKED;
+			exit->gpa = gpa;
+			return 0;
+		}
+		if (write && copy_from_iter(vcpu->bounce, len, iter) != len)
+			return -EFAULT;
+
+		while (!access_in_guest(vcpu, op->view, gpa, len, write)) {
+			ret = secmmu_fault(vcpu, op->view, gpa >> PAGE_SHIFT, write);
+			if (ret < 0)
+				return ret;
+			if (ret > 0) {
+				exit->reason = ret;
+				exit->gpa = gpa;
+				return 0;
+			}
+			if (signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+
+		if (!write && copy_to_iter(vcpu->bounce, len, iter) != len)
+			return -EFAULT;
+		*done += len;
+	}
+	secmmu_stat_inc(vm, SECMMU_STAT_ACCESS_OPS);
+	secmmu_stat_add(vm, SECMMU_STAT_ACCESS_BYTES, op->len);
+	return 0;
+}
+
+static int user_iter(const struct secmmu_access_op *op, struct iov_iter *iter)
+{
+	void __user *buf = u64_to_user_ptr(op->buf);
+
+	if (!access_ok(buf, op->len))
+		return -EFAULT;
+	iov_iter_ubuf(iter, (op->flags & SECMMU_ACCESS_WRITE) ? ITER_SOURCE : ITER_DEST,
+		      buf, op->len);
+	return 0;
+}
+
+static long vcpu_ioctl_access(struct secmmu_vcpu *vcpu, void __user *argp)
+{
+	struct secmmu_exit exit;
+	struct secmmu_access a;
+	struct iov_iter iter;
+	int ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.pad || a.reserved[0] || a.reserved[1])
+		return -EINVAL;
+	ret = user_iter(&a.op, &iter);
+	if (ret)
+		return ret;
+	ret = secmmu_vcpu_access(vcpu, &a.op, &iter, &exit, &a.done);
+	if (ret == -EINVAL)
+		return ret;
+	a.exit_reason = exit.reason;
+	a.exit_gpa = exit.gpa;
+	if (copy_to_user(argp, &a, sizeof(a)))
+		return -EFAULT;
+	return ret;
+}
+
+#define BATCH_CHUNK	32
+
+static long vcpu_ioctl_access_batch(struct secmmu_vcpu *vcpu, void __user *argp)
+{
+	struct secmmu_access_op ops[BATCH_CHUNK];
+	struct secmmu_access_batch b;
+	struct secmmu_exit exit = {};
+	struct secmmu_access_op __user *uops;
+	int ret = 0;
+
+	if (copy_from_user(&b, argp, sizeof(b)))
+		return -EFAULT;
+	if (!b.nr || b.nr > SECMMU_MAX_BATCH || b.flags || b.done ||
+	    b.exit_reason || b.exit_gpa || b.reserved[0] || b.reserved[1])
+		return -EINVAL;
+	uops = u64_to_user_ptr(b.ops);
+
+	while (b.done < b.nr && !ret && exit.reason == SECMMU_EXIT_NONE) {
+		u32 i, n = min_t(u32, b.nr - b.done, BATCH_CHUNK);
+
+		if (copy_from_user(ops, uops + b.done, n * sizeof(ops[0]))) {
+			ret = -EFAULT;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			struct iov_iter iter;
+			u64 done;
+
+			ret = user_iter(&ops[i], &iter);
+			if (!ret)
+				ret = secmmu_vcpu_access(vcpu, &ops[i], &iter,
+							 &exit, &done);
+			if (ret || exit.reason != SECMMU_EXIT_NONE)
+				break;
+			b.done++;
+		}
+		if (!ret && exit.reason == SECMMU_EXIT_NONE && signal_pending(current) &&
+		    b.done < b.nr)
+			ret = -EINTR;
+		cond_resched();
+	}
+	b.exit_reason = exit.reason;
+	b.exit_gpa = exit.gpa;
+	if (copy_to_user(argp, &b, sizeof(b)))
+		return -EFAULT;
+	return ret;
+}
+
+static long secmmu_vcpu_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct secmmu_vcpu *vcpu = file->private_data;
+	void __user *argp = (void __user *)arg;
+	long ret;
+
+	if (current->mm != vcpu->vm->mm)
+		return -EIO;
+	if (cmd != SECMMU_ACCESS && cmd != SECMMU_ACCESS_BATCH)
+		return -ENOTTY;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	if (cmd == SECMMU_ACCESS)
+		ret = vcpu_ioctl_access(vcpu, argp);
+	else
+		ret = vcpu_ioctl_access_batch(vcpu, argp);
+	mutex_unlock(&vcpu->mutex);
+	return ret;
+}
+
+static int secmmu_vcpu_release(struct inode *inode, struct file *file)
+{
+	struct secmmu_vcpu *vcpu = file->private_data;
+
+	secmmu_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations secmmu_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= secmmu_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.release	= secmmu_vcpu_release,
+	.llseek		= noop_llseek,
+};
+
+struct secmmu_vcpu *secmmu_vcpu_create(struct secmmu_vm *vm, u32 id)
+{
+	struct secmmu_vcpu *vcpu;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return NULL;
+	vcpu->bounce = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->bounce) {
+		kfree(vcpu);
+		return NULL;
+	}
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->mutex);
+	return vcpu;
+}
+
+void secmmu_vcpu_free(struct secmmu_vcpu *vcpu)
+{
+	secmmu_pt_cache_free(vcpu->vm, &vcpu->cache);
+	free_page((unsigned long)vcpu->bounce);
+	kfree(vcpu);
+}
+
+/* SECMMU_CREATE_VCPU.  Published to flushers before its fd exists. */
+int secmmu_vcpu_create_fd(struct secmmu_vm *vm, unsigned long id)
+{
+	struct secmmu_vcpu *vcpu;
+	struct file *file;
+	int fd, i;
+
+	if (id >= SECMMU_MAX_VCPUS)
+		return -EINVAL;
+
+	mutex_lock(&vm->slots_lock);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (vm->vcpus[i]->id == id) {
+			fd = -EEXIST;
+			goto out;
+		}
+	}
+	vcpu = secmmu_vcpu_create(vm, id);
+	if (!vcpu) {
+		fd = -ENOMEM;
+		goto out;
+	}
+	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		secmmu_vcpu_free(vcpu);
+		goto out;
+	}
+	file = anon_inode_getfile("secmmu-vcpu", &secmmu_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		secmmu_vcpu_free(vcpu);
+		fd = PTR_ERR(file);
+		goto out;
+	}
+	secmmu_vm_get(vm);
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
+	fd_install(fd, file);
+out:
+	mutex_unlock(&vm->slots_lock);
+	return fd;
+}

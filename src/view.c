@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Views: view 0 translates gfn to gfn; views 1.. translate their own gfns
+ * onto memslot gfns through sorted, non-overlapping ranges.
+ */
+#include <linux/errno.h>
+#include <linux/overflow.h>
+#include <linux/string.h>
+
+#include "layout.h"
+
+static bool range_ok(u64 gfn, u64 npages)
+{
+	u64 end;
+
+	return !check_add_overflow(gfn, npages, &end) &&
+	       end <= (1ULL << SECMMU_GFN_BITS);
+}
+
+/* May @req (npages != 0) be added to @v?  0 or the documented errno. */
+int secmmu_view_check(const struct secmmu_view *v,
+		      const struct secmmu_view_range *req)
+{
+	u32 i;
+
+	if (!range_ok(req->view_gfn, req->npages) ||
+	    !range_ok(req->target_gfn, req->npages))
+		return -ERANGE;
+	for (i = 0; i < v->nr_ranges; i++) {
+		const struct secmmu_view_range *r = &v->ranges[i];
+
+		if (req->view_gfn < r->view_gfn + r->npages &&
+		    r->view_gfn < req->view_gfn + req->npages)
+			return -EEXIST;
+	}
+	if (v->nr_ranges == SECMMU_MAX_VIEW_RANGES)
+		return -ENOSPC;
+	return 0;
+}
+
+void secmmu_view_insert(struct secmmu_view *v, const struct secmmu_view_range *r)
+{
+	u32 i = v->nr_ranges;
+
+	while (i && v->ranges[i - 1].view_gfn > r->view_gfn) {
+		v->ranges[i] = v->ranges[i - 1];
+		i--;
+	}
+	v->ranges[i] = *r;
+	v->nr_ranges++;
+}
+
+/* Index of the range starting exactly at @view_gfn, or -ENOENT. */
+int secmmu_view_find_start(const struct secmmu_view *v, u64 view_gfn)
+{
+	u32 i;
+
+	for (i = 0; i < v->nr_ranges; i++)
+		if (v->ranges[i].view_gfn == view_gfn)
+			return i;
+	return -ENOENT;
+}
+
+void secmmu_view_remove(struct secmmu_view *v, int idx)
+{
+	memmove(&v->ranges[idx], &v->ranges[idx + 1],
+		(v->nr_ranges - idx - 1) * sizeof(v->ranges[0]));
+	v->nr_ranges--;
+	memset(&v->ranges[v->nr_ranges], 0, sizeof(v->ranges[0]));
+}
+
+bool secmmu_view_translate(const struct secmmu_layout *l, u32 view,
+			   u64 gfn, u64 *target)
+{
+	const struct secmmu_view *v = &l->views[view];
+	u32 lo = 0, hi;
+
+	if (!view) {
+		*target = gfn;
+		return true;
+	}
+	hi = v->nr_ranges;
+	while (lo < hi) {		/* first range starting after gfn */
+		u32 mid = (lo + hi) / 2;
+
+		if (v->ranges[mid].view_gfn <= gfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || gfn - v->ranges[lo - 1].view_gfn >= v->ranges[lo - 1].npages)
+		return false;
+	*target = v->ranges[lo - 1].target_gfn + (gfn - v->ranges[lo - 1].view_gfn);
+	return true;
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM lifetime and the VM fd's ioctls.  Locking rules are in vm.h.
+ */
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "flush.h"
+#include "mmu.h"
+#include "spte.h"
+#include "vcpu.h"
+#include "vm.h"
+
+static void vm_free(struct secmmu_vm *vm)
+{
+	u32 v;
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		secmmu_vcpu_free(vm->vcpus[i]);
+	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
+		if (vm->roots[v]) {
+			free_page((unsigned long)vm->roots[v]);
+			secmmu_stat_dec(vm, SECMMU_STAT_TABLES);
+		}
+	}
+	secmmu_layout_free(rcu_dereference_protected(vm->layout, true));
+	cleanup_srcu_struct(&vm->srcu);
+	secmmu_stats_destroy(vm);
+	kfree(vm);
+}
+
+struct secmmu_vm *secmmu_vm_create(struct mm_struct *mm)
+{
+	struct secmmu_vm *vm;
+	int ret = -ENOMEM;
+	u32 v;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&vm->ref);
+	mutex_init(&vm->slots_lock);
+	rwlock_init(&vm->mmu_lock);
+	if (init_srcu_struct(&vm->srcu)) {
+		kfree(vm);
+		return ERR_PTR(-ENOMEM);
+	}
+	if (secmmu_stats_init(vm)) {
+		cleanup_srcu_struct(&vm->srcu);
+		kfree(vm);
+		return ERR_PTR(-ENOMEM);
+	}
+	RCU_INIT_POINTER(vm->layout, secmmu_layout_alloc());
+	if (!rcu_access_pointer(vm->layout))
+		goto fail;
+	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
+		vm->roots[v] = secmmu_pt_alloc(vm, GFP_KERNEL_ACCOUNT);
+		if (!vm->roots[v])
+			goto fail;
+	}
+
+	vm->mm = mm;
+	mmgrab(mm);
+	vm->mn.ops = &secmmu_mn_ops;
+	ret = mmu_notifier_register(&vm->mn, mm);
+	if (ret) {
+		mmdrop(mm);
+		goto fail;
+	}
+	return vm;
+fail:
+	vm_free(vm);
+	return ERR_PTR(ret);
+}
+
+void secmmu_vm_get(struct secmmu_vm *vm)
+{
+	kref_get(&vm->ref);
+}
+
+static void vm_release(struct kref *ref)
+{
+	struct secmmu_vm *vm = container_of(ref, struct secmmu_vm, ref);
+
+	/* Runs release() (zap all) if the mm is still alive. */
+	mmu_notifier_unregister(&vm->mn, vm->mm);
+	mmdrop(vm->mm);
+
+	/* No fds and no notifier left: nobody else walks the tables. */
+	write_lock(&vm->mmu_lock);
+	secmmu_zap_all(vm);
+	write_unlock(&vm->mmu_lock);
+	vm_free(vm);
+}
+
+void secmmu_vm_put(struct secmmu_vm *vm)
+{
+	kref_put(&vm->ref, vm_release);
+}
+
+/*
+ * Publish @n as the layout, running @zap under mmu_lock in the same
+ * critical section, then flush and free the old layout once no fault can
+ * still be using it.  Called with slots_lock held; consumes @n.
+ */
+static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
+			   bool (*zap)(struct secmmu_vm *vm, const void *arg),
+			   const void *arg)
+{
+	struct secmmu_layout *old = secmmu_layout_locked(vm);
+	bool flush = false;
+
+	write_lock(&vm->mmu_lock);
+	rcu_assign_pointer(vm->layout, n);
+	if (zap)
+		flush = zap(vm, arg);
+	write_unlock(&vm->mmu_lock);
+
+	if (flush)
+		secmmu_remote_flush(vm);
+	synchronize_srcu(&vm->srcu);
+	secmmu_layout_free(old);
+}
+
+static bool zap_slot(struct secmmu_vm *vm, const void *arg)
+{
+	const struct secmmu_slot *s = arg;
+
+	return secmmu_zap_gfn_range(vm, secmmu_layout_locked(vm), s->base_gfn,
+				    s->base_gfn + s->npages, true);
+}
+
+static bool zap_view_range(struct secmmu_vm *vm, const void *arg)
+{
+	const struct secmmu_view_mapping *m = arg;
+
+	return secmmu_zap_view_range(vm, m->view, m->view_gfn,
+				     m->view_gfn + m->npages, true);
+}
+
+int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req)
+{
+	struct secmmu_slot want = {
+		.base_gfn = req->base_gfn,
+		.npages = req->npages,
+		.hva = req->userspace_addr,
+		.flags = req->flags,
+	};
+	struct secmmu_layout *cur, *n;
+	struct secmmu_slot old;
+	bool zap;
+	int ret;
+
+	if (req->slot >= SECMMU_MAX_MEMSLOTS || req->reserved[0] || req->reserved[1])
+		return -EINVAL;
+
+	mutex_lock(&vm->slots_lock);
+	cur = secmmu_layout_locked(vm);
+	old = cur->slots[req->slot];
+	ret = secmmu_slot_check(cur, &old, &want, req->slot);
+	if (ret)
+		goto out;
+	n = secmmu_layout_dup(cur);
+	if (!n) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n->slots[req->slot] = want;
+	/* Deleting, or newly read-only: nothing may keep mapping it. */
+	zap = !want.npages || ((want.flags & ~old.flags) & SECMMU_MEM_READONLY);
+	layout_publish(vm, n, zap ? zap_slot : NULL, &old);
+out:
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
+			       const struct secmmu_view_mapping *req)
+{
+	struct secmmu_view_range r = {
+		.view_gfn = req->view_gfn,
+		.npages = req->npages,
+		.target_gfn = req->target_gfn,
+	};
+	struct secmmu_view_mapping removed;
+	struct secmmu_layout *cur, *n;
+	struct secmmu_view *view;
+	int ret, idx = -1;
+
+	if (!req->view || req->view >= SECMMU_MAX_VIEWS || req->flags ||
+	    req->reserved[0] || req->reserved[1])
+		return -EINVAL;
+	if (!req->npages && req->target_gfn)
+		return -EINVAL;
+
+	mutex_lock(&vm->slots_lock);
+	cur = secmmu_layout_locked(vm);
+	view = &cur->views[req->view];
+	if (req->npages) {
+		ret = secmmu_view_check(view, &r);
+	} else {
+		idx = secmmu_view_find_start(view, req->view_gfn);
+		ret = idx < 0 ? idx : 0;
+	}
+	if (ret)
+		goto out;
+	n = secmmu_layout_dup(cur);
+	if (!n) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (req->npages) {
+		secmmu_view_insert(&n->views[req->view], &r);
+		layout_publish(vm, n, NULL, NULL);
+	} else {
+		removed = *req;
+		removed.npages = view->ranges[idx].npages;
+		secmmu_view_remove(&n->views[req->view], idx);
+		layout_publish(vm, n, zap_view_range, &removed);
+	}
+out:
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+static long vm_ioctl_get_spte(struct secmmu_vm *vm, void __user *argp)
+{
+	struct secmmu_spte_info info;
+	u64 spte;
+	int level;
+
+	if (copy_from_user(&info, argp, sizeof(info)))
+		return -EFAULT;
+	if (info.view >= SECMMU_MAX_VIEWS || info.level || info.flags ||
+	    info.pfn || info.reserved[0] || info.reserved[1])
+		return -EINVAL;
+	if (info.gfn >= (1ULL << SECMMU_GFN_BITS))
+		return -ERANGE;
+
+	spte = secmmu_spte_lookup(vm, info.view, info.gfn, &level);
+	info.level = level;
+	info.flags = spte & SPTE_UAPI_MASK;
+	info.pfn = capable(CAP_SYS_ADMIN) && spte_present(spte) ? spte_pfn(spte) : 0;
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long vm_ioctl_get_stats(struct secmmu_vm *vm, void __user *argp)
+{
+	struct secmmu_stats *st;
+	long ret = 0;
+
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	secmmu_stats_fill(vm, st);
+	if (copy_to_user(argp, st, sizeof(*st)))
+		ret = -EFAULT;
+	kfree(st);
+	return ret;
+}
+
+long secmmu_vm_ioctl(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case SECMMU_SET_MEMSLOT: {
+		struct secmmu_memslot req;
+
+		if (copy_from_user(&req, argp, sizeof(req)))
+			return -EFAULT;
+		return secmmu_vm_set_memslot(vm, &req);
+	}
+	case SECMMU_SET_VIEW_MAPPING: {
+		struct secmmu_view_mapping req;
+
+		if (copy_from_user(&req, argp, sizeof(req)))
+			return -EFAULT;
+		return secmmu_vm_set_view_mapping(vm, &req);
+	}
+	case SECMMU_GET_SPTE:
+		return vm_ioctl_get_spte(vm, argp);
+	case SECMMU_CREATE_VCPU:
+		return secmmu_vcpu_create_fd(vm, arg);
+	case SECMMU_GET_STATS:
+		return vm_ioctl_get_stats(vm, argp);
+	default:
+		return -ENOTTY;
+	}
+}

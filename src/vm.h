@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VM: one per open("/dev/secmmu"), bound to the opener's mm.
+ *
+ * Locking (the one place these rules are written):
+ *
+ *   slots_lock (mutex)     layout changes (memslots, view ranges) and
+ *                          vCPU creation.  Outer to mmu_lock.
+ *   mmu_lock (rwlock)      table structure, leaf installs and zaps,
+ *                          publishing a new layout, mmu_invalidate_*.
+ *                          Taken for write by faults, zaps and the
+ *                          notifier; never held across anything that
+ *                          sleeps or takes mmap_lock.
+ *   srcu                   lifetime of a layout read outside mmu_lock
+ *                          (a fault sleeping in GUP).
+ *   RCU                    lifetime of table pages for lockless walkers
+ *                          (vCPU translation, GET_SPTE).
+ *   cmpxchg on a leaf      A/D bits set by vCPUs outside mmu_lock.
+ *   mmu_invalidate_seq +   a fault that resolved a page before or during
+ *   mmu_invalidate_in_progress  an invalidation does not install it
+ *                          (fault.c has the protocol).
+ *   vcpu guest_seq         a vCPU touching a page; remote flush waits for
+ *                          it (flush.c).
+ *
+ * Lifetime: the VM fd and every vCPU fd hold a reference; the last put
+ * unregisters the notifier and frees everything.  If the mm exits first,
+ * the notifier's release zaps everything and marks the VM dead: later
+ * accesses fail with -EIO.
+ */
+#ifndef _SECMMU_VM_H
+#define _SECMMU_VM_H
+
+#include <linux/kref.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+
+#include "layout.h"
+#include "stats.h"
+
+struct secmmu_vcpu;
+
+struct secmmu_vm {
+	struct kref ref;
+	struct mm_struct *mm;			/* mmgrab()ed */
+	struct mmu_notifier mn;
+	bool mn_registered;
+
+	struct mutex slots_lock;
+	struct srcu_struct srcu;
+	struct secmmu_layout __rcu *layout;
+
+	rwlock_t mmu_lock;
+	u64 *roots[SECMMU_MAX_VIEWS];		/* fixed for the VM's life */
+	unsigned long mmu_invalidate_seq;
+	long mmu_invalidate_in_progress;
+	bool dead;				/* mm released */
+
+	int nr_vcpus;				/* published with release */
+	struct secmmu_vcpu *vcpus[SECMMU_MAX_VCPUS];
+
+	struct secmmu_stat_block __percpu *stats;
+};
+
+extern const struct mmu_notifier_ops secmmu_mn_ops;
+
+struct secmmu_vm *secmmu_vm_create(struct mm_struct *mm);
+void secmmu_vm_get(struct secmmu_vm *vm);
+void secmmu_vm_put(struct secmmu_vm *vm);
+
+/* The current layout; caller holds mmu_lock or slots_lock. */
+static inline struct secmmu_layout *secmmu_layout_locked(struct secmmu_vm *vm)
+{
+	return rcu_dereference_protected(vm->layout,
+					 lockdep_is_held(&vm->mmu_lock) ||
+					 lockdep_is_held(&vm->slots_lock));
+}
+
+int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req);
+int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
+			       const struct secmmu_view_mapping *req);
+
+long secmmu_vm_ioctl(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg);
+
+#endif /* _SECMMU_VM_H */
