@@ -68,7 +68,7 @@ tools:
 # Selftests in QEMU on a Debian kernel: KVER=6.1|6.12|6.12-rt|<uname -r>,
 # TESTS="name ..." selects selftest binaries.
 qemu:
-	$(SCRIPTS)/qemu-run.sh $(KVER)
+	SECMMU_TESTS="$(TESTS)" $(SCRIPTS)/qemu-run.sh $(KVER)
 qemu-all:
 	$(SCRIPTS)/qemu-run.sh 6.1
 	$(SCRIPTS)/qemu-run.sh 6.12

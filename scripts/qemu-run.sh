@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Rig 2: boot a Debian kernel in QEMU (TCG, 2 CPUs on 2 NUMA nodes, zram
+# swap) with secmmu.ko and run the selftests (or the demo); check the
+# console for splats, TAP failures and the end marker.
+#
+# usage: qemu-run.sh FLAVOUR|KVER [KO]
+#   KO                  module to test (default: the build-all .ko for KVER)
+#   env SECMMU_TESTS    "name ..." run only these selftest binaries
+#   env SECMMU_MODE     test (default) or demo
+#   env SECMMU_RUN_NAME result/log name (default qemu-<kver>)
+#   env SECMMU_QEMU_TIMEOUT  seconds (default 1200)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=$(kver_of "${1:?usage: qemu-run.sh FLAVOUR|KVER [KO]}")
+ko=${2:-}
+mode=${SECMMU_MODE:-test}
+name=${SECMMU_RUN_NAME:-qemu-$kver}
+work=$SECMMU_CACHE/qemu/$name
+mkdir -p "$work"
+
+if [ -z "$ko" ]; then
+	"$SECMMU_REPO/scripts/build-all.sh" "$kver"
+	ko=$SECMMU_CACHE/build/$kver/secmmu.ko
+fi
+kimg=$("$SECMMU_REPO/scripts/fetch-kernels.sh" "$kver")
+
+selftests=
+extra=
+if [ "$mode" = demo ]; then
+	step "demo: build tools (make -C tools)"
+	linux_src >/dev/null
+	run_logged tools-build make -C "$SECMMU_REPO/tools"
+	extra=$SECMMU_REPO/tools/secmmu-demo
+elif [ -f "$SECMMU_REPO/tests/selftests/Makefile" ]; then
+	step "selftests: build"
+	linux_src >/dev/null
+	out=$SECMMU_CACHE/selftests
+	mkdir -p "$out"
+	run_logged selftests-build make -C "$SECMMU_REPO/tests/selftests" OUTPUT="$out"
+	selftests=$(make -s -C "$SECMMU_REPO/tests/selftests" OUTPUT="$out" list)
+else
+	info "no tests/selftests yet"
+fi
+
+step "$name: initramfs"
+SECMMU_SELFTESTS=$selftests SECMMU_EXTRA_BINS=$extra \
+	"$SECMMU_REPO/scripts/mkinitramfs.sh" "$kver" "$kimg" "$ko" "$work/initramfs.cpio.gz"
+
+cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=$mode"
+if [ -n "${SECMMU_TESTS:-}" ]; then
+	cmdline="$cmdline smtest_only=$(echo $SECMMU_TESTS | tr ' ' ,)"
+fi
+
+log=$SECMMU_LOGS/$name.log
+step "$name: boot $kver (log $log)"
+start=$SECONDS
+rc=0
+timeout "${SECMMU_QEMU_TIMEOUT:-1200}" qemu-system-x86_64 \
+	-accel tcg -m 3G -smp 2,sockets=2 \
+	-object memory-backend-ram,size=1536M,id=m0 \
+	-object memory-backend-ram,size=1536M,id=m1 \
+	-numa node,nodeid=0,cpus=0,memdev=m0 \
+	-numa node,nodeid=1,cpus=1,memdev=m1 \
+	-kernel "$kimg/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz" \
+	-append "$cmdline" -nographic -no-reboot \
+	</dev/null >"$log" 2>&1 || rc=$?
+tr -d '\r' <"$log" >"$log.txt"
+mv "$log.txt" "$log"
+info "qemu exited $rc after $((SECONDS - start)) s"
+
+if [ "$mode" = demo ]; then
+	sed -n '/^secmmu-init: RUN secmmu-demo/,/^secmmu-init: ---- dmesg/p' "$log" | sed '1d;$d'
+fi
+# Selftest output: every test case is one top-level TAP line.
+passed=$(grep -cE '^ok [0-9]+ ' "$log" || true)
+failed=$(grep -cE '^not ok [0-9]+ ' "$log" || true)
+problems=0
+complain() { echo "FAIL: $*"; problems=$((problems + 1)); }
+
+[ "$rc" = 0 ] || complain "qemu exit status $rc (124 = timeout)"
+grep -q '^secmmu-init: END rc=0$' "$log" || complain "no clean end marker"
+if grep -nE 'BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking|inconsistent lock state|Call Trace|Kernel panic' "$log"; then
+	complain "kernel splat on the console"
+fi
+grep -n '^secmmu-init: FAIL' "$log" && complain "init reported failures"
+grep -nE '^not ok [0-9]+ ' "$log" && complain "$failed failing test case(s)"
+if [ "$problems" != 0 ]; then
+	echo "---- last 40 console lines ($log) ----"
+	tail -n 40 "$log"
+fi
+
+# A problem not tied to one test case still counts as one failure.
+[ "$problems" = 0 ] || [ "$failed" != 0 ] || failed=1
+record "$name" "$passed" "$failed"
+[ "$problems" = 0 ]
