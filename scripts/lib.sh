@@ -86,17 +86,27 @@ linux_src() {
 	echo "$dst"
 }
 
-# copy_tree DST: copy the repo (no .git, no build litter) to DST, updating
-# only changed files so that incremental kbuild keeps working.
+# copy_tree DST: copy the repo's regular files (no .git, no build litter,
+# no symlinks) to DST.  Unchanged files keep their mtime so kbuild stays
+# incremental; files gone from the repo are removed from DST.  Never
+# follows a symlink in DST.
 copy_tree() {
-	local dst=$1
+	local dst=$1 list old
 	mkdir -p "$dst"
+	find "$dst" -type l -delete
+	list=$(mktemp)
 	(cd "$SECMMU_REPO" &&
-	 find . -path ./.git -prune -o \( -type f -o -type l \) \
+	 find . -path ./.git -prune -o -type f \
 		! -name '*.o' ! -name '*.ko' ! -name '*.ko.*' ! -name '*.mod' \
 		! -name '*.mod.c' ! -name '.*.cmd' ! -name 'Module.symvers' \
-		! -name 'modules.order' -print0 |
-	 cpio -0 -pdmu --quiet "$dst")
+		! -name 'modules.order' ! -name '*.a' -print | sort) >"$list"
+	old=$dst/.secmmu-files
+	if [ -f "$old" ]; then
+		comm -23 "$old" "$list" | (cd "$dst" && xargs -r -d '\n' rm -f --)
+	fi
+	(cd "$SECMMU_REPO" && tar -cf - --no-recursion -T "$list") |
+		tar -C "$dst" -xf - --no-overwrite-dir
+	mv "$list" "$old"
 }
 
 # record NAME PASSED FAILED: per-rig counts that 'make check' sums.
