@@ -25,6 +25,7 @@
 
 #include "flush.h"
 #include "mmu.h"
+#include "testhook.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -47,6 +48,12 @@ static int gup_errno(long ret)
 	return -EFAULT;
 }
 
+/* Between GUP and mmu_lock: where tests inject a racing invalidation. */
+void secmmu_fault_gup_done(struct secmmu_vm *vm, unsigned long hva)
+{
+	SECMMU_TEST_HOOK(secmmu_fault_gup_done, vm, hva);
+}
+
 /*
  * Returns 0 when the access should be tried again (leaf installed, or the
  * fault lost a race), a SECMMU_EXIT_* reason (> 0), or a negative errno.
@@ -56,7 +63,7 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 	struct secmmu_vm *vm = vcpu->vm;
 	const struct secmmu_slot *slot;
 	struct secmmu_layout *l;
-	unsigned long seq;
+	unsigned long seq, hva;
 	struct page *page;
 	u64 target;
 	long npages;
@@ -88,12 +95,13 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 	seq = READ_ONCE(vm->mmu_invalidate_seq);
 	smp_rmb();	/* seq before the page tables GUP reads */
 
-	npages = get_user_pages_fast(secmmu_slot_hva(slot, target), 1,
-				     write ? FOLL_WRITE : 0, &page);
+	hva = secmmu_slot_hva(slot, target);
+	npages = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, &page);
 	if (npages != 1) {
 		ret = gup_errno(npages);
 		goto out;
 	}
+	secmmu_fault_gup_done(vm, hva);
 
 	write_lock(&vm->mmu_lock);
 	if (vm->dead) {

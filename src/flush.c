@@ -7,8 +7,11 @@
 
 void secmmu_remote_flush(struct secmmu_vm *vm)
 {
-	int i, nr = smp_load_acquire(&vm->nr_vcpus);
 	bool waited = false;
+	int i, nr;
+
+	/* Acquire: pairs with secmmu_vcpu_publish(), the vCPUs are set up. */
+	nr = smp_load_acquire(&vm->nr_vcpus);
 
 	/* Zaps before guest_seq reads; pairs with secmmu_guest_enter(). */
 	smp_mb();

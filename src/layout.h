@@ -45,10 +45,9 @@ void secmmu_layout_free(struct secmmu_layout *l);
 
 /* memslot.c */
 int secmmu_slot_check(const struct secmmu_layout *l,
-			 const struct secmmu_slot *old,
-			 const struct secmmu_slot *req, u32 id);
-const struct secmmu_slot *secmmu_slot_find(const struct secmmu_layout *l,
-						 u64 gfn);
+		      const struct secmmu_slot *old,
+		      const struct secmmu_slot *req, u32 id);
+const struct secmmu_slot *secmmu_slot_find(const struct secmmu_layout *l, u64 gfn);
 u64 secmmu_slot_hva(const struct secmmu_slot *slot, u64 gfn);
 
 /* view.c */

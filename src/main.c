@@ -17,7 +17,7 @@ static ushort mode = 0600;
 module_param(mode, ushort, 0444);
 MODULE_PARM_DESC(mode, "File mode of /dev/secmmu (default 0600)");
 
-static long secmmu_check_cap(unsigned long cap)
+long secmmu_check_cap(unsigned long cap)
 {
 	switch (cap) {
 	case SECMMU_CAP_API_VERSION:

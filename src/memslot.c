@@ -53,8 +53,8 @@ static bool hva_range_ok(u64 hva, u64 npages)
  * Returns 0 or the errno documented for SECMMU_SET_MEMSLOT.
  */
 int secmmu_slot_check(const struct secmmu_layout *l,
-			 const struct secmmu_slot *old,
-			 const struct secmmu_slot *req, u32 id)
+		      const struct secmmu_slot *old,
+		      const struct secmmu_slot *req, u32 id)
 {
 	u32 i;
 
@@ -97,8 +97,7 @@ int secmmu_slot_check(const struct secmmu_layout *l,
 	return 0;
 }
 
-const struct secmmu_slot *secmmu_slot_find(const struct secmmu_layout *l,
-						 u64 gfn)
+const struct secmmu_slot *secmmu_slot_find(const struct secmmu_layout *l, u64 gfn)
 {
 	u32 i;
 

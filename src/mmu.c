@@ -136,22 +136,22 @@ bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			continue;
 		lo = max_t(u64, start, s->hva);
 		hi = min_t(u64, end, s_end);
-		flush |= secmmu_zap_gfn_range(vm, l,
-					      s->base_gfn + ((lo - s->hva) >> PAGE_SHIFT),
-					      s->base_gfn + ((hi - s->hva + PAGE_SIZE - 1) >> PAGE_SHIFT),
-					      false);
+		lo = s->base_gfn + ((lo - s->hva) >> PAGE_SHIFT);
+		hi = s->base_gfn + DIV_ROUND_UP_ULL(hi - s->hva, PAGE_SIZE);
+		flush |= secmmu_zap_gfn_range(vm, l, lo, hi, false);
 	}
 	return flush;
 }
 
-/* Everything, every view; only the roots stay. */
+/* Everything, every view; only the roots stay (a VM being built may lack some). */
 bool secmmu_zap_all(struct secmmu_vm *vm)
 {
 	bool flush = false;
 	u32 v;
 
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++)
-		flush |= secmmu_zap_view_range(vm, v, 0, U64_MAX, true);
+		if (vm->roots[v])
+			flush |= secmmu_zap_view_range(vm, v, 0, U64_MAX, true);
 	return flush;
 }
 

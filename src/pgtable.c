@@ -19,24 +19,7 @@ static void iter_load(struct secmmu_iter *it)
 	it->old_spte = READ_ONCE(*it->sptep);
 }
 
-void secmmu_iter_start(struct secmmu_iter *it, u64 *root, int min_level,
-		       u64 start, u64 end)
-{
-	end = min_t(u64, end, 1ULL << SECMMU_PT_GFN_BITS);
-
-	it->tables[SECMMU_PT_LEVELS] = root;
-	it->level = SECMMU_PT_LEVELS;
-	it->min_level = min_level;
-	it->start = start;
-	it->end = end;
-	it->valid = start < end;
-	if (!it->valid)
-		return;
-	it->gfn = round_down(start, secmmu_level_pages(it->level));
-	iter_load(it);
-}
-
-void secmmu_iter_next(struct secmmu_iter *it)
+static void iter_step(struct secmmu_iter *it)
 {
 	u64 spte;
 
@@ -64,6 +47,40 @@ void secmmu_iter_next(struct secmmu_iter *it)
 		return;
 	}
 	iter_load(it);
+}
+
+/* In leaves-only mode, step over the table entries on the way down. */
+static void iter_skip_tables(struct secmmu_iter *it)
+{
+	while (it->leaves_only && it->valid && it->level > 1)
+		iter_step(it);
+}
+
+struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 *root,
+				      int min_level, u64 start, u64 end,
+				      bool leaves_only)
+{
+	end = min_t(u64, end, 1ULL << SECMMU_PT_GFN_BITS);
+
+	it->tables[SECMMU_PT_LEVELS] = root;
+	it->level = SECMMU_PT_LEVELS;
+	it->min_level = min_level;
+	it->leaves_only = leaves_only;
+	it->start = start;
+	it->end = end;
+	it->valid = start < end;
+	if (it->valid) {
+		it->gfn = round_down(start, secmmu_level_pages(it->level));
+		iter_load(it);
+		iter_skip_tables(it);
+	}
+	return it;
+}
+
+void secmmu_iter_next(struct secmmu_iter *it)
+{
+	iter_step(it);
+	iter_skip_tables(it);
 }
 
 u64 *secmmu_pt_child(u64 table_spte)

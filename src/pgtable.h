@@ -23,11 +23,12 @@
 #ifndef _SECMMU_PGTABLE_H
 #define _SECMMU_PGTABLE_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 #define SECMMU_PT_LEVELS	4
 #define SECMMU_PT_BITS		9
-#define SECMMU_PT_ENTRIES	(1 << SECMMU_PT_BITS)
+#define SECMMU_PT_ENTRIES	BIT(SECMMU_PT_BITS)
 #define SECMMU_PT_GFN_BITS	(SECMMU_PT_LEVELS * SECMMU_PT_BITS)
 
 struct secmmu_vm;
@@ -52,22 +53,26 @@ struct secmmu_iter {
 	u64 end;		/* exclusive */
 	int level;		/* 1 = leaf */
 	int min_level;		/* do not descend below this level */
+	bool leaves_only;	/* visit level-1 entries only */
 	bool valid;
 };
 
-void secmmu_iter_start(struct secmmu_iter *it, u64 *root, int min_level,
-		       u64 start, u64 end);
+struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 *root,
+				      int min_level, u64 start, u64 end,
+				      bool leaves_only);
 void secmmu_iter_next(struct secmmu_iter *it);
 
 /* Walk @root over gfns [start, end), descending down to @min_level. */
 #define for_each_secmmu_spte(it, root, min_level, start, end)		\
-	for (secmmu_iter_start(&(it), root, min_level, start, end);	\
-	     (it).valid; secmmu_iter_next(&(it)))
+	for (struct secmmu_iter *__iter =				\
+		secmmu_iter_start(&(it), root, min_level, start, end, false); \
+	     __iter->valid; secmmu_iter_next(__iter))
 
 /* Only the leaves (level 1) of [start, end), present or not. */
 #define for_each_secmmu_leaf(it, root, start, end)			\
-	for_each_secmmu_spte(it, root, 1, start, end)			\
-		if ((it).level == 1)
+	for (struct secmmu_iter *__iter =				\
+		secmmu_iter_start(&(it), root, 1, start, end, true);	\
+	     __iter->valid; secmmu_iter_next(__iter))
 
 /* True when the visited entry spans only gfns inside the walked range. */
 static inline bool secmmu_iter_covered(const struct secmmu_iter *it)

@@ -262,6 +262,17 @@ void secmmu_vcpu_free(struct secmmu_vcpu *vcpu)
 	kfree(vcpu);
 }
 
+/* Make @vcpu visible to flushers; it is freed with the VM. */
+void secmmu_vcpu_publish(struct secmmu_vcpu *vcpu)
+{
+	struct secmmu_vm *vm = vcpu->vm;
+
+	lockdep_assert_held(&vm->slots_lock);
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* Release: a flusher that sees the count sees the vCPU set up. */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
+}
+
 /* SECMMU_CREATE_VCPU.  Published to flushers before its fd exists. */
 int secmmu_vcpu_create_fd(struct secmmu_vm *vm, unsigned long id)
 {
@@ -297,8 +308,7 @@ int secmmu_vcpu_create_fd(struct secmmu_vm *vm, unsigned long id)
 		goto out;
 	}
 	secmmu_vm_get(vm);
-	vm->vcpus[vm->nr_vcpus] = vcpu;
-	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
+	secmmu_vcpu_publish(vcpu);
 	fd_install(fd, file);
 out:
 	mutex_unlock(&vm->slots_lock);

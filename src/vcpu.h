@@ -19,7 +19,7 @@ struct secmmu_vcpu {
 	struct secmmu_vm *vm;
 	u32 id;
 	unsigned int guest_seq;
-	struct mutex mutex;
+	struct mutex mutex;		/* serialises this vCPU's ioctls */
 	void *bounce;			/* one page: user copies happen outside guest mode */
 	struct secmmu_pt_cache cache;
 };
@@ -31,6 +31,7 @@ struct secmmu_exit {
 
 struct secmmu_vcpu *secmmu_vcpu_create(struct secmmu_vm *vm, u32 id);
 void secmmu_vcpu_free(struct secmmu_vcpu *vcpu);
+void secmmu_vcpu_publish(struct secmmu_vcpu *vcpu);
 int secmmu_vcpu_create_fd(struct secmmu_vm *vm, unsigned long id);
 int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
 		       const struct secmmu_access_op *op, struct iov_iter *iter,
@@ -38,5 +39,6 @@ int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
 
 /* fault.c */
 int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write);
+void secmmu_fault_gup_done(struct secmmu_vm *vm, unsigned long hva);
 
 #endif /* _SECMMU_VCPU_H */

@@ -14,11 +14,18 @@
 #include "vcpu.h"
 #include "vm.h"
 
-static void vm_free(struct secmmu_vm *vm)
+/*
+ * Free a VM that nobody can reach any more: no fds, no notifier.  Zaps what
+ * is left (an mm that never exited did not run release()).
+ */
+void secmmu_vm_free(struct secmmu_vm *vm)
 {
 	u32 v;
 	int i;
 
+	write_lock(&vm->mmu_lock);
+	secmmu_zap_all(vm);
+	write_unlock(&vm->mmu_lock);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		secmmu_vcpu_free(vm->vcpus[i]);
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
@@ -33,26 +40,26 @@ static void vm_free(struct secmmu_vm *vm)
 	kfree(vm);
 }
 
-struct secmmu_vm *secmmu_vm_create(struct mm_struct *mm)
+/* A VM bound to no mm yet: layout, roots and stats. */
+struct secmmu_vm *secmmu_vm_alloc(void)
 {
 	struct secmmu_vm *vm;
-	int ret = -ENOMEM;
 	u32 v;
 
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
-		return ERR_PTR(-ENOMEM);
+		return NULL;
 	kref_init(&vm->ref);
 	mutex_init(&vm->slots_lock);
 	rwlock_init(&vm->mmu_lock);
 	if (init_srcu_struct(&vm->srcu)) {
 		kfree(vm);
-		return ERR_PTR(-ENOMEM);
+		return NULL;
 	}
 	if (secmmu_stats_init(vm)) {
 		cleanup_srcu_struct(&vm->srcu);
 		kfree(vm);
-		return ERR_PTR(-ENOMEM);
+		return NULL;
 	}
 	RCU_INIT_POINTER(vm->layout, secmmu_layout_alloc());
 	if (!rcu_access_pointer(vm->layout))
@@ -62,19 +69,28 @@ struct secmmu_vm *secmmu_vm_create(struct mm_struct *mm)
 		if (!vm->roots[v])
 			goto fail;
 	}
+	return vm;
+fail:
+	secmmu_vm_free(vm);
+	return NULL;
+}
 
-	vm->mm = mm;
-	mmgrab(mm);
+struct secmmu_vm *secmmu_vm_create(struct mm_struct *mm)
+{
+	struct secmmu_vm *vm = secmmu_vm_alloc();
+	int ret;
+
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
 	vm->mn.ops = &secmmu_mn_ops;
 	ret = mmu_notifier_register(&vm->mn, mm);
 	if (ret) {
-		mmdrop(mm);
-		goto fail;
+		secmmu_vm_free(vm);
+		return ERR_PTR(ret);
 	}
+	vm->mm = mm;
+	mmgrab(mm);
 	return vm;
-fail:
-	vm_free(vm);
-	return ERR_PTR(ret);
 }
 
 void secmmu_vm_get(struct secmmu_vm *vm)
@@ -86,15 +102,12 @@ static void vm_release(struct kref *ref)
 {
 	struct secmmu_vm *vm = container_of(ref, struct secmmu_vm, ref);
 
-	/* Runs release() (zap all) if the mm is still alive. */
-	mmu_notifier_unregister(&vm->mn, vm->mm);
-	mmdrop(vm->mm);
-
-	/* No fds and no notifier left: nobody else walks the tables. */
-	write_lock(&vm->mmu_lock);
-	secmmu_zap_all(vm);
-	write_unlock(&vm->mmu_lock);
-	vm_free(vm);
+	if (vm->mm) {
+		/* Runs release() (zap all) if the mm is still alive. */
+		mmu_notifier_unregister(&vm->mn, vm->mm);
+		mmdrop(vm->mm);
+	}
+	secmmu_vm_free(vm);
 }
 
 void secmmu_vm_put(struct secmmu_vm *vm)

@@ -47,7 +47,7 @@ struct secmmu_vm {
 	struct mmu_notifier mn;
 	bool mn_registered;
 
-	struct mutex slots_lock;
+	struct mutex slots_lock;		/* see the table above */
 	struct srcu_struct srcu;
 	struct secmmu_layout __rcu *layout;
 
@@ -65,6 +65,8 @@ struct secmmu_vm {
 
 extern const struct mmu_notifier_ops secmmu_mn_ops;
 
+struct secmmu_vm *secmmu_vm_alloc(void);
+void secmmu_vm_free(struct secmmu_vm *vm);
 struct secmmu_vm *secmmu_vm_create(struct mm_struct *mm);
 void secmmu_vm_get(struct secmmu_vm *vm);
 void secmmu_vm_put(struct secmmu_vm *vm);
@@ -81,6 +83,7 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
 			       const struct secmmu_view_mapping *req);
 
+long secmmu_check_cap(unsigned long cap);
 long secmmu_vm_ioctl(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg);
 
 #endif /* _SECMMU_VM_H */

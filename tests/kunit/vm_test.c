@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: a VM bound to a real mm (kunit_vm_mmap(), 6.11+): faults, vCPU
+ * access, invalidation by real vm_munmap(), the fault retry protocol,
+ * memslot and view changes.
+ */
+#include <kunit/static_stub.h>
+#include <kunit/test.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "secmmu_probes.h"
+
+#ifdef SECMMU_HAVE_KUNIT_VM_MMAP
+
+#include "mmu.h"
+#include "secmmu_kunit.h"
+#include "spte.h"
+#include "vcpu.h"
+
+#define GFN	0x100ULL
+#define NPAGES	4
+#define GPA(off)	((GFN << PAGE_SHIFT) + (off))
+
+struct fixture {
+	struct secmmu_vm *vm;
+	struct secmmu_vcpu *vcpu;
+	unsigned long hva;
+};
+
+KUNIT_DEFINE_ACTION_WRAPPER(vm_put, secmmu_vm_put, struct secmmu_vm *);
+
+static int set_slot(struct fixture *f, u32 flags, u64 npages)
+{
+	struct secmmu_memslot req = {
+		.slot = 0,
+		.flags = flags,
+		.base_gfn = npages ? GFN : 0,
+		.npages = npages,
+		.userspace_addr = npages ? f->hva : 0,
+	};
+
+	return secmmu_vm_set_memslot(f->vm, &req);
+}
+
+static struct fixture *setup(struct kunit *test)
+{
+	struct fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->hva = kunit_vm_mmap(test, NULL, 0, NPAGES * PAGE_SIZE,
+			       PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(f->hva));
+	KUNIT_ASSERT_NE(test, f->hva, 0UL);
+
+	f->vm = secmmu_vm_create(current->mm);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f->vm));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, vm_put, f->vm));
+	KUNIT_ASSERT_EQ(test, 0, set_slot(f, 0, NPAGES));
+
+	mutex_lock(&f->vm->slots_lock);
+	f->vcpu = secmmu_vcpu_create(f->vm, 0);
+	if (f->vcpu)
+		secmmu_vcpu_publish(f->vcpu);
+	mutex_unlock(&f->vm->slots_lock);
+	KUNIT_ASSERT_NOT_NULL(test, f->vcpu);
+	return f;
+}
+
+static int do_access(struct fixture *f, u32 view, u64 gpa, void *buf, u32 len,
+		     bool write, struct secmmu_exit *exit)
+{
+	struct secmmu_access_op op = {
+		.gpa = gpa, .len = len, .view = view,
+		.flags = write ? SECMMU_ACCESS_WRITE : 0,
+	};
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
+	u64 done;
+
+	iov_iter_kvec(&iter, write ? ITER_SOURCE : ITER_DEST, &kv, 1, len);
+	return secmmu_vcpu_access(f->vcpu, &op, &iter, exit, &done);
+}
+
+static u64 spte_of(struct fixture *f, u32 view, u64 gfn)
+{
+	int level;
+
+	return secmmu_spte_lookup(f->vm, view, gfn, &level);
+}
+
+static void vm_access_coherent_both_ways(struct kunit *test)
+{
+	struct fixture *f = setup(test);
+	struct secmmu_exit exit;
+	char buf[16] = "through-vcpu";
+	char got[16] = {};
+	u64 spte;
+
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 0, GPA(100), buf, sizeof(buf), true, &exit));
+	KUNIT_EXPECT_EQ(test, exit.reason, SECMMU_EXIT_NONE);
+	KUNIT_ASSERT_EQ(test, 0UL, copy_from_user(got, (void __user *)f->hva + 100,
+						  sizeof(got)));
+	KUNIT_EXPECT_MEMEQ(test, got, buf, sizeof(buf));
+
+	spte = spte_of(f, 0, GFN);
+	KUNIT_EXPECT_EQ(test, spte & SPTE_UAPI_MASK, SPTE_UAPI_MASK);
+
+	KUNIT_ASSERT_EQ(test, 0UL, copy_to_user((void __user *)f->hva + 2 * PAGE_SIZE,
+						"from-process", 13));
+	memset(got, 0, sizeof(got));
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 0, GPA(2 * PAGE_SIZE), got, 13, false, &exit));
+	KUNIT_EXPECT_STREQ(test, got, "from-process");
+	/* A read fault maps read-only. */
+	spte = spte_of(f, 0, GFN + 2);
+	KUNIT_EXPECT_TRUE(test, spte_present(spte));
+	KUNIT_EXPECT_FALSE(test, spte_writable(spte));
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_MAPPED), 2ULL);
+}
+
+static void vm_access_spans_pages(struct kunit *test)
+{
+	struct fixture *f = setup(test);
+	struct secmmu_exit exit;
+	char *buf = kunit_kmalloc(test, 2 * PAGE_SIZE, GFP_KERNEL);
+	char *got = kunit_kzalloc(test, 2 * PAGE_SIZE, GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, got);
+	for (i = 0; i < 2 * PAGE_SIZE; i++)
+		buf[i] = i * 7;
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 0, GPA(PAGE_SIZE / 2), buf,
+					   2 * PAGE_SIZE, true, &exit));
+	KUNIT_ASSERT_EQ(test, 0UL, copy_from_user(got, (void __user *)f->hva + PAGE_SIZE / 2,
+						  2 * PAGE_SIZE));
+	KUNIT_EXPECT_MEMEQ(test, got, buf, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_SPTES_INSTALLED), 3ULL);
+}
+
+static void vm_unbacked_and_readonly_exit(struct kunit *test)
+{
+	struct fixture *f = setup(test);
+	struct secmmu_exit exit;
+	char buf[8] = {};
+
+	/* Runs off the end of the slot: stops at the first unbacked gpa. */
+	KUNIT_EXPECT_EQ(test, 0, do_access(f, 0, GPA(NPAGES * PAGE_SIZE - 4), buf,
+					   8, false, &exit));
+	KUNIT_EXPECT_EQ(test, exit.reason, SECMMU_EXIT_UNBACKED);
+	KUNIT_EXPECT_EQ(test, exit.gpa, GPA(NPAGES * PAGE_SIZE));
+
+	KUNIT_ASSERT_EQ(test, 0, set_slot(f, SECMMU_MEM_READONLY, NPAGES));
+	KUNIT_EXPECT_EQ(test, 0, do_access(f, 0, GPA(0), buf, 8, true, &exit));
+	KUNIT_EXPECT_EQ(test, exit.reason, SECMMU_EXIT_READONLY);
+	KUNIT_EXPECT_FALSE(test, spte_writable(spte_of(f, 0, GFN)));
+	KUNIT_EXPECT_EQ(test, 0, do_access(f, 0, GPA(0), buf, 8, false, &exit));
+	KUNIT_EXPECT_EQ(test, exit.reason, SECMMU_EXIT_NONE);
+}
+
+static void vm_munmap_zaps(struct kunit *test)
+{
+	struct fixture *f = setup(test);
+	struct secmmu_exit exit;
+	char buf[8] = "abcdefg";
+
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 0, GPA(0), buf, 8, true, &exit));
+	KUNIT_ASSERT_TRUE(test, spte_present(spte_of(f, 0, GFN)));
+
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(f->hva, NPAGES * PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 0, GFN)));
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_SPTES_ZAPPED), 1ULL);
+	KUNIT_EXPECT_GE(test, secmmu_stat_read(f->vm, SECMMU_STAT_INVAL_UNMAP), 1ULL);
+	KUNIT_EXPECT_GE(test, secmmu_stat_read(f->vm, SECMMU_STAT_REMOTE_FLUSHES), 1ULL);
+
+	/* Nothing mapped there any more: -EFAULT, nothing installed. */
+	KUNIT_EXPECT_EQ(test, -EFAULT, do_access(f, 0, GPA(0), buf, 8, false, &exit));
+	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 0, GFN)));
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_MAPPED), 0ULL);
+}
+
+static atomic_t racing_unmaps;
+
+static void unmap_after_gup(struct secmmu_vm *vm, unsigned long hva)
+{
+	if (atomic_inc_return(&racing_unmaps) == 1)
+		vm_munmap(hva & PAGE_MASK, PAGE_SIZE);
+}
+
+/* An invalidation between GUP and install must make the fault retry. */
+static void vm_fault_retries_after_racing_invalidation(struct kunit *test)
+{
+	struct fixture *f = setup(test);
+	struct secmmu_exit exit;
+	char buf[8];
+
+	atomic_set(&racing_unmaps, 0);
+	kunit_activate_static_stub(test, secmmu_fault_gup_done, unmap_after_gup);
+
+	/* The retry finds the page gone: -EFAULT, and nothing was installed. */
+	KUNIT_EXPECT_EQ(test, -EFAULT, do_access(f, 0, GPA(0), buf, 8, false, &exit));
+	KUNIT_EXPECT_EQ(test, atomic_read(&racing_unmaps), 1);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_FAULT_RETRIES), 1ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_FAULTS), 2ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_SPTES_INSTALLED), 0ULL);
+	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 0, GFN)));
+
+	/* The untouched neighbour page still faults in normally. */
+	KUNIT_EXPECT_EQ(test, 0, do_access(f, 0, GPA(PAGE_SIZE), buf, 8, false, &exit));
+	KUNIT_EXPECT_TRUE(test, spte_present(spte_of(f, 0, GFN + 1)));
+}
+
+static void vm_memslot_delete_zaps_and_frees(struct kunit *test)
+{
+	struct fixture *f = setup(test);
+	struct secmmu_exit exit;
+	u64 tables;
+	char buf[8] = {};
+
+	tables = secmmu_stat_read(f->vm, SECMMU_STAT_TABLES);
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 0, GPA(0), buf, 8, true, &exit));
+	KUNIT_ASSERT_EQ(test, 0, set_slot(f, 0, 0));
+	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 0, GFN)));
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_MAPPED), 0ULL);
+	/* The vCPU's stock of table pages is all that remains above the start. */
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_TABLES),
+			tables + SECMMU_PT_LEVELS - 1);
+	KUNIT_EXPECT_EQ(test, 0, do_access(f, 0, GPA(0), buf, 8, false, &exit));
+	KUNIT_EXPECT_EQ(test, exit.reason, SECMMU_EXIT_UNBACKED);
+	KUNIT_EXPECT_EQ(test, -ENOENT, set_slot(f, 0, 0));
+}
+
+static void vm_alias_view_zapped_with_primary(struct kunit *test)
+{
+	struct fixture *f = setup(test);
+	struct secmmu_view_mapping m = {
+		.view = 1, .view_gfn = 5000, .npages = NPAGES, .target_gfn = GFN,
+	};
+	struct secmmu_exit exit;
+	char buf[8] = "alias!", got[8] = {};
+
+	KUNIT_ASSERT_EQ(test, 0, secmmu_vm_set_view_mapping(f->vm, &m));
+	KUNIT_EXPECT_EQ(test, -EEXIST, secmmu_vm_set_view_mapping(f->vm, &m));
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 1, (5001ULL << PAGE_SHIFT) + 8, buf, 8,
+					   true, &exit));
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 0, GPA(PAGE_SIZE + 8), got, 8, false, &exit));
+	KUNIT_EXPECT_MEMEQ(test, got, buf, 8);
+	KUNIT_EXPECT_TRUE(test, spte_present(spte_of(f, 1, 5001)));
+	KUNIT_EXPECT_EQ(test, spte_pfn(spte_of(f, 1, 5001)), spte_pfn(spte_of(f, 0, GFN + 1)));
+
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(f->hva + PAGE_SIZE, PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 1, 5001)));
+	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 0, GFN + 1)));
+
+	/* Removing the range zaps the view's other mappings too. */
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 1, 5000ULL << PAGE_SHIFT, got, 8, false, &exit));
+	KUNIT_ASSERT_TRUE(test, spte_present(spte_of(f, 1, 5000)));
+	m.npages = 0;
+	m.target_gfn = 0;
+	KUNIT_ASSERT_EQ(test, 0, secmmu_vm_set_view_mapping(f->vm, &m));
+	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 1, 5000)));
+	KUNIT_EXPECT_TRUE(test, spte_present(spte_of(f, 0, GFN)));
+	KUNIT_EXPECT_EQ(test, 0, do_access(f, 1, 5000ULL << PAGE_SHIFT, got, 8, false, &exit));
+	KUNIT_EXPECT_EQ(test, exit.reason, SECMMU_EXIT_UNBACKED);
+}
+
+static struct kunit_case vm_cases[] = {
+	KUNIT_CASE(vm_access_coherent_both_ways),
+	KUNIT_CASE(vm_access_spans_pages),
+	KUNIT_CASE(vm_unbacked_and_readonly_exit),
+	KUNIT_CASE(vm_munmap_zaps),
+	KUNIT_CASE(vm_fault_retries_after_racing_invalidation),
+	KUNIT_CASE(vm_memslot_delete_zaps_and_frees),
+	KUNIT_CASE(vm_alias_view_zapped_with_primary),
+	{}
+};
+
+static struct kunit_suite vm_suite = {
+	.name = "secmmu_vm",
+	.test_cases = vm_cases,
+};
+
+kunit_test_suite(vm_suite);
+
+#endif /* SECMMU_HAVE_KUNIT_VM_MMAP */
