@@ -414,6 +414,31 @@ long long smu_read_key(const char *path, const char *key)
 	return ret;
 }
 
+long smu_anon_huge_kb(const void *addr)
+{
+	unsigned long a = (uintptr_t)addr, start, end;
+	char line[512];
+	bool in = false;
+	long kb, ret = -1;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= start && a < end;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
+			ret = kb;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 int smu_nr_nodes(void)
 {
 	char path[64];

@@ -111,6 +111,8 @@ int smu_write_file(const char *path, const char *val);	/* 0 or -errno */
 long long smu_read_ll(const char *path);		/* -1 on error */
 /* Value of "key <n>" in a key/value file like memory.stat, -1 if absent. */
 long long smu_read_key(const char *path, const char *key);
+/* AnonHugePages (kB) of the VMA containing @addr, -1 if not found. */
+long smu_anon_huge_kb(const void *addr);
 /* Number of online NUMA nodes (>= 1). */
 int smu_nr_nodes(void);
 
