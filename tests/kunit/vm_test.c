@@ -253,8 +253,9 @@ static void vm_alias_view_zapped_with_primary(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 1, 5001)));
 	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 0, GFN + 1)));
 
-	/* Removing the range zaps the view's other mappings too. */
+	/* Removing the range zaps that view's mappings, and only those. */
 	KUNIT_ASSERT_EQ(test, 0, do_access(f, 1, 5000ULL << PAGE_SHIFT, got, 8, false, &exit));
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 0, GPA(0), got, 8, false, &exit));
 	KUNIT_ASSERT_TRUE(test, spte_present(spte_of(f, 1, 5000)));
 	m.npages = 0;
 	m.target_gfn = 0;
