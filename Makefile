@@ -15,7 +15,7 @@ export SECMMU_CACHE
 
 .PHONY: all modules clean deps lint sparse checkpatch build-all kunit \
 	kunit-uml kunit-x86 selftests tools qemu qemu-all dkms-check demo \
-	check version help
+	check bench version help
 
 all: modules
 
@@ -82,6 +82,11 @@ demo:
 
 check:
 	$(SCRIPTS)/check.sh
+
+# Hook for the benchmark harness in tools/ (run by 'make check' when
+# tools/Makefile has a bench target).
+bench:
+	$(MAKE) -C tools bench QUICK=$(QUICK)
 
 help:
 	@echo 'make [KDIR=...]      build secmmu.ko against KDIR'

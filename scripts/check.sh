@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: every rig, in order, continuing past failures.  The last line
+# is "N passed, N failed": every KUnit case and every selftest case (the
+# DKMS boots rerun the selftests, and count), plus one failure for each
+# step that failed without failing a test case (lint, build, setup).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+S=$SECMMU_REPO/scripts
+rm -f "$SECMMU_RESULTS"/*
+failed_steps=()
+times=()
+total=$SECONDS
+
+run_step() {
+	local name=$1 t=$SECONDS rc=0; shift
+	"$@" || rc=$?
+	times+=("$(printf '%-14s %4ds %s' "$name" $((SECONDS - t)) \
+		"$([ $rc = 0 ] && echo ok || echo FAIL)")")
+	[ $rc = 0 ] || failed_steps+=("$name")
+	return 0
+}
+
+run_step deps "$S/deps.sh"
+if [ ${#failed_steps[@]} -ne 0 ]; then
+	echo "deps failed; nothing else can run"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+run_step checkpatch "$S/checkpatch.sh"
+run_step sparse     "$S/sparse.sh"
+run_step build-all  "$S/build-all.sh"
+run_step kunit-uml  "$S/kunit.sh" uml
+run_step kunit-x86  "$S/kunit.sh" x86_64
+run_step qemu-6.1   "$S/qemu-run.sh" 6.1
+run_step qemu-6.12  "$S/qemu-run.sh" 6.12
+run_step dkms       "$S/dkms-check.sh" 6.1 6.12
+if [ -f "$SECMMU_REPO/tools/Makefile" ] &&
+   grep -qE '^bench[[:space:]]*:' "$SECMMU_REPO/tools/Makefile"; then
+	run_step bench make -C "$SECMMU_REPO" bench QUICK=1
+fi
+
+step "check: summary"
+passed=0
+failed=0
+for r in "$SECMMU_RESULTS"/*; do
+	[ -f "$r" ] || continue
+	read -r p f <"$r"
+	printf '  %-32s %5d passed, %d failed\n' "$(basename "$r")" "$p" "$f"
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+echo
+printf '  %s\n' "${times[@]}"
+echo "  total $((SECONDS - total)) s"
+# A failed step with no failed test case behind it counts once.
+for s in "${failed_steps[@]}"; do
+	case $s in
+	kunit-uml|kunit-x86|qemu-*|dkms) ;;
+	*) failed=$((failed + 1)) ;;
+	esac
+done
+if [ ${#failed_steps[@]} -ne 0 ]; then
+	echo "  failed steps: ${failed_steps[*]}"
+	[ "$failed" != 0 ] || failed=1
+fi
+echo "$passed passed, $failed failed"
+[ ${#failed_steps[@]} -eq 0 ] && [ "$failed" = 0 ]
