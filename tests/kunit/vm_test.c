@@ -6,7 +6,10 @@
  */
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/mman.h>
+#include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
@@ -266,6 +269,101 @@ static void vm_alias_view_zapped_with_primary(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, exit.reason, SECMMU_EXIT_UNBACKED);
 }
 
+/*
+ * The guarantee: a vCPU never reads a page after the invalidation that
+ * covers it has returned.  The test thread keeps replacing the mapping
+ * (munmap, mmap MAP_FIXED, fill with a new generation, publish it) while a
+ * kthread on the same mm reads through the vCPU.  A read that returns an
+ * older non-zero generation than the one published before it began read a
+ * stale page.  The replaced pages are kept pinned for one more round, so a
+ * stale mapping cannot hide behind the allocator handing the same page to
+ * the new mapping; with KASAN, touching a freed page is reported as well.
+ */
+struct race {
+	struct fixture *f;
+	atomic64_t published;
+	atomic64_t reads, faults, stale;
+};
+
+static int race_reader(void *arg)
+{
+	struct race *r = arg;
+	struct mm_struct *mm = r->f->vm->mm;
+	struct secmmu_exit exit;
+	u64 i = 0;
+
+	if (!mmget_not_zero(mm))
+		goto wait;
+	kthread_use_mm(mm);
+	while (!kthread_should_stop()) {
+		u64 before = atomic64_read_acquire(&r->published);
+		u64 val = 0;
+		int ret;
+
+		ret = do_access(r->f, 0, GPA((i++ % NPAGES) * PAGE_SIZE), &val,
+				sizeof(val), false, &exit);
+		if (ret == -EFAULT) {
+			atomic64_inc(&r->faults);
+		} else if (!ret && exit.reason == SECMMU_EXIT_NONE) {
+			atomic64_inc(&r->reads);
+			if (val && val < before)
+				atomic64_inc(&r->stale);
+		}
+		cond_resched();
+	}
+	kthread_unuse_mm(mm);
+	mmput(mm);
+	return 0;
+wait:
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void vm_access_races_munmap(struct kunit *test)
+{
+	struct fixture *f = setup(test);
+	unsigned long deadline = jiffies + 2 * HZ;
+	struct page *held[2][NPAGES] = {};
+	struct task_struct *reader;
+	struct race *r;
+	u64 gen, i, rounds = 0;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->f = f;
+	reader = kthread_run(race_reader, r, "secmmu-race");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(reader));
+
+	for (gen = 1; time_before(jiffies, deadline) || rounds < 20; gen++, rounds++) {
+		struct page **pin = held[gen & 1], **old = held[!(gen & 1)];
+		unsigned long addr;
+
+		KUNIT_ASSERT_EQ(test, NPAGES, get_user_pages_fast(f->hva, NPAGES, 0, pin));
+		vm_munmap(f->hva, NPAGES * PAGE_SIZE);
+		addr = vm_mmap(NULL, f->hva, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_FIXED | MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		KUNIT_ASSERT_EQ(test, addr, f->hva);
+		for (i = 0; i < NPAGES; i++)
+			KUNIT_ASSERT_EQ(test, 0UL,
+					copy_to_user((void __user *)f->hva + i * PAGE_SIZE,
+						     &gen, sizeof(gen)));
+		atomic64_set_release(&r->published, gen);
+		for (i = 0; i < NPAGES && old[i]; i++)
+			put_page(old[i]);
+		cond_resched();
+	}
+	kthread_stop(reader);
+	for (i = 0; i < NPAGES; i++)
+		put_page(held[(gen - 1) & 1][i]);
+
+	kunit_info(test, "%llu rounds, %lld reads, %lld faults\n", rounds,
+		   atomic64_read(&r->reads), atomic64_read(&r->faults));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&r->stale), 0LL);
+	KUNIT_EXPECT_GT(test, atomic64_read(&r->reads), 0LL);
+	KUNIT_EXPECT_GE(test, secmmu_stat_read(f->vm, SECMMU_STAT_INVAL_UNMAP), rounds);
+}
+
 static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(vm_access_coherent_both_ways),
 	KUNIT_CASE(vm_access_spans_pages),
@@ -274,6 +372,7 @@ static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(vm_fault_retries_after_racing_invalidation),
 	KUNIT_CASE(vm_memslot_delete_zaps_and_frees),
 	KUNIT_CASE(vm_alias_view_zapped_with_primary),
+	KUNIT_CASE_SLOW(vm_access_races_munmap),
 	{}
 };
 
