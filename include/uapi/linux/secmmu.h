@@ -67,7 +67,41 @@
 #define SECMMU_CAP_GFN_BITS		7
 #define SECMMU_CAP_STATS		8	/* SECMMU_STATS_VERSION */
 #define SECMMU_CAP_GET_SPTE		9	/* 1 */
-/* Numbers 10.. are given to later capabilities (rmap modes, aging, dirty). */
+#define SECMMU_CAP_RMAP_MODES		10	/* mask of 1 << SECMMU_RMAP_* */
+#define SECMMU_CAP_RMAP_MODE		11	/* this VM's SECMMU_RMAP_* */
+#define SECMMU_CAP_AGE			12	/* SECMMU_MAX_AGE_PAGES */
+/* Numbers 13.. are given to later capabilities (dirty tracking). */
+
+/*
+ * SECMMU_ENABLE_CAP: change a VM setting.  Unknown @cap, nonzero @flags,
+ * @reserved or unused args: -EINVAL.
+ *
+ * SECMMU_CAP_RMAP_MODE, args[0] = SECMMU_RMAP_*: how rmap walkers (aging)
+ * synchronise with SPTE install and zap.  Only before the first memslot is
+ * created (-EBUSY after).  The default is SECMMU_RMAP_LOCKED.
+ *
+ *   LOCKED           every walk takes mmu_lock (read).  Never "fast".
+ *   SINGLE_LOCKLESS  a gfn mapped by exactly one SPTE is aged under RCU
+ *                    with no lock (the head word points at the SPTE); a
+ *                    gfn mapped by several is walked under mmu_lock, or,
+ *                    for SECMMU_AGE_FAST_ONLY, reported "fast failed".
+ *   LOCK_BIT         a gfn mapped by several SPTEs is walked under a lock
+ *                    bit in its head word instead of mmu_lock: aging never
+ *                    takes mmu_lock and is always fast.
+ */
+#define SECMMU_RMAP_LOCKED		0
+#define SECMMU_RMAP_SINGLE_LOCKLESS	1
+#define SECMMU_RMAP_LOCK_BIT		2
+#define SECMMU_RMAP_NR_MODES		3
+
+struct secmmu_enable_cap {
+	__u32 cap;
+	__u32 flags;
+	__u64 args[4];
+	__u64 reserved[2];
+};
+
+#define SECMMU_ENABLE_CAP	_IOW(SECMMUIO, 0x02, struct secmmu_enable_cap)
 
 /*
  * SECMMU_SET_MEMSLOT: create, change or delete memslot @slot.
@@ -143,6 +177,60 @@ struct secmmu_spte_info {
 };
 
 #define SECMMU_GET_SPTE		_IOWR(SECMMUIO, 0x12, struct secmmu_spte_info)
+
+/*
+ * SECMMU_AGE: test (and clear) the accessed state of a range, as reclaim
+ * does through the mmu_notifier aging hooks, but with the answer per page.
+ *
+ * @start is a memslot gfn (the range must lie inside one memslot, else
+ * -ENOENT), or with SECMMU_AGE_HVA a page-aligned host virtual address
+ * (pages no memslot backs are simply not young).  @npages is
+ * 1..SECMMU_MAX_AGE_PAGES (else -E2BIG / -EINVAL for 0).  Exactly one of
+ * TEST and CLEAR (test and clear).
+ *
+ * @young (user pointer, may be 0): bitmap of npages bits (__u64 words,
+ * bit i = page start + i) set for young pages.  With FAST_ONLY, pages that
+ * could not be answered without taking mmu_lock are neither aged nor
+ * reported young; they are counted in @nr_fast_failed and set in the
+ * @fast_failed bitmap (may be 0).  Fast-ness is the VM's rmap mode, never
+ * lock contention: LOCKED fails every mapped page, SINGLE_LOCKLESS the
+ * pages mapped by several SPTEs, LOCK_BIT none.
+ *
+ * LOOKAROUND (memslot gfns only): for every young page, also age the rest
+ * of its aligned SECMMU_AGE_LOOKAROUND_PAGES-page block inside the memslot (the
+ * MGLRU look-around), but only if the VM is fast (rmap mode not LOCKED;
+ * else SECMMU_AGE_OUT_NO_LOOKAROUND is set in @out_flags).  Young
+ * neighbours are counted in @nr_lookaround_young, not in the bitmaps.
+ *
+ * Work is bounded: the range is walked in chunks with a signal check in
+ * between; on -EINTR, @done tells how many pages were finished.
+ */
+#define SECMMU_AGE_TEST		(1U << 0)
+#define SECMMU_AGE_CLEAR	(1U << 1)
+#define SECMMU_AGE_FAST_ONLY	(1U << 2)
+#define SECMMU_AGE_LOOKAROUND	(1U << 3)
+#define SECMMU_AGE_HVA		(1U << 4)
+
+#define SECMMU_AGE_OUT_NO_LOOKAROUND	(1U << 0)
+
+#define SECMMU_MAX_AGE_PAGES	(1U << 21)
+#define SECMMU_AGE_LOOKAROUND_PAGES	64
+
+struct secmmu_age {
+	__u32 flags;
+	__u32 out_flags;		/* out */
+	__u64 start;
+	__u64 npages;
+	__u64 young;			/* __u64 bitmap, may be 0 */
+	__u64 fast_failed;		/* __u64 bitmap, may be 0 */
+	__u64 done;			/* out: pages finished */
+	__u64 nr_young;			/* out */
+	__u64 nr_fast_failed;		/* out */
+	__u64 nr_lookaround_young;	/* out */
+	__u64 reserved[2];
+};
+
+#define SECMMU_AGE		_IOWR(SECMMUIO, 0x14, struct secmmu_age)
 
 /*
  * SECMMU_CREATE_VCPU: argument is the vCPU id (< SECMMU_MAX_VCPUS, by
@@ -243,6 +331,19 @@ enum secmmu_stat {
 	SECMMU_STAT_ACCESS_OPS,		/* access ops completed */
 	SECMMU_STAT_ACCESS_BYTES,
 	SECMMU_STAT_RELEASES,		/* mm release seen */
+	SECMMU_STAT_RMAP_DESCS,		/* rmap descriptors allocated now */
+	SECMMU_STAT_RMAP_LOCKLESS,	/* heads aged without any lock */
+	SECMMU_STAT_RMAP_MULTI_SKIPPED,	/* multi-entry heads: fast failed */
+	SECMMU_STAT_RMAP_LOCK_FALLBACKS, /* multi-entry heads aged under mmu_lock */
+	SECMMU_STAT_RMAP_BIT_LOCKS,	/* heads walked under their lock bit */
+	SECMMU_STAT_RMAP_BIT_SPINS,	/* ... of which found the bit taken */
+	SECMMU_STAT_RMAP_CMPXCHG_FAILED, /* A-bit clear lost a race: young */
+	SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG, /* notifier hook calls */
+	SECMMU_STAT_AGE_CLEAR_YOUNG,
+	SECMMU_STAT_AGE_TEST_YOUNG,
+	SECMMU_STAT_AGE_YOUNG,		/* pages answered young (hooks + ioctl) */
+	SECMMU_STAT_AGE_PAGES,		/* pages examined (hooks + ioctl) */
+	SECMMU_STAT_AGE_FLUSH_ELIDED,	/* clear_flush_young without a flush */
 	SECMMU_STAT_NR
 };
 
