@@ -249,6 +249,19 @@ static const char * const smu_stat_names[SECMMU_STAT_NR] = {
 	[SECMMU_STAT_ACCESS_OPS]		= "access_ops",
 	[SECMMU_STAT_ACCESS_BYTES]		= "access_bytes",
 	[SECMMU_STAT_RELEASES]			= "releases",
+	[SECMMU_STAT_RMAP_DESCS]		= "rmap_descs",
+	[SECMMU_STAT_RMAP_LOCKLESS]		= "rmap_lockless",
+	[SECMMU_STAT_RMAP_MULTI_SKIPPED]	= "rmap_multi_skipped",
+	[SECMMU_STAT_RMAP_LOCK_FALLBACKS]	= "rmap_lock_fallbacks",
+	[SECMMU_STAT_RMAP_BIT_LOCKS]		= "rmap_bit_locks",
+	[SECMMU_STAT_RMAP_BIT_SPINS]		= "rmap_bit_spins",
+	[SECMMU_STAT_RMAP_CMPXCHG_FAILED]	= "rmap_cmpxchg_failed",
+	[SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG]	= "age_clear_flush_young",
+	[SECMMU_STAT_AGE_CLEAR_YOUNG]		= "age_clear_young",
+	[SECMMU_STAT_AGE_TEST_YOUNG]		= "age_test_young",
+	[SECMMU_STAT_AGE_YOUNG]			= "age_young",
+	[SECMMU_STAT_AGE_PAGES]			= "age_pages",
+	[SECMMU_STAT_AGE_FLUSH_ELIDED]		= "age_flush_elided",
 };
 
 const char *smu_stat_name(unsigned int idx)

@@ -52,6 +52,17 @@ TEST_F(uapi, check_cap)
 	EXPECT_EQ(0, smu_check_cap(self->e.vm, ~0UL));
 }
 
+/* Capabilities of the rmap modes and aging (SECMMU_ENABLE_CAP, SECMMU_AGE). */
+TEST_F(uapi, check_cap_rmap_age)
+{
+	EXPECT_EQ((1 << SECMMU_RMAP_NR_MODES) - 1,
+		  smu_check_cap(self->e.vm, SECMMU_CAP_RMAP_MODES));
+	EXPECT_EQ(SECMMU_RMAP_LOCKED,
+		  smu_check_cap(self->e.vm, SECMMU_CAP_RMAP_MODE));
+	EXPECT_EQ(SECMMU_MAX_AGE_PAGES,
+		  smu_check_cap(self->e.vm, SECMMU_CAP_AGE));
+}
+
 TEST_F(uapi, unknown_ioctl)
 {
 	int vm = self->e.vm, vcpu = self->e.vcpu;
