@@ -15,6 +15,7 @@ for f in $flavours; do
 	kdir=$(kdir_of "$f")
 	dir=$SECMMU_CACHE/build/$kver
 	step "build: $kver (W=1)"
+	lock_dir "$dir"
 	copy_tree "$dir"
 	log=build-$kver
 	if ! run_logged "$log" make -C "$kdir" M="$dir" W=1 -j"$(nproc)" modules; then

@@ -8,7 +8,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 S=$SECMMU_REPO/scripts
-rm -f "$SECMMU_RESULTS"/*
+# Private results dir: others may run rigs on the same cache meanwhile.
+SECMMU_RESULTS=$SECMMU_CACHE/results/check-$SECMMU_REPO_KEY
+rm -rf "$SECMMU_RESULTS"
+mkdir -p "$SECMMU_RESULTS"
+export SECMMU_RESULTS
 failed_steps=()
 times=()
 total=$SECONDS

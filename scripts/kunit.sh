@@ -26,6 +26,8 @@ if [ ! -f "$kunitconfig" ] || [ ! -f "$SECMMU_REPO/Kconfig" ]; then
 fi
 
 src=$(linux_src)
+# One graft in the shared source tree: one KUnit run at a time.
+lock_dir "$SECMMU_CACHE/kunit"
 
 step "kunit: graft $SECMMU_REPO into $src/drivers/misc/secmmu"
 link=$src/drivers/misc/secmmu

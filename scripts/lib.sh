@@ -7,8 +7,10 @@
 SECMMU_REPO=${SECMMU_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SECMMU_CACHE=${SECMMU_CACHE:-/var/cache/secmmu}
 SECMMU_LOGS=$SECMMU_CACHE/logs
-SECMMU_RESULTS=$SECMMU_CACHE/results
-export SECMMU_REPO SECMMU_CACHE
+SECMMU_RESULTS=${SECMMU_RESULTS:-$SECMMU_CACHE/results}
+export SECMMU_REPO SECMMU_CACHE SECMMU_RESULTS
+# Short key naming this checkout, for per-checkout cache entries.
+SECMMU_REPO_KEY=$(printf '%s' "$SECMMU_REPO" | md5sum | cut -c1-8)
 mkdir -p "$SECMMU_LOGS" "$SECMMU_RESULTS"
 
 step() { printf '\n==== %s ====\n' "$*"; }
@@ -87,11 +89,12 @@ linux_src() {
 }
 
 # copy_tree DST: copy the repo's regular files (no .git, no build litter,
-# no symlinks) to DST.  Unchanged files keep their mtime so kbuild stays
-# incremental; files gone from the repo are removed from DST.  Never
-# follows a symlink in DST.
+# no symlinks) to DST.  Only files whose content differs are written (and
+# so get a new mtime): kbuild stays incremental and never keeps an object
+# built from another checkout.  Files gone from the repo are removed from
+# DST.  Never follows a symlink in DST.  Take lock_dir DST first.
 copy_tree() {
-	local dst=$1 list old
+	local dst=$1 list old f
 	mkdir -p "$dst"
 	find "$dst" -type l -delete
 	list=$(mktemp)
@@ -104,9 +107,21 @@ copy_tree() {
 	if [ -f "$old" ]; then
 		comm -23 "$old" "$list" | (cd "$dst" && xargs -r -d '\n' rm -f --)
 	fi
-	(cd "$SECMMU_REPO" && tar -cf - --no-recursion -T "$list") |
-		tar -C "$dst" -xf - --no-overwrite-dir
+	while IFS= read -r f; do
+		cmp -s "$SECMMU_REPO/$f" "$dst/$f" && continue
+		mkdir -p "$dst/$(dirname "$f")"
+		cp "$SECMMU_REPO/$f" "$dst/$f"
+	done <"$list"
 	mv "$list" "$old"
+}
+
+# lock_dir PATH: hold an exclusive lock on PATH.lock until the script exits
+# (developers and CI may share one cache).
+lock_dir() {
+	local fd
+	mkdir -p "$(dirname "$1")"
+	exec {fd}>"$1.lock"
+	flock "$fd"
 }
 
 # record NAME PASSED FAILED: per-rig counts that 'make check' sums.

@@ -19,10 +19,12 @@ mode=${SECMMU_MODE:-test}
 name=${SECMMU_RUN_NAME:-qemu-$kver}
 work=$SECMMU_CACHE/qemu/$name
 mkdir -p "$work"
+lock_dir "$work"
 
 if [ -z "$ko" ]; then
 	"$SECMMU_REPO/scripts/build-all.sh" "$kver"
-	ko=$SECMMU_CACHE/build/$kver/secmmu.ko
+	cp "$SECMMU_CACHE/build/$kver/secmmu.ko" "$work/secmmu.ko"
+	ko=$work/secmmu.ko
 fi
 kimg=$("$SECMMU_REPO/scripts/fetch-kernels.sh" "$kver")
 
@@ -36,7 +38,7 @@ if [ "$mode" = demo ]; then
 elif [ -f "$SECMMU_REPO/tests/selftests/Makefile" ]; then
 	step "selftests: build"
 	linux_src >/dev/null
-	out=$SECMMU_CACHE/selftests
+	out=$SECMMU_CACHE/selftests/$SECMMU_REPO_KEY
 	mkdir -p "$out"
 	run_logged selftests-build make -C "$SECMMU_REPO/tests/selftests" OUTPUT="$out"
 	selftests=$(make -s -C "$SECMMU_REPO/tests/selftests" OUTPUT="$out" list)

@@ -13,6 +13,7 @@ fi
 kver=$(kver_of 6.12)
 kdir=$(kdir_of 6.12)
 dir=$SECMMU_CACHE/build/$kver
+lock_dir "$dir"
 copy_tree "$dir"
 command -v sparse >/dev/null || die "sparse missing (run scripts/deps.sh)"
 run_logged sparse make -C "$kdir" M="$dir" C=2 CHECK=sparse -j"$(nproc)" modules
