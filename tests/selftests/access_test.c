@@ -388,23 +388,34 @@ TEST_F(acc, batch_stops)
 	EXPECT_EQ(-EFAULT, smu_batch(self->e.vcpu, (void *)gone, 1, &b));
 }
 
-/* Exact counter deltas for a quiet, single-threaded scenario. */
-TEST_F(acc, stats_exact)
+#define D(x) (s1.val[SECMMU_STAT_##x] - s0.val[SECMMU_STAT_##x])
+
+/*
+ * Exact counter deltas for a quiet, single-threaded scenario.  Anything
+ * else that invalidates part of this mm meanwhile (compaction, khugepaged)
+ * shows up in SECMMU_STAT_INVALIDATIONS: such a run is disturbed and
+ * repeated, never judged.  Returns false when disturbed.
+ */
+static bool stats_scenario(struct __test_metadata *_metadata,
+			   struct smu_env *e, char *buf)
 {
 	struct secmmu_stats s0, s1;
-	char *buf = malloc(NPAGES * PAGE);
-	int vm = self->e.vm;
+	struct secmmu_access a;
+	int vm = e->vm;
 
-	ASSERT_NE(NULL, buf);
-	memset(self->e.mem, 0x5a, NPAGES * PAGE);
+	/* A fresh memslot over prefaulted memory, nothing mapped. */
+	smu_del_memslot(vm, 0);		/* 0, or -ENOENT after a retry */
+	memset(e->mem, 0x5a, NPAGES * PAGE);
+	ASSERT_EQ(0, smu_set_memslot(vm, 0, 0, GFN, NPAGES, e->mem));
 	ASSERT_EQ(0, smu_get_stats(vm, &s0));
 	EXPECT_EQ(0, s0.val[SECMMU_STAT_MAPPED]);
 
 	smu_fill(buf, NPAGES * PAGE, 11);
-	smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN), buf, NPAGES * PAGE,
+	smu_t_rw(_metadata, e->vcpu, 0, SMU_GPA(GFN), buf, NPAGES * PAGE,
 		 true);
 	ASSERT_EQ(0, smu_get_stats(vm, &s1));
-#define D(x) (s1.val[SECMMU_STAT_##x] - s0.val[SECMMU_STAT_##x])
+	if (D(INVALIDATIONS))
+		return false;
 	EXPECT_EQ(NPAGES, D(FAULTS));
 	EXPECT_EQ(0, D(FAULT_RETRIES));
 	EXPECT_EQ(NPAGES, D(SPTES_INSTALLED));
@@ -412,15 +423,16 @@ TEST_F(acc, stats_exact)
 	EXPECT_EQ(NPAGES, s1.val[SECMMU_STAT_MAPPED]);
 	EXPECT_EQ(1, D(ACCESS_OPS));
 	EXPECT_EQ(NPAGES * PAGE, D(ACCESS_BYTES));
-	EXPECT_EQ(0, D(INVALIDATIONS));
 	EXPECT_EQ(0, D(DIRTY_PROPAGATED));
 	EXPECT_EQ(0, D(RELEASES));
 
 	/* Reading it all again faults nothing in. */
 	s0 = s1;
-	smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN) + 1, buf,
+	smu_t_rw(_metadata, e->vcpu, 0, SMU_GPA(GFN) + 1, buf,
 		 NPAGES * PAGE - 2, false);
 	ASSERT_EQ(0, smu_get_stats(vm, &s1));
+	if (D(INVALIDATIONS))
+		return false;
 	EXPECT_EQ(0, D(FAULTS));
 	EXPECT_EQ(0, D(SPTES_INSTALLED));
 	EXPECT_EQ(NPAGES, s1.val[SECMMU_STAT_MAPPED]);
@@ -429,15 +441,9 @@ TEST_F(acc, stats_exact)
 
 	/* Exits and errors complete no op. */
 	s0 = s1;
-	{
-		struct secmmu_access a;
-
-		ASSERT_EQ(0, smu_read(self->e.vcpu, 0, SMU_GPA(0x9000), buf,
-				      8, &a));
-		ASSERT_EQ(SECMMU_EXIT_UNBACKED, a.exit_reason);
-		ASSERT_EQ(-EINVAL, smu_read(self->e.vcpu, 0, SMU_GPA(GFN),
-					    buf, 0, &a));
-	}
+	ASSERT_EQ(0, smu_read(e->vcpu, 0, SMU_GPA(0x9000), buf, 8, &a));
+	ASSERT_EQ(SECMMU_EXIT_UNBACKED, a.exit_reason);
+	ASSERT_EQ(-EINVAL, smu_read(e->vcpu, 0, SMU_GPA(GFN), buf, 0, &a));
 	ASSERT_EQ(0, smu_get_stats(vm, &s1));
 	EXPECT_EQ(0, D(ACCESS_OPS));
 	EXPECT_EQ(0, D(ACCESS_BYTES));
@@ -447,12 +453,28 @@ TEST_F(acc, stats_exact)
 	s0 = s1;
 	ASSERT_EQ(0, smu_del_memslot(vm, 0));
 	ASSERT_EQ(0, smu_get_stats(vm, &s1));
+	if (D(INVALIDATIONS))
+		return false;
 	EXPECT_EQ(NPAGES, D(SPTES_ZAPPED));
 	EXPECT_EQ(0, s1.val[SECMMU_STAT_MAPPED]);
-	/* The written SPTEs were dirty: their folios were marked dirty. */
+	/* The written SPTEs were dirty, the anon folios were not. */
 	EXPECT_EQ(NPAGES, D(DIRTY_PROPAGATED));
-	EXPECT_EQ(0, D(INVALIDATIONS));
+	return true;
+}
 #undef D
+
+TEST_F(acc, stats_exact)
+{
+	char *buf = malloc(NPAGES * PAGE);
+	int tries;
+
+	ASSERT_NE(NULL, buf);
+	for (tries = 0; tries < 5; tries++) {
+		if (stats_scenario(_metadata, &self->e, buf))
+			break;
+		TH_LOG("attempt %d disturbed by an invalidation, again", tries);
+	}
+	EXPECT_GT(5, tries);
 	free(buf);
 }
 

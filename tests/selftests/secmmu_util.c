@@ -210,6 +210,34 @@ int smu_batch(int vcpu, struct secmmu_access_op *ops, __u32 nr,
 	return ret;
 }
 
+int smu_enable_cap(int vm, __u32 cap, __u64 arg)
+{
+	struct secmmu_enable_cap ec;
+
+	memset(&ec, 0, sizeof(ec));
+	ec.cap = cap;
+	ec.args[0] = arg;
+	return smu_ioctl(vm, SECMMU_ENABLE_CAP, &ec);
+}
+
+int smu_age(int vm, __u32 flags, __u64 start, __u64 npages, __u64 *young,
+	    __u64 *fast_failed, struct secmmu_age *res)
+{
+	struct secmmu_age a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = flags;
+	a.start = start;
+	a.npages = npages;
+	a.young = (__u64)(uintptr_t)young;
+	a.fast_failed = (__u64)(uintptr_t)fast_failed;
+	ret = smu_ioctl(vm, SECMMU_AGE, &a);
+	if (res)
+		*res = a;
+	return ret;
+}
+
 int smu_get_stats(int vm, struct secmmu_stats *st)
 {
 	memset(st, 0xa5, sizeof(*st));

@@ -72,6 +72,15 @@ void smu_op(struct secmmu_access_op *op, __u16 view, __u64 gpa, void *buf,
 int smu_batch(int vcpu, struct secmmu_access_op *ops, __u32 nr,
 	      struct secmmu_access_batch *res);
 
+/* SECMMU_ENABLE_CAP with args[0] = @arg. */
+int smu_enable_cap(int vm, __u32 cap, __u64 arg);
+/*
+ * SECMMU_AGE over [start, start + npages); @young / @fast_failed may be
+ * NULL.  @res (may be NULL) receives the struct as returned.
+ */
+int smu_age(int vm, __u32 flags, __u64 start, __u64 npages, __u64 *young,
+	    __u64 *fast_failed, struct secmmu_age *res);
+
 /* Stats. */
 int smu_get_stats(int vm, struct secmmu_stats *st);
 /* Value of one counter, or ~0ULL on error. */
