@@ -87,9 +87,17 @@ TEST_F(rmap, mode_is_fixed)
 					 SECMMU_RMAP_LOCKED));
 	EXPECT_EQ(-EBUSY, smu_enable_cap(self->e.vm, SECMMU_CAP_RMAP_MODE,
 					 SECMMU_RMAP_LOCK_BIT));
+	EXPECT_EQ(variant->mode, smu_check_cap(self->e.vm,
+					       SECMMU_CAP_RMAP_MODE));
+}
+
+/* "Only before the first memslot is created": deleting it changes nothing. */
+TEST_F(rmap, mode_fixed_after_delete)
+{
 	ASSERT_EQ(0, smu_del_memslot(self->e.vm, 0));
 	EXPECT_EQ(-EBUSY, smu_enable_cap(self->e.vm, SECMMU_CAP_RMAP_MODE,
-					 SECMMU_RMAP_SINGLE_LOCKLESS));
+					 (variant->mode + 1) %
+					 SECMMU_RMAP_NR_MODES));
 	EXPECT_EQ(variant->mode, smu_check_cap(self->e.vm,
 					       SECMMU_CAP_RMAP_MODE));
 }
