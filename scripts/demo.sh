@@ -16,7 +16,10 @@ host)
 	[ "$(id -u)" = 0 ] || die "HOST=1 needs root (insmod)"
 	kver=$(uname -r)
 	dir=$SECMMU_CACHE/build/host-$kver
+	[ -f "/lib/modules/$kver/build/Makefile" ] ||
+		die "no headers for the running kernel: apt-get install linux-headers-$kver"
 	step "demo: build secmmu.ko for $kver"
+	lock_dir "$dir"
 	copy_tree "$dir"
 	run_logged demo-host-build make -C "/lib/modules/$kver/build" M="$dir" modules
 	step "demo: build tools"

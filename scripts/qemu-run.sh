@@ -95,5 +95,5 @@ fi
 
 # A problem not tied to one test case still counts as one failure.
 [ "$problems" = 0 ] || [ "$failed" != 0 ] || failed=1
-record "$name" "$passed" "$failed"
+[ "$mode" = demo ] || record "$name" "$passed" "$failed"
 [ "$problems" = 0 ]
