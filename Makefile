@@ -11,7 +11,11 @@ KDIR    ?= /lib/modules/$(shell uname -r)/build
 KVER    ?= 6.12
 SCRIPTS := $(CURDIR)/scripts
 
+SECMMU_CACHE ?= /var/cache/secmmu
 export SECMMU_CACHE
+
+# The extracted 6.12 source (kselftest_harness.h) for the userspace builds.
+LINUX_SRC = bash -c '. $(SCRIPTS)/lib.sh && linux_src >/dev/null'
 
 .PHONY: all modules clean deps lint sparse checkpatch build-all kunit \
 	kunit-uml kunit-x86 selftests tools qemu qemu-all dkms-check demo \
@@ -60,9 +64,11 @@ kunit-x86:
 	$(SCRIPTS)/kunit.sh x86_64 $(SUITE)
 
 selftests:
+	@$(LINUX_SRC)
 	$(MAKE) -C tests/selftests
 
 tools:
+	@$(LINUX_SRC)
 	$(MAKE) -C tools
 
 # Selftests in QEMU on a Debian kernel: KVER=6.1|6.12|6.12-rt|<uname -r>,
