@@ -111,7 +111,8 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		ret = 0;
 	} else {
 		ret = secmmu_mmu_install(vm, view, gfn, page_to_pfn(page),
-					 write, &vcpu->cache);
+					 write, &vcpu->cache,
+					 &slot->rmap[target - slot->base_gfn]);
 	}
 	write_unlock(&vm->mmu_lock);
 	put_page(page);

@@ -21,6 +21,7 @@ struct secmmu_slot {
 	u64 npages;		/* 0: slot unused */
 	u64 hva;
 	u32 flags;
+	unsigned long *rmap;	/* npages heads (rmap.h); shared by layout copies */
 };
 
 struct secmmu_view_range {

@@ -11,13 +11,14 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 
+#include "rmap.h"
 #include "vm.h"
 
 static ushort mode = 0600;
 module_param(mode, ushort, 0444);
 MODULE_PARM_DESC(mode, "File mode of /dev/secmmu (default 0600)");
 
-long secmmu_check_cap(unsigned long cap)
+long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap)
 {
 	switch (cap) {
 	case SECMMU_CAP_API_VERSION:
@@ -40,6 +41,12 @@ long secmmu_check_cap(unsigned long cap)
 		return SECMMU_STATS_VERSION;
 	case SECMMU_CAP_GET_SPTE:
 		return 1;
+	case SECMMU_CAP_RMAP_MODES:
+		return BIT(SECMMU_RMAP_NR_MODES) - 1;
+	case SECMMU_CAP_RMAP_MODE:
+		return READ_ONCE(vm->rmap_mode);
+	case SECMMU_CAP_AGE:
+		return SECMMU_MAX_AGE_PAGES;
 	default:
 		return 0;
 	}
@@ -75,7 +82,7 @@ static long secmmu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case SECMMU_GET_API_VERSION:
 		return SECMMU_API_VERSION;
 	case SECMMU_CHECK_CAP:
-		return secmmu_check_cap(arg);
+		return secmmu_check_cap(vm, arg);
 	default:
 		return secmmu_vm_ioctl(vm, cmd, arg);
 	}
@@ -98,8 +105,15 @@ static struct miscdevice secmmu_misc = {
 
 static int __init secmmu_init(void)
 {
+	int ret = secmmu_rmap_init();
+
+	if (ret)
+		return ret;
 	secmmu_misc.mode = mode;
-	return misc_register(&secmmu_misc);
+	ret = misc_register(&secmmu_misc);
+	if (ret)
+		secmmu_rmap_exit();
+	return ret;
 }
 
 static void __exit secmmu_exit(void)
@@ -107,6 +121,7 @@ static void __exit secmmu_exit(void)
 	misc_deregister(&secmmu_misc);
 	/* Table pages still waiting for a grace period. */
 	rcu_barrier();
+	secmmu_rmap_exit();
 }
 
 module_init(secmmu_init);

@@ -17,6 +17,7 @@
 
 #include "mmu.h"
 #include "pgtable.h"
+#include "rmap.h"
 #include "spte.h"
 #include "vm.h"
 
@@ -30,12 +31,27 @@ static void propagate_dirty(struct secmmu_vm *vm, u64 spte)
 	}
 }
 
-static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep)
+/*
+ * The rmap head of the memslot gfn that leaf @gfn of @view maps, NULL for
+ * a leaf that no memslot backs (only unit tests make those).
+ */
+static unsigned long *leaf_head(const struct secmmu_layout *l, u32 view, u64 gfn)
+{
+	u64 target;
+
+	if (!l || !secmmu_view_translate(l, view, gfn, &target))
+		return NULL;
+	return secmmu_rmap_head(l, target);
+}
+
+static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
 {
 	u64 old = xchg(sptep, 0);
 
 	if (!spte_present(old))
 		return false;
+	if (head)
+		secmmu_rmap_remove(vm, head, sptep);
 	if (spte_dirty(old))
 		propagate_dirty(vm, old);
 	secmmu_stat_inc(vm, SECMMU_STAT_SPTES_ZAPPED);
@@ -48,20 +64,23 @@ static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep)
  * may still be inside it, hence xchg on the leaves and RCU for the pages.
  * Recursion depth is at most SECMMU_PT_LEVELS - 1.
  */
-static bool free_unlinked(struct secmmu_vm *vm, u64 *table, int level)
+static bool free_unlinked(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			  u32 view, u64 *table, int level, u64 gfn)
 {
 	bool flush = false;
 	int i;
 
 	for (i = 0; i < SECMMU_PT_ENTRIES; i++) {
 		u64 spte = READ_ONCE(table[i]);
+		u64 g = gfn + i * secmmu_level_pages(level);
 
 		if (!spte_present(spte))
 			continue;
 		if (level > 1)
-			flush |= free_unlinked(vm, secmmu_pt_child(spte), level - 1);
+			flush |= free_unlinked(vm, l, view, secmmu_pt_child(spte),
+					       level - 1, g);
 		else
-			flush |= zap_leaf(vm, &table[i]);
+			flush |= zap_leaf(vm, &table[i], leaf_head(l, view, g));
 	}
 	secmmu_pt_free_rcu(vm, table);
 	return flush;
@@ -70,9 +89,10 @@ static bool free_unlinked(struct secmmu_vm *vm, u64 *table, int level)
 /*
  * Zap the leaves of @view over view gfns [start, end).  With @free_tables,
  * tables whose whole span lies inside the range are unlinked and freed too.
+ * @l must be the layout the leaves were installed under (the current one).
  */
-bool secmmu_zap_view_range(struct secmmu_vm *vm, u32 view, u64 start,
-			   u64 end, bool free_tables)
+bool secmmu_zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			   u32 view, u64 start, u64 end, bool free_tables)
 {
 	struct secmmu_iter it;
 	bool flush = false;
@@ -83,11 +103,11 @@ bool secmmu_zap_view_range(struct secmmu_vm *vm, u32 view, u64 start,
 		if (!spte_present(it.old_spte))
 			continue;
 		if (it.level == 1) {
-			flush |= zap_leaf(vm, it.sptep);
+			flush |= zap_leaf(vm, it.sptep, leaf_head(l, view, it.gfn));
 		} else if (free_tables && secmmu_iter_covered(&it)) {
 			WRITE_ONCE(*it.sptep, 0);
-			flush |= free_unlinked(vm, secmmu_pt_child(it.old_spte),
-					       it.level - 1);
+			flush |= free_unlinked(vm, l, view, secmmu_pt_child(it.old_spte),
+					       it.level - 1, it.gfn);
 		}
 	}
 	return flush;
@@ -100,7 +120,7 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	bool flush;
 	u32 v, i;
 
-	flush = secmmu_zap_view_range(vm, 0, start, end, free_tables);
+	flush = secmmu_zap_view_range(vm, l, 0, start, end, free_tables);
 	for (v = 1; v < SECMMU_MAX_VIEWS; v++) {
 		const struct secmmu_view *view = &l->views[v];
 
@@ -111,7 +131,7 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 
 			if (lo >= hi)
 				continue;
-			flush |= secmmu_zap_view_range(vm, v,
+			flush |= secmmu_zap_view_range(vm, l, v,
 						       r->view_gfn + (lo - r->target_gfn),
 						       r->view_gfn + (hi - r->target_gfn),
 						       free_tables);
@@ -151,19 +171,22 @@ bool secmmu_zap_all(struct secmmu_vm *vm)
 
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++)
 		if (vm->roots[v])
-			flush |= secmmu_zap_view_range(vm, v, 0, U64_MAX, true);
+			flush |= secmmu_zap_view_range(vm, secmmu_layout_locked(vm),
+						       v, 0, U64_MAX, true);
 	return flush;
 }
 
 /*
- * Map @gfn of @view to @pfn.  A present leaf for the same pfn keeps its A/D
+ * Map @gfn of @view to @pfn and add the leaf to @head, the rmap head of
+ * the memslot gfn it maps (NULL only in unit tests).  A present leaf for the same pfn keeps its A/D
  * bits and gains write permission if asked.  A leaf for another pfn cannot
  * exist while the fault protocol holds (every change of the primary mapping
  * or of the layout zaps first); should one appear it is zapped like any
  * other and 1 is returned: the caller owes a remote flush.
  */
 int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
-		       bool writable, struct secmmu_pt_cache *cache)
+		       bool writable, struct secmmu_pt_cache *cache,
+		       unsigned long *head)
 {
 	u64 new = spte_make_leaf(pfn, writable);
 	struct secmmu_iter it;
@@ -196,8 +219,10 @@ int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
 
 		if (spte_present(old) && spte_pfn(old) == pfn)
 			return 0;
-		ret = zap_leaf(vm, it.sptep);
+		ret = zap_leaf(vm, it.sptep, head);
 		WRITE_ONCE(*it.sptep, new);
+		if (head)
+			secmmu_rmap_add(vm, head, it.sptep, &cache->desc);
 		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_INSTALLED);
 		secmmu_stat_inc(vm, SECMMU_STAT_MAPPED);
 	}

@@ -15,10 +15,11 @@ struct secmmu_layout;
 struct secmmu_pt_cache;
 
 int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
-		       bool writable, struct secmmu_pt_cache *cache);
+		       bool writable, struct secmmu_pt_cache *cache,
+		       unsigned long *head);
 
-bool secmmu_zap_view_range(struct secmmu_vm *vm, u32 view, u64 start,
-			   u64 end, bool free_tables);
+bool secmmu_zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			   u32 view, u64 start, u64 end, bool free_tables);
 bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  u64 start, u64 end, bool free_tables);
 bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,

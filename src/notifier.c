@@ -10,10 +10,15 @@
  * an option for a notifier that has invalidate_range_end().
  * invalidate_range_end() closes the window in which faults must retry
  * (fault.c).  release() zaps everything and marks the VM dead.
+ *
+ * The aging hooks answer reclaim from the rmap (aging.c), lockless when the
+ * VM's rmap mode allows it.
  */
 #include <linux/mmu_notifier.h>
 
+#include "aging.h"
 #include "flush.h"
+#include "secmmu_probes.h"
 #include "mmu.h"
 #include "vm.h"
 
@@ -90,8 +95,54 @@ static void secmmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 		secmmu_remote_flush(vm);
 }
 
+/* Newer kernels return bool from the aging hooks (compile probe). */
+#ifdef SECMMU_HAVE_MN_AGING_BOOL
+#define secmmu_age_ret_t	bool
+#else
+#define secmmu_age_ret_t	int
+#endif
+
+static secmmu_age_ret_t secmmu_mn_clear_flush_young(struct mmu_notifier *mn,
+						    struct mm_struct *mm,
+						    unsigned long start,
+						    unsigned long end)
+{
+	struct secmmu_vm *vm = mn_to_vm(mn);
+	bool young;
+
+	secmmu_stat_inc(vm, SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG);
+	young = secmmu_age_hva_range(vm, start, end, true);
+	if (young)
+		secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
+	return young;
+}
+
+static secmmu_age_ret_t secmmu_mn_clear_young(struct mmu_notifier *mn,
+					      struct mm_struct *mm,
+					      unsigned long start,
+					      unsigned long end)
+{
+	struct secmmu_vm *vm = mn_to_vm(mn);
+
+	secmmu_stat_inc(vm, SECMMU_STAT_AGE_CLEAR_YOUNG);
+	return secmmu_age_hva_range(vm, start, end, true);
+}
+
+static secmmu_age_ret_t secmmu_mn_test_young(struct mmu_notifier *mn,
+					     struct mm_struct *mm,
+					     unsigned long address)
+{
+	struct secmmu_vm *vm = mn_to_vm(mn);
+
+	secmmu_stat_inc(vm, SECMMU_STAT_AGE_TEST_YOUNG);
+	return secmmu_age_hva_range(vm, address, address + PAGE_SIZE, false);
+}
+
 const struct mmu_notifier_ops secmmu_mn_ops = {
 	.invalidate_range_start	= secmmu_mn_invalidate_range_start,
 	.invalidate_range_end	= secmmu_mn_invalidate_range_end,
 	.release		= secmmu_mn_release,
+	.clear_flush_young	= secmmu_mn_clear_flush_young,
+	.clear_young		= secmmu_mn_clear_young,
+	.test_young		= secmmu_mn_test_young,
 };

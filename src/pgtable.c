@@ -8,6 +8,7 @@
 #include <linux/rcupdate.h>
 
 #include "pgtable.h"
+#include "rmap.h"
 #include "spte.h"
 #include "stats.h"
 #include "vm.h"
@@ -110,6 +111,11 @@ void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 *table)
 
 int secmmu_pt_cache_topup(struct secmmu_vm *vm, struct secmmu_pt_cache *c)
 {
+	if (!c->desc) {
+		c->desc = secmmu_rmap_desc_alloc(vm);
+		if (!c->desc)
+			return -ENOMEM;
+	}
 	while (c->nr < ARRAY_SIZE(c->pages)) {
 		u64 *table = secmmu_pt_alloc(vm, GFP_KERNEL_ACCOUNT);
 
@@ -127,6 +133,8 @@ u64 *secmmu_pt_cache_take(struct secmmu_pt_cache *c)
 
 void secmmu_pt_cache_free(struct secmmu_vm *vm, struct secmmu_pt_cache *c)
 {
+	secmmu_rmap_desc_free(vm, c->desc);
+	c->desc = NULL;
 	while (c->nr) {
 		free_page((unsigned long)c->pages[--c->nr]);
 		secmmu_stat_dec(vm, SECMMU_STAT_TABLES);

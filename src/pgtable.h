@@ -32,6 +32,7 @@
 #define SECMMU_PT_GFN_BITS	(SECMMU_PT_LEVELS * SECMMU_PT_BITS)
 
 struct secmmu_vm;
+struct secmmu_rmap_desc;
 
 /* Number of gfns one entry at @level spans. */
 static inline u64 secmmu_level_pages(int level)
@@ -92,6 +93,7 @@ u64 *secmmu_pt_child(u64 table_spte);
 struct secmmu_pt_cache {
 	int nr;
 	u64 *pages[SECMMU_PT_LEVELS - 1];
+	struct secmmu_rmap_desc *desc;	/* one spare: an install adds one leaf */
 };
 
 int secmmu_pt_cache_topup(struct secmmu_vm *vm, struct secmmu_pt_cache *c);

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "aging.h"
 #include "flush.h"
 #include "mmu.h"
 #include "spte.h"
@@ -20,6 +21,7 @@
  */
 void secmmu_vm_free(struct secmmu_vm *vm)
 {
+	struct secmmu_layout *l;
 	u32 v;
 	int i;
 
@@ -34,7 +36,10 @@ void secmmu_vm_free(struct secmmu_vm *vm)
 			secmmu_stat_dec(vm, SECMMU_STAT_TABLES);
 		}
 	}
-	secmmu_layout_free(rcu_dereference_protected(vm->layout, true));
+	l = rcu_dereference_protected(vm->layout, true);
+	for (i = 0; l && i < SECMMU_MAX_MEMSLOTS; i++)
+		kvfree(l->slots[i].rmap);
+	secmmu_layout_free(l);
 	cleanup_srcu_struct(&vm->srcu);
 	secmmu_stats_destroy(vm);
 	kfree(vm);
@@ -116,9 +121,11 @@ void secmmu_vm_put(struct secmmu_vm *vm)
 }
 
 /*
- * Publish @n as the layout, running @zap under mmu_lock in the same
- * critical section, then flush and free the old layout once no fault can
- * still be using it.  Called with slots_lock held; consumes @n.
+ * Publish @n as the layout.  @zap runs first, in the same mmu_lock critical
+ * section, while the old layout (the one the leaves were installed under,
+ * which finds their rmap heads) is still current.  Then flush, and free the
+ * old layout once no fault or aging walk can still be using it.  Called
+ * with slots_lock held; consumes @n.
  */
 static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 			   bool (*zap)(struct secmmu_vm *vm, const void *arg),
@@ -128,9 +135,9 @@ static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 	bool flush = false;
 
 	write_lock(&vm->mmu_lock);
-	rcu_assign_pointer(vm->layout, n);
 	if (zap)
 		flush = zap(vm, arg);
+	rcu_assign_pointer(vm->layout, n);
 	write_unlock(&vm->mmu_lock);
 
 	if (flush)
@@ -151,7 +158,7 @@ static bool zap_view_range(struct secmmu_vm *vm, const void *arg)
 {
 	const struct secmmu_view_mapping *m = arg;
 
-	return secmmu_zap_view_range(vm, m->view, m->view_gfn,
+	return secmmu_zap_view_range(vm, secmmu_layout_locked(vm), m->view, m->view_gfn,
 				     m->view_gfn + m->npages, true);
 }
 
@@ -182,10 +189,22 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 		ret = -ENOMEM;
 		goto out;
 	}
+	if (!old.npages) {
+		want.rmap = kvcalloc(want.npages, sizeof(*want.rmap), GFP_KERNEL_ACCOUNT);
+		if (!want.rmap) {
+			secmmu_layout_free(n);
+			ret = -ENOMEM;
+			goto out;
+		}
+	} else if (want.npages) {
+		want.rmap = old.rmap;
+	}
 	n->slots[req->slot] = want;
 	/* Deleting, or newly read-only: nothing may keep mapping it. */
 	zap = !want.npages || ((want.flags & ~old.flags) & SECMMU_MEM_READONLY);
 	layout_publish(vm, n, zap ? zap_slot : NULL, &old);
+	if (!want.npages)
+		kvfree(old.rmap);	/* every head emptied by the zap */
 out:
 	mutex_unlock(&vm->slots_lock);
 	return ret;
@@ -237,6 +256,54 @@ int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
 	}
 out:
 	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+static bool vm_has_memslots(struct secmmu_vm *vm)
+{
+	struct secmmu_layout *l = secmmu_layout_locked(vm);
+	u32 i;
+
+	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++)
+		if (l->slots[i].npages)
+			return true;
+	return false;
+}
+
+static long vm_ioctl_enable_cap(struct secmmu_vm *vm, void __user *argp)
+{
+	struct secmmu_enable_cap cap;
+	long ret = 0;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags || cap.reserved[0] || cap.reserved[1] ||
+	    cap.args[1] || cap.args[2] || cap.args[3])
+		return -EINVAL;
+	if (cap.cap != SECMMU_CAP_RMAP_MODE || cap.args[0] >= SECMMU_RMAP_NR_MODES)
+		return -EINVAL;
+
+	mutex_lock(&vm->slots_lock);
+	if (vm_has_memslots(vm))
+		ret = -EBUSY;	/* heads exist: their walkers' rules must not change */
+	else
+		WRITE_ONCE(vm->rmap_mode, cap.args[0]);
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+static long vm_ioctl_age(struct secmmu_vm *vm, void __user *argp)
+{
+	struct secmmu_age a;
+	int ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	ret = secmmu_age(vm, &a);
+	if (ret && ret != -EINTR)
+		return ret;
+	if (copy_to_user(argp, &a, sizeof(a)))
+		return -EFAULT;
 	return ret;
 }
 
@@ -301,6 +368,10 @@ long secmmu_vm_ioctl(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg)
 		return secmmu_vcpu_create_fd(vm, arg);
 	case SECMMU_GET_STATS:
 		return vm_ioctl_get_stats(vm, argp);
+	case SECMMU_ENABLE_CAP:
+		return vm_ioctl_enable_cap(vm, argp);
+	case SECMMU_AGE:
+		return vm_ioctl_age(vm, argp);
 	default:
 		return -ENOTTY;
 	}

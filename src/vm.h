@@ -15,7 +15,10 @@
  *                          (a fault sleeping in GUP).
  *   RCU                    lifetime of table pages for lockless walkers
  *                          (vCPU translation, GET_SPTE).
- *   cmpxchg on a leaf      A/D bits set by vCPUs outside mmu_lock.
+ *   cmpxchg on a leaf      A bit cleared by aging and A/D bits set by
+ *                          vCPUs, outside mmu_lock.
+ *   rmap head lock bit     one rmap chain (rmap.h); writers take it under
+ *                          mmu_lock, lock-bit aging instead of mmu_lock.
  *   mmu_invalidate_seq +   a fault that resolved a page before or during
  *   mmu_invalidate_in_progress  an invalidation does not install it
  *                          (fault.c has the protocol).
@@ -56,6 +59,7 @@ struct secmmu_vm {
 	unsigned long mmu_invalidate_seq;
 	long mmu_invalidate_in_progress;
 	bool dead;				/* mm released */
+	u32 rmap_mode;				/* SECMMU_RMAP_*, fixed once slots exist */
 
 	int nr_vcpus;				/* published with release */
 	struct secmmu_vcpu *vcpus[SECMMU_MAX_VCPUS];
@@ -83,7 +87,7 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
 			       const struct secmmu_view_mapping *req);
 
-long secmmu_check_cap(unsigned long cap);
+long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap);
 long secmmu_vm_ioctl(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg);
 
 #endif /* _SECMMU_VM_H */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the secmmu KUnit suites. */
 #include <kunit/resource.h>
+#include <linux/slab.h>
 
 #include "mmu.h"
 #include "pgtable.h"
+#include "rmap.h"
 #include "secmmu_kunit.h"
 
 KUNIT_DEFINE_ACTION_WRAPPER(bare_vm_free, secmmu_vm_free, struct secmmu_vm *);
@@ -25,7 +27,44 @@ void secmmu_kunit_install(struct kunit *test, struct secmmu_vm *vm, u32 view,
 
 	KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
 	write_lock(&vm->mmu_lock);
-	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, &cache);
+	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, &cache, NULL);
+	write_unlock(&vm->mmu_lock);
+	secmmu_pt_cache_free(vm, &cache);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+}
+
+struct secmmu_vm *secmmu_kunit_slot_vm(struct kunit *test, u64 npages, u32 mode)
+{
+	struct secmmu_vm *vm = secmmu_kunit_bare_vm(test);
+	struct secmmu_layout *l = rcu_dereference_protected(vm->layout, true);
+	struct secmmu_view_range r = { .view_gfn = 0, .npages = npages };
+	u32 v;
+
+	vm->rmap_mode = mode;
+	l->slots[0] = (struct secmmu_slot){ .base_gfn = 0, .npages = npages,
+					    .hva = 0x100000 };
+	l->slots[0].rmap = kvcalloc(npages, sizeof(unsigned long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, l->slots[0].rmap);
+	for (v = 1; v < SECMMU_MAX_VIEWS; v++)
+		secmmu_view_insert(&l->views[v], &r);
+	return vm;
+}
+
+unsigned long *secmmu_kunit_head(struct secmmu_vm *vm, u64 gfn)
+{
+	return secmmu_rmap_head(rcu_dereference_protected(vm->layout, true), gfn);
+}
+
+void secmmu_kunit_map(struct kunit *test, struct secmmu_vm *vm, u32 view,
+		      u64 gfn, u64 pfn)
+{
+	struct secmmu_pt_cache cache = {};
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
+	write_lock(&vm->mmu_lock);
+	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, &cache,
+				 secmmu_kunit_head(vm, gfn));
 	write_unlock(&vm->mmu_lock);
 	secmmu_pt_cache_free(vm, &cache);
 	KUNIT_ASSERT_EQ(test, 0, ret);
@@ -37,7 +76,8 @@ bool secmmu_kunit_zap(struct secmmu_vm *vm, u32 view, u64 start, u64 end,
 	bool flush;
 
 	write_lock(&vm->mmu_lock);
-	flush = secmmu_zap_view_range(vm, view, start, end, free_tables);
+	flush = secmmu_zap_view_range(vm, secmmu_layout_locked(vm), view, start,
+				      end, free_tables);
 	write_unlock(&vm->mmu_lock);
 	return flush;
 }

@@ -10,6 +10,20 @@
 /* A VM with no mm (tables, layout, stats only), freed when the test ends. */
 struct secmmu_vm *secmmu_kunit_bare_vm(struct kunit *test);
 
+/*
+ * A bare VM whose layout has memslot 0 = gfns [0, @npages) (with its rmap,
+ * at a made-up hva: nothing faults) and views 1..SECMMU_MAX_VIEWS-1 each
+ * aliasing those gfns at the same view gfns.
+ */
+struct secmmu_vm *secmmu_kunit_slot_vm(struct kunit *test, u64 npages, u32 mode);
+
+/* The rmap head of gfn @gfn in such a VM. */
+unsigned long *secmmu_kunit_head(struct secmmu_vm *vm, u64 gfn);
+
+/* Install a clean leaf in a slot VM, with its rmap entry. */
+void secmmu_kunit_map(struct kunit *test, struct secmmu_vm *vm, u32 view,
+		      u64 gfn, u64 pfn);
+
 /* Install a read-only leaf (clean: zapping it never touches the page). */
 void secmmu_kunit_install(struct kunit *test, struct secmmu_vm *vm, u32 view,
 			  u64 gfn, u64 pfn);

@@ -32,16 +32,16 @@ static void uapi_ioctl_encoding(struct kunit *test)
 
 static void uapi_caps(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, secmmu_check_cap(SECMMU_CAP_API_VERSION), SECMMU_API_VERSION);
-	KUNIT_EXPECT_EQ(test, secmmu_check_cap(SECMMU_CAP_MAX_MEMSLOTS), SECMMU_MAX_MEMSLOTS);
-	KUNIT_EXPECT_EQ(test, secmmu_check_cap(SECMMU_CAP_MAX_SLOT_PAGES),
+	KUNIT_EXPECT_EQ(test, secmmu_check_cap(NULL, SECMMU_CAP_API_VERSION), SECMMU_API_VERSION);
+	KUNIT_EXPECT_EQ(test, secmmu_check_cap(NULL, SECMMU_CAP_MAX_MEMSLOTS), SECMMU_MAX_MEMSLOTS);
+	KUNIT_EXPECT_EQ(test, secmmu_check_cap(NULL, SECMMU_CAP_MAX_SLOT_PAGES),
 			(long)SECMMU_MAX_SLOT_PAGES);
-	KUNIT_EXPECT_EQ(test, secmmu_check_cap(SECMMU_CAP_MAX_VIEWS), SECMMU_MAX_VIEWS);
-	KUNIT_EXPECT_EQ(test, secmmu_check_cap(SECMMU_CAP_MAX_VCPUS), SECMMU_MAX_VCPUS);
-	KUNIT_EXPECT_EQ(test, secmmu_check_cap(SECMMU_CAP_GFN_BITS), SECMMU_GFN_BITS);
-	KUNIT_EXPECT_EQ(test, secmmu_check_cap(SECMMU_CAP_STATS), SECMMU_STATS_VERSION);
-	KUNIT_EXPECT_EQ(test, secmmu_check_cap(9999), 0L);
-	KUNIT_EXPECT_EQ(test, secmmu_check_cap(ULONG_MAX), 0L);
+	KUNIT_EXPECT_EQ(test, secmmu_check_cap(NULL, SECMMU_CAP_MAX_VIEWS), SECMMU_MAX_VIEWS);
+	KUNIT_EXPECT_EQ(test, secmmu_check_cap(NULL, SECMMU_CAP_MAX_VCPUS), SECMMU_MAX_VCPUS);
+	KUNIT_EXPECT_EQ(test, secmmu_check_cap(NULL, SECMMU_CAP_GFN_BITS), SECMMU_GFN_BITS);
+	KUNIT_EXPECT_EQ(test, secmmu_check_cap(NULL, SECMMU_CAP_STATS), SECMMU_STATS_VERSION);
+	KUNIT_EXPECT_EQ(test, secmmu_check_cap(NULL, 9999), 0L);
+	KUNIT_EXPECT_EQ(test, secmmu_check_cap(NULL, ULONG_MAX), 0L);
 }
 
 static struct kunit_case uapi_cases[] = {

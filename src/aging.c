@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Aging: answer "was this page accessed through the secondary MMU since the
+ * last time we were asked?" for reclaim (the mmu_notifier aging hooks) and
+ * for harnesses (SECMMU_AGE, per page, with fast-only and look-around).
+ *
+ * Every answer goes memslot gfn -> rmap head -> leaf SPTEs (rmap.c), in the
+ * VM's rmap mode.  Walkers hold vm->srcu (the layout and the rmap arrays
+ * stay alive) and RCU (table pages stay alive); in LOCKED mode a chunk of
+ * pages is walked under one mmu_lock read hold.
+ *
+ * clear_flush_young never flushes: secmmu vCPUs cache no translation, every
+ * access re-reads the leaf and sets A again with cmpxchg, so clearing A is
+ * immediately visible.  (A hardware MMU would keep using a cached A=1 TLB
+ * entry and under-report young pages until the next flush; the trade-off KVM
+ * makes is the same.)  The elided flushes are counted.
+ */
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#include "aging.h"
+#include "rmap.h"
+#include "vm.h"
+
+#define AGE_CHUNK	512		/* pages between signal checks */
+
+struct age_req {
+	bool clear;
+	bool fast_only;
+	unsigned long *young;		/* bitmaps for this chunk, may be NULL */
+	unsigned long *failed;
+	u64 nr_young;
+	u64 nr_failed;
+};
+
+static void age_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
+		      u64 idx, u64 n, u64 bit, struct age_req *req, bool locked)
+{
+	u64 i;
+
+	for (i = 0; i < n; i++) {
+		unsigned long *head = &slot->rmap[idx + i];
+		unsigned int r;
+
+		if (locked)
+			r = secmmu_rmap_age_locked(vm, head, req->clear);
+		else
+			r = secmmu_rmap_age(vm, head, req->clear, req->fast_only);
+		if (r & RMAP_AGE_YOUNG) {
+			req->nr_young++;
+			if (req->young)
+				__set_bit(bit + i, req->young);
+		}
+		if (r & RMAP_AGE_FAST_FAILED) {
+			req->nr_failed++;
+			if (req->failed)
+				__set_bit(bit + i, req->failed);
+		}
+	}
+}
+
+/*
+ * Age pages [idx, idx + n) of @slot; their bitmap bits start at @bit.
+ * Does not sleep.  LOCKED mode holds mmu_lock for read over the whole run.
+ */
+static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
+			   u64 idx, u64 n, u64 bit, struct age_req *req)
+{
+	rcu_read_lock();
+	if (READ_ONCE(vm->rmap_mode) == SECMMU_RMAP_LOCKED && !req->fast_only) {
+		read_lock(&vm->mmu_lock);
+		age_pages(vm, slot, idx, n, bit, req, true);
+		read_unlock(&vm->mmu_lock);
+	} else {
+		age_pages(vm, slot, idx, n, bit, req, false);
+	}
+	rcu_read_unlock();
+	secmmu_stat_add(vm, SECMMU_STAT_AGE_PAGES, n);
+}
+
+/* Age host pages [start, start + (n << PAGE_SHIFT)); bit 0 = @start. */
+static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			  unsigned long start, u64 n, struct age_req *req)
+{
+	u64 end = start + (n << PAGE_SHIFT);
+	u32 i;
+
+	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++) {
+		const struct secmmu_slot *s = &l->slots[i];
+		u64 s_end = s->hva + (s->npages << PAGE_SHIFT);
+		u64 lo, hi;
+
+		if (!s->npages || start >= s_end || end <= s->hva)
+			continue;
+		lo = max_t(u64, start, s->hva);
+		hi = min_t(u64, end, s_end);
+		age_slot_pages(vm, s, (lo - s->hva) >> PAGE_SHIFT,
+			       DIV_ROUND_UP_ULL(hi - lo, PAGE_SIZE),
+			       (lo - start) >> PAGE_SHIFT, req);
+	}
+}
+
+/* The notifier hooks: any page young in [start, end)? */
+bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
+			  unsigned long end, bool clear)
+{
+	struct age_req req = { .clear = clear };
+	int idx;
+
+	start = round_down(start, PAGE_SIZE);
+	end = round_up(end, PAGE_SIZE);
+	if (start >= end)
+		return false;
+
+	idx = srcu_read_lock(&vm->srcu);
+	age_hva_pages(vm, srcu_dereference(vm->layout, &vm->srcu), start,
+		      (end - start) >> PAGE_SHIFT, &req);
+	srcu_read_unlock(&vm->srcu, idx);
+	secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
+	return req.nr_young;
+}
+
+/*
+ * Look-around: for each young page of this chunk, age the rest of its
+ * aligned block inside the memslot, skipping pages of the request itself.
+ */
+static u64 look_around(struct secmmu_vm *vm, const struct secmmu_slot *slot,
+		       const struct secmmu_age *a, u64 chunk_gfn, u64 n,
+		       const unsigned long *young, u64 *last_block, bool clear)
+{
+	unsigned long i;
+	u64 found = 0;
+
+	for_each_set_bit(i, young, n) {
+		u64 block = round_down(chunk_gfn + i, SECMMU_AGE_LOOKAROUND_PAGES);
+		u64 lo = max(block, slot->base_gfn);
+		u64 hi = min(block + SECMMU_AGE_LOOKAROUND_PAGES,
+			     slot->base_gfn + slot->npages);
+		u64 g;
+
+		if (block == *last_block)
+			continue;
+		*last_block = block;
+		for (g = lo; g < hi; g++) {
+			struct age_req nb = { .clear = clear, .fast_only = true };
+
+			if (g >= a->start && g < a->start + a->npages)
+				continue;
+			age_slot_pages(vm, slot, g - slot->base_gfn, 1, 0, &nb);
+			found += nb.nr_young;
+		}
+	}
+	return found;
+}
+
+static int age_check(const struct secmmu_age *a)
+{
+	u32 known = SECMMU_AGE_TEST | SECMMU_AGE_CLEAR | SECMMU_AGE_FAST_ONLY |
+		    SECMMU_AGE_LOOKAROUND | SECMMU_AGE_HVA;
+	u32 op = a->flags & (SECMMU_AGE_TEST | SECMMU_AGE_CLEAR);
+	u64 words = DIV_ROUND_UP(a->npages, 64);
+
+	if ((a->flags & ~known) || a->reserved[0] || a->reserved[1])
+		return -EINVAL;
+	if (op != SECMMU_AGE_TEST && op != SECMMU_AGE_CLEAR)
+		return -EINVAL;
+	if ((a->flags & SECMMU_AGE_LOOKAROUND) && (a->flags & SECMMU_AGE_HVA))
+		return -EINVAL;
+	if (!a->npages)
+		return -EINVAL;
+	if (a->npages > SECMMU_MAX_AGE_PAGES)
+		return -E2BIG;
+	if ((a->flags & SECMMU_AGE_HVA) &&
+	    (!PAGE_ALIGNED(a->start) || a->start >= TASK_SIZE ||
+	     a->npages > (TASK_SIZE - a->start) >> PAGE_SHIFT))
+		return -EINVAL;
+	/* Zeroing the bitmaps now finds a bad pointer before anything is aged. */
+	if (a->young && clear_user(u64_to_user_ptr(a->young), words * 8))
+		return -EFAULT;
+	if (a->fast_failed && clear_user(u64_to_user_ptr(a->fast_failed), words * 8))
+		return -EFAULT;
+	return 0;
+}
+
+static int copy_bits(u64 uptr, u64 first_page, const unsigned long *bits, u64 n)
+{
+	if (!uptr)
+		return 0;
+	return copy_to_user(u64_to_user_ptr(uptr) + first_page / 8, bits,
+			    DIV_ROUND_UP(n, 64) * 8) ? -EFAULT : 0;
+}
+
+/* SECMMU_AGE on @a (already copied in); fills the out fields. */
+int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
+{
+	unsigned long young[AGE_CHUNK / BITS_PER_LONG];
+	unsigned long failed[AGE_CHUNK / BITS_PER_LONG];
+	bool hva = a->flags & SECMMU_AGE_HVA;
+	const struct secmmu_slot *slot = NULL;
+	struct secmmu_layout *l;
+	u64 last_block = U64_MAX;
+	bool look;
+	int ret, idx;
+
+	ret = age_check(a);
+	if (ret)
+		return ret;
+	a->out_flags = 0;
+	a->done = 0;
+	a->nr_young = 0;
+	a->nr_fast_failed = 0;
+	a->nr_lookaround_young = 0;
+
+	look = a->flags & SECMMU_AGE_LOOKAROUND;
+	if (look && READ_ONCE(vm->rmap_mode) == SECMMU_RMAP_LOCKED) {
+		a->out_flags |= SECMMU_AGE_OUT_NO_LOOKAROUND;
+		look = false;
+	}
+
+	idx = srcu_read_lock(&vm->srcu);
+	l = srcu_dereference(vm->layout, &vm->srcu);
+	if (!hva) {
+		slot = secmmu_slot_find(l, a->start);
+		if (!slot || a->npages > slot->base_gfn + slot->npages - a->start) {
+			ret = -ENOENT;
+			goto out;
+		}
+	}
+
+	while (a->done < a->npages) {
+		u64 n = min_t(u64, a->npages - a->done, AGE_CHUNK);
+		struct age_req req = {
+			.clear = a->flags & SECMMU_AGE_CLEAR,
+			.fast_only = a->flags & SECMMU_AGE_FAST_ONLY,
+			.young = young,
+			.failed = failed,
+		};
+
+		bitmap_zero(young, AGE_CHUNK);
+		bitmap_zero(failed, AGE_CHUNK);
+		if (hva)
+			age_hva_pages(vm, l, a->start + (a->done << PAGE_SHIFT), n, &req);
+		else
+			age_slot_pages(vm, slot, a->start + a->done - slot->base_gfn,
+				       n, 0, &req);
+		if (look)
+			a->nr_lookaround_young +=
+				look_around(vm, slot, a, a->start + a->done, n,
+					    young, &last_block, req.clear);
+
+		ret = copy_bits(a->young, a->done, young, n);
+		if (!ret)
+			ret = copy_bits(a->fast_failed, a->done, failed, n);
+		if (ret)
+			break;
+		a->nr_young += req.nr_young;
+		a->nr_fast_failed += req.nr_failed;
+		a->done += n;
+		if (a->done < a->npages && signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, a->nr_young);
+out:
+	srcu_read_unlock(&vm->srcu, idx);
+	return ret;
+}

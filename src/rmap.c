@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reverse map heads, their descriptors, the lock bit and the aging walkers.
+ * Encoding and rules are in rmap.h.
+ */
+#include <linux/bug.h>
+#include <linux/processor.h>
+#include <linux/slab.h>
+
+#include "layout.h"
+#include "rmap.h"
+#include "spte.h"
+#include "vm.h"
+
+static struct kmem_cache *rmap_desc_cache;
+
+int secmmu_rmap_init(void)
+{
+	rmap_desc_cache = KMEM_CACHE(secmmu_rmap_desc, SLAB_ACCOUNT);
+	return rmap_desc_cache ? 0 : -ENOMEM;
+}
+
+void secmmu_rmap_exit(void)
+{
+	kmem_cache_destroy(rmap_desc_cache);
+}
+
+struct secmmu_rmap_desc *secmmu_rmap_desc_alloc(struct secmmu_vm *vm)
+{
+	struct secmmu_rmap_desc *d;
+
+	d = kmem_cache_zalloc(rmap_desc_cache, GFP_KERNEL_ACCOUNT);
+	if (d)
+		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_DESCS);
+	return d;
+}
+
+void secmmu_rmap_desc_free(struct secmmu_vm *vm, struct secmmu_rmap_desc *d)
+{
+	if (!d)
+		return;
+	secmmu_stat_dec(vm, SECMMU_STAT_RMAP_DESCS);
+	kmem_cache_free(rmap_desc_cache, d);
+}
+
+unsigned long *secmmu_rmap_head(const struct secmmu_layout *l, u64 gfn)
+{
+	const struct secmmu_slot *slot = secmmu_slot_find(l, gfn);
+
+	return slot && slot->rmap ? &slot->rmap[gfn - slot->base_gfn] : NULL;
+}
+
+/*
+ * Take @head's lock bit; returns the head's value (without the bit).
+ * Preemption stays off until the unlock, so a holder cannot be scheduled
+ * out while others spin.
+ */
+unsigned long secmmu_rmap_lock(struct secmmu_vm *vm, unsigned long *head)
+{
+	unsigned long old;
+	bool spun = false;
+
+	preempt_disable();
+	old = READ_ONCE(*head);
+	for (;;) {
+		if (old & RMAP_LOCKED) {
+			spun = true;
+			cpu_relax();
+			old = READ_ONCE(*head);
+			continue;
+		}
+		/* Acquire: the chain is read after the bit is ours. */
+		if (try_cmpxchg_acquire(head, &old, old | RMAP_LOCKED))
+			break;
+	}
+	if (spun)
+		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_BIT_SPINS);
+	return old;
+}
+
+void secmmu_rmap_unlock(unsigned long *head, unsigned long val)
+{
+	/* Release: publish @val, fully built, and drop the bit in one store. */
+	smp_store_release(head, val & ~RMAP_LOCKED);
+	preempt_enable();
+}
+
+static struct secmmu_rmap_desc *head_desc(unsigned long head)
+{
+	return (struct secmmu_rmap_desc *)(head & RMAP_PTR_MASK);
+}
+
+void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
+		     struct secmmu_rmap_desc **spare)
+{
+	unsigned long old, new;
+	struct secmmu_rmap_desc *d;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+
+	old = secmmu_rmap_lock(vm, head);
+	if (!old) {
+		new = (unsigned long)sptep;
+	} else if (!(old & RMAP_MANY)) {
+		d = *spare;
+		*spare = NULL;
+		d->sptes[0] = (u64 *)old;
+		d->sptes[1] = sptep;
+		d->count = 2;
+		new = (unsigned long)d | RMAP_MANY;
+	} else if (head_desc(old)->count == RMAP_DESC_SPTES) {
+		d = *spare;
+		*spare = NULL;
+		d->sptes[0] = sptep;
+		d->count = 1;
+		d->more = head_desc(old);
+		new = (unsigned long)d | RMAP_MANY;
+	} else {
+		d = head_desc(old);
+		d->sptes[d->count++] = sptep;
+		new = old;
+	}
+	secmmu_rmap_unlock(head, new);
+}
+
+void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep)
+{
+	struct secmmu_rmap_desc *first, *d;
+	unsigned long old, new;
+	unsigned int i;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+
+	old = secmmu_rmap_lock(vm, head);
+	new = old;
+	if (!(old & RMAP_MANY)) {
+		if (!WARN_ON_ONCE(old != (unsigned long)sptep))
+			new = 0;
+		goto out;
+	}
+
+	first = head_desc(old);
+	for (d = first; d; d = d->more) {
+		for (i = 0; i < d->count; i++)
+			if (d->sptes[i] == sptep)
+				goto found;
+	}
+	WARN_ON_ONCE(1);
+	goto out;
+found:
+	/* Fill the hole from the first descriptor: the chain stays dense. */
+	d->sptes[i] = first->sptes[first->count - 1];
+	first->sptes[--first->count] = NULL;
+	if (!first->count) {
+		d = first->more;
+		secmmu_rmap_desc_free(vm, first);
+		new = d ? (unsigned long)d | RMAP_MANY : 0;
+		if (!d)
+			goto out;
+		first = d;
+	}
+	/* Back to the direct form at one entry. */
+	if (first->count == 1 && !first->more) {
+		new = (unsigned long)first->sptes[0];
+		secmmu_rmap_desc_free(vm, first);
+	}
+out:
+	secmmu_rmap_unlock(head, new);
+}
+
+struct secmmu_rmap_iter *secmmu_rmap_iter_start(struct secmmu_rmap_iter *it,
+						unsigned long head)
+{
+	head &= ~RMAP_LOCKED;
+	it->pos = 0;
+	it->desc = NULL;
+	it->sptep = NULL;
+	if (head & RMAP_MANY) {
+		it->desc = head_desc(head);
+		it->sptep = it->desc->sptes[0];
+	} else if (head) {
+		it->sptep = (u64 *)head;
+	}
+	return it;
+}
+
+void secmmu_rmap_iter_next(struct secmmu_rmap_iter *it)
+{
+	it->sptep = NULL;
+	if (!it->desc)
+		return;
+	if (++it->pos >= it->desc->count) {
+		it->desc = it->desc->more;
+		it->pos = 0;
+	}
+	if (it->desc)
+		it->sptep = it->desc->sptes[it->pos];
+}
+
+unsigned int secmmu_rmap_count(unsigned long head)
+{
+	struct secmmu_rmap_iter it;
+	unsigned int n = 0;
+
+	for_each_rmap_spte(it, head)
+		n++;
+	return n;
+}
+
+/*
+ * Test (and clear) one leaf's A bit without any lock.  The cmpxchg acts
+ * only if the leaf is unchanged since it was read: still present, same pfn.
+ * A failed cmpxchg means the leaf is being modified right now (a vCPU
+ * setting A/D, or a zap); like upstream KVM, count the page young.
+ */
+static unsigned int age_spte(struct secmmu_vm *vm, u64 *sptep, bool clear)
+{
+	u64 spte = READ_ONCE(*sptep);
+
+	if (!spte_present(spte) || !spte_accessed(spte))
+		return 0;
+	if (clear && !try_cmpxchg64(sptep, &spte, spte & ~SPTE_ACCESSED))
+		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED);
+	return RMAP_AGE_YOUNG;
+}
+
+/* Every leaf of a head; the chain must be stable (mmu_lock or the bit). */
+static unsigned int age_chain(struct secmmu_vm *vm, unsigned long head, bool clear)
+{
+	struct secmmu_rmap_iter it;
+	unsigned int young = 0;
+
+	for_each_rmap_spte(it, head)
+		young |= age_spte(vm, it.sptep, clear);
+	return young;
+}
+
+/* Locked walk: the caller holds mmu_lock. */
+unsigned int secmmu_rmap_age_locked(struct secmmu_vm *vm, unsigned long *head,
+				    bool clear)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return age_chain(vm, READ_ONCE(*head), clear);
+}
+
+static unsigned int age_fallback(struct secmmu_vm *vm, unsigned long *head,
+				 bool clear)
+{
+	unsigned int young;
+
+	secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
+	read_lock(&vm->mmu_lock);
+	young = secmmu_rmap_age_locked(vm, head, clear);
+	read_unlock(&vm->mmu_lock);
+	return young;
+}
+
+/*
+ * Age one gfn in the VM's rmap mode, the caller inside rcu_read_lock() and
+ * not holding mmu_lock.  @fast_only: never take mmu_lock; report the gfns
+ * that would need it.  Whether a gfn is fast depends only on the mode and
+ * the head's form, never on whether a lock happens to be free.
+ */
+unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
+			     bool clear, bool fast_only)
+{
+	unsigned long h = READ_ONCE(*head);
+	unsigned int young;
+
+	if (!(h & RMAP_PTR_MASK))
+		return 0;
+
+	switch (READ_ONCE(vm->rmap_mode)) {
+	case SECMMU_RMAP_SINGLE_LOCKLESS:
+		if (!(h & RMAP_MANY)) {
+			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCKLESS);
+			return age_spte(vm, (u64 *)(h & RMAP_PTR_MASK), clear);
+		}
+		if (fast_only) {
+			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_MULTI_SKIPPED);
+			return RMAP_AGE_FAST_FAILED;
+		}
+		return age_fallback(vm, head, clear);
+	case SECMMU_RMAP_LOCK_BIT:
+		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_BIT_LOCKS);
+		h = secmmu_rmap_lock(vm, head);
+		young = age_chain(vm, h, clear);
+		secmmu_rmap_unlock(head, h);
+		return young;
+	default:
+		if (fast_only)
+			return RMAP_AGE_FAST_FAILED;
+		return age_fallback(vm, head, clear);
+	}
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reverse map: for every memslot gfn, one head word listing each leaf SPTE,
+ * in any view, that maps the gfn.
+ *
+ *   0                       empty
+ *   sptep        (bit 0 = 0) the only leaf
+ *   desc | RMAP_MANY (bit 0) a chain of descriptors, two or more leaves
+ *   RMAP_LOCKED  (bit 1)    the head's lock bit
+ *
+ * Writers (add and remove) hold mmu_lock for write *and* take the head's
+ * lock bit; they publish a new head with one release store that also drops
+ * the bit, so a head is never seen half built.  Readers:
+ *
+ *   locked walk        mmu_lock (read or write): the chain cannot change.
+ *   lock-bit walk      the head's bit (acquire on take, release on drop):
+ *                      writers take it too, so the chain cannot change.
+ *   single-entry walk  RCU only: READ_ONCE() the head once; use it only in
+ *                      the direct form (never follows a descriptor).  The
+ *                      SPTE it points to lives in a table page freed via RCU.
+ *
+ * Descriptors are freed at once, without RCU: only the locked and lock-bit
+ * walks follow them, and a writer holds both mmu_lock and the bit while it
+ * frees one, so no walker can hold a pointer into it.
+ *
+ * Canonical form: one leaf is always direct, none is 0, descriptors are
+ * dense (holes are filled from the first descriptor) and only the first
+ * descriptor of a chain may be partly full.
+ */
+#ifndef _SECMMU_RMAP_H
+#define _SECMMU_RMAP_H
+
+#include <linux/bits.h>
+#include <linux/secmmu.h>
+#include <linux/types.h>
+
+struct secmmu_vm;
+struct secmmu_layout;
+
+#define RMAP_MANY		BIT(0)
+#define RMAP_LOCKED		BIT(1)
+#define RMAP_PTR_MASK		(~(RMAP_MANY | RMAP_LOCKED))
+
+#define RMAP_DESC_SPTES		12
+
+/* Two cache lines; the count first so a short chain's walk reads one. */
+struct secmmu_rmap_desc {
+	u32 count;
+	u32 pad;
+	struct secmmu_rmap_desc *more;
+	u64 *sptes[RMAP_DESC_SPTES];
+};
+
+int secmmu_rmap_init(void);
+void secmmu_rmap_exit(void);
+
+struct secmmu_rmap_desc *secmmu_rmap_desc_alloc(struct secmmu_vm *vm);
+void secmmu_rmap_desc_free(struct secmmu_vm *vm, struct secmmu_rmap_desc *d);
+
+/* The head of memslot gfn @gfn, or NULL when no memslot backs it. */
+unsigned long *secmmu_rmap_head(const struct secmmu_layout *l, u64 gfn);
+
+/* Writers: mmu_lock held for write.  add may consume *@spare. */
+void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
+		     struct secmmu_rmap_desc **spare);
+void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep);
+unsigned int secmmu_rmap_count(unsigned long head);
+
+/* Lock-bit mode. */
+unsigned long secmmu_rmap_lock(struct secmmu_vm *vm, unsigned long *head);
+void secmmu_rmap_unlock(unsigned long *head, unsigned long val);
+
+/* Iterate the leaves of a head value (direct or chain). */
+struct secmmu_rmap_iter {
+	u64 *sptep;			/* current leaf, NULL at the end */
+	struct secmmu_rmap_desc *desc;
+	unsigned int pos;
+};
+
+struct secmmu_rmap_iter *secmmu_rmap_iter_start(struct secmmu_rmap_iter *it,
+						unsigned long head);
+void secmmu_rmap_iter_next(struct secmmu_rmap_iter *it);
+
+#define for_each_rmap_spte(it, head)					\
+	for (struct secmmu_rmap_iter *__rit = secmmu_rmap_iter_start(&(it), head); \
+	     __rit->sptep; secmmu_rmap_iter_next(__rit))
+
+/*
+ * Aging one gfn.  Result bits: young, and (fast-only callers) "could not be
+ * answered without mmu_lock".
+ */
+#define RMAP_AGE_YOUNG		BIT(0)
+#define RMAP_AGE_FAST_FAILED	BIT(1)
+
+unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
+			     bool clear, bool fast_only);
+unsigned int secmmu_rmap_age_locked(struct secmmu_vm *vm, unsigned long *head,
+				    bool clear);
+
+#endif /* _SECMMU_RMAP_H */

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: rmap head encoding, descriptor chains, the three walkers and
+ * lockless walkers racing with writers (run on x86_64 -smp 2).
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+
+#include "mmu.h"
+#include "pgtable.h"
+#include "rmap.h"
+#include "secmmu_kunit.h"
+#include "spte.h"
+
+#define NR_FAKE	40
+
+struct fake {
+	struct secmmu_vm *vm;
+	unsigned long head;
+	u64 sptes[NR_FAKE];
+};
+
+static struct fake *fake_setup(struct kunit *test)
+{
+	struct fake *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->vm = secmmu_kunit_bare_vm(test);
+	return f;
+}
+
+static void fake_add(struct kunit *test, struct fake *f, int i)
+{
+	struct secmmu_rmap_desc *spare = secmmu_rmap_desc_alloc(f->vm);
+
+	KUNIT_ASSERT_NOT_NULL(test, spare);
+	write_lock(&f->vm->mmu_lock);
+	secmmu_rmap_add(f->vm, &f->head, &f->sptes[i], &spare);
+	write_unlock(&f->vm->mmu_lock);
+	secmmu_rmap_desc_free(f->vm, spare);
+}
+
+static void fake_remove(struct fake *f, int i)
+{
+	write_lock(&f->vm->mmu_lock);
+	secmmu_rmap_remove(f->vm, &f->head, &f->sptes[i]);
+	write_unlock(&f->vm->mmu_lock);
+}
+
+/* The head lists exactly the entries in @present, each once, canonically. */
+static void expect_exactly(struct kunit *test, struct fake *f, const bool *present)
+{
+	unsigned int seen[NR_FAKE] = {};
+	struct secmmu_rmap_iter it;
+	unsigned int i, n = 0;
+
+	KUNIT_EXPECT_EQ(test, f->head & RMAP_LOCKED, 0UL);
+	for_each_rmap_spte(it, f->head) {
+		long idx = it.sptep - f->sptes;
+
+		KUNIT_ASSERT_TRUE(test, idx >= 0 && idx < NR_FAKE);
+		seen[idx]++;
+	}
+	for (i = 0; i < NR_FAKE; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, seen[i], present[i] ? 1U : 0U, "entry %u", i);
+		n += present[i];
+	}
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_count(f->head), n);
+	if (n == 0)
+		KUNIT_EXPECT_EQ(test, f->head, 0UL);
+	else if (n == 1)
+		KUNIT_EXPECT_EQ(test, f->head & RMAP_MANY, 0UL);
+	else
+		KUNIT_EXPECT_EQ(test, f->head & RMAP_MANY, RMAP_MANY);
+	/* Dense: descriptors = ceil(n / per-descriptor) when n > 1. */
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_RMAP_DESCS),
+			n > 1 ? (u64)DIV_ROUND_UP(n, RMAP_DESC_SPTES) : 0ULL);
+}
+
+static void rmap_grow_and_shrink(struct kunit *test)
+{
+	struct fake *f = fake_setup(test);
+	bool present[NR_FAKE] = {};
+	int i;
+
+	expect_exactly(test, f, present);
+	for (i = 0; i < NR_FAKE; i++) {
+		fake_add(test, f, i);
+		present[i] = true;
+		expect_exactly(test, f, present);
+	}
+	for (i = NR_FAKE - 1; i >= 0; i--) {
+		fake_remove(f, i);
+		present[i] = false;
+		expect_exactly(test, f, present);
+	}
+}
+
+static void rmap_descriptor_boundaries(struct kunit *test)
+{
+	struct fake *f = fake_setup(test);
+	bool present[NR_FAKE] = {};
+	int i;
+
+	for (i = 0; i < RMAP_DESC_SPTES; i++) {
+		fake_add(test, f, i);
+		present[i] = true;
+	}
+	expect_exactly(test, f, present);	/* exactly full: one descriptor */
+	fake_add(test, f, RMAP_DESC_SPTES);
+	present[RMAP_DESC_SPTES] = true;
+	expect_exactly(test, f, present);	/* one over: two */
+	fake_remove(f, 3);			/* from the full, older descriptor */
+	present[3] = false;
+	expect_exactly(test, f, present);	/* the hole filled: one again */
+}
+
+static void rmap_remove_from_middle(struct kunit *test)
+{
+	struct fake *f = fake_setup(test);
+	bool present[NR_FAKE] = {};
+	int i;
+
+	for (i = 0; i < 30; i++) {
+		fake_add(test, f, i);
+		present[i] = true;
+	}
+	for (i = 1; i < 30; i += 2) {		/* every other, oldest first */
+		fake_remove(f, i);
+		present[i] = false;
+		expect_exactly(test, f, present);
+	}
+	for (i = 0; i < 30; i += 2) {
+		fake_remove(f, i);
+		present[i] = false;
+		expect_exactly(test, f, present);
+	}
+}
+
+/* Age semantics per leaf state, through the real install path. */
+static void rmap_age_per_spte_state(struct kunit *test)
+{
+	struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, 16, SECMMU_RMAP_SINGLE_LOCKLESS);
+	unsigned long *head = secmmu_kunit_head(vm, 3);
+	int level;
+
+	/* Empty: not young. */
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, true, false), 0U);
+	rcu_read_unlock();
+
+	secmmu_kunit_map(test, vm, 0, 3, 33);	/* new leaves are accessed */
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, false, false), RMAP_AGE_YOUNG);
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, false, false), RMAP_AGE_YOUNG);
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, true, false), RMAP_AGE_YOUNG);
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, false, false), 0U);
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, true, false), 0U);
+	rcu_read_unlock();
+	/* Cleared A only: still present, same pfn. */
+	KUNIT_EXPECT_EQ(test, secmmu_spte_lookup(vm, 0, 3, &level),
+			spte_make_leaf(33, false) & ~SPTE_ACCESSED);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_LOCKLESS), 5ULL);
+
+	/* Zapped: the head is empty again. */
+	secmmu_kunit_zap(vm, 0, 0, 16, true);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*head), 0UL);
+}
+
+/* Fast-ness is the mode's, for one and for several mappings of a gfn. */
+static void rmap_fast_only_per_mode(struct kunit *test)
+{
+	static const struct {
+		u32 mode;
+		unsigned int single, multi;	/* result of a fast-only test */
+	} cases[] = {
+		{ SECMMU_RMAP_LOCKED, RMAP_AGE_FAST_FAILED, RMAP_AGE_FAST_FAILED },
+		{ SECMMU_RMAP_SINGLE_LOCKLESS, RMAP_AGE_YOUNG, RMAP_AGE_FAST_FAILED },
+		{ SECMMU_RMAP_LOCK_BIT, RMAP_AGE_YOUNG, RMAP_AGE_YOUNG },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, 8, cases[i].mode);
+
+		secmmu_kunit_map(test, vm, 0, 1, 10);
+		secmmu_kunit_map(test, vm, 0, 2, 20);
+		secmmu_kunit_map(test, vm, 2, 2, 20);	/* alias: two leaves */
+		KUNIT_EXPECT_EQ(test, secmmu_rmap_count(*secmmu_kunit_head(vm, 2)), 2U);
+
+		rcu_read_lock();
+		KUNIT_EXPECT_EQ_MSG(test, secmmu_rmap_age(vm, secmmu_kunit_head(vm, 1),
+							  false, true),
+				    cases[i].single, "mode %u", cases[i].mode);
+		KUNIT_EXPECT_EQ_MSG(test, secmmu_rmap_age(vm, secmmu_kunit_head(vm, 2),
+							  false, true),
+				    cases[i].multi, "mode %u", cases[i].mode);
+		/* Without fast-only every mode answers, taking locks if it must. */
+		KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, secmmu_kunit_head(vm, 2),
+						      true, false), RMAP_AGE_YOUNG);
+		KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, secmmu_kunit_head(vm, 2),
+						      false, false), 0U);
+		rcu_read_unlock();
+	}
+}
+
+/* Zapping through a multi-entry head removes every alias. */
+static void rmap_zap_removes_aliases(struct kunit *test)
+{
+	struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, 8, SECMMU_RMAP_LOCK_BIT);
+	unsigned long *head = secmmu_kunit_head(vm, 5);
+	int level;
+	u32 v;
+
+	for (v = 0; v < SECMMU_MAX_VIEWS; v++)
+		secmmu_kunit_map(test, vm, v, 5, 55);
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_count(*head), (unsigned int)SECMMU_MAX_VIEWS);
+
+	write_lock(&vm->mmu_lock);
+	KUNIT_EXPECT_TRUE(test, secmmu_zap_gfn_range(vm, secmmu_layout_locked(vm), 5, 6,
+						     false));
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*head), 0UL);
+	for (v = 0; v < SECMMU_MAX_VIEWS; v++)
+		KUNIT_EXPECT_FALSE(test, spte_present(secmmu_spte_lookup(vm, v, 5, &level)));
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_DESCS), 0ULL);
+}
+
+/*
+ * A writer kthread keeps adding and zapping aliases of gfn 5 (views 1..3)
+ * and freeing their tables, while view 0's leaf of gfn 5 stays.  Lockless
+ * walkers run meanwhile: lock-bit walks must see the stable leaf exactly
+ * once every time and always release the bit; single-entry walks must never
+ * fault.  KASAN and lockdep watch.
+ */
+struct churn {
+	struct secmmu_vm *vm;
+	struct kunit *test;
+	atomic_t rounds;
+};
+
+static int churn_writer(void *arg)
+{
+	struct churn *c = arg;
+	u32 v;
+
+	while (!kthread_should_stop()) {
+		for (v = 1; v < 4; v++)
+			secmmu_kunit_map(c->test, c->vm, v, 5, 55);
+		for (v = 1; v < 4; v++)
+			secmmu_kunit_zap(c->vm, v, 0, U64_MAX, true);
+		atomic_inc(&c->rounds);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void rmap_lockless_walkers_vs_writer(struct kunit *test)
+{
+	struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, 8, SECMMU_RMAP_LOCK_BIT);
+	unsigned long *head = secmmu_kunit_head(vm, 5);
+	unsigned long deadline = jiffies + HZ;
+	struct churn c = { .vm = vm, .test = test };
+	u64 *stable = NULL, walks = 0, bad = 0;
+	struct task_struct *t;
+	struct secmmu_iter it;
+
+	secmmu_kunit_map(test, vm, 0, 5, 55);
+	for_each_secmmu_leaf(it, vm->roots[0], 5, 6)
+		stable = it.sptep;
+
+	t = kthread_run(churn_writer, &c, "secmmu-churn");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	while (time_before(jiffies, deadline) || atomic_read(&c.rounds) < 10) {
+		struct secmmu_rmap_iter ri;
+		unsigned long h;
+		int seen = 0;
+
+		/* Lock-bit walk: the chain is stable under the bit. */
+		h = secmmu_rmap_lock(vm, head);
+		for_each_rmap_spte(ri, h)
+			seen += ri.sptep == stable;
+		secmmu_rmap_unlock(head, h);
+		bad += seen != 1;
+
+		/* Single-entry lockless walk and the mode walker, under RCU. */
+		rcu_read_lock();
+		h = READ_ONCE(*head);
+		if (h && !(h & RMAP_MANY))
+			READ_ONCE(*(u64 *)(h & RMAP_PTR_MASK));
+		secmmu_rmap_age(vm, head, true, true);
+		rcu_read_unlock();
+		walks++;
+		cond_resched();
+	}
+	kthread_stop(t);
+
+	kunit_info(test, "%llu walks, %d writer rounds\n", walks, atomic_read(&c.rounds));
+	KUNIT_EXPECT_EQ(test, bad, 0ULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*head) & RMAP_LOCKED, 0UL);
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_count(READ_ONCE(*head)), 1U);
+}
+
+static struct kunit_case rmap_cases[] = {
+	KUNIT_CASE(rmap_grow_and_shrink),
+	KUNIT_CASE(rmap_descriptor_boundaries),
+	KUNIT_CASE(rmap_remove_from_middle),
+	KUNIT_CASE(rmap_age_per_spte_state),
+	KUNIT_CASE(rmap_fast_only_per_mode),
+	KUNIT_CASE(rmap_zap_removes_aliases),
+	KUNIT_CASE_SLOW(rmap_lockless_walkers_vs_writer),
+	{}
+};
+
+static struct kunit_suite rmap_suite = {
+	.name = "secmmu_rmap",
+	.test_cases = rmap_cases,
+};
+
+kunit_test_suite(rmap_suite);
