@@ -285,8 +285,9 @@ TEST_F(acc, accessed_dirty)
 	EXPECT_GT(4, info.level);
 	/* pfn is only reported to CAP_SYS_ADMIN: compare with pagemap. */
 	pm = smu_pagemap(self->e.mem + 2 * PAGE);
-	if (geteuid() == 0 && (pm & SMU_PM_PFN_MASK))
+	if (geteuid() == 0 && (pm & SMU_PM_PFN_MASK)) {
 		EXPECT_EQ(pm & SMU_PM_PFN_MASK, info.pfn);
+	}
 
 	/* The neighbour was never touched by the vCPU. */
 	EXPECT_EQ(0, smu_spte_flags(self->e.vm, 0, GFN + 3));
@@ -315,9 +316,10 @@ TEST_F(acc, batch)
 	ASSERT_EQ(0, smu_batch(self->e.vcpu, ops, N, &b));
 	EXPECT_EQ(N, b.done);
 	EXPECT_EQ(SECMMU_EXIT_NONE, b.exit_reason);
-	for (i = 0; i < N; i++)
+	for (i = 0; i < N; i++) {
 		EXPECT_EQ(0, memcmp(self->e.mem + (i % NPAGES) * PAGE +
 				    8 * (i / NPAGES), &vals[i], 8));
+	}
 	/* Read back in reverse order, through view 1 for odd ops. */
 	ASSERT_EQ(0, smu_set_view(self->e.vm, 1, 0x7000, NPAGES, GFN));
 	memset(rd, 0, sizeof(rd));
@@ -348,9 +350,10 @@ TEST_F(acc, batch_stops)
 	EXPECT_EQ(5, b.done);
 	EXPECT_EQ(SECMMU_EXIT_UNBACKED, b.exit_reason);
 	EXPECT_EQ(SMU_GPA(0x9999) + 5, b.exit_gpa);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 8; i++) {
 		EXPECT_EQ(i < 5 ? v[i] : 0, self->e.mem[i * PAGE])
 			TH_LOG("op %u", i);
+	}
 
 	/* Read-only slot: exit READONLY at op 2. */
 	memset(self->e.mem, 0, NPAGES * PAGE);
@@ -375,9 +378,10 @@ TEST_F(acc, batch_stops)
 	munmap(gone, PAGE);
 	ops[3].buf = (__u64)(uintptr_t)gone;
 	EXPECT_EQ(-EFAULT, smu_batch(self->e.vcpu, ops, 8, &b));
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 8; i++) {
 		EXPECT_EQ(i < 3 ? v[i] : 0, self->e.mem[i * PAGE])
 			TH_LOG("op %u", i);
+	}
 
 	/* Bad batch parameters. */
 	EXPECT_EQ(-EINVAL, smu_batch(self->e.vcpu, ops, 0, &b));

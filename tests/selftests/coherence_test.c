@@ -102,9 +102,10 @@ TEST_F(coh, mprotect)
 
 	vcpu_fill(_metadata, e, 4);
 	ASSERT_EQ(0, mprotect(e->mem, NPAGES * PAGE, PROT_READ));
-	for (i = 0; i < NPAGES; i++)
+	for (i = 0; i < NPAGES; i++) {
 		EXPECT_EQ(0, smu_spte_flags(e->vm, 0, GFN + i) &
 			     SECMMU_SPTE_WRITABLE) TH_LOG("page %u", i);
+	}
 	smu_fill(val, PAGE, 5);
 	EXPECT_EQ(-EFAULT, smu_write(e->vcpu, 0, SMU_GPA(GFN + 1), val, PAGE,
 				     NULL));

@@ -6,6 +6,7 @@
  * (SECMMU_STAT_DIRTY_PROPAGATED counts exactly those).  A MAP_PRIVATE file
  * mapping must never write to the file.
  */
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "secmmu_test.h"
@@ -18,6 +19,8 @@ FIXTURE(dirty) {
 	struct smu_env e;
 	char path[64];
 	int fd;
+	char mnt[64];
+	int zram;
 };
 
 FIXTURE_SETUP(dirty)
@@ -25,15 +28,27 @@ FIXTURE_SETUP(dirty)
 	smu_env_setup(_metadata, &self->e, 0, GFN);
 	self->fd = -1;
 	self->path[0] = 0;
+	self->mnt[0] = 0;
+	self->zram = -1;
 }
 
 FIXTURE_TEARDOWN(dirty)
 {
+	char id[16];
+
 	smu_env_teardown(&self->e);
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->path[0])
 		unlink(self->path);
+	if (self->mnt[0]) {
+		umount2(self->mnt, 0);
+		rmdir(self->mnt);
+	}
+	if (self->zram >= 0) {
+		snprintf(id, sizeof(id), "%d", self->zram);
+		smu_write_file("/sys/class/zram-control/hot_remove", id);
+	}
 }
 
 /* Pages of @mem (mapped) whose folio is clean now; -1 if unknown. */
@@ -95,8 +110,9 @@ static void shared_write_back(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, smu_t_stat(_metadata, e->vm, SECMMU_STAT_MAPPED));
 	TH_LOG("clean folios before munmap: %ld, dirty_propagated +%llu",
 	       clean, (unsigned long long)(d1 - d0));
-	if (clean >= 0)
+	if (clean >= 0) {
 		EXPECT_EQ((__u64)clean, d1 - d0);
+	}
 
 	memset(buf, 0, NPAGES * PAGE);
 	ASSERT_EQ((ssize_t)(NPAGES * PAGE), pread(fd, buf, NPAGES * PAGE, 0));
@@ -193,6 +209,109 @@ TEST_F(dirty, private_file_mapping)
 	ASSERT_EQ((ssize_t)(NPAGES * PAGE), pread(self->fd, buf,
 						  NPAGES * PAGE, 0));
 	EXPECT_EQ(-1, smu_check(buf, NPAGES * PAGE, 4));
+	free(buf);
+}
+
+/* Run a busybox applet; true when it exited 0. */
+static bool run(const char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       !WEXITSTATUS(status);
+}
+
+/*
+ * A real block-backed file system (ext2 on a fresh zram device): written
+ * back pages are write-protected (the SPTEs must follow), written again
+ * only through the vCPU, then dropped from the page cache after unmap and
+ * fsync.  A lost dirty bit would bring back the first pattern from disk.
+ */
+TEST_F(dirty, ext2_writeback)
+{
+	struct smu_env *e = &self->e;
+	char dev[32], path[96], *buf;
+	long long id;
+	unsigned int i;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	id = smu_read_ll("/sys/class/zram-control/hot_add");
+	if (id < 0)
+		SKIP(return, "no zram hot_add");
+	self->zram = id;
+	snprintf(path, sizeof(path), "/sys/block/zram%lld/disksize", id);
+	ASSERT_EQ(0, smu_write_file(path, "16M"));
+	snprintf(dev, sizeof(dev), "/dev/zram%lld", id);
+	{
+		/* zram has 4 KiB logical blocks. */
+		const char *const mkfs[] = { "mke2fs", "-q", "-b", "4096", dev,
+					     NULL };
+
+		if (!run(mkfs))
+			SKIP(return, "mke2fs %s failed or missing", dev);
+	}
+	snprintf(self->mnt, sizeof(self->mnt), "/tmp/secmmu-ext2-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->mnt));
+	if (mount(dev, self->mnt, "ext2", 0, NULL) &&
+	    mount(dev, self->mnt, "ext4", 0, NULL)) {
+		int err = errno;
+
+		rmdir(self->mnt);
+		self->mnt[0] = 0;
+		SKIP(return, "cannot mount ext2/ext4: %s", strerror(err));
+	}
+
+	buf = malloc(NPAGES * PAGE);
+	ASSERT_NE(NULL, buf);
+	snprintf(path, sizeof(path), "%s/f", self->mnt);
+	self->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ftruncate(self->fd, NPAGES * PAGE));
+	e->mem = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      self->fd, 0);
+	ASSERT_NE(MAP_FAILED, e->mem);
+	e->npages = NPAGES;
+	ASSERT_EQ(0, smu_set_memslot(e->vm, 0, 0, GFN, NPAGES, e->mem));
+
+	smu_fill(buf, NPAGES * PAGE, 7);
+	smu_t_rw(_metadata, e->vcpu, 0, SMU_GPA(GFN), buf, NPAGES * PAGE,
+		 true);
+	/* Writeback write-protects the pages: no writable SPTE survives. */
+	ASSERT_EQ(0, fsync(self->fd));
+	for (i = 0; i < NPAGES; i++) {
+		EXPECT_EQ(0, smu_spte_flags(e->vm, 0, GFN + i) &
+			     SECMMU_SPTE_WRITABLE) TH_LOG("page %u", i);
+	}
+
+	/* Second pattern, through the vCPU only. */
+	smu_fill(buf, NPAGES * PAGE, 8);
+	smu_t_rw(_metadata, e->vcpu, 0, SMU_GPA(GFN), buf, NPAGES * PAGE,
+		 true);
+	ASSERT_EQ(0, munmap(e->mem, NPAGES * PAGE));
+	e->mem = NULL;
+	ASSERT_EQ(0, fsync(self->fd));
+	sync();
+	ASSERT_EQ(0, smu_write_file("/proc/sys/vm/drop_caches", "3"));
+	memset(buf, 0, NPAGES * PAGE);
+	ASSERT_EQ((ssize_t)(NPAGES * PAGE), pread(self->fd, buf,
+						  NPAGES * PAGE, 0));
+	EXPECT_EQ(-1, smu_check(buf, NPAGES * PAGE, 8));
+	close(self->fd);
+	self->fd = -1;
 	free(buf);
 }
 

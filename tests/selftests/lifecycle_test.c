@@ -205,14 +205,16 @@ static void exit_while_busy(struct __test_metadata *_metadata,
 	char buf[8], val[8];
 	pid_t pid;
 
-	if (pass)
+	if (pass) {
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	}
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
 		busy_child(sv[1]);
-	if (pass)
+	if (pass) {
 		ASSERT_EQ(0, recv_fds(sv[0], fds, 2));
+	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status 0x%x", status);
 	ASSERT_EQ(0, WEXITSTATUS(status));

@@ -109,10 +109,11 @@ TEST_F(slot, all_slots)
 	unsigned int i;
 	char c;
 
-	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++)
+	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++) {
 		ASSERT_EQ(0, smu_set_memslot(self->e.vm, i, 0, GFN + i, 1,
 					     self->e.mem + (i % NPAGES) * PAGE))
 			TH_LOG("slot %u", i);
+	}
 	EXPECT_EQ(-EINVAL, smu_set_memslot(self->e.vm, SECMMU_MAX_MEMSLOTS, 0,
 					   0x1000, 1, self->e.mem));
 	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++) {
@@ -122,8 +123,9 @@ TEST_F(slot, all_slots)
 		EXPECT_EQ(i + 1, (unsigned char)self->e.mem[(i % NPAGES) *
 							    PAGE + i]);
 	}
-	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++)
+	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++) {
 		ASSERT_EQ(0, smu_del_memslot(self->e.vm, i));
+	}
 }
 
 TEST_F(slot, unaligned_hva)

@@ -243,8 +243,9 @@ TEST_F_TIMEOUT(stress, readers_vs_chaos, 120)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, reader, &rd[i]));
 	}
 	ASSERT_EQ(0, pthread_create(&th[NREADERS], NULL, chaos, sh));
-	for (i = 0; i <= NREADERS; i++)
+	for (i = 0; i <= NREADERS; i++) {
 		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	}
 
 	TH_LOG("chaos ops: remap %lu dontneed %lu mprotect %lu migrate %lu",
 	       sh->ops[0], sh->ops[1], sh->ops[2], sh->ops[3]);

@@ -45,9 +45,10 @@ TEST_F(uapi, check_cap)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		EXPECT_EQ(caps[i].val, smu_check_cap(self->e.vm, caps[i].cap))
 			TH_LOG("cap %lu", caps[i].cap);
+	}
 	EXPECT_EQ(0, smu_check_cap(self->e.vm, 9999));
 	EXPECT_EQ(0, smu_check_cap(self->e.vm, ~0UL));
 }
@@ -325,8 +326,9 @@ TEST_F(uapi, stats_layout)
 	ASSERT_EQ(0, smu_get_stats(self->e.vm, &st));
 	EXPECT_EQ(SECMMU_STATS_VERSION, st.version);
 	EXPECT_EQ(SECMMU_STAT_NR, st.nr);
-	for (i = SECMMU_STAT_NR; i < SECMMU_STATS_MAX; i++)
+	for (i = SECMMU_STAT_NR; i < SECMMU_STATS_MAX; i++) {
 		EXPECT_EQ(0, st.val[i]) TH_LOG("val[%u]", i);
+	}
 	/* A fresh VM with nothing accessed has nothing mapped. */
 	EXPECT_EQ(0, st.val[SECMMU_STAT_MAPPED]);
 	EXPECT_EQ(0, st.val[SECMMU_STAT_SPTES_INSTALLED]);

@@ -156,9 +156,10 @@ TEST_F(view, errnos)
 	EXPECT_EQ(0, smu_del_view(vm, 2, VGFN));
 
 	/* SECMMU_MAX_VIEW_RANGES per view, then -ENOSPC. */
-	for (i = 0; i < SECMMU_MAX_VIEW_RANGES; i++)
+	for (i = 0; i < SECMMU_MAX_VIEW_RANGES; i++) {
 		ASSERT_EQ(0, smu_set_view(vm, 3, 0x10000 + 2 * i, 1, GFN))
 			TH_LOG("range %u", i);
+	}
 	EXPECT_EQ(-ENOSPC, smu_set_view(vm, 3, 0x20000, 1, GFN));
 	/* Other views have their own budget. */
 	EXPECT_EQ(0, smu_set_view(vm, 4, 0x20000, 1, GFN));
