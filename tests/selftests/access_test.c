@@ -3,6 +3,8 @@
  * SECMMU_ACCESS and SECMMU_ACCESS_BATCH through view 0: data both ways,
  * spans, exits, errors, accessed/dirty bits and exact stat deltas.
  */
+#include <pthread.h>
+
 #include "secmmu_test.h"
 
 #define NPAGES	8
@@ -392,6 +394,75 @@ TEST_F(acc, batch_stops)
 	EXPECT_EQ(-EFAULT, smu_batch(self->e.vcpu, (void *)gone, 1, &b));
 }
 
+struct sig_ctx {
+	pthread_t target;
+	int stop;
+};
+
+static void sig_nop(int sig)
+{
+	(void)sig;
+}
+
+static void *sig_storm(void *arg)
+{
+	struct sig_ctx *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		pthread_kill(c->target, SIGUSR1);
+		usleep(200);
+	}
+	return NULL;
+}
+
+/*
+ * A pending signal stops an access with -EINTR; @done tells exactly how far
+ * it got: bytes before it are written, bytes after it are not.
+ */
+TEST_F(acc, eintr_progress)
+{
+	const size_t len = SECMMU_MAX_ACCESS_LEN, n = len / PAGE;
+	struct sigaction sa = { .sa_handler = sig_nop };
+	struct sig_ctx c = { .target = pthread_self() };
+	struct secmmu_access a;
+	pthread_t th;
+	char *m2, *buf;
+	int ret = 0, tries, full = 0;
+
+	m2 = smu_mmap_anon(len);
+	ASSERT_NE(MAP_FAILED, m2);
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	smu_fill(buf, len, 12);
+	ASSERT_EQ(0, smu_set_memslot(self->e.vm, 1, 0, 0x10000, n, m2));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));	/* no SA_RESTART */
+	ASSERT_EQ(0, pthread_create(&th, NULL, sig_storm, &c));
+	for (tries = 0; tries < 200; tries++) {
+		/* Every page must fault again: slow enough to be hit. */
+		ASSERT_EQ(0, madvise(m2, len, MADV_DONTNEED));
+		memset(&a, 0, sizeof(a));
+		ret = smu_write(self->e.vcpu, 0, SMU_GPA(0x10000), buf, len,
+				&a);
+		if (ret == -EINTR)
+			break;
+		ASSERT_EQ(0, ret);
+		ASSERT_EQ(SECMMU_EXIT_NONE, a.exit_reason);
+		ASSERT_EQ(len, a.done);
+		full++;
+	}
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	if (ret != -EINTR)
+		SKIP(return, "no access was interrupted in %d tries", tries);
+	TH_LOG("interrupted after %llu bytes (%d full runs before)",
+	       (unsigned long long)a.done, full);
+	ASSERT_GT(len, a.done);
+	EXPECT_EQ(-1, smu_check(m2, a.done, 12));
+	EXPECT_TRUE(smu_is_zero(m2 + a.done, len - a.done));
+	munmap(m2, len);
+	free(buf);
+}
+
 #define D(x) (s1.val[SECMMU_STAT_##x] - s0.val[SECMMU_STAT_##x])
 
 static bool disturbed(struct __test_metadata *_metadata,
@@ -423,8 +494,14 @@ static bool stats_scenario(struct __test_metadata *_metadata,
 	struct secmmu_access a;
 	int vm = e->vm;
 
-	/* A fresh memslot over prefaulted memory, nothing mapped. */
+	/*
+	 * A fresh memslot over freshly allocated, prefaulted memory (new
+	 * folios: a zap in an earlier attempt dirtied the old ones).
+	 */
 	smu_del_memslot(vm, 0);		/* 0, or -ENOENT after a retry */
+	munmap(e->mem, NPAGES * PAGE);
+	e->mem = smu_mmap_anon(NPAGES * PAGE);
+	ASSERT_NE(MAP_FAILED, e->mem);
 	memset(e->mem, 0x5a, NPAGES * PAGE);
 	ASSERT_EQ(0, smu_set_memslot(vm, 0, 0, GFN, NPAGES, e->mem));
 	ASSERT_EQ(0, smu_get_stats(vm, &s0));
