@@ -200,6 +200,7 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 		want.rmap = old.rmap;
 	}
 	n->slots[req->slot] = want;
+	vm->had_memslot = true;
 	/* Deleting, or newly read-only: nothing may keep mapping it. */
 	zap = !want.npages || ((want.flags & ~old.flags) & SECMMU_MEM_READONLY);
 	layout_publish(vm, n, zap ? zap_slot : NULL, &old);
@@ -259,17 +260,6 @@ out:
 	return ret;
 }
 
-static bool vm_has_memslots(struct secmmu_vm *vm)
-{
-	struct secmmu_layout *l = secmmu_layout_locked(vm);
-	u32 i;
-
-	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++)
-		if (l->slots[i].npages)
-			return true;
-	return false;
-}
-
 static long vm_ioctl_enable_cap(struct secmmu_vm *vm, void __user *argp)
 {
 	struct secmmu_enable_cap cap;
@@ -284,8 +274,8 @@ static long vm_ioctl_enable_cap(struct secmmu_vm *vm, void __user *argp)
 		return -EINVAL;
 
 	mutex_lock(&vm->slots_lock);
-	if (vm_has_memslots(vm))
-		ret = -EBUSY;	/* heads exist: their walkers' rules must not change */
+	if (vm->had_memslot)
+		ret = -EBUSY;	/* documented: the mode is fixed by the first memslot */
 	else
 		WRITE_ONCE(vm->rmap_mode, cap.args[0]);
 	mutex_unlock(&vm->slots_lock);

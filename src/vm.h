@@ -59,7 +59,8 @@ struct secmmu_vm {
 	unsigned long mmu_invalidate_seq;
 	long mmu_invalidate_in_progress;
 	bool dead;				/* mm released */
-	u32 rmap_mode;				/* SECMMU_RMAP_*, fixed once slots exist */
+	u32 rmap_mode;				/* SECMMU_RMAP_*, fixed once ... */
+	bool had_memslot;			/* ... a memslot was ever created */
 
 	int nr_vcpus;				/* published with release */
 	struct secmmu_vcpu *vcpus[SECMMU_MAX_VCPUS];
