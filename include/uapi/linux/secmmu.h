@@ -70,7 +70,8 @@
 #define SECMMU_CAP_RMAP_MODES		10	/* mask of 1 << SECMMU_RMAP_* */
 #define SECMMU_CAP_RMAP_MODE		11	/* this VM's SECMMU_RMAP_* */
 #define SECMMU_CAP_AGE			12	/* SECMMU_MAX_AGE_PAGES */
-/* Numbers 13.. are given to later capabilities (dirty tracking). */
+#define SECMMU_CAP_DIRTY_LOG		13	/* 1: LOG_DIRTY, bitmaps */
+#define SECMMU_CAP_DIRTY_RING		14	/* SECMMU_DIRTY_RING_MAX */
 
 /*
  * SECMMU_ENABLE_CAP: change a VM setting.  Unknown @cap, nonzero @flags,
@@ -119,7 +120,7 @@ struct secmmu_enable_cap {
  *          -ENOENT when the slot is unused.  All mappings of its gfns are
  *          zapped in every view before the ioctl returns.
  */
-#define SECMMU_MEM_LOG_DIRTY	(1U << 0)	/* not yet supported: -EOPNOTSUPP */
+#define SECMMU_MEM_LOG_DIRTY	(1U << 0)	/* dirty logging, see below */
 #define SECMMU_MEM_READONLY	(1U << 1)	/* vCPU writes exit with SECMMU_EXIT_READONLY */
 
 struct secmmu_memslot {
@@ -177,6 +178,120 @@ struct secmmu_spte_info {
 };
 
 #define SECMMU_GET_SPTE		_IOWR(SECMMUIO, 0x12, struct secmmu_spte_info)
+
+/*
+ * Dirty tracking.
+ *
+ * Setting SECMMU_MEM_LOG_DIRTY on a memslot write-protects its present
+ * mappings.  The first vCPU write to each page afterwards records the page
+ * (and makes the mapping writable again without a fault): in the writing
+ * vCPU's dirty ring when the VM has rings, else in the memslot's bitmap.
+ * Only vCPU writes dirty pages in secmmu, so every record has a vCPU.
+ * Clearing LOG_DIRTY stops recording; the bitmap keeps its bits.
+ *
+ * Dirty rings (SECMMU_ENABLE_DIRTY_RING, before any vCPU exists; argument:
+ * entries, a power of two in [SECMMU_DIRTY_RING_MIN, SECMMU_DIRTY_RING_MAX];
+ * -EINVAL otherwise, -EBUSY with vCPUs or when already enabled).  Each vCPU
+ * fd then maps its ring: mmap(NULL, entries * sizeof(struct secmmu_dirty_gfn),
+ * PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd,
+ * SECMMU_DIRTY_RING_PGOFF * page size); another offset, a larger size,
+ * MAP_PRIVATE, PROT_EXEC or no PROT_WRITE fail with -EINVAL.
+ *
+ * Ordering contract (who does which barrier):
+ *   kernel push:    write slot, offset; store-release flags = DIRTY.
+ *   user harvest:   load-acquire flags; if DIRTY, read slot and offset,
+ *                   then store-release flags = RESET.  Strictly in ring
+ *                   order, one harvester per ring.
+ *   kernel reset:   load-acquire flags from the reset index on, stop at the
+ *                   first entry that is not RESET; validate slot/offset,
+ *                   write-protect the pages again (neighbours in a slot are
+ *                   coalesced into one masked operation), one remote flush
+ *                   per call, then store-release flags = 0.
+ * Why: without acquire/release a weakly ordered CPU may see flags before
+ * slot/offset (or let the kernel see RESET before the harvester's reads are
+ * done).  Userspace must reset *before* reading a page's contents: until the
+ * reset has write-protected the page again, writes to it are not recorded,
+ * so a copy taken before the reset can miss them.  A reset of one ring (or
+ * a single thread that harvests and resets all rings) never re-protects a
+ * page another CPU is still harvesting; the global reset of every ring from
+ * one thread while other threads harvest other rings does not have that
+ * property, hence the per-ring reset.
+ *
+ * Before a vCPU write could overflow its ring (fewer than
+ * SECMMU_DIRTY_RING_RSVD free entries), SECMMU_ACCESS stops with
+ * SECMMU_EXIT_DIRTY_RING_FULL and dirties nothing until the ring is reset.
+ *
+ * A ring userspace corrupts (a flags value other than 0, DIRTY or RESET, a
+ * RESET entry with an invalid slot or offset, or a RESET entry after one
+ * still DIRTY) stops the reset at that entry: the call returns the count
+ * reset so far, or -EBADMSG if that is 0; SECMMU_STAT_DIRTY_RING_ERRORS
+ * counts each detection.  The kernel never trusts ring contents beyond that.
+ */
+#define SECMMU_DIRTY_RING_MIN	256
+#define SECMMU_DIRTY_RING_MAX	65536
+#define SECMMU_DIRTY_RING_RSVD	8
+#define SECMMU_DIRTY_RING_PGOFF	64
+
+#define SECMMU_DIRTY_GFN_F_DIRTY	(1U << 0)
+#define SECMMU_DIRTY_GFN_F_RESET	(1U << 1)
+
+struct secmmu_dirty_gfn {
+	__u32 flags;
+	__u32 slot;
+	__u64 offset;		/* page index inside the memslot */
+};
+
+#define SECMMU_ENABLE_DIRTY_RING	_IO(SECMMUIO, 0x03)
+
+/*
+ * SECMMU_RESET_DIRTY_RINGS (VM fd) resets every vCPU's ring, with one
+ * remote flush in all; SECMMU_RESET_DIRTY_RING (vCPU fd) resets that ring
+ * only.  Both return the number of entries reset.  Work is bounded: a
+ * pending signal stops the walk and the count so far is returned.
+ * -EINVAL when the VM has no rings.
+ */
+#define SECMMU_RESET_DIRTY_RINGS	_IO(SECMMUIO, 0x15)
+#define SECMMU_RESET_DIRTY_RING		_IO(SECMMUIO, 0x32)
+
+/*
+ * SECMMU_HARVEST (vCPU fd): the kernel harvests up to @max DIRTY entries of
+ * this vCPU's ring into @entries (user array of struct secmmu_dirty_gfn),
+ * following the userspace protocol above (each collected entry is left
+ * RESET; entries already RESET are skipped), and returns their number in
+ * @count.  For harnesses that do not mmap the ring; do not mix with a
+ * userspace harvester on the same ring.
+ */
+struct secmmu_harvest {
+	__u64 entries;
+	__u32 max;
+	__u32 count;		/* out */
+	__u64 reserved[2];
+};
+
+#define SECMMU_HARVEST		_IOWR(SECMMUIO, 0x33, struct secmmu_harvest)
+
+/*
+ * Dirty bitmap of a LOG_DIRTY memslot (VM fd).  @bitmap is a user array of
+ * __u64 words, bit i = page first_page + i.  @first_page must be a multiple
+ * of 64 and the range inside the slot (-EINVAL).
+ *
+ * SECMMU_GET_DIRTY_LOG copies the bits (the kernel's bits stay set).
+ * SECMMU_CLEAR_DIRTY_LOG clears the kernel's bits that are set in @bitmap
+ * and write-protects those pages again (one remote flush): the manual
+ * protect flow, range-limited.  -ENOENT: no such slot; -EINVAL: the slot
+ * never logged dirty, or rings are enabled (they replace the bitmap).
+ */
+struct secmmu_dirty_log {
+	__u32 slot;
+	__u32 flags;
+	__u64 first_page;
+	__u64 num_pages;
+	__u64 bitmap;
+	__u64 reserved[2];
+};
+
+#define SECMMU_GET_DIRTY_LOG	_IOW(SECMMUIO, 0x16, struct secmmu_dirty_log)
+#define SECMMU_CLEAR_DIRTY_LOG	_IOW(SECMMUIO, 0x17, struct secmmu_dirty_log)
 
 /*
  * SECMMU_AGE: test (and clear) the accessed state of a range, as reclaim
@@ -263,6 +378,7 @@ struct secmmu_access_op {
  *   SECMMU_EXIT_UNBACKED  the gpa is not backed by a memslot (or a view
  *                         range); like an MMIO exit
  *   SECMMU_EXIT_READONLY  a write hit a READONLY memslot
+ *   SECMMU_EXIT_DIRTY_RING_FULL  see "Dirty tracking"
  *
  * Errors (nothing further accessed): -EFAULT (the memslot's host address is
  * not mapped in the process, or not writable for a write; or @buf is bad),
@@ -272,6 +388,7 @@ struct secmmu_access_op {
 #define SECMMU_EXIT_NONE	0
 #define SECMMU_EXIT_UNBACKED	1
 #define SECMMU_EXIT_READONLY	2
+#define SECMMU_EXIT_DIRTY_RING_FULL	3	/* reset the ring, then retry */
 
 struct secmmu_access {
 	struct secmmu_access_op op;
@@ -344,6 +461,12 @@ enum secmmu_stat {
 	SECMMU_STAT_AGE_YOUNG,		/* pages answered young (hooks + ioctl) */
 	SECMMU_STAT_AGE_PAGES,		/* pages examined (hooks + ioctl) */
 	SECMMU_STAT_AGE_FLUSH_ELIDED,	/* clear_flush_young without a flush */
+	SECMMU_STAT_DIRTY_FAST_PATH,	/* WP faults fixed without a fault */
+	SECMMU_STAT_DIRTY_LOGGED,	/* pages recorded (ring or bitmap) */
+	SECMMU_STAT_DIRTY_RING_FULL,	/* SECMMU_EXIT_DIRTY_RING_FULL exits */
+	SECMMU_STAT_DIRTY_RESETS,	/* ring entries reset */
+	SECMMU_STAT_DIRTY_REPROTECTED,	/* leaves write-protected again */
+	SECMMU_STAT_DIRTY_RING_ERRORS,	/* corrupted ring entries seen */
 	SECMMU_STAT_NR
 };
 
