@@ -259,29 +259,43 @@ TEST_F(slot, delete_unused)
 	check_no_change(_metadata, &self->e, 0);
 }
 
-TEST_F(slot, log_dirty)
+/*
+ * SECMMU_MEM_LOG_DIRTY is a flag change like READONLY: accepted on create
+ * and on a live slot, where it write-protects the present mappings; vCPU
+ * writes keep working.
+ */
+TEST_F(slot, log_dirty_flag)
 {
-	EXPECT_EQ(-EOPNOTSUPP, smu_set_memslot(self->e.vm, 0,
-					       SECMMU_MEM_LOG_DIRTY, GFN,
-					       NPAGES, self->e.mem));
-	EXPECT_EQ(-EOPNOTSUPP, smu_set_memslot(self->e.vm, 0,
-					       SECMMU_MEM_LOG_DIRTY |
-					       SECMMU_MEM_READONLY, GFN,
-					       NPAGES, self->e.mem));
-	check_no_change(_metadata, &self->e, 0);
-	/* On a live slot: refused, slot unchanged (still writable). */
+	char c = 0x44, r = 0;
+	unsigned int i;
+
+	ASSERT_EQ(0, smu_set_memslot(self->e.vm, 0, SECMMU_MEM_LOG_DIRTY, GFN,
+				     NPAGES, self->e.mem));
+	ASSERT_EQ(0, smu_del_memslot(self->e.vm, 0));
 	ASSERT_EQ(0, smu_set_memslot(self->e.vm, 0, 0, GFN, NPAGES,
 				     self->e.mem));
-	EXPECT_EQ(-EOPNOTSUPP, smu_set_memslot(self->e.vm, 0,
-					       SECMMU_MEM_LOG_DIRTY, GFN,
-					       NPAGES, self->e.mem));
-	{
-		char c = 0x44;
-
-		smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN), &c, 1,
+	for (i = 0; i < NPAGES; i++) {
+		smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN + i), &c, 1,
 			 true);
-		EXPECT_EQ(0x44, self->e.mem[0]);
 	}
+	EXPECT_EQ(NPAGES, smu_count_present(self->e.vm, 0, GFN, NPAGES));
+	ASSERT_EQ(0, smu_set_memslot(self->e.vm, 0, SECMMU_MEM_LOG_DIRTY, GFN,
+				     NPAGES, self->e.mem));
+	for (i = 0; i < NPAGES; i++) {
+		EXPECT_EQ(0, smu_spte_flags(self->e.vm, 0, GFN + i) &
+			     SECMMU_SPTE_WRITABLE) TH_LOG("page %u", i);
+	}
+	c = 0x45;
+	smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN + 2), &c, 1, true);
+	EXPECT_EQ(0x45, self->e.mem[2 * PAGE]);
+	smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN + 2), &r, 1, false);
+	EXPECT_EQ(0x45, r);
+	/* LOG_DIRTY and READONLY together are fine too. */
+	ASSERT_EQ(0, smu_set_memslot(self->e.vm, 0, SECMMU_MEM_LOG_DIRTY |
+				     SECMMU_MEM_READONLY, GFN, NPAGES,
+				     self->e.mem));
+	ASSERT_EQ(0, smu_set_memslot(self->e.vm, 0, 0, GFN, NPAGES,
+				     self->e.mem));
 }
 
 TEST_F(slot, unknown_flag)

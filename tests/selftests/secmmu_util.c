@@ -290,6 +290,12 @@ static const char * const smu_stat_names[SECMMU_STAT_NR] = {
 	[SECMMU_STAT_AGE_YOUNG]			= "age_young",
 	[SECMMU_STAT_AGE_PAGES]			= "age_pages",
 	[SECMMU_STAT_AGE_FLUSH_ELIDED]		= "age_flush_elided",
+	[SECMMU_STAT_DIRTY_FAST_PATH]		= "dirty_fast_path",
+	[SECMMU_STAT_DIRTY_LOGGED]		= "dirty_logged",
+	[SECMMU_STAT_DIRTY_RING_FULL]		= "dirty_ring_full",
+	[SECMMU_STAT_DIRTY_RESETS]		= "dirty_resets",
+	[SECMMU_STAT_DIRTY_REPROTECTED]		= "dirty_reprotected",
+	[SECMMU_STAT_DIRTY_RING_ERRORS]		= "dirty_ring_errors",
 };
 
 const char *smu_stat_name(unsigned int idx)

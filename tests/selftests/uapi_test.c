@@ -64,6 +64,13 @@ TEST_F(uapi, check_cap_rmap_age)
 		  smu_check_cap(self->e.vm, SECMMU_CAP_AGE));
 }
 
+TEST_F(uapi, check_cap_dirty)
+{
+	EXPECT_EQ(1, smu_check_cap(self->e.vm, SECMMU_CAP_DIRTY_LOG));
+	EXPECT_EQ(SECMMU_DIRTY_RING_MAX,
+		  smu_check_cap(self->e.vm, SECMMU_CAP_DIRTY_RING));
+}
+
 TEST_F(uapi, unknown_ioctl)
 {
 	int vm = self->e.vm, vcpu = self->e.vcpu;
