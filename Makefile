@@ -89,15 +89,17 @@ demo:
 check:
 	$(SCRIPTS)/check.sh
 
-# Hook for the benchmark harness in tools/ (run by 'make check' when
-# tools/Makefile has a bench target).
+# Benchmarks (tools/bench/, scripts/bench.sh): QEMU on 6.12, or this host
+# with HOST=1; QUICK=1 (run by 'make check'), SIZE_MB=N, REPS=N.  Results,
+# table and plots in out/bench/.
 bench:
-	$(MAKE) -C tools bench QUICK=$(QUICK)
+	$(MAKE) -C tools bench QUICK=$(QUICK) HOST=$(HOST) SIZE_MB=$(SIZE_MB) REPS=$(REPS)
 
 help:
 	@echo 'make [KDIR=...]      build secmmu.ko against KDIR'
 	@echo 'make check           everything CI runs (deps lint build-all kunit qemu dkms-check)'
 	@echo 'make demo [HOST=1]   run tools/secmmu-demo in QEMU (or on this host)'
+	@echo 'make bench [QUICK=1] [HOST=1] [SIZE_MB=N]  benchmarks, plots in out/bench/'
 	@echo 'make deps            install the Debian packages the rigs need'
 	@echo 'make lint            checkpatch --strict + sparse'
 	@echo 'make build-all       W=1 builds for 6.1, 6.12, 6.12-rt'

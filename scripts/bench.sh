@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: run tools/bench/secmmu-bench against secmmu and draw the plots.
+#
+# Boots Debian's 6.12 kernel in QEMU (TCG, 2 CPUs on 2 NUMA nodes, like the
+# test rig) with secmmu.ko and the benchmark, or with HOST=1 insmods the
+# module into the running kernel.  The benchmark prints its samples on the
+# console between markers; tools/bench/report.py turns them into
+# results.json, results.md (printed at the end) and one PNG per series.
+#
+# env: QUICK=1        small sizes, few reps (make check runs this once)
+#      HOST=1         run on this machine's kernel (needs root and headers)
+#      SIZE_MB=N      mirrored size of the aging series, largest invalidation
+#                     (default 256, QUICK 16)
+#      REPS=N         repetitions per point (default 5, QUICK 3)
+#      DURATION_MS=N  length of one throughput sample (default 1500, QUICK 300)
+#      SERIES=a,b     only these series (access,age,throughput,inval,dirty,mem)
+#      KVER=6.12      kernel flavour or release to boot (QEMU only)
+#      BENCH_OUT=DIR  output directory (default <repo>/out/bench)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=${BENCH_OUT:-$SECMMU_REPO/out/bench}
+args=()
+[ -z "${QUICK:-}" ] || [ "$QUICK" = 0 ] || args+=(--quick)
+[ -z "${SIZE_MB:-}" ] || args+=(--size-mb "$SIZE_MB")
+[ -z "${REPS:-}" ] || args+=(--reps "$REPS")
+[ -z "${DURATION_MS:-}" ] || args+=(--duration-ms "$DURATION_MS")
+[ -z "${SERIES:-}" ] || args+=(--series "$SERIES")
+host=
+[ -z "${HOST:-}" ] || [ "$HOST" = 0 ] || host=1
+mkdir -p "$out"
+rm -f "$out"/*.png "$out"/*.dat "$out"/*.gp "$out"/results.* "$out"/console.log
+start=$SECONDS
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# build_bench DIR: the static benchmark binary, built into DIR.
+build_bench() {
+	mkdir -p "$1"
+	run_logged bench-build make -C "$SECMMU_REPO/tools" OUTPUT="$1" "$1/secmmu-bench"
+}
+
+if [ -n "$host" ]; then
+	[ "$(id -u)" = 0 ] || die "HOST=1 needs root (insmod)"
+	kver=$(uname -r)
+	dir=$SECMMU_CACHE/build/host-$kver
+	[ -f "/lib/modules/$kver/build/Makefile" ] ||
+		die "no headers for the running kernel: apt-get install linux-headers-$kver"
+	grep -q '^secmmu ' /proc/modules && die "secmmu is already loaded; rmmod it first"
+	command -v gnuplot >/dev/null || die "gnuplot missing (apt-get install gnuplot-nox)"
+	step "bench: build secmmu.ko for $kver"
+	lock_dir "$dir"
+	copy_tree "$dir"
+	run_logged bench-host-build make -C "/lib/modules/$kver/build" M="$dir" modules
+	step "bench: build secmmu-bench"
+	build_bench "$SECMMU_CACHE/bench/$SECMMU_REPO_KEY"
+	step "bench: insmod, run (${args[*]:-defaults}), rmmod"
+	insmod "$dir/secmmu.ko"
+	rc=0
+	"$SECMMU_CACHE/bench/$SECMMU_REPO_KEY/secmmu-bench" "${args[@]}" |
+		tee "$out/console.log" || rc=$?
+	rmmod secmmu || { echo "FAIL: rmmod secmmu"; rc=1; }
+	[ "$rc" = 0 ] || die "secmmu-bench failed (rc $rc)"
+	runner="host (insmod into $kver)"
+else
+	"$SECMMU_REPO/scripts/deps.sh" >/dev/null
+	kver=$(kver_of "${KVER:-6.12}")
+	work=$SECMMU_CACHE/qemu/bench-$SECMMU_REPO_KEY
+	mkdir -p "$work"
+	lock_dir "$work"
+	step "bench: build secmmu.ko for $kver"
+	run_logged bench-module "$SECMMU_REPO/scripts/build-all.sh" "$kver"
+	cp "$SECMMU_CACHE/build/$kver/secmmu.ko" "$work/secmmu.ko"
+	kimg=$("$SECMMU_REPO/scripts/fetch-kernels.sh" "$kver")
+	step "bench: build secmmu-bench, initramfs"
+	build_bench "$work"
+	SECMMU_EXTRA_BINS=$work/secmmu-bench \
+		"$SECMMU_REPO/scripts/mkinitramfs.sh" "$kver" "$kimg" \
+		"$work/secmmu.ko" "$work/initramfs.cpio.gz"
+
+	# Kernel parameters take no spaces: the init splits smtest_args at ','.
+	cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=bench"
+	[ ${#args[@]} = 0 ] || cmdline="$cmdline smtest_args=$(IFS=,; echo "${args[*]}")"
+	if [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; then tmo=600; else tmo=3600; fi
+	log=$SECMMU_LOGS/bench.log
+	step "bench: boot $kver in QEMU (console $log)"
+	t=$SECONDS
+	rc=0
+	timeout "${SECMMU_QEMU_TIMEOUT:-$tmo}" qemu-system-x86_64 \
+		-accel tcg -m 3G -smp 2,sockets=2 \
+		-object memory-backend-ram,size=1536M,id=m0 \
+		-object memory-backend-ram,size=1536M,id=m1 \
+		-numa node,nodeid=0,cpus=0,memdev=m0 \
+		-numa node,nodeid=1,cpus=1,memdev=m1 \
+		-kernel "$kimg/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz" \
+		-append "$cmdline" -nographic -no-reboot \
+		</dev/null >"$log" 2>&1 || rc=$?
+	tr -d '\r' <"$log" >"$out/console.log"
+	cp "$out/console.log" "$log"
+	info "qemu exited $rc after $((SECONDS - t)) s"
+	problems=0
+	complain() { echo "FAIL: $*"; problems=$((problems + 1)); }
+	[ "$rc" = 0 ] || complain "qemu exit status $rc (124 = timeout)"
+	grep -q '^secmmu-init: END rc=0$' "$log" || complain "no clean end marker"
+	if grep -nE 'BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking|inconsistent lock state|Call Trace|Kernel panic' "$log"; then
+		complain "kernel splat on the console"
+	fi
+	grep -n '^secmmu-init: FAIL' "$log" && complain "init reported failures"
+	if [ "$problems" != 0 ]; then
+		echo "---- last 40 console lines ($log) ----"
+		tail -n 40 "$log"
+		die "bench run failed"
+	fi
+	runner="qemu-system-x86_64 -accel tcg -m 3G -smp 2 (2 NUMA nodes), kernel $kver"
+fi
+
+step "bench: report ($out)"
+python3 "$SECMMU_REPO/tools/bench/report.py" --log "$out/console.log" \
+	--out "$out" --runner "$runner" --repo "$SECMMU_REPO" \
+	--load "$load0 -> $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -s "$out/results.md" ] || die "no results table"
+cat "$out/results.md"
+info "bench: $(ls "$out" | tr '\n' ' ')"
+info "bench: done in $((SECONDS - start)) s"

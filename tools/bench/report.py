@@ -1,0 +1,491 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn secmmu-bench console output into results.json, results.md and plots.
+
+usage: report.py --log CONSOLE --out DIR [--runner TEXT] [--repo DIR]
+
+The benchmark prints one JSON object per line after "@@SMB " (see
+tools/bench/secmmu-bench.c); everything else on the console is ignored.
+Plots are drawn with gnuplot (pngcairo), one PNG per series.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+REC = re.compile(r'@@SMB (\{.*\})\s*$')
+
+# Upstream reference (issue #6): KVM, 112 vCPUs, MGLRU aging, vCPU time.
+UPSTREAM = {'none': 8.50, 'locked': 10.21, 'lockless': 8.90}
+MODES = ['locked', 'single_lockless', 'lock_bit']
+
+
+def quartiles(v):
+    s = sorted(v)
+    if len(s) < 2:
+        return s[0], s[0]
+    q = statistics.quantiles(s, n=4, method='inclusive')
+    return q[0], q[2]
+
+
+def summarize(rec):
+    v = rec['samples']
+    q1, q3 = quartiles(v)
+    rec['stats'] = {'n': len(v), 'median': statistics.median(v),
+                    'min': min(v), 'max': max(v), 'q1': q1, 'q3': q3}
+    return rec
+
+
+def parse(path):
+    meta, done, recs, skipped, bad = {'series_seconds': {}}, {}, [], {}, 0
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = REC.search(line)
+            if not m:
+                continue
+            try:
+                o = json.loads(m.group(1))
+            except ValueError:
+                bad += 1
+                continue
+            if 'meta' in o:
+                meta.update(o['meta'])
+            elif 'done' in o:
+                done = o['done']
+            elif 'series_time' in o:
+                meta.setdefault('series_seconds', {}).update(o['series_time'])
+            elif 'skipped' in o:
+                skipped[o['series']] = o['skipped']
+            elif 'samples' in o and o['samples']:
+                recs.append(summarize(o))
+    return meta, done, recs, skipped, bad
+
+
+def fmt(x):
+    if x is None:
+        return '-'
+    a = abs(x)
+    if a >= 1e6:
+        return '%.3g M' % (x / 1e6) if a < 1e9 else '%.3g G' % (x / 1e9)
+    if a >= 1000:
+        return '%.0f' % x
+    if a >= 10:
+        return '%.1f' % x
+    return '%.3g' % x
+
+
+def cell(r):
+    s = r['stats']
+    return '%s [%s–%s]' % (fmt(s['median']), fmt(s['min']), fmt(s['max']))
+
+
+def ratio(a, b):
+    if not a or not b or not b['stats']['median']:
+        return None
+    return a['stats']['median'] / b['stats']['median']
+
+
+def ratio_min(a, b):
+    if not a or not b or not b['stats']['min']:
+        return None
+    return a['stats']['min'] / b['stats']['min']
+
+
+def rfmt(x):
+    return '-' if x is None else '%.2f×' % x
+
+
+class Report:
+    def __init__(self, out, recs, skipped):
+        self.out = out
+        self.recs = recs
+        self.skipped = skipped
+        self.md = []
+        self.plots = []
+
+    def find(self, series, case, role):
+        for r in self.recs:
+            if r['series'] == series and r['case'] == case and r['role'] == role:
+                return r
+        return None
+
+    def of(self, series):
+        return [r for r in self.recs if r['series'] == series]
+
+    def table(self, head, rows):
+        self.md.append('| ' + ' | '.join(head) + ' |')
+        self.md.append('|' + '---|' * len(head))
+        for row in rows:
+            self.md.append('| ' + ' | '.join(str(c) for c in row) + ' |')
+        self.md.append('')
+
+    def gnuplot(self, name, script, data):
+        dat = os.path.join(self.out, name + '.dat')
+        with open(dat, 'w') as f:
+            f.write(data)
+        gp = os.path.join(self.out, name + '.gp')
+        png = os.path.join(self.out, name + '.png')
+        with open(gp, 'w') as f:
+            f.write("set terminal pngcairo size 1100,650 font 'DejaVu Sans,11'\n")
+            f.write("set output '%s'\n" % png)
+            f.write("set datafile separator '\\t'\n")
+            f.write("set key outside right top\nset grid ytics\n")
+            f.write(script.replace('DATA', "'%s'" % dat))
+        r = subprocess.run(['gnuplot', gp], capture_output=True, text=True)
+        if r.returncode:
+            print('report: gnuplot %s failed:\n%s' % (gp, r.stderr), file=sys.stderr)
+        else:
+            self.plots.append(name + '.png')
+
+    def placeholder(self, name, title, text):
+        self.gnuplot(name, "unset key\nunset border\nunset tics\nunset grid\n"
+                     "set title '%s'\nset label 1 '%s' at graph 0.5,0.5 center\n"
+                     "set xrange [0:1]\nset yrange [0:1]\nplot NaN\n" %
+                     (title, text.replace("'", '')), '')
+
+    # ---- series ---------------------------------------------------------
+
+    def access(self):
+        recs = [r for r in self.of('access') if r['role'] == 'secmmu']
+        if not recs:
+            return
+        self.md.append('### 1. vCPU access cost per 4 KiB touch (ns/page)\n')
+        self.md.append('SECMMU_ACCESS_BATCH of %d-op batches, one 4 KiB op per page, '
+                       'against a memcpy of the same 4 KiB by the process.\n' %
+                       self.meta.get('batch_ops', 0))
+        rows, data = [], ''
+        for r in recs:
+            b = self.find('access', r['case'], 'baseline')
+            fp = r.get('faults_per_page')
+            rows.append([r['case'], r['label'], cell(r), b['label'] if b else '-',
+                         cell(b) if b else '-', rfmt(ratio(r, b)),
+                         rfmt(ratio_min(r, b)), '-' if fp is None else '%.2f' % fp])
+            s, t = r['stats'], b['stats']
+            data += '%s\t%g\t%g\t%g\t%g\t%g\t%g\n' % (
+                r['case'], s['median'], s['min'], s['max'],
+                t['median'], t['min'], t['max'])
+        self.table(['case', 'secmmu', 'ns/page median [min–max]', 'baseline',
+                    'ns/page median [min–max]', 'ratio (medians)', 'ratio (minima)',
+                    'faults/page'], rows)
+        self.gnuplot('access', """
+set title 'Series 1: cost per 4 KiB touch, secmmu vCPU vs process memcpy (median, min-max bars)'
+set ylabel 'ns per 4 KiB page'
+set yrange [0:*]
+set style data histograms
+set style histogram errorbars gap 2 lw 1.5
+set style fill solid 0.7 border -1
+set xtics noenhanced
+set key inside left top
+plot DATA using 2:3:4:xtic(1) title 'secmmu vCPU (SECMMU\\_ACCESS\\_BATCH)' lc rgb '#d95f02', \\
+     '' using 5:6:7 title 'baseline: memcpy by the process' lc rgb '#7570b3'
+""", data)
+
+    def age(self):
+        recs = [r for r in self.of('age') if r['role'] == 'secmmu']
+        if not recs:
+            return
+        pages = recs[0].get('pages', 0)
+        self.md.append('### 2. Aging sweep cost per page (SECMMU_AGE CLEAR, ns/page)\n')
+        self.md.append('%d pages (%d MiB), all young before each sweep; alias degree d = '
+                       'each page mapped in views 0..d-1.  Floors: one u64 per page '
+                       '(contiguous array; strided = one u64 in every page of the '
+                       'region), measured with the same concurrency.\n' %
+                       (pages, pages // 256))
+        fl = {c: self.find('age', 'floor' + (', concurrent vCPU' if c else ''), 'baseline')
+              for c in (0, 1)}
+        st = {c: self.find('age', 'strided' + (', concurrent vCPU' if c else ''), 'baseline')
+              for c in (0, 1)}
+        rows = []
+        for c in (0, 1):
+            for b in (fl[c], st[c]):
+                if b:
+                    rows.append(['baseline', '-', 'yes' if c else 'no', cell(b), '-',
+                                 '-', '-', b['label']])
+        for r in recs:
+            c = r['concurrent']
+            notes = 'young %d, lockless %d, bit locks %d (spins %d), lock fallbacks %d' % (
+                r['young'], r['lockless_heads'], r['bit_locks'], r['bit_spins'],
+                r['lock_fallbacks'])
+            if c:
+                notes += ', churn %s faults/s' % fmt(r['churn_faults_per_s'])
+            rows.append([r['mode'], r['degree'], 'yes' if c else 'no', cell(r),
+                         rfmt(ratio(r, fl[c])), rfmt(ratio_min(r, fl[c])),
+                         rfmt(ratio(r, st[c])), notes])
+        self.table(['rmap mode', 'degree', 'concurrent vCPU', 'ns/page median [min–max]',
+                    '÷ floor (medians)', '÷ floor (minima)', '÷ strided (medians)',
+                    'counters per sweep (medians)'], rows)
+        data = ''
+        for mode in MODES:
+            for c in (0, 1):
+                data += '# %s%s\n' % (mode, ' concurrent' if c else '')
+                for r in recs:
+                    if r['mode'] == mode and r['concurrent'] == c:
+                        s = r['stats']
+                        data += '%d\t%g\t%g\t%g\n' % (r['degree'], s['median'],
+                                                      s['min'], s['max'])
+                data += '\n\n'
+        plots, idx = [], 0
+        colors = {'locked': '#e7298a', 'single_lockless': '#1b9e77', 'lock_bit': '#7570b3'}
+        for mode in MODES:
+            for c in (0, 1):
+                plots.append("DATA index %d using 1:2:3:4 with yerrorlines lw 2 "
+                             "dt %d pt 7 lc rgb '%s' title '%s%s'" %
+                             (idx, 2 if c else 1, colors[mode], mode.replace('_', '\\_'),
+                              ', concurrent vCPU' if c else ''))
+                idx += 1
+        for b, name, dt in ((fl[0], 'floor: sum u64 array', 1),
+                            (fl[1], 'floor, concurrent vCPU', 2),
+                            (st[0], 'strided u64 per page', 1)):
+            if b:
+                plots.append("%g with lines lw 2 dt %d lc rgb 'black' title 'baseline %s'"
+                             % (b['stats']['median'], dt, name))
+        self.gnuplot('age', """
+set title 'Series 2: SECMMU\\_AGE CLEAR sweep cost per page vs alias degree (median, min-max bars)'
+set xlabel 'alias degree (SPTEs per memslot page)'
+set ylabel 'ns per page (log scale)'
+set logscale y
+set xrange [0.7:4.5]
+set xtics (1, 2, 4)
+plot """ + ', \\\n     '.join(plots) + '\n', data)
+
+    def throughput(self):
+        recs = self.of('throughput')
+        if not recs:
+            return
+        m = recs[0]
+        self.md.append('### 3. vCPU throughput during continuous aging (pages/s)\n')
+        self.md.append('One vCPU thread (CPU 0) for %d ms per sample over %d pages while '
+                       'another thread (CPU 1) loops SECMMU_AGE CLEAR over them.  '
+                       '"hit": one 8-byte read per page, SPTEs stay present; "fault": '
+                       'each 256-page chunk is zapped (mprotect round trip) then read, '
+                       'one secondary fault per page.  Ratios are to "no aging, CPU 1 '
+                       'busy" (CPU 1 reads the same pages instead of aging them, so both '
+                       'runs compete alike for the host\'s CPUs); vCPU time = 1 / '
+                       'throughput, next to the upstream KVM reference (112 vCPUs: 8.50 s '
+                       'without aging, 10.21 s locked, 8.90 s lockless).\n' %
+                       (m.get('duration_ms', 0), m.get('pages', 0)))
+        ref = {'none-idle': 1.0, 'none': 1.0,
+               'locked': UPSTREAM['locked'] / UPSTREAM['none'],
+               'single_lockless': UPSTREAM['lockless'] / UPSTREAM['none'],
+               'lock_bit': UPSTREAM['lockless'] / UPSTREAM['none']}
+        cases = [('none-idle', 'no aging, CPU 1 idle'), ('none', 'no aging, CPU 1 busy')] + \
+            [(mo, mo) for mo in MODES]
+        rows, data = [], ''
+        for w in ('hit', 'fault'):
+            base = self.find('throughput', '%s, no aging, CPU 1 busy' % w, 'baseline')
+            if not base:
+                continue
+            bm = base['stats']['median']
+            line = [w]
+            for key, name in cases:
+                r = self.find('throughput', '%s, %s' % (w, name),
+                              'baseline' if key.startswith('none') else 'secmmu')
+                if not r:
+                    line += ['NaN'] * 3
+                    continue
+                x = ratio(r, base)
+                rows.append([w, name, cell(r), rfmt(x), rfmt(1 / x if x else None),
+                             '%.2f×' % ref[key],
+                             '%.1f' % r['sweeps_per_s'] if key != 'none-idle' else '-'])
+                s = r['stats']
+                line += ['%g' % (s['median'] / bm), '%g' % (s['min'] / bm),
+                         '%g' % (s['max'] / bm)]
+            data += '\t'.join(line) + '\n'
+        data += '\t'.join(['upstream KVM'] + sum(
+            [['%g' % (1 / ref[k])] * 3 for k, _ in cases], [])) + '\n'
+        self.table(['workload', 'aging (rmap mode)', 'pages/s median [min–max]',
+                    'throughput ÷ baseline', 'vCPU time ÷ baseline',
+                    'upstream time ratio', 'sweeps (or reads) of the range /s'], rows)
+        self.gnuplot('throughput', """
+set title 'Series 3: vCPU throughput while SECMMU\\_AGE CLEAR sweeps continuously (median, min-max bars)'
+set ylabel 'throughput / throughput without aging (CPU 1 busy)'
+set yrange [0:*]
+set style data histograms
+set style histogram errorbars gap 2 lw 1.5
+set style fill solid 0.7 border -1
+set key outside right top
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'black'
+plot DATA using 2:3:4:xtic(1) title 'no aging, CPU 1 idle' lc rgb '#dddddd', \\
+     '' using 5:6:7 title 'baseline: no aging, CPU 1 busy' lc rgb '#999999', \\
+     '' using 8:9:10 title 'locked' lc rgb '#e7298a', \\
+     '' using 11:12:13 title 'single\\_lockless' lc rgb '#1b9e77', \\
+     '' using 14:15:16 title 'lock\\_bit' lc rgb '#7570b3'
+""", data)
+
+    def inval(self):
+        recs = [r for r in self.of('inval') if r['role'] == 'secmmu']
+        if not recs:
+            return
+        self.md.append('### 4. Invalidation of vCPU-faulted memory (µs per call)\n')
+        self.md.append('Baseline: the same munmap / MADV_DONTNEED of populated memory '
+                       'in a child process whose mm has no secmmu notifier.  '
+                       'Expected: SPTEs zapped = pages, one remote flush per '
+                       'invalidation.\n')
+        rows, data = [], {}
+        for r in recs:
+            b = self.find('inval', r['case'], 'baseline')
+            ok = r['all_samples_ok']
+            rows.append([r['op'], '%d MiB' % r['mb'], cell(r), cell(b) if b else '-',
+                         rfmt(ratio(r, b)), rfmt(ratio_min(r, b)),
+                         '%d / %d' % (r['zapped'], r['pages']),
+                         '%d' % r['invalidations'], '%d' % r['flushes'],
+                         'ok' if ok else '**MISMATCH**'])
+            s = r['stats']
+            t = b['stats'] if b else {'median': 0, 'min': 0, 'max': 0}
+            data.setdefault(r['op'], '')
+            data[r['op']] += '%d\t%g\t%g\t%g\t%g\t%g\t%g\n' % (
+                r['mb'], s['median'], s['min'], s['max'], t['median'], t['min'], t['max'])
+        self.table(['op', 'size', 'secmmu µs median [min–max]', 'baseline µs',
+                    'ratio (medians)', 'ratio (minima)', 'SPTEs zapped / pages', 'invalidations', 'remote flushes',
+                    'check'], rows)
+        text = ''.join(data.get(k, '') + '\n\n' for k in ('munmap', 'dontneed'))
+        self.gnuplot('inval', """
+set title 'Series 4: munmap / MADV\\_DONTNEED of vCPU-faulted memory (median, min-max bars)'
+set xlabel 'size (MiB, log scale)'
+set ylabel 'time per call (µs, log scale)'
+set logscale xy
+set key inside left top
+plot DATA index 0 using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '#d95f02' title 'munmap, secmmu-mirrored', \\
+     DATA index 0 using 1:5:6:7 with yerrorlines lw 2 dt 2 pt 6 lc rgb '#d95f02' title 'munmap, baseline (no secmmu)', \\
+     DATA index 1 using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '#1b9e77' title 'MADV\\_DONTNEED, secmmu-mirrored', \\
+     DATA index 1 using 1:5:6:7 with yerrorlines lw 2 dt 2 pt 6 lc rgb '#1b9e77' title 'MADV\\_DONTNEED, baseline (no secmmu)'
+""", text)
+
+    def dirty(self):
+        why = self.skipped.get('dirty')
+        recs = self.of('dirty')
+        if why is None and not recs:
+            return
+        self.md.append('### 5. Dirty tracking\n')
+        if why is not None:
+            self.md.append('Skipped: %s.\n' % why)
+            self.placeholder('dirty', 'Series 5: dirty tracking', 'skipped: ' + why)
+
+    def mem(self):
+        recs = [r for r in self.of('mem') if r['role'] == 'secmmu']
+        if not recs:
+            return
+        base = self.find('mem', 'host page tables', 'baseline')
+        hb = base['stats']['median'] if base else 0
+        self.md.append('### 6. Memory overhead per mirrored page (bytes)\n')
+        self.md.append('(TABLES × 4096 + RMAP_DESCS × 128) / MAPPED after mapping %d pages '
+                       'through d views; per memslot page as well, where the rmap head '
+                       'array (8 B per memslot page, not in the counters) adds to it.  '
+                       'Baseline: the process\'s own page tables for the same pages '
+                       '(VmPTE delta): %s B/page.\n' % (recs[0]['pages'], fmt(hb)))
+        rows, data = [], ''
+        for r in recs:
+            per_page = r['bytes_per_slot_page'] + 8
+            rows.append([r['degree'], r['mapped'], r['tables'], r['rmap_descs'],
+                         fmt(r['stats']['median']), fmt(r['bytes_per_slot_page']),
+                         fmt(per_page), '%.2f%%' % (per_page / 40.96),
+                         rfmt(per_page / hb if hb else None)])
+            tab = r['tables'] * 4096.0 / r['pages']
+            desc = r['rmap_descs'] * 128.0 / r['pages']
+            data += 'degree %d\t%g\t%g\t8\t0\n' % (r['degree'], tab, desc)
+        data += 'host page tables\t0\t0\t0\t%g\n' % hb
+        self.table(['degree', 'MAPPED', 'TABLES', 'RMAP_DESCS', 'B / SPTE (formula)',
+                    'B / memslot page', '+ rmap head', '% of 4 KiB',
+                    '÷ host page tables'], rows)
+        self.gnuplot('mem', """
+set title 'Series 6: secondary MMU memory per mirrored (memslot) page'
+set ylabel 'bytes per memslot page'
+set yrange [0:*]
+set style data histograms
+set style histogram rowstacked
+set style fill solid 0.7 border -1
+set boxwidth 0.6
+set key inside left top
+plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f02', \\
+     '' using 3 title 'rmap descriptors (RMAP\\_DESCS x 128)' lc rgb '#7570b3', \\
+     '' using 4 title 'rmap heads (8 B per page)' lc rgb '#1b9e77', \\
+     '' using 5 title 'baseline: host page tables (VmPTE)' lc rgb '#666666'
+""", data)
+
+
+def host_meta(args):
+    m = {'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+         'host_kernel': platform.release(), 'host_machine': platform.machine(),
+         'host_cpus': os.cpu_count(), 'runner': args.runner,
+         'host_loadavg': args.load}
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    m['host_cpu'] = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    if args.repo:
+        def git(*a):
+            r = subprocess.run(['git', '-C', args.repo] + list(a),
+                               capture_output=True, text=True)
+            return r.stdout.strip()
+        m['git_commit'] = git('rev-parse', 'HEAD')
+        m['git_dirty'] = bool(git('status', '--porcelain', '--untracked-files=no'))
+    return m
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--log', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--runner', default='')
+    ap.add_argument('--repo', default='')
+    ap.add_argument('--load', default='', help='host load average, before -> after')
+    args = ap.parse_args()
+
+    meta, done, recs, skipped, bad = parse(args.log)
+    if 'kernel' not in meta or not recs:
+        print('report: no benchmark records in %s' % args.log, file=sys.stderr)
+        return 1
+    os.makedirs(args.out, exist_ok=True)
+    hm = host_meta(args)
+    rep = Report(args.out, recs, skipped)
+    rep.meta = meta
+    rep.md.append('## secmmu benchmark results\n')
+    rep.md.append('- guest: kernel %s, %s CPUs, %s NUMA nodes; runner: %s' %
+                  (meta.get('kernel'), meta.get('cpus'), meta.get('numa_nodes'),
+                   hm['runner'] or 'unknown'))
+    rep.md.append('- host: %s, %s CPUs, kernel %s; commit %s%s; %s' %
+                  (hm.get('host_cpu', '?'), hm['host_cpus'], hm['host_kernel'],
+                   hm.get('git_commit', '?')[:12],
+                   ' (dirty tree)' if hm.get('git_dirty') else '', hm['date']))
+    rep.md.append('- parameters: %s%s MiB aged/invalidated, %s MiB accessed, '
+                  '%s MiB throughput, %s MiB memory series, %s reps, %s ms per '
+                  'throughput sample; run took %s s in the guest' %
+                  ('QUICK, ' if meta.get('quick') else '', meta.get('size_mb'),
+                   meta.get('access_mb'), meta.get('throughput_mb'), meta.get('mem_mb'),
+                   meta.get('reps'), meta.get('duration_ms'), done.get('seconds', '?')))
+    if args.load:
+        rep.md.append('- host load average (1/5/15 min) before -> after: %s%s' % (
+            args.load, '; other jobs shared the host, expect outliers'
+            if float(args.load.split()[0]) > (os.cpu_count() or 1) else ''))
+    if 'qemu' in hm['runner']:
+        rep.md.append('- QEMU TCG: absolute numbers mean little, compare each value '
+                      'with its baseline from the same run (ratios).')
+    if bad:
+        rep.md.append('- %d garbled record line(s) on the console were ignored' % bad)
+    if not done:
+        rep.md.append('- **the benchmark did not finish** (no end record)')
+    rep.md.append('- cells: median [min–max] over the repetitions\n')
+    for s in (rep.access, rep.age, rep.throughput, rep.inval, rep.dirty, rep.mem):
+        s()
+    rep.md.append('Plots: ' + ', '.join(rep.plots) + '\n')
+
+    with open(os.path.join(args.out, 'results.md'), 'w') as f:
+        f.write('\n'.join(rep.md))
+    res = {'meta': dict(meta, **hm), 'finished': bool(done), 'done': done,
+           'skipped': skipped, 'records': recs}
+    with open(os.path.join(args.out, 'results.json'), 'w') as f:
+        json.dump(res, f, indent=1)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,1000 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * secmmu-bench: measure secmmu against its baselines, in one process.
+ *
+ * Every series times a secmmu operation and, in the same run, the thing it
+ * should be compared with (a memcpy, a plain read of u64 words, the same
+ * munmap without a mirror...).  Times are CLOCK_MONOTONIC around batched
+ * ioctls; the in-kernel counters (SECMMU_GET_STATS) are snapshotted around
+ * the same runs.  Every sample is printed on one line
+ *
+ *   @@SMB {"series":...,"case":...,"role":"secmmu"|"baseline",...}
+ *
+ * between "@@SMB-BEGIN" and "@@SMB-END" lines, for scripts/bench.sh (and
+ * tools/bench/report.py) to turn into results.json, results.md and plots.
+ * Everything else printed is for humans.  Exits non-zero when a secmmu call
+ * fails; a skipped series is reported as such.
+ *
+ * usage: secmmu-bench [--quick] [--size-mb N] [--reps N] [--duration-ms N]
+ *                     [--series a,b,...]
+ *   series: access age throughput inval dirty mem (default: all)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include "secmmu_util.h"
+
+#define PAGE		SMU_PAGE_SIZE
+#define GFN0		0x100000ULL	/* slot 0: the mirrored range */
+#define GFN1		0x4000000ULL	/* slot 1: the concurrent thread's */
+#define BATCH		4096		/* ops per SECMMU_ACCESS_BATCH */
+#define MAX_SAMPLES	64
+#define REC		"@@SMB "
+
+static struct {
+	bool quick;
+	unsigned int size_mb;		/* series age (and inval max) */
+	unsigned int acc_mb;		/* series access */
+	unsigned int mem_mb;		/* series mem */
+	unsigned int tp_mb;		/* series throughput */
+	unsigned int inval_max_mb;
+	unsigned int reps;
+	unsigned int dur_ms;		/* series throughput, per sample */
+	char series[256];
+} cfg;
+
+static const char *const mode_name[] = {
+	[SECMMU_RMAP_LOCKED]		= "locked",
+	[SECMMU_RMAP_SINGLE_LOCKLESS]	= "single_lockless",
+	[SECMMU_RMAP_LOCK_BIT]		= "lock_bit",
+};
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "secmmu-bench: FATAL: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	printf("@@SMB-END rc=1\n");
+	fflush(stdout);
+	exit(1);
+}
+
+#define CHECK(expr) do {						\
+	long __r = (long)(expr);					\
+	if (__r < 0)							\
+		die("%s:%d: %s = %ld (%s)", __FILE__, __LINE__, #expr,	\
+		    __r, strerror((int)-__r));				\
+} while (0)
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu >= sysconf(_SC_NPROCESSORS_ONLN))
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);	/* best effort */
+}
+
+static bool want(const char *series)
+{
+	char buf[sizeof(cfg.series)], *s, *save = NULL;
+
+	if (!cfg.series[0])
+		return true;
+	strcpy(buf, cfg.series);
+	for (s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save))
+		if (!strcmp(s, series))
+			return true;
+	return false;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double s[MAX_SAMPLES];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_dbl);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/*
+ * One record: @n samples of @series/@kase for @role, in @unit, plus extra
+ * JSON members (@fmt, may be NULL: "\"k\":v,...").
+ */
+static void emit(const char *series, const char *kase, const char *role,
+		 const char *unit, const double *v, int n, const char *fmt, ...)
+{
+	char extra[1024] = "";
+	va_list ap;
+	int i;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(extra, sizeof(extra), fmt, ap);
+		va_end(ap);
+	}
+	printf(REC "{\"series\":\"%s\",\"case\":\"%s\",\"role\":\"%s\","
+	       "\"unit\":\"%s\",\"samples\":[", series, kase, role, unit);
+	for (i = 0; i < n; i++)
+		printf("%s%.6g", i ? "," : "", v[i]);
+	printf("]%s%s}\n", extra[0] ? "," : "", extra);
+	printf("   %-6s %-44s %-8s median %10.4g %s\n", series, kase, role,
+	       n ? median(v, n) : 0.0, unit);
+	fflush(stdout);
+}
+
+static void emit_skip(const char *series, const char *why)
+{
+	printf(REC "{\"series\":\"%s\",\"skipped\":\"%s\"}\n", series, why);
+	printf("   %-6s SKIPPED: %s\n", series, why);
+	fflush(stdout);
+}
+
+/* ---- VMs -------------------------------------------------------------- */
+
+struct vm {
+	int fd;
+	int vcpu[2];
+};
+
+static void vm_open(struct vm *vm, int rmap_mode)
+{
+	vm->fd = smu_open_vm();
+	CHECK(vm->fd);
+	if (rmap_mode >= 0)
+		CHECK(smu_enable_cap(vm->fd, SECMMU_CAP_RMAP_MODE, rmap_mode));
+	vm->vcpu[0] = smu_create_vcpu(vm->fd, 0);
+	CHECK(vm->vcpu[0]);
+	vm->vcpu[1] = smu_create_vcpu(vm->fd, 1);
+	CHECK(vm->vcpu[1]);
+}
+
+static void vm_close(struct vm *vm)
+{
+	close(vm->vcpu[0]);
+	close(vm->vcpu[1]);
+	close(vm->fd);
+}
+
+static void snap(int vm, struct secmmu_stats *st)
+{
+	CHECK(smu_get_stats(vm, st));
+}
+
+#define DELTA(a, b, s)	((double)((b)->val[s] - (a)->val[s]))
+
+/* Anonymous memory in 4 KiB pages (no THP: one host PTE per SPTE). */
+static void *region(size_t len, bool populate)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap %zu: %s", len, strerror(errno));
+	madvise(p, len, MADV_NOHUGEPAGE);
+	if (populate)
+		smu_fill(p, len, 0x5ec);
+	return p;
+}
+
+/*
+ * A prebuilt access list: @n ops, one per page from @gfn through @view,
+ * @len bytes each (all into/from one buffer, like the memcpy baseline).
+ */
+struct ops {
+	struct secmmu_access_op *op;
+	size_t n;
+};
+
+static void ops_build(struct ops *o, __u16 view, __u64 gfn, size_t n,
+		      __u32 len, bool write, void *buf)
+{
+	size_t i;
+
+	o->op = calloc(n, sizeof(*o->op));
+	if (!o->op)
+		die("calloc");
+	o->n = n;
+	for (i = 0; i < n; i++)
+		smu_op(&o->op[i], view, SMU_GPA(gfn + i), buf, len, write);
+}
+
+static void ops_run(int vcpu, const struct ops *o)
+{
+	struct secmmu_access_batch res;
+	size_t i, n;
+
+	for (i = 0; i < o->n; i += n) {
+		n = o->n - i < BATCH ? o->n - i : BATCH;
+		CHECK(smu_batch(vcpu, o->op + i, n, &res));
+		if (res.done != n)
+			die("batch stopped after %u of %zu ops (exit %u at 0x%llx)",
+			    res.done, n, res.exit_reason,
+			    (unsigned long long)res.exit_gpa);
+	}
+}
+
+static void ops_free(struct ops *o)
+{
+	free(o->op);
+}
+
+static volatile __u64 sink;
+
+/* ---- series 1: vCPU access cost per 4 KiB touch ----------------------- */
+
+static void copy_pages(void *dst, const void *src, size_t npages, bool to_region)
+{
+	size_t i;
+
+	for (i = 0; i < npages; i++) {
+		if (to_region)
+			memcpy((char *)dst + i * PAGE, src, PAGE);
+		else
+			memcpy(dst, (const char *)src + i * PAGE, PAGE);
+		__asm__ volatile("" ::: "memory");
+	}
+}
+
+static void series_access(void)
+{
+	size_t len = (size_t)cfg.acc_mb << 20, np = len / PAGE;
+	double base_r[MAX_SAMPLES], base_w[MAX_SAMPLES];
+	double hit_r[MAX_SAMPLES], hit_w[MAX_SAMPLES], ft[MAX_SAMPLES];
+	double ft_w[MAX_SAMPLES], faults[MAX_SAMPLES], faults_w[MAX_SAMPLES];
+	struct secmmu_stats a, b;
+	struct ops rd, wr;
+	unsigned int r;
+	char *mem, *buf;
+	struct vm vm;
+	__u64 t;
+
+	printf("\n== access: %zu pages (%u MiB), 4 KiB per touch, %u reps ==\n",
+	       np, cfg.acc_mb, cfg.reps);
+	mem = region(len, true);
+	buf = aligned_alloc(PAGE, PAGE);
+	memset(buf, 0x11, PAGE);
+	vm_open(&vm, -1);
+	CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
+	ops_build(&rd, 0, GFN0, np, PAGE, false, buf);
+	ops_build(&wr, 0, GFN0, np, PAGE, true, buf);
+
+	ops_run(vm.vcpu[0], &rd);		/* warm: everything mapped */
+	for (r = 0; r < cfg.reps; r++) {
+		t = now_ns();
+		copy_pages(buf, mem, np, false);
+		base_r[r] = (double)(now_ns() - t) / np;
+
+		t = now_ns();
+		ops_run(vm.vcpu[0], &rd);
+		hit_r[r] = (double)(now_ns() - t) / np;
+
+		t = now_ns();
+		ops_run(vm.vcpu[0], &wr);
+		hit_w[r] = (double)(now_ns() - t) / np;
+
+		/* Secondary fault only: the host pages stay resident. */
+		CHECK(smu_del_memslot(vm.fd, 0));
+		CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
+		snap(vm.fd, &a);
+		t = now_ns();
+		ops_run(vm.vcpu[0], &rd);
+		ft[r] = (double)(now_ns() - t) / np;
+		snap(vm.fd, &b);
+		faults[r] = DELTA(&a, &b, SECMMU_STAT_FAULTS) / np;
+
+		/* Host fault + secondary fault vs the process's own. */
+		madvise(mem, len, MADV_DONTNEED);
+		t = now_ns();
+		copy_pages(mem, buf, np, true);
+		base_w[r] = (double)(now_ns() - t) / np;
+		madvise(mem, len, MADV_DONTNEED);
+		snap(vm.fd, &a);
+		t = now_ns();
+		ops_run(vm.vcpu[0], &wr);
+		ft_w[r] = (double)(now_ns() - t) / np;
+		snap(vm.fd, &b);
+		faults_w[r] = DELTA(&a, &b, SECMMU_STAT_FAULTS) / np;
+	}
+	emit("access", "hit", "baseline", "ns/page", base_r, r,
+	     "\"label\":\"memcpy 4 KiB from resident page\",\"pages\":%zu", np);
+	emit("access", "hit", "secmmu", "ns/page", hit_r, r,
+	     "\"label\":\"vCPU read 4 KiB, SPTE present\",\"pages\":%zu", np);
+	emit("access", "hit write", "baseline", "ns/page", base_r, r,
+	     "\"label\":\"memcpy 4 KiB from resident page\",\"pages\":%zu", np);
+	emit("access", "hit write", "secmmu", "ns/page", hit_w, r,
+	     "\"label\":\"vCPU write 4 KiB, SPTE present\",\"pages\":%zu", np);
+	emit("access", "first touch", "baseline", "ns/page", base_r, r,
+	     "\"label\":\"memcpy 4 KiB from resident page\",\"pages\":%zu", np);
+	emit("access", "first touch", "secmmu", "ns/page", ft, r,
+	     "\"label\":\"vCPU read 4 KiB, secondary fault (host page resident)\","
+	     "\"pages\":%zu,\"faults_per_page\":%.3f", np, median(faults, r));
+	emit("access", "first touch, host fault", "baseline", "ns/page", base_w, r,
+	     "\"label\":\"memcpy 4 KiB into discarded page (host fault)\",\"pages\":%zu",
+	     np);
+	emit("access", "first touch, host fault", "secmmu", "ns/page", ft_w, r,
+	     "\"label\":\"vCPU write 4 KiB into discarded page (host + secondary fault)\","
+	     "\"pages\":%zu,\"faults_per_page\":%.3f", np, median(faults_w, r));
+
+	ops_free(&rd);
+	ops_free(&wr);
+	vm_close(&vm);
+	munmap(mem, len);
+	free(buf);
+}
+
+/* ---- a concurrent faulting/accessing vCPU ----------------------------- */
+
+/*
+ * vCPU 1 on CPU 1: over its own memslot (slot 1), zaps its SPTEs with an
+ * mprotect() round trip (an invalidation, host pages stay) and reads one
+ * word of every page again (a secondary fault each), in a loop.
+ */
+struct churn {
+	pthread_t thr;
+	int vcpu;
+	char *mem;
+	size_t np;
+	atomic_bool stop;
+	__u64 pages;			/* accessed (all faulted) */
+	__u64 loops;
+};
+
+static void *churn_fn(void *arg)
+{
+	struct churn *c = arg;
+	struct ops o;
+	__u64 word;
+
+	pin(1);
+	ops_build(&o, 0, GFN1, c->np, sizeof(word), false, &word);
+	while (!atomic_load(&c->stop)) {
+		if (mprotect(c->mem, c->np * PAGE, PROT_READ) ||
+		    mprotect(c->mem, c->np * PAGE, PROT_READ | PROT_WRITE))
+			die("mprotect: %s", strerror(errno));
+		ops_run(c->vcpu, &o);
+		c->pages += c->np;
+		c->loops++;
+	}
+	ops_free(&o);
+	return NULL;
+}
+
+static void churn_slot(int vm, struct churn *c, size_t np)
+{
+	c->np = np;
+	c->mem = region(np * PAGE, true);
+	CHECK(smu_set_memslot(vm, 1, 0, GFN1, np, c->mem));
+}
+
+static void churn_start(struct churn *c, int vcpu)
+{
+	c->vcpu = vcpu;
+	c->pages = c->loops = 0;
+	atomic_store(&c->stop, false);
+	if (pthread_create(&c->thr, NULL, churn_fn, c))
+		die("pthread_create");
+}
+
+static void churn_stop(struct churn *c)
+{
+	atomic_store(&c->stop, true);
+	pthread_join(c->thr, NULL);
+}
+
+/* ---- series 2: aging sweep cost per page ------------------------------ */
+
+static __u64 sum_words(const __u64 *w, size_t n, size_t stride)
+{
+	__u64 s = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s += w[i * stride];
+	return s;
+}
+
+/* Touch one word of every page through views [from, to). */
+static void touch_views(struct vm *vm, size_t np, int from, int to)
+{
+	__u64 word;
+	struct ops o;
+	int v;
+
+	for (v = from; v < to; v++) {
+		ops_build(&o, v, GFN0, np, sizeof(word), false, &word);
+		ops_run(vm->vcpu[0], &o);
+		ops_free(&o);
+	}
+}
+
+static void series_age(void)
+{
+	static const int degrees[] = { 1, 2, 4 };
+	size_t len = (size_t)cfg.size_mb << 20, np = len / PAGE;
+	size_t churn_np = 4096;		/* 16 MiB */
+	__u64 *young = calloc((np + 63) / 64, 8);
+	__u64 *floor_arr = calloc(np, 8);
+	char *mem = region(len, true);
+	int mode, di, conc, v;
+	struct churn churn;
+	unsigned int r;
+	__u64 t;
+
+	printf("\n== age: SECMMU_AGE CLEAR over %zu pages (%u MiB), %u reps ==\n",
+	       np, cfg.size_mb, cfg.reps);
+	if (!young || !floor_arr)
+		die("calloc");
+	for (r = 0; r < np; r++)
+		floor_arr[r] = r;
+	if (cfg.quick)
+		churn_np = 1024;
+
+	/* Floors: a plain read of one u64 per page, with and without churn. */
+	for (conc = 0; conc < 2; conc++) {
+		double fl[MAX_SAMPLES], st[MAX_SAMPLES];
+		struct vm vm;
+
+		if (conc) {
+			vm_open(&vm, -1);
+			churn_slot(vm.fd, &churn, churn_np);
+			churn_start(&churn, vm.vcpu[1]);
+		}
+		for (r = 0; r < cfg.reps; r++) {
+			t = now_ns();
+			sink += sum_words(floor_arr, np, 1);
+			fl[r] = (double)(now_ns() - t) / np;
+			t = now_ns();
+			sink += sum_words((__u64 *)mem, np, PAGE / 8);
+			st[r] = (double)(now_ns() - t) / np;
+		}
+		if (conc) {
+			churn_stop(&churn);
+			vm_close(&vm);
+			munmap(churn.mem, churn_np * PAGE);
+		}
+		emit("age", conc ? "floor, concurrent vCPU" : "floor", "baseline",
+		     "ns/page", fl, r, "\"label\":\"sum of one u64 per page "
+		     "(contiguous array)\",\"pages\":%zu,\"concurrent\":%d", np, conc);
+		emit("age", conc ? "strided, concurrent vCPU" : "strided", "baseline",
+		     "ns/page", st, r, "\"label\":\"read one u64 in every 4 KiB "
+		     "page of the region\",\"pages\":%zu,\"concurrent\":%d", np, conc);
+	}
+
+	for (mode = 0; mode < SECMMU_RMAP_NR_MODES; mode++) {
+		struct vm vm;
+
+		vm_open(&vm, mode);
+		CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
+		for (v = 1; v < 4; v++)
+			CHECK(smu_set_view(vm.fd, v, GFN0, np, GFN0));
+		churn_slot(vm.fd, &churn, churn_np);
+
+		for (di = 0; di < 3; di++) {
+			int deg = degrees[di];
+
+			touch_views(&vm, np, di ? degrees[di - 1] : 0, deg);
+			for (conc = 0; conc < 2; conc++) {
+				double sw[MAX_SAMPLES], yg[MAX_SAMPLES];
+				double lockless[MAX_SAMPLES], bit[MAX_SAMPLES];
+				double fallback[MAX_SAMPLES], spins[MAX_SAMPLES];
+				double cfault = 0, ctime = 0;
+				struct secmmu_stats a, b;
+				struct secmmu_age res;
+				char kase[64];
+
+				if (conc) {
+					churn_start(&churn, vm.vcpu[1]);
+					ctime = now_ns();
+				}
+				for (r = 0; r < cfg.reps; r++) {
+					/* Make every page young again (untimed). */
+					touch_views(&vm, np, 0, deg);
+					snap(vm.fd, &a);
+					t = now_ns();
+					CHECK(smu_age(vm.fd, SECMMU_AGE_CLEAR, GFN0,
+						      np, young, NULL, &res));
+					sw[r] = (double)(now_ns() - t) / np;
+					snap(vm.fd, &b);
+					yg[r] = res.nr_young;
+					lockless[r] = DELTA(&a, &b, SECMMU_STAT_RMAP_LOCKLESS);
+					bit[r] = DELTA(&a, &b, SECMMU_STAT_RMAP_BIT_LOCKS);
+					fallback[r] = DELTA(&a, &b, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
+					spins[r] = DELTA(&a, &b, SECMMU_STAT_RMAP_BIT_SPINS);
+				}
+				if (conc) {
+					churn_stop(&churn);
+					ctime = (now_ns() - ctime) / 1e9;
+					cfault = churn.pages / ctime;
+				}
+				snprintf(kase, sizeof(kase), "%s, degree %d%s",
+					 mode_name[mode], deg,
+					 conc ? ", concurrent vCPU" : "");
+				emit("age", kase, "secmmu", "ns/page", sw, r,
+				     "\"mode\":\"%s\",\"degree\":%d,\"concurrent\":%d,"
+				     "\"pages\":%zu,\"young\":%.0f,\"lockless_heads\":%.0f,"
+				     "\"bit_locks\":%.0f,\"lock_fallbacks\":%.0f,"
+				     "\"bit_spins\":%.0f,\"churn_faults_per_s\":%.0f",
+				     mode_name[mode], deg, conc, np, median(yg, r),
+				     median(lockless, r), median(bit, r),
+				     median(fallback, r), median(spins, r), cfault);
+			}
+		}
+		vm_close(&vm);
+		munmap(churn.mem, churn_np * PAGE);
+	}
+	munmap(mem, len);
+	free(young);
+	free(floor_arr);
+}
+
+/* ---- series 3: vCPU throughput during continuous aging ---------------- */
+
+struct ager {
+	pthread_t thr;
+	int vm;
+	const __u64 *mem;
+	size_t np;
+	atomic_bool stop;
+	__u64 sweeps;
+};
+
+static void *ager_fn(void *arg)
+{
+	struct ager *g = arg;
+	__u64 *young = calloc((g->np + 63) / 64, 8);
+
+	pin(1);
+	while (!atomic_load(&g->stop)) {
+		CHECK(smu_age(g->vm, SECMMU_AGE_CLEAR, GFN0, g->np, young,
+			      NULL, NULL));
+		g->sweeps++;
+	}
+	free(young);
+	return NULL;
+}
+
+/* The "CPU 1 busy" baseline: the same pages read by the process, no aging. */
+static void *reader_fn(void *arg)
+{
+	struct ager *g = arg;
+
+	pin(1);
+	while (!atomic_load(&g->stop)) {
+		sink += sum_words(g->mem, g->np, PAGE / 8);
+		g->sweeps++;
+	}
+	return NULL;
+}
+
+/*
+ * vCPU workloads, for cfg.dur_ms: "hit" reads one word of every page in a
+ * loop (SPTEs stay present); "fault" zaps a 256-page chunk with an
+ * mprotect() round trip, then reads it (one secondary fault per page).
+ * Returns pages per second.
+ */
+static double tp_run(struct vm *vm, char *mem, size_t np, bool fault)
+{
+	size_t chunk = fault ? 256 : BATCH, off = 0;
+	__u64 word, pages = 0, t0 = now_ns(), end = t0 + cfg.dur_ms * 1000000ULL;
+	__u64 t = t0;
+	struct ops o;
+
+	ops_build(&o, 0, GFN0, np, sizeof(word), false, &word);
+	while (t < end) {
+		size_t n = chunk < np - off ? chunk : np - off;
+		struct ops part = { o.op + off, n };
+
+		if (fault && (mprotect(mem + off * PAGE, n * PAGE, PROT_READ) ||
+			      mprotect(mem + off * PAGE, n * PAGE,
+				       PROT_READ | PROT_WRITE)))
+			die("mprotect: %s", strerror(errno));
+		ops_run(vm->vcpu[0], &part);
+		pages += n;
+		off = (off + n) % np;
+		t = now_ns();
+	}
+	ops_free(&o);
+	return pages / ((t - t0) / 1e9);
+}
+
+static void series_throughput(void)
+{
+	size_t len = (size_t)cfg.tp_mb << 20, np = len / PAGE;
+	char *mem = region(len, true);
+	int mode, w;
+
+	printf("\n== throughput: vCPU pages/s over %zu pages (%u MiB) while "
+	       "SECMMU_AGE CLEAR sweeps them, %u ms x %u reps ==\n",
+	       np, cfg.tp_mb, cfg.dur_ms, cfg.reps);
+	for (w = 0; w < 2; w++) {
+		/*
+		 * Baselines in a LOCKED VM: no aging with CPU 1 idle (mode -2),
+		 * and with CPU 1 reading the same pages instead of aging them
+		 * (mode -1: the same competition for the host's CPUs).
+		 */
+		for (mode = -2; mode < SECMMU_RMAP_NR_MODES; mode++) {
+			double v[MAX_SAMPLES], sweeps[MAX_SAMPLES];
+			struct ager g = { .np = np, .mem = (__u64 *)mem };
+			const char *what = mode == -2 ? "no aging, CPU 1 idle" :
+					   mode == -1 ? "no aging, CPU 1 busy" :
+					   mode_name[mode];
+			unsigned int r;
+			struct vm vm;
+			char kase[64];
+
+			vm_open(&vm, mode < 0 ? SECMMU_RMAP_LOCKED : mode);
+			CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
+			touch_views(&vm, np, 0, 1);
+			for (r = 0; r < cfg.reps; r++) {
+				__u64 t = now_ns();
+
+				g.vm = vm.fd;
+				g.sweeps = 0;
+				atomic_store(&g.stop, false);
+				if (mode >= -1 && pthread_create(&g.thr, NULL,
+						mode < 0 ? reader_fn : ager_fn, &g))
+					die("pthread_create");
+				v[r] = tp_run(&vm, mem, np, w);
+				if (mode >= -1) {
+					atomic_store(&g.stop, true);
+					pthread_join(g.thr, NULL);
+				}
+				sweeps[r] = g.sweeps / ((now_ns() - t) / 1e9);
+			}
+			snprintf(kase, sizeof(kase), "%s, %s", w ? "fault" : "hit", what);
+			emit("throughput", kase, mode < 0 ? "baseline" : "secmmu",
+			     "pages/s", v, r, "\"workload\":\"%s\",\"mode\":\"%s\","
+			     "\"pages\":%zu,\"duration_ms\":%u,\"sweeps_per_s\":%.2f",
+			     w ? "fault" : "hit", mode == -2 ? "none-idle" :
+			     mode == -1 ? "none" : mode_name[mode],
+			     np, cfg.dur_ms, median(sweeps, r));
+			vm_close(&vm);
+		}
+	}
+	munmap(mem, len);
+}
+
+/* ---- series 4: invalidation (munmap, MADV_DONTNEED) ------------------- */
+
+/* One invalidation of @mb MiB; with @vm < 0, the same without secmmu. */
+static void inval_once(struct vm *vm, unsigned int mb, bool dontneed,
+		       double *us, double *zapped, double *flushes,
+		       double *invals)
+{
+	size_t len = (size_t)mb << 20, np = len / PAGE;
+	char *mem = region(len, true);
+	struct secmmu_stats a, b;
+	__u64 t;
+
+	if (vm) {
+		CHECK(smu_set_memslot(vm->fd, 0, 0, GFN0, np, mem));
+		touch_views(vm, np, 0, 1);
+		snap(vm->fd, &a);
+	}
+	t = now_ns();
+	if (dontneed ? madvise(mem, len, MADV_DONTNEED) : munmap(mem, len))
+		die("%s: %s", dontneed ? "madvise" : "munmap", strerror(errno));
+	*us = (now_ns() - t) / 1e3;
+	if (vm) {
+		snap(vm->fd, &b);
+		*zapped = DELTA(&a, &b, SECMMU_STAT_SPTES_ZAPPED);
+		*flushes = DELTA(&a, &b, SECMMU_STAT_REMOTE_FLUSHES);
+		*invals = DELTA(&a, &b, SECMMU_STAT_INVALIDATIONS);
+		CHECK(smu_del_memslot(vm->fd, 0));
+	}
+	if (dontneed)
+		munmap(mem, len);
+}
+
+/*
+ * The baseline sample: the same invalidation in a child, whose mm never had
+ * a secmmu notifier (subscriptions are not inherited by fork).  Forked per
+ * sample so baseline and secmmu samples interleave in time.
+ */
+static double inval_baseline(unsigned int mb, bool dontneed)
+{
+	double us = -1, z, f, i;
+	int p[2], st;
+	pid_t pid;
+
+	if (pipe(p))
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		close(p[0]);
+		inval_once(NULL, mb, dontneed, &us, &z, &f, &i);
+		_exit(write(p[1], &us, sizeof(us)) == sizeof(us) ? 0 : 1);
+	}
+	close(p[1]);
+	if (read(p[0], &us, sizeof(us)) != sizeof(us))
+		us = -1;
+	close(p[0]);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) ||
+	    us < 0)
+		die("baseline child failed");
+	return us;
+}
+
+static void series_inval(void)
+{
+	unsigned int mb, r, op;
+	struct vm vm;
+
+	printf("\n== inval: munmap / MADV_DONTNEED of vCPU-faulted memory, "
+	       "1..%u MiB, %u reps ==\n", cfg.inval_max_mb, cfg.reps);
+	vm_open(&vm, -1);
+	for (op = 0; op < 2; op++) {
+		for (mb = 1; mb <= cfg.inval_max_mb; mb *= 2) {
+			double us[MAX_SAMPLES], z[MAX_SAMPLES], f[MAX_SAMPLES];
+			double i[MAX_SAMPLES], base[MAX_SAMPLES];
+			bool ok = true;
+			char kase[64];
+
+			for (r = 0; r < cfg.reps; r++) {
+				base[r] = inval_baseline(mb, op);
+				inval_once(&vm, mb, op, &us[r], &z[r], &f[r], &i[r]);
+				/* Every SPTE zapped, one remote flush per invalidation. */
+				ok &= z[r] == mb * 256 && f[r] == i[r] && i[r] >= 1;
+			}
+			snprintf(kase, sizeof(kase), "%s %u MiB",
+				 op ? "MADV_DONTNEED" : "munmap", mb);
+			emit("inval", kase, "baseline", "us", base, r,
+			     "\"op\":\"%s\",\"mb\":%u,\"label\":\"same, no "
+			     "secmmu in this mm\"", op ? "dontneed" : "munmap", mb);
+			emit("inval", kase, "secmmu", "us", us, r,
+			     "\"op\":\"%s\",\"mb\":%u,\"pages\":%u,\"zapped\":%.0f,"
+			     "\"flushes\":%.0f,\"invalidations\":%.0f,"
+			     "\"all_samples_ok\":%s", op ? "dontneed" : "munmap",
+			     mb, mb * 256, median(z, r), median(f, r), median(i, r),
+			     ok ? "true" : "false");
+		}
+	}
+	vm_close(&vm);
+}
+
+/* ---- series 5: dirty tracking (hook) ---------------------------------- */
+
+static void series_dirty(void)
+{
+	long cap = 0;
+	struct vm vm;
+
+	printf("\n== dirty ==\n");
+	vm_open(&vm, -1);
+#ifdef SECMMU_CAP_DIRTY_LOG
+	cap = smu_check_cap(vm.fd, SECMMU_CAP_DIRTY_LOG);
+#endif
+	vm_close(&vm);
+	if (cap <= 0) {
+		/*
+		 * HOOK (issue #6, series 5): when the UAPI gains dirty logging
+		 * (SECMMU_CAP_DIRTY_LOG, SECMMU_MEM_LOG_DIRTY, a get/clear
+		 * ioctl), measure here, per page and against the same-run
+		 * baseline of reading a bitmap of that many bits:
+		 *   - enabling LOG_DIRTY on a faulted slot (write-protect cost),
+		 *   - a vCPU write pass with logging on vs off,
+		 *   - get+clear of the log over the whole slot.
+		 */
+		emit_skip("dirty", "no dirty tracking in this module "
+			  "(SECMMU_CHECK_CAP reports none)");
+		return;
+	}
+	emit_skip("dirty", "dirty tracking present but not benchmarked yet "
+		  "(tools/bench/secmmu-bench.c: series_dirty)");
+}
+
+/* ---- series 6: memory overhead per mirrored page ---------------------- */
+
+static long vm_pte_kb(void)
+{
+	return smu_read_key("/proc/self/status", "VmPTE");
+}
+
+static void series_mem(void)
+{
+	static const int degrees[] = { 1, 2, 4 };
+	size_t len = (size_t)cfg.mem_mb << 20, np = len / PAGE;
+	long pte0, pte1;
+	char *mem;
+	double host;
+	int di, v;
+
+	printf("\n== mem: SPTE tables + rmap descriptors per mirrored page, "
+	       "%zu pages (%u MiB) ==\n", np, cfg.mem_mb);
+	pte0 = vm_pte_kb();
+	mem = region(len, true);
+	pte1 = vm_pte_kb();
+	host = pte0 >= 0 && pte1 >= 0 ? (pte1 - pte0) * 1024.0 / np : -1;
+	emit("mem", "host page tables", "baseline", "bytes/page", &host, 1,
+	     "\"label\":\"process page tables (VmPTE delta) per populated page\","
+	     "\"pages\":%zu", np);
+	for (di = 0; di < 3; di++) {
+		double per_leaf, per_page;
+		struct secmmu_stats st;
+		__u64 tables, descs, mapped;
+		struct vm vm;
+
+		vm_open(&vm, -1);
+		CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
+		for (v = 1; v < degrees[di]; v++)
+			CHECK(smu_set_view(vm.fd, v, GFN0, np, GFN0));
+		touch_views(&vm, np, 0, degrees[di]);
+		snap(vm.fd, &st);
+		tables = st.val[SECMMU_STAT_TABLES];
+		descs = st.val[SECMMU_STAT_RMAP_DESCS];
+		mapped = st.val[SECMMU_STAT_MAPPED];
+		if (!mapped)
+			die("nothing mapped");
+		per_leaf = (tables * 4096.0 + descs * 128.0) / mapped;
+		per_page = (tables * 4096.0 + descs * 128.0) / np;
+		{
+			char kase[32];
+
+			snprintf(kase, sizeof(kase), "degree %d", degrees[di]);
+			emit("mem", kase, "secmmu", "bytes/SPTE", &per_leaf, 1,
+			     "\"degree\":%d,\"pages\":%zu,\"tables\":%llu,"
+			     "\"rmap_descs\":%llu,\"mapped\":%llu,"
+			     "\"bytes_per_slot_page\":%.2f,\"rmap_head_bytes_per_slot_page\":8",
+			     degrees[di], np, (unsigned long long)tables,
+			     (unsigned long long)descs, (unsigned long long)mapped,
+			     per_page);
+		}
+		vm_close(&vm);
+	}
+	munmap(mem, len);
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: secmmu-bench [--quick] [--size-mb N] [--reps N] "
+		"[--duration-ms N] [--series access,age,throughput,inval,dirty,mem]\n");
+	exit(2);
+}
+
+static unsigned int min_u(unsigned int a, unsigned int b)
+{
+	return a < b ? a : b;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "size-mb", required_argument, NULL, 's' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "duration-ms", required_argument, NULL, 'd' },
+		{ "series", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} series[] = {
+		{ "access", series_access },
+		{ "age", series_age },
+		{ "throughput", series_throughput },
+		{ "inval", series_inval },
+		{ "dirty", series_dirty },
+		{ "mem", series_mem },
+	};
+	unsigned int size = 0, reps = 0, dur = 0;
+	char nb_old[32] = "";
+	struct utsname u;
+	__u64 t0 = now_ns();
+	int c, vm;
+	FILE *f;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': cfg.quick = true; break;
+		case 's': size = strtoul(optarg, NULL, 0); break;
+		case 'r': reps = strtoul(optarg, NULL, 0); break;
+		case 'd': dur = strtoul(optarg, NULL, 0); break;
+		case 'S': snprintf(cfg.series, sizeof(cfg.series), "%s", optarg); break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	cfg.size_mb = size ? size : cfg.quick ? 16 : 256;
+	cfg.reps = reps ? reps : cfg.quick ? 3 : 5;
+	if (cfg.reps > MAX_SAMPLES)
+		cfg.reps = MAX_SAMPLES;
+	cfg.dur_ms = dur ? dur : cfg.quick ? 300 : 1500;
+	cfg.acc_mb = min_u(cfg.size_mb, cfg.quick ? 8 : 32);
+	cfg.mem_mb = min_u(cfg.size_mb, 64);
+	cfg.tp_mb = min_u(cfg.size_mb, 64);
+	cfg.inval_max_mb = 1;
+	while (cfg.inval_max_mb * 2 <= cfg.size_mb)
+		cfg.inval_max_mb *= 2;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pin(0);
+	/* NUMA balancing would zap SPTEs behind our back; restored at exit. */
+	f = fopen("/proc/sys/kernel/numa_balancing", "r");
+	if (f) {
+		if (!fgets(nb_old, sizeof(nb_old), f))
+			nb_old[0] = 0;
+		fclose(f);
+		smu_write_file("/proc/sys/kernel/numa_balancing", "0");
+	}
+
+	vm = smu_open_vm();
+	if (vm < 0) {
+		fprintf(stderr, "secmmu-bench: open %s: %s\n", SMU_DEV_PATH,
+			strerror(-vm));
+		return 1;
+	}
+	uname(&u);
+	printf("@@SMB-BEGIN\n");
+	printf(REC "{\"meta\":{\"kernel\":\"%s\",\"machine\":\"%s\",\"cpus\":%ld,"
+	       "\"numa_nodes\":%d,\"api\":%d,\"rmap_modes\":%d,\"age_cap\":%d,"
+	       "\"quick\":%s,\"size_mb\":%u,\"access_mb\":%u,\"throughput_mb\":%u,"
+	       "\"mem_mb\":%u,\"inval_max_mb\":%u,\"reps\":%u,\"duration_ms\":%u,"
+	       "\"batch_ops\":%d,\"page_size\":%lu}}\n",
+	       u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN), smu_nr_nodes(),
+	       smu_check_cap(vm, SECMMU_CAP_API_VERSION),
+	       smu_check_cap(vm, SECMMU_CAP_RMAP_MODES),
+	       smu_check_cap(vm, SECMMU_CAP_AGE), cfg.quick ? "true" : "false",
+	       cfg.size_mb, cfg.acc_mb, cfg.tp_mb, cfg.mem_mb, cfg.inval_max_mb,
+	       cfg.reps, cfg.dur_ms, BATCH, PAGE);
+	close(vm);
+
+	for (c = 0; c < (int)(sizeof(series) / sizeof(series[0])); c++) {
+		__u64 t = now_ns();
+
+		if (!want(series[c].name))
+			continue;
+		series[c].fn();
+		printf(REC "{\"series_time\":{\"%s\":%.1f}}\n", series[c].name,
+		       (now_ns() - t) / 1e9);
+	}
+
+	if (nb_old[0])
+		smu_write_file("/proc/sys/kernel/numa_balancing", nb_old);
+	printf(REC "{\"done\":{\"seconds\":%.1f}}\n", (now_ns() - t0) / 1e9);
+	printf("@@SMB-END rc=0\n");
+	return 0;
+}
