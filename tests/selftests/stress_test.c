@@ -29,7 +29,9 @@
 #define GFN		0x200
 #define NREADERS	2
 #define WORDS		(PAGE / 8)
-#define RUN_NS		3000000000ULL
+#define RUN_NS		3000000000ULL	/* at least */
+#define MAX_RUN_NS	15000000000ULL	/* at most, */
+#define MIN_OPS		200		/* until this many chaos ops */
 
 struct shared {
 	char *mem;
@@ -85,9 +87,14 @@ static void chaos_fail(struct shared *sh, const char *what, int p)
 static void *chaos(void *arg)
 {
 	struct shared *sh = arg;
-	uint64_t s = 0x9e3779b97f4a7c15ULL, end = now_ns() + RUN_NS;
+	uint64_t s = 0x9e3779b97f4a7c15ULL, start = now_ns();
+	unsigned long n = 0;
 
-	while (now_ns() < end) {
+	for (;; n++) {
+		uint64_t t = now_ns() - start;
+
+		if (t >= MAX_RUN_NS || (t >= RUN_NS && n >= MIN_OPS))
+			break;
 		unsigned int p = rnd(&s) % NP, op = rnd(&s) % 4;
 		char *page = sh->mem + p * PAGE;
 		uint64_t gen = sh->pub[p];
