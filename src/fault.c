@@ -23,6 +23,7 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 
+#include "dirty_log.h"
 #include "flush.h"
 #include "mmu.h"
 #include "testhook.h"
@@ -113,6 +114,8 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		ret = secmmu_mmu_install(vm, view, gfn, page_to_pfn(page),
 					 write, &vcpu->cache,
 					 &slot->rmap[target - slot->base_gfn]);
+		if (write && ret >= 0)
+			secmmu_dirty_record(vcpu, l, slot, target);
 	}
 	write_unlock(&vm->mmu_lock);
 	put_page(page);

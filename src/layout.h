@@ -22,6 +22,7 @@ struct secmmu_slot {
 	u64 hva;
 	u32 flags;
 	unsigned long *rmap;	/* npages heads (rmap.h); shared by layout copies */
+	unsigned long *dirty_bitmap;	/* once LOG_DIRTY was set; shared too */
 };
 
 struct secmmu_view_range {

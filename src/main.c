@@ -47,6 +47,10 @@ long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap)
 		return READ_ONCE(vm->rmap_mode);
 	case SECMMU_CAP_AGE:
 		return SECMMU_MAX_AGE_PAGES;
+	case SECMMU_CAP_DIRTY_LOG:
+		return 1;
+	case SECMMU_CAP_DIRTY_RING:
+		return SECMMU_DIRTY_RING_MAX;
 	default:
 		return 0;
 	}

@@ -67,9 +67,6 @@ int secmmu_slot_check(const struct secmmu_layout *l,
 		return old->npages ? 0 : -ENOENT;
 	}
 
-	if (req->flags & SECMMU_MEM_LOG_DIRTY)
-		return -EOPNOTSUPP;
-
 	if (old->npages) {			/* change flags */
 		if (req->base_gfn != old->base_gfn ||
 		    req->npages != old->npages || req->hva != old->hva)

@@ -6,7 +6,9 @@
  * entries; levels 4..2 hold table entries, level 1 holds leaves.
  *
  *   table entry  PRESENT | physical address of the child table page
- *   leaf entry   PRESENT | pfn << 12 | WRITABLE? | ACCESSED? | DIRTY?
+ *   leaf entry   PRESENT | pfn << 12 | WRITABLE? | ACCESSED? | DIRTY? |
+ *                HOST_WRITABLE? (software: the primary allowed a write, so
+ *                dirty logging may make it WRITABLE again without a fault)
  *
  * The A/D/W bit values equal the UAPI's SECMMU_SPTE_* so they can be
  * reported as they are.  Outside mmu_lock a leaf is only ever changed with
@@ -24,6 +26,7 @@
 #define SPTE_WRITABLE		BIT_ULL(1)
 #define SPTE_ACCESSED		BIT_ULL(5)
 #define SPTE_DIRTY		BIT_ULL(6)
+#define SPTE_HOST_WRITABLE	BIT_ULL(9)
 #define SPTE_ADDR_MASK		GENMASK_ULL(51, 12)
 
 #define SPTE_UAPI_MASK		(SPTE_PRESENT | SPTE_WRITABLE | \
@@ -54,6 +57,11 @@ static inline bool spte_dirty(u64 spte)
 	return spte & SPTE_DIRTY;
 }
 
+static inline bool spte_host_writable(u64 spte)
+{
+	return spte & SPTE_HOST_WRITABLE;
+}
+
 static inline u64 spte_pfn(u64 spte)
 {
 	return (spte & SPTE_ADDR_MASK) >> 12;
@@ -65,7 +73,7 @@ static inline u64 spte_make_leaf(u64 pfn, bool writable)
 	u64 spte = SPTE_PRESENT | SPTE_ACCESSED | ((pfn << 12) & SPTE_ADDR_MASK);
 
 	if (writable)
-		spte |= SPTE_WRITABLE | SPTE_DIRTY;
+		spte |= SPTE_WRITABLE | SPTE_HOST_WRITABLE | SPTE_DIRTY;
 	return spte;
 }
 

@@ -16,7 +16,9 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
+#include "dirty_log.h"
 #include "flush.h"
 #include "spte.h"
 #include "vcpu.h"
@@ -43,12 +45,28 @@ static bool access_in_guest(struct secmmu_vcpu *vcpu, u32 view, u64 gpa,
 	}
 	if (!sptep)
 		goto out;
-	do {
-		if (!spte_present(spte) || (write && !spte_writable(spte)))
+	for (;;) {
+		u64 new = spte | want;
+
+		if (!spte_present(spte))
 			goto out;
-		if ((spte & want) == want)
+		if (write && !spte_writable(spte)) {
+			/* Dirty logging's write protection: the fast path. */
+			if (!spte_host_writable(spte))
+				goto out;
+			new |= SPTE_WRITABLE;
+		}
+		if (new == spte)
 			break;
-	} while (!try_cmpxchg64(sptep, &spte, spte | want));
+		if (try_cmpxchg64(sptep, &spte, new)) {
+			if (!(spte & SPTE_WRITABLE) && (new & SPTE_WRITABLE)) {
+				secmmu_stat_inc(vcpu->vm, SECMMU_STAT_DIRTY_FAST_PATH);
+				secmmu_dirty_record_view(vcpu, view, gpa >> PAGE_SHIFT);
+			}
+			spte = new;
+			break;
+		}
+	}
 
 	kaddr = kmap_local_page(pfn_to_page(spte_pfn(spte)));
 	if (write)
@@ -62,24 +80,11 @@ out:
 	return done;
 }
 
-/*
- * Perform one access op.  Returns 0 (done, or stopped with @exit->reason
- * set) or a negative errno; *@done counts the bytes accessed either way.
- */
-int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
-		       const struct secmmu_access_op *op, struct iov_iter *iter,
-		       struct secmmu_exit *exit, u64 *done)
+static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *op,
+		       struct iov_iter *iter, struct secmmu_exit *exit, u64 *done,
+		       bool write)
 {
-	bool write = op->flags & SECMMU_ACCESS_WRITE;
-	struct secmmu_vm *vm = vcpu->vm;
 	int ret;
-
-	*done = 0;
-	exit->reason = SECMMU_EXIT_NONE;
-	exit->gpa = 0;
-	if (!op->len || op->len > SECMMU_MAX_ACCESS_LEN ||
-	    op->view >= SECMMU_MAX_VIEWS || (op->flags & ~SECMMU_ACCESS_WRITE))
-		return -EINVAL;
 
 	while (*done < op->len) {
 		u64 gpa = op->gpa + *done;
@@ -88,6 +93,13 @@ int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
 
 		if (gpa < op->gpa || gpa >= SECMMU_GPA_LIMIT) {
 			exit->reason = SECMMU_EXIT_UNBACKED;
+			exit->gpa = gpa;
+			return 0;
+		}
+		if (write && vcpu->ring.entries &&
+		    secmmu_dirty_ring_soft_full(&vcpu->ring)) {
+			secmmu_stat_inc(vcpu->vm, SECMMU_STAT_DIRTY_RING_FULL);
+			exit->reason = SECMMU_EXIT_DIRTY_RING_FULL;
 			exit->gpa = gpa;
 			return 0;
 		}
@@ -112,9 +124,37 @@ int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
 			return -EFAULT;
 		*done += len;
 	}
-	secmmu_stat_inc(vm, SECMMU_STAT_ACCESS_OPS);
-	secmmu_stat_add(vm, SECMMU_STAT_ACCESS_BYTES, op->len);
 	return 0;
+}
+
+/*
+ * Perform one access op.  Returns 0 (done, or stopped with @exit->reason
+ * set) or a negative errno; *@done counts the bytes accessed either way.
+ */
+int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
+		       const struct secmmu_access_op *op, struct iov_iter *iter,
+		       struct secmmu_exit *exit, u64 *done)
+{
+	bool write = op->flags & SECMMU_ACCESS_WRITE;
+	struct secmmu_vm *vm = vcpu->vm;
+	int ret, idx;
+
+	*done = 0;
+	exit->reason = SECMMU_EXIT_NONE;
+	exit->gpa = 0;
+	if (!op->len || op->len > SECMMU_MAX_ACCESS_LEN ||
+	    op->view >= SECMMU_MAX_VIEWS || (op->flags & ~SECMMU_ACCESS_WRITE))
+		return -EINVAL;
+
+	/* The layout stays alive for the dirty fast path's lookups. */
+	idx = srcu_read_lock(&vm->srcu);
+	ret = vcpu_access(vcpu, op, iter, exit, done, write);
+	srcu_read_unlock(&vm->srcu, idx);
+	if (!ret && exit->reason == SECMMU_EXIT_NONE) {
+		secmmu_stat_inc(vm, SECMMU_STAT_ACCESS_OPS);
+		secmmu_stat_add(vm, SECMMU_STAT_ACCESS_BYTES, op->len);
+	}
+	return ret;
 }
 
 static int user_iter(const struct secmmu_access_op *op, struct iov_iter *iter)
@@ -200,6 +240,34 @@ static long vcpu_ioctl_access_batch(struct secmmu_vcpu *vcpu, void __user *argp)
 	return ret;
 }
 
+#define HARVEST_CHUNK	32
+
+static long vcpu_ioctl_harvest(struct secmmu_vcpu *vcpu, void __user *argp)
+{
+	struct secmmu_dirty_gfn out[HARVEST_CHUNK];
+	struct secmmu_dirty_gfn __user *uout;
+	struct secmmu_harvest h;
+
+	if (copy_from_user(&h, argp, sizeof(h)))
+		return -EFAULT;
+	if (h.count || h.reserved[0] || h.reserved[1] || !vcpu->ring.entries)
+		return -EINVAL;
+	uout = u64_to_user_ptr(h.entries);
+	if (!access_ok(uout, (u64)h.max * sizeof(*uout)))
+		return -EFAULT;
+	while (h.count < h.max) {
+		u32 n = secmmu_dirty_ring_harvest(&vcpu->ring, out,
+						  min_t(u32, h.max - h.count, HARVEST_CHUNK));
+
+		if (copy_to_user(uout + h.count, out, n * sizeof(out[0])))
+			return -EFAULT;
+		h.count += n;
+		if (n < HARVEST_CHUNK)
+			break;
+	}
+	return copy_to_user(argp, &h, sizeof(h)) ? -EFAULT : 0;
+}
+
 static long secmmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
@@ -209,16 +277,42 @@ static long secmmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 
 	if (current->mm != vcpu->vm->mm)
 		return -EIO;
-	if (cmd != SECMMU_ACCESS && cmd != SECMMU_ACCESS_BATCH)
+
+	switch (cmd) {
+	case SECMMU_ACCESS:
+	case SECMMU_ACCESS_BATCH:
+		if (mutex_lock_killable(&vcpu->mutex))
+			return -EINTR;
+		if (cmd == SECMMU_ACCESS)
+			ret = vcpu_ioctl_access(vcpu, argp);
+		else
+			ret = vcpu_ioctl_access_batch(vcpu, argp);
+		mutex_unlock(&vcpu->mutex);
+		return ret;
+	/* The ring has its own lock: these work while the vCPU runs. */
+	case SECMMU_RESET_DIRTY_RING:
+		if (!vcpu->ring.entries)
+			return -EINVAL;
+		return secmmu_dirty_reset_rings(vcpu->vm, vcpu);
+	case SECMMU_HARVEST:
+		return vcpu_ioctl_harvest(vcpu, argp);
+	default:
 		return -ENOTTY;
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
-	if (cmd == SECMMU_ACCESS)
-		ret = vcpu_ioctl_access(vcpu, argp);
-	else
-		ret = vcpu_ioctl_access_batch(vcpu, argp);
-	mutex_unlock(&vcpu->mutex);
-	return ret;
+	}
+}
+
+/* The dirty ring, shared with userspace: see "Dirty tracking" in the UAPI. */
+static int secmmu_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct secmmu_vcpu *vcpu = file->private_data;
+	unsigned long size = vma->vm_end - vma->vm_start;
+	unsigned long want = VM_SHARED | VM_READ | VM_WRITE;
+
+	if (!vcpu->ring.entries || vma->vm_pgoff != SECMMU_DIRTY_RING_PGOFF ||
+	    size > PAGE_ALIGN(vcpu->ring.size * sizeof(struct secmmu_dirty_gfn)) ||
+	    (vma->vm_flags & want) != want || (vma->vm_flags & VM_EXEC))
+		return -EINVAL;
+	return remap_vmalloc_range(vma, vcpu->ring.entries, 0);
 }
 
 static int secmmu_vcpu_release(struct inode *inode, struct file *file)
@@ -233,6 +327,7 @@ static const struct file_operations secmmu_vcpu_fops = {
 	.owner		= THIS_MODULE,
 	.unlocked_ioctl	= secmmu_vcpu_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= secmmu_vcpu_mmap,
 	.release	= secmmu_vcpu_release,
 	.llseek		= noop_llseek,
 };
@@ -249,6 +344,12 @@ struct secmmu_vcpu *secmmu_vcpu_create(struct secmmu_vm *vm, u32 id)
 		kfree(vcpu);
 		return NULL;
 	}
+	if (vm->dirty_ring_size &&
+	    secmmu_dirty_ring_alloc(&vcpu->ring, vm->dirty_ring_size)) {
+		free_page((unsigned long)vcpu->bounce);
+		kfree(vcpu);
+		return NULL;
+	}
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
@@ -258,6 +359,7 @@ struct secmmu_vcpu *secmmu_vcpu_create(struct secmmu_vm *vm, u32 id)
 void secmmu_vcpu_free(struct secmmu_vcpu *vcpu)
 {
 	secmmu_pt_cache_free(vcpu->vm, &vcpu->cache);
+	secmmu_dirty_ring_free(&vcpu->ring);
 	free_page((unsigned long)vcpu->bounce);
 	kfree(vcpu);
 }

@@ -11,6 +11,7 @@
 #include <linux/secmmu.h>
 #include <linux/uio.h>
 
+#include "dirty_ring.h"
 #include "pgtable.h"
 
 struct secmmu_vm;
@@ -22,6 +23,7 @@ struct secmmu_vcpu {
 	struct mutex mutex;		/* serialises this vCPU's ioctls */
 	void *bounce;			/* one page: user copies happen outside guest mode */
 	struct secmmu_pt_cache cache;
+	struct secmmu_dirty_ring ring;	/* entries NULL: the VM has no rings */
 };
 
 struct secmmu_exit {

@@ -9,6 +9,7 @@
 #include <linux/uaccess.h>
 
 #include "aging.h"
+#include "dirty_log.h"
 #include "flush.h"
 #include "mmu.h"
 #include "spte.h"
@@ -37,8 +38,10 @@ void secmmu_vm_free(struct secmmu_vm *vm)
 		}
 	}
 	l = rcu_dereference_protected(vm->layout, true);
-	for (i = 0; l && i < SECMMU_MAX_MEMSLOTS; i++)
+	for (i = 0; l && i < SECMMU_MAX_MEMSLOTS; i++) {
 		kvfree(l->slots[i].rmap);
+		kvfree(l->slots[i].dirty_bitmap);
+	}
 	secmmu_layout_free(l);
 	cleanup_srcu_struct(&vm->srcu);
 	secmmu_stats_destroy(vm);
@@ -162,6 +165,31 @@ static bool zap_view_range(struct secmmu_vm *vm, const void *arg)
 				     m->view_gfn + m->npages, true);
 }
 
+/* The rmap and dirty bitmap of @want: new, inherited from @old, or none. */
+static int slot_alloc(const struct secmmu_slot *old, struct secmmu_slot *want)
+{
+	if (!want->npages)
+		return 0;
+	want->rmap = old->rmap;
+	want->dirty_bitmap = old->dirty_bitmap;
+	if (!want->rmap) {
+		want->rmap = kvcalloc(want->npages, sizeof(*want->rmap),
+				      GFP_KERNEL_ACCOUNT);
+		if (!want->rmap)
+			return -ENOMEM;
+	}
+	if ((want->flags & SECMMU_MEM_LOG_DIRTY) && !want->dirty_bitmap) {
+		want->dirty_bitmap = kvcalloc(BITS_TO_LONGS(want->npages),
+					      sizeof(long), GFP_KERNEL_ACCOUNT);
+		if (!want->dirty_bitmap) {
+			if (!old->rmap)
+				kvfree(want->rmap);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req)
 {
 	struct secmmu_slot want = {
@@ -189,23 +217,24 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (!old.npages) {
-		want.rmap = kvcalloc(want.npages, sizeof(*want.rmap), GFP_KERNEL_ACCOUNT);
-		if (!want.rmap) {
-			secmmu_layout_free(n);
-			ret = -ENOMEM;
-			goto out;
-		}
-	} else if (want.npages) {
-		want.rmap = old.rmap;
+	ret = slot_alloc(&old, &want);
+	if (ret) {
+		secmmu_layout_free(n);
+		goto out;
 	}
 	n->slots[req->slot] = want;
 	vm->had_memslot = true;
 	/* Deleting, or newly read-only: nothing may keep mapping it. */
 	zap = !want.npages || ((want.flags & ~old.flags) & SECMMU_MEM_READONLY);
 	layout_publish(vm, n, zap ? zap_slot : NULL, &old);
-	if (!want.npages)
+	if (!want.npages) {
 		kvfree(old.rmap);	/* every head emptied by the zap */
+		kvfree(old.dirty_bitmap);
+	} else if (old.npages && ((want.flags & ~old.flags) & SECMMU_MEM_LOG_DIRTY)) {
+		/* Logging now: the flag is published, so protect (dirty_log.c). */
+		if (secmmu_dirty_wp_slot(vm, &want))
+			secmmu_remote_flush(vm);
+	}
 out:
 	mutex_unlock(&vm->slots_lock);
 	return ret;
@@ -362,6 +391,13 @@ long secmmu_vm_ioctl(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg)
 		return vm_ioctl_enable_cap(vm, argp);
 	case SECMMU_AGE:
 		return vm_ioctl_age(vm, argp);
+	case SECMMU_ENABLE_DIRTY_RING:
+		return secmmu_dirty_enable_ring(vm, arg);
+	case SECMMU_RESET_DIRTY_RINGS:
+		return secmmu_dirty_reset_rings(vm, NULL);
+	case SECMMU_GET_DIRTY_LOG:
+	case SECMMU_CLEAR_DIRTY_LOG:
+		return secmmu_dirty_log_ioctl(vm, cmd, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty logging.
+ *
+ * A leaf made by a write fault carries SPTE_HOST_WRITABLE: the primary
+ * mapping allowed the write.  Logging clears SPTE_WRITABLE and keeps that
+ * bit, so the first vCPU write afterwards can make the leaf writable again
+ * with one cmpxchg in guest mode (vcpu.c) and record the page here, with no
+ * fault and no lock.  A write that faults on a LOG_DIRTY memslot records
+ * the page from the fault path.  Records go to the writing vCPU's ring when
+ * the VM has rings, else to the memslot's bitmap.
+ *
+ * Write-protecting goes through the rmap (every view's leaves of a gfn)
+ * under mmu_lock with cmpxchg, as vCPUs may set A/D at the same time; one
+ * remote flush per operation makes it effective.
+ *
+ * Enabling LOG_DIRTY publishes the flag before write-protecting: a vCPU
+ * whose cmpxchg undoes a write protection has seen it, and so sees the flag
+ * and records the page.
+ */
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "dirty_log.h"
+#include "dirty_ring.h"
+#include "flush.h"
+#include "layout.h"
+#include "rmap.h"
+#include "spte.h"
+#include "vcpu.h"
+#include "vm.h"
+
+static bool wp_head(struct secmmu_vm *vm, unsigned long *head)
+{
+	struct secmmu_rmap_iter it;
+	bool changed = false;
+
+	for_each_rmap_spte(it, READ_ONCE(*head)) {
+		u64 spte = READ_ONCE(*it.sptep);
+
+		do {
+			if (!spte_present(spte) || !spte_writable(spte))
+				break;
+		} while (!try_cmpxchg64(it.sptep, &spte, spte & ~SPTE_WRITABLE));
+		if (spte_present(spte) && spte_writable(spte)) {
+			changed = true;
+			secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_REPROTECTED);
+		}
+	}
+	return changed;
+}
+
+/* Write-protect every leaf of @slot; true if a flush is owed. */
+bool secmmu_dirty_wp_slot(struct secmmu_vm *vm, const struct secmmu_slot *slot)
+{
+	bool flush = false;
+	u64 i;
+
+	write_lock(&vm->mmu_lock);
+	for (i = 0; i < slot->npages; i++)
+		flush |= wp_head(vm, &slot->rmap[i]);
+	write_unlock(&vm->mmu_lock);
+	return flush;
+}
+
+/* Write-protect the pages of @b again (a reset, or CLEAR_DIRTY_LOG). */
+static bool reprotect(struct secmmu_vm *vm, const struct secmmu_dirty_batch *b)
+{
+	const struct secmmu_slot *slot;
+	bool flush = false;
+	unsigned long bit;
+	u64 mask = b->mask;
+
+	write_lock(&vm->mmu_lock);
+	slot = &secmmu_layout_locked(vm)->slots[b->slot];
+	for_each_set_bit(bit, (unsigned long *)&mask, 64) {
+		if (b->base + bit < slot->npages && slot->rmap)
+			flush |= wp_head(vm, &slot->rmap[b->base + bit]);
+	}
+	write_unlock(&vm->mmu_lock);
+	return flush;
+}
+
+/* Record memslot gfn @gfn as dirty if its slot logs; vCPU context. */
+void secmmu_dirty_record(struct secmmu_vcpu *vcpu, const struct secmmu_layout *l,
+			 const struct secmmu_slot *slot, u64 gfn)
+{
+	u64 offset = gfn - slot->base_gfn;
+
+	if (!(slot->flags & SECMMU_MEM_LOG_DIRTY))
+		return;
+	if (vcpu->ring.entries) {
+		secmmu_dirty_ring_push(vcpu->vm, &vcpu->ring, slot - l->slots, offset);
+	} else if (slot->dirty_bitmap) {
+		set_bit(offset, slot->dirty_bitmap);
+		secmmu_stat_inc(vcpu->vm, SECMMU_STAT_DIRTY_LOGGED);
+	}
+}
+
+/* The same from a view gfn, in guest mode (vm->srcu held by the access). */
+void secmmu_dirty_record_view(struct secmmu_vcpu *vcpu, u32 view, u64 gfn)
+{
+	struct secmmu_vm *vm = vcpu->vm;
+	const struct secmmu_layout *l = srcu_dereference(vm->layout, &vm->srcu);
+	const struct secmmu_slot *slot;
+	u64 target;
+
+	if (!secmmu_view_translate(l, view, gfn, &target))
+		return;
+	slot = secmmu_slot_find(l, target);
+	if (slot)
+		secmmu_dirty_record(vcpu, l, slot, target);
+}
+
+long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries)
+{
+	long ret = 0;
+
+	if (entries < SECMMU_DIRTY_RING_MIN || entries > SECMMU_DIRTY_RING_MAX ||
+	    !is_power_of_2(entries))
+		return -EINVAL;
+	mutex_lock(&vm->slots_lock);
+	if (vm->nr_vcpus || vm->dirty_ring_size)
+		ret = -EBUSY;
+	else
+		vm->dirty_ring_size = entries;
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+/*
+ * Reset @only's ring, or every vCPU's ring; one remote flush in all.
+ * Returns the entries reset, or -EBADMSG when a ring is corrupted before
+ * anything could be reset.
+ */
+long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only)
+{
+	struct secmmu_dirty_batch batch = {};
+	int i, nr, idx, err = 0;
+	bool flush = false;
+	long total = 0;
+
+	if (!vm->dirty_ring_size)
+		return -EINVAL;
+
+	idx = srcu_read_lock(&vm->srcu);
+	/* Acquire: pairs with secmmu_vcpu_publish(). */
+	nr = smp_load_acquire(&vm->nr_vcpus);
+	for (i = 0; i < nr; i++) {
+		struct secmmu_vcpu *vcpu = vm->vcpus[i];
+		int r;
+
+		if (only && vcpu != only)
+			continue;
+		r = secmmu_dirty_ring_reset(vm, &vcpu->ring,
+					    srcu_dereference(vm->layout, &vm->srcu),
+					    &batch, reprotect, &flush);
+		if (r < 0)
+			err = r;
+		else
+			total += r;
+	}
+	if (batch.mask)
+		flush |= reprotect(vm, &batch);
+	srcu_read_unlock(&vm->srcu, idx);
+
+	if (flush)
+		secmmu_remote_flush(vm);
+	return total || !err ? total : err;
+}
+
+static int dirty_log_slot(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			  const struct secmmu_dirty_log *d,
+			  const struct secmmu_slot **out)
+{
+	const struct secmmu_slot *slot;
+
+	if (d->flags || d->reserved[0] || d->reserved[1])
+		return -EINVAL;
+	if (d->slot >= SECMMU_MAX_MEMSLOTS || !l->slots[d->slot].npages)
+		return -ENOENT;
+	slot = &l->slots[d->slot];
+	if (!slot->dirty_bitmap || vm->dirty_ring_size)
+		return -EINVAL;
+	if (d->first_page % 64 || !d->num_pages || d->first_page >= slot->npages ||
+	    d->num_pages > slot->npages - d->first_page)
+		return -EINVAL;
+	*out = slot;
+	return 0;
+}
+
+#define LOG_CHUNK_WORDS	64
+
+static int get_dirty_log(const struct secmmu_slot *slot,
+			 const struct secmmu_dirty_log *d)
+{
+	u64 __user *ubits = u64_to_user_ptr(d->bitmap);
+	u64 words = DIV_ROUND_UP(d->num_pages, 64), w;
+	u64 first = d->first_page / 64;
+
+	for (w = 0; w < words; w++) {
+		u64 v = READ_ONCE(slot->dirty_bitmap[first + w]);
+
+		if (w == words - 1 && d->num_pages % 64)
+			v &= BIT_ULL(d->num_pages % 64) - 1;
+		if (put_user(v, ubits + w))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
+			   const struct secmmu_layout *l,
+			   const struct secmmu_dirty_log *d)
+{
+	u64 __user *ubits = u64_to_user_ptr(d->bitmap);
+	u64 words = DIV_ROUND_UP(d->num_pages, 64), w;
+	u64 first = d->first_page / 64;
+	bool flush = false;
+	int ret = 0;
+
+	for (w = 0; w < words; w++) {
+		struct secmmu_dirty_batch b = { .slot = slot - l->slots,
+						.base = (first + w) * 64 };
+		u64 want;
+
+		if (get_user(want, ubits + w)) {
+			ret = -EFAULT;
+			break;
+		}
+		if (w == words - 1 && d->num_pages % 64)
+			want &= BIT_ULL(d->num_pages % 64) - 1;
+		b.mask = want & atomic_long_fetch_andnot(want,
+				(atomic_long_t *)&slot->dirty_bitmap[first + w]);
+		if (b.mask)
+			flush |= reprotect(vm, &b);
+	}
+	if (flush)
+		secmmu_remote_flush(vm);
+	return ret;
+}
+
+long secmmu_dirty_log_ioctl(struct secmmu_vm *vm, unsigned int cmd,
+			    void __user *argp)
+{
+	const struct secmmu_slot *slot;
+	struct secmmu_dirty_log d;
+	struct secmmu_layout *l;
+	int idx, ret;
+
+	if (copy_from_user(&d, argp, sizeof(d)))
+		return -EFAULT;
+	idx = srcu_read_lock(&vm->srcu);
+	l = srcu_dereference(vm->layout, &vm->srcu);
+	ret = dirty_log_slot(vm, l, &d, &slot);
+	if (!ret) {
+		if (cmd == SECMMU_GET_DIRTY_LOG)
+			ret = get_dirty_log(slot, &d);
+		else
+			ret = clear_dirty_log(vm, slot, l, &d);
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return ret;
+}

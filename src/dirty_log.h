@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Dirty logging (dirty_log.c): write protection of LOG_DIRTY memslots,
+ * recording of first writes (vCPU ring or memslot bitmap), the bitmap and
+ * ring-reset ioctls.
+ */
+#ifndef _SECMMU_DIRTY_LOG_H
+#define _SECMMU_DIRTY_LOG_H
+
+#include <linux/types.h>
+
+struct secmmu_vm;
+struct secmmu_vcpu;
+struct secmmu_slot;
+struct secmmu_layout;
+
+bool secmmu_dirty_wp_slot(struct secmmu_vm *vm, const struct secmmu_slot *slot);
+void secmmu_dirty_record(struct secmmu_vcpu *vcpu, const struct secmmu_layout *l,
+			 const struct secmmu_slot *slot, u64 gfn);
+void secmmu_dirty_record_view(struct secmmu_vcpu *vcpu, u32 view, u64 gfn);
+
+long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries);
+long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only);
+long secmmu_dirty_log_ioctl(struct secmmu_vm *vm, unsigned int cmd,
+			    void __user *argp);
+
+#endif /* _SECMMU_DIRTY_LOG_H */

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty rings: push, soft limit, reset and the in-kernel harvester.  The
+ * protocol and its barriers are described in the UAPI header; the ring's
+ * own fields in dirty_ring.h.
+ */
+#include <linux/log2.h>
+#include <linux/sched/signal.h>
+#include <linux/vmalloc.h>
+
+#include "dirty_ring.h"
+#include "layout.h"
+#include "stats.h"
+#include "vm.h"
+
+#define F_DIRTY		SECMMU_DIRTY_GFN_F_DIRTY
+#define F_RESET		SECMMU_DIRTY_GFN_F_RESET
+#define RESET_CHECK	512	/* entries between signal checks */
+
+int secmmu_dirty_ring_alloc(struct secmmu_dirty_ring *ring, u32 size)
+{
+	ring->entries = vmalloc_user(size * sizeof(*ring->entries));
+	if (!ring->entries)
+		return -ENOMEM;
+	ring->size = size;
+	ring->dirty_index = 0;
+	ring->reset_index = 0;
+	ring->fetch_index = 0;
+	mutex_init(&ring->lock);
+	return 0;
+}
+
+void secmmu_dirty_ring_free(struct secmmu_dirty_ring *ring)
+{
+	vfree(ring->entries);
+	ring->entries = NULL;
+}
+
+static struct secmmu_dirty_gfn *entry(struct secmmu_dirty_ring *ring, u32 index)
+{
+	return &ring->entries[index & (ring->size - 1)];
+}
+
+static u32 ring_used(struct secmmu_dirty_ring *ring)
+{
+	/* Acquire: pairs with the resetter's release; freed entries are 0. */
+	return ring->dirty_index - smp_load_acquire(&ring->reset_index);
+}
+
+/* True when a push could eat into the reserve: stop dirtying. */
+bool secmmu_dirty_ring_soft_full(struct secmmu_dirty_ring *ring)
+{
+	return ring_used(ring) >= ring->size - SECMMU_DIRTY_RING_RSVD;
+}
+
+/* The owning vCPU only.  The soft limit keeps a free entry for this. */
+void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
+			    u32 slot, u64 offset)
+{
+	struct secmmu_dirty_gfn *e = entry(ring, ring->dirty_index);
+
+	if (ring_used(ring) >= ring->size || READ_ONCE(e->flags)) {
+		/* Only a ring userspace corrupted gets here; the entry is ours. */
+		secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_RING_ERRORS);
+	}
+	WRITE_ONCE(e->slot, slot);
+	WRITE_ONCE(e->offset, offset);
+	/* Release: slot and offset are visible before DIRTY is. */
+	smp_store_release(&e->flags, F_DIRTY);
+	/* Release: resetters reading dirty_index see the entry complete. */
+	smp_store_release(&ring->dirty_index, ring->dirty_index + 1);
+	secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_LOGGED);
+}
+
+/*
+ * Add page @offset of memslot @slot to @b if it fits in a 64-page window
+ * (forwards, or backwards when the mask can shift).  False: flush @b first.
+ */
+bool secmmu_dirty_batch_add(struct secmmu_dirty_batch *b, u32 slot, u64 offset)
+{
+	u64 d;
+
+	if (!b->mask) {
+		b->slot = slot;
+		b->base = offset;
+		b->mask = 1;
+		return true;
+	}
+	if (slot != b->slot)
+		return false;
+	if (offset >= b->base && offset - b->base < 64) {
+		b->mask |= BIT_ULL(offset - b->base);
+		return true;
+	}
+	d = b->base - offset;
+	if (offset < b->base && d < 64 && !(b->mask >> (64 - d))) {
+		b->mask = (b->mask << d) | 1;
+		b->base = offset;
+		return true;
+	}
+	return false;
+}
+
+static bool entry_valid(const struct secmmu_layout *l, u32 slot, u64 offset)
+{
+	return slot < SECMMU_MAX_MEMSLOTS && offset < l->slots[slot].npages;
+}
+
+/* Is there a RESET entry after a DIRTY one (reset out of order)? */
+static bool reset_out_of_order(struct secmmu_dirty_ring *ring, u32 from, u32 end)
+{
+	for (; from != end; from++) {
+		/* Acquire: as for any entry the reset reads. */
+		if (smp_load_acquire(&entry(ring, from)->flags) == F_RESET)
+			return true;
+	}
+	return false;
+}
+
+int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
+			    const struct secmmu_layout *l,
+			    struct secmmu_dirty_batch *batch,
+			    secmmu_reprotect_fn reprotect, bool *flush)
+{
+	bool corrupt = false;
+	u32 end, count = 0;
+
+	mutex_lock(&ring->lock);
+	/* Acquire: entries up to dirty_index were fully pushed. */
+	end = smp_load_acquire(&ring->dirty_index);
+	while (ring->reset_index != end) {
+		struct secmmu_dirty_gfn *e = entry(ring, ring->reset_index);
+		/* Acquire: the harvester's reads happened before its RESET. */
+		u32 flags = smp_load_acquire(&e->flags);
+		u32 slot;
+		u64 offset;
+
+		if (flags == F_DIRTY) {
+			corrupt = reset_out_of_order(ring, ring->reset_index + 1, end);
+			break;
+		}
+		slot = READ_ONCE(e->slot);
+		offset = READ_ONCE(e->offset);
+		if (flags != F_RESET || !entry_valid(l, slot, offset)) {
+			corrupt = true;
+			break;
+		}
+		if (!secmmu_dirty_batch_add(batch, slot, offset)) {
+			*flush |= reprotect(vm, batch);
+			batch->mask = 0;
+			secmmu_dirty_batch_add(batch, slot, offset);
+		}
+		/* Release: the entry is free again, for the vCPU's next push. */
+		smp_store_release(&e->flags, 0);
+		/* Release: a vCPU that sees the index sees the entry free. */
+		smp_store_release(&ring->reset_index, ring->reset_index + 1);
+		count++;
+		if (!(count % RESET_CHECK) && signal_pending(current))
+			break;
+	}
+	mutex_unlock(&ring->lock);
+
+	secmmu_stat_add(vm, SECMMU_STAT_DIRTY_RESETS, count);
+	if (corrupt) {
+		secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_RING_ERRORS);
+		if (!count)
+			return -EBADMSG;
+	}
+	return count;
+}
+
+/*
+ * The in-kernel harvester: collect up to @max DIRTY entries following the
+ * userspace protocol, leaving them RESET.  Entries a userspace harvester
+ * already marked RESET are skipped.
+ */
+u32 secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
+			      struct secmmu_dirty_gfn *out, u32 max)
+{
+	u32 idx, end, n = 0;
+
+	mutex_lock(&ring->lock);
+	/* Acquire: entries up to dirty_index were fully pushed. */
+	end = smp_load_acquire(&ring->dirty_index);
+	idx = ring->fetch_index;
+	if ((s32)(ring->reset_index - idx) > 0)
+		idx = ring->reset_index;
+	for (; idx != end && n < max; idx++) {
+		struct secmmu_dirty_gfn *e = entry(ring, idx);
+		/* Acquire: pairs with the push's release of DIRTY. */
+		u32 flags = smp_load_acquire(&e->flags);
+
+		if (flags == F_RESET)
+			continue;
+		if (flags != F_DIRTY)
+			break;
+		out[n].flags = F_DIRTY;
+		out[n].slot = READ_ONCE(e->slot);
+		out[n].offset = READ_ONCE(e->offset);
+		n++;
+		/* Release: our reads of the entry are done before RESET. */
+		smp_store_release(&e->flags, F_RESET);
+	}
+	ring->fetch_index = idx;
+	mutex_unlock(&ring->lock);
+	return n;
+}

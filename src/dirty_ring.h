@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A vCPU's dirty ring: entries shared with userspace through mmap.  The
+ * ordering contract is in the UAPI header (secmmu.h, "Dirty tracking");
+ * every barrier below is one end of a pair described there.
+ *
+ *   dirty_index  next entry to push; written by the owning vCPU only
+ *                (its ioctls are serialised), read by resetters.
+ *   reset_index  next entry to reset; written by resetters under @lock,
+ *                read by the vCPU to know how full the ring is.
+ *   fetch_index  the in-kernel harvester's cursor, under @lock.
+ *
+ * Indices are free-running u32; an entry is entries[index & (size - 1)].
+ */
+#ifndef _SECMMU_DIRTY_RING_H
+#define _SECMMU_DIRTY_RING_H
+
+#include <linux/mutex.h>
+#include <linux/secmmu.h>
+#include <linux/types.h>
+
+struct secmmu_vm;
+struct secmmu_layout;
+
+struct secmmu_dirty_ring {
+	struct secmmu_dirty_gfn *entries;	/* vmalloc_user(), mmapped */
+	u32 size;				/* entries, a power of two */
+	u32 dirty_index;
+	u32 reset_index;
+	u32 fetch_index;
+	struct mutex lock;			/* resetters and the harvester */
+};
+
+/*
+ * Up to 64 pages of one memslot, as a base offset and a mask: what a reset
+ * write-protects in one operation.
+ */
+struct secmmu_dirty_batch {
+	u32 slot;
+	u64 base;
+	u64 mask;				/* 0: empty */
+};
+
+int secmmu_dirty_ring_alloc(struct secmmu_dirty_ring *ring, u32 size);
+void secmmu_dirty_ring_free(struct secmmu_dirty_ring *ring);
+bool secmmu_dirty_ring_soft_full(struct secmmu_dirty_ring *ring);
+void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
+			    u32 slot, u64 offset);
+u32 secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
+			      struct secmmu_dirty_gfn *out, u32 max);
+
+/*
+ * Reset: walk RESET entries from reset_index, validate each (slot, offset)
+ * against @l, hand it to @reprotect through @batch (which coalesces), clear
+ * it.  Returns the count reset, or -EBADMSG if the ring is corrupted at its
+ * first entry; a pending signal ends the walk early.  The caller hands
+ * what is left in @batch to @reprotect and does the remote flush if
+ * *@flush was set.
+ */
+typedef bool (*secmmu_reprotect_fn)(struct secmmu_vm *vm,
+				    const struct secmmu_dirty_batch *b);
+int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
+			    const struct secmmu_layout *l,
+			    struct secmmu_dirty_batch *batch,
+			    secmmu_reprotect_fn reprotect, bool *flush);
+
+bool secmmu_dirty_batch_add(struct secmmu_dirty_batch *b, u32 slot, u64 offset);
+
+#endif /* _SECMMU_DIRTY_RING_H */

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: dirty ring push / harvest / reset state machine, wrap-around, the
+ * soft limit, coalescing masks, corrupted rings, and a pusher and a
+ * harvester on two CPUs (x86_64 -smp 2).
+ */
+#include <kunit/test.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/vmalloc.h>
+
+#include "dirty_ring.h"
+#include "secmmu_kunit.h"
+
+#define F_DIRTY	SECMMU_DIRTY_GFN_F_DIRTY
+#define F_RESET	SECMMU_DIRTY_GFN_F_RESET
+#define SLOT_PAGES	65536
+
+struct ring_fixture {
+	struct secmmu_vm *vm;
+	struct secmmu_dirty_ring ring;
+	const struct secmmu_layout *l;
+};
+
+static struct secmmu_dirty_batch seen[64];
+static int nr_seen;
+
+static bool record_batch(struct secmmu_vm *vm, const struct secmmu_dirty_batch *b)
+{
+	if (nr_seen < ARRAY_SIZE(seen))
+		seen[nr_seen] = *b;
+	nr_seen++;
+	return true;
+}
+
+static void ring_free(void *ring)
+{
+	secmmu_dirty_ring_free(ring);
+}
+
+static struct ring_fixture *ring_setup(struct kunit *test, u32 size)
+{
+	struct ring_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->vm = secmmu_kunit_slot_vm(test, SLOT_PAGES, SECMMU_RMAP_LOCKED);
+	f->l = rcu_dereference_protected(f->vm->layout, true);
+	KUNIT_ASSERT_EQ(test, 0, secmmu_dirty_ring_alloc(&f->ring, size));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, ring_free, &f->ring));
+	nr_seen = 0;
+	return f;
+}
+
+/* What a userspace harvester does with one entry. */
+static bool user_harvest(struct secmmu_dirty_gfn *e, u64 *offset)
+{
+	/* Acquire: pairs with the push's release. */
+	if (smp_load_acquire(&e->flags) != F_DIRTY)
+		return false;
+	*offset = READ_ONCE(e->offset);
+	/* Release: the read above is done before RESET is seen. */
+	smp_store_release(&e->flags, F_RESET);
+	return true;
+}
+
+static int do_reset(struct ring_fixture *f)
+{
+	struct secmmu_dirty_batch b = {};
+	bool flush = false;
+	int ret;
+
+	ret = secmmu_dirty_ring_reset(f->vm, &f->ring, f->l, &b, record_batch, &flush);
+	if (b.mask)
+		record_batch(f->vm, &b);
+	return ret;
+}
+
+static void ring_push_harvest_reset(struct kunit *test)
+{
+	struct ring_fixture *f = ring_setup(test, 256);
+	struct secmmu_dirty_gfn out[4];
+	u64 off;
+
+	secmmu_dirty_ring_push(f->vm, &f->ring, 0, 5);
+	secmmu_dirty_ring_push(f->vm, &f->ring, 0, 6);
+	secmmu_dirty_ring_push(f->vm, &f->ring, 0, 700);
+	KUNIT_EXPECT_EQ(test, f->ring.entries[0].flags, F_DIRTY);
+	KUNIT_EXPECT_EQ(test, f->ring.entries[2].offset, 700ULL);
+
+	/* Nothing harvested yet: nothing to reset. */
+	KUNIT_EXPECT_EQ(test, do_reset(f), 0);
+
+	KUNIT_ASSERT_EQ(test, secmmu_dirty_ring_harvest(&f->ring, out, 2), 2U);
+	KUNIT_EXPECT_EQ(test, out[0].offset, 5ULL);
+	KUNIT_EXPECT_EQ(test, out[1].offset, 6ULL);
+	KUNIT_EXPECT_EQ(test, f->ring.entries[1].flags, F_RESET);
+	KUNIT_EXPECT_EQ(test, do_reset(f), 2);
+	KUNIT_EXPECT_EQ(test, f->ring.entries[0].flags, 0U);
+	KUNIT_EXPECT_EQ(test, f->ring.entries[1].flags, 0U);
+	KUNIT_EXPECT_EQ(test, f->ring.entries[2].flags, F_DIRTY);
+	/* 5 and 6 coalesced into one masked operation. */
+	KUNIT_ASSERT_EQ(test, nr_seen, 1);
+	KUNIT_EXPECT_EQ(test, seen[0].base, 5ULL);
+	KUNIT_EXPECT_EQ(test, seen[0].mask, 3ULL);
+
+	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[2], &off));
+	KUNIT_EXPECT_EQ(test, off, 700ULL);
+	KUNIT_EXPECT_EQ(test, do_reset(f), 1);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_DIRTY_RESETS), 3ULL);
+}
+
+static void ring_wraps_and_soft_limit(struct kunit *test)
+{
+	struct ring_fixture *f = ring_setup(test, 256);
+	u32 limit = 256 - SECMMU_DIRTY_RING_RSVD, i, round;
+	u64 off;
+
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < limit; i++) {
+			KUNIT_ASSERT_FALSE(test, secmmu_dirty_ring_soft_full(&f->ring));
+			secmmu_dirty_ring_push(f->vm, &f->ring, 0, round * 1000 + i);
+		}
+		KUNIT_EXPECT_TRUE(test, secmmu_dirty_ring_soft_full(&f->ring));
+		for (i = 0; i < limit; i++) {
+			struct secmmu_dirty_gfn *e =
+				&f->ring.entries[(round * limit + i) & 255];
+
+			KUNIT_ASSERT_TRUE(test, user_harvest(e, &off));
+			KUNIT_EXPECT_EQ(test, off, (u64)round * 1000 + i);
+		}
+		KUNIT_EXPECT_EQ(test, do_reset(f), (int)limit);
+		KUNIT_EXPECT_FALSE(test, secmmu_dirty_ring_soft_full(&f->ring));
+	}
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_DIRTY_RING_ERRORS), 0ULL);
+}
+
+static void ring_coalescing_masks(struct kunit *test)
+{
+	struct secmmu_dirty_batch b = {};
+
+	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 1, 100));
+	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 1, 101));	/* adjacent */
+	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 1, 163));	/* window end */
+	KUNIT_EXPECT_EQ(test, b.mask, BIT_ULL(0) | BIT_ULL(1) | BIT_ULL(63));
+	KUNIT_EXPECT_FALSE(test, secmmu_dirty_batch_add(&b, 1, 164));	/* next window */
+	KUNIT_EXPECT_FALSE(test, secmmu_dirty_batch_add(&b, 2, 101));	/* other slot */
+	/* Backwards only while no bit would fall off the top. */
+	KUNIT_EXPECT_FALSE(test, secmmu_dirty_batch_add(&b, 1, 99));
+
+	b = (struct secmmu_dirty_batch){};
+	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 0, 200));
+	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 0, 190));	/* backwards */
+	KUNIT_EXPECT_EQ(test, b.base, 190ULL);
+	KUNIT_EXPECT_EQ(test, b.mask, BIT_ULL(0) | BIT_ULL(10));
+	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 0, 137));	/* 53 back */
+	KUNIT_EXPECT_EQ(test, b.mask, BIT_ULL(0) | BIT_ULL(53) | BIT_ULL(63));
+	KUNIT_EXPECT_FALSE(test, secmmu_dirty_batch_add(&b, 0, 136));
+}
+
+static void ring_corruption_detected(struct kunit *test)
+{
+	struct ring_fixture *f = ring_setup(test, 256);
+	u64 off;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		secmmu_dirty_ring_push(f->vm, &f->ring, 0, i);
+
+	/* A flags value outside the protocol. */
+	WRITE_ONCE(f->ring.entries[0].flags, 0x80);
+	KUNIT_EXPECT_EQ(test, do_reset(f), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, f->ring.reset_index, 0U);
+	WRITE_ONCE(f->ring.entries[0].flags, F_RESET);
+
+	/* Reset out of order: entry 1 still DIRTY, entry 2 RESET. */
+	WRITE_ONCE(f->ring.entries[2].flags, F_RESET);
+	KUNIT_EXPECT_EQ(test, do_reset(f), 1);		/* entry 0 only */
+	KUNIT_EXPECT_EQ(test, do_reset(f), -EBADMSG);
+
+	/* Entry 1 harvested, but its offset rewritten beyond the slot. */
+	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[1], &off));
+	WRITE_ONCE(f->ring.entries[1].offset, SLOT_PAGES);
+	KUNIT_EXPECT_EQ(test, do_reset(f), -EBADMSG);
+	WRITE_ONCE(f->ring.entries[1].slot, SECMMU_MAX_MEMSLOTS);
+	KUNIT_EXPECT_EQ(test, do_reset(f), -EBADMSG);
+
+	/* Put right, the ring goes on. */
+	WRITE_ONCE(f->ring.entries[1].slot, 0);
+	WRITE_ONCE(f->ring.entries[1].offset, 1);
+	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[3], &off));
+	KUNIT_EXPECT_EQ(test, do_reset(f), 3);
+	/* Each detection counts: bad flags, out of order twice, offset, slot. */
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_DIRTY_RING_ERRORS), 5ULL);
+}
+
+/* A pusher and a harvester+resetter on different CPUs. */
+struct ring_race {
+	struct ring_fixture *f;
+	u64 total;
+	u64 got, errors;
+};
+
+static int ring_pusher(void *arg)
+{
+	struct ring_race *r = arg;
+	u64 i;
+
+	for (i = 0; i < r->total && !kthread_should_stop(); i++) {
+		while (secmmu_dirty_ring_soft_full(&r->f->ring) && !kthread_should_stop())
+			cond_resched();
+		secmmu_dirty_ring_push(r->f->vm, &r->f->ring, 0, i % SLOT_PAGES);
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void ring_push_vs_harvest_two_cpus(struct kunit *test)
+{
+	struct ring_fixture *f = ring_setup(test, 256);
+	struct ring_race r = { .f = f, .total = 20000 };
+	struct secmmu_dirty_gfn out[32];
+	unsigned long deadline = jiffies + 60 * HZ;
+	struct task_struct *t;
+
+	t = kthread_create(ring_pusher, &r, "secmmu-push");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	if (num_online_cpus() > 1)
+		kthread_bind(t, 1);
+	wake_up_process(t);
+
+	while (r.got < r.total && time_before(jiffies, deadline)) {
+		u32 n = secmmu_dirty_ring_harvest(&f->ring, out, ARRAY_SIZE(out)), i;
+
+		for (i = 0; i < n; i++, r.got++)
+			r.errors += out[i].offset != r.got % SLOT_PAGES;
+		if (n)
+			KUNIT_EXPECT_EQ(test, do_reset(f), (int)n);
+		else
+			schedule_timeout_uninterruptible(1);	/* let it push */
+	}
+	kthread_stop(t);
+	KUNIT_EXPECT_EQ(test, r.got, r.total);
+	KUNIT_EXPECT_EQ(test, r.errors, 0ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_DIRTY_RING_ERRORS), 0ULL);
+}
+
+static struct kunit_case dirty_ring_cases[] = {
+	KUNIT_CASE(ring_push_harvest_reset),
+	KUNIT_CASE(ring_wraps_and_soft_limit),
+	KUNIT_CASE(ring_coalescing_masks),
+	KUNIT_CASE(ring_corruption_detected),
+	KUNIT_CASE_SLOW(ring_push_vs_harvest_two_cpus),
+	{}
+};
+
+static struct kunit_suite dirty_ring_suite = {
+	.name = "secmmu_dirty_ring",
+	.test_cases = dirty_ring_cases,
+};
+
+kunit_test_suite(dirty_ring_suite);
