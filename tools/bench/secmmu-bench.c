@@ -819,8 +819,8 @@ static void series_dirty(void)
 			  "(SECMMU_CHECK_CAP reports none)");
 		return;
 	}
-	emit_skip("dirty", "dirty tracking present but not benchmarked yet "
-		  "(tools/bench/secmmu-bench.c: series_dirty)");
+	emit_skip("dirty", "SECMMU_CAP_DIRTY_LOG is present but not measured "
+		  "yet: see the hook in tools/bench/secmmu-bench.c series_dirty()");
 }
 
 /* ---- series 6: memory overhead per mirrored page ---------------------- */
@@ -939,7 +939,7 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	cfg.size_mb = size ? size : cfg.quick ? 16 : 256;
-	cfg.reps = reps ? reps : cfg.quick ? 3 : 5;
+	cfg.reps = reps ? reps : cfg.quick ? 3 : 7;
 	if (cfg.reps > MAX_SAMPLES)
 		cfg.reps = MAX_SAMPLES;
 	cfg.dur_ms = dur ? dur : cfg.quick ? 300 : 1500;
