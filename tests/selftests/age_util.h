@@ -84,9 +84,8 @@ int age_cg_enter(const char *cg);
 void age_cg_leave(const char *cg);
 
 /*
- * Residency of [p, p + npages pages) by mincore(): fills @vec (npages
- * bytes, may be NULL) and returns the number of resident pages among
- * [first, first + count), or -errno.
+ * Residency of the @npages pages at @p by mincore(): fills @vec (npages
+ * bytes, may be NULL) and returns the number of resident pages, or -errno.
  */
 long age_resident(const void *p, size_t npages, unsigned char *vec);
 /* Pages in @vec[first .. first + count) with bit 0 set. */
