@@ -86,9 +86,10 @@
  *                    with no lock (the head word points at the SPTE); a
  *                    gfn mapped by several is walked under mmu_lock, or,
  *                    for SECMMU_AGE_FAST_ONLY, reported "fast failed".
- *   LOCK_BIT         a gfn mapped by several SPTEs is walked under a lock
- *                    bit in its head word instead of mmu_lock: aging never
- *                    takes mmu_lock and is always fast.
+ *   LOCK_BIT         every mapped gfn's rmap is walked under a lock bit in
+ *                    its head word instead of mmu_lock (a single SPTE as
+ *                    well as several): aging never takes mmu_lock and is
+ *                    always fast.
  */
 #define SECMMU_RMAP_LOCKED		0
 #define SECMMU_RMAP_SINGLE_LOCKLESS	1
@@ -430,7 +431,8 @@ enum secmmu_stat {
 	SECMMU_STAT_SPTES_INSTALLED,
 	SECMMU_STAT_SPTES_ZAPPED,
 	SECMMU_STAT_MAPPED,		/* leaf SPTEs present now */
-	SECMMU_STAT_TABLES,		/* table pages allocated now */
+	SECMMU_STAT_TABLES,		/* table pages allocated now, with
+					 * up to 3 spares per vCPU */
 	SECMMU_STAT_INVALIDATIONS,	/* invalidate_range_start calls */
 	SECMMU_STAT_INVAL_UNMAP,	/* ... by mmu_notifier_event */
 	SECMMU_STAT_INVAL_CLEAR,
@@ -448,7 +450,8 @@ enum secmmu_stat {
 	SECMMU_STAT_ACCESS_OPS,		/* access ops completed */
 	SECMMU_STAT_ACCESS_BYTES,
 	SECMMU_STAT_RELEASES,		/* mm release seen */
-	SECMMU_STAT_RMAP_DESCS,		/* rmap descriptors allocated now */
+	SECMMU_STAT_RMAP_DESCS,		/* rmap descriptors allocated now,
+					 * with one spare per vCPU that faulted */
 	SECMMU_STAT_RMAP_LOCKLESS,	/* heads aged without any lock */
 	SECMMU_STAT_RMAP_MULTI_SKIPPED,	/* multi-entry heads: fast failed */
 	SECMMU_STAT_RMAP_LOCK_FALLBACKS, /* multi-entry heads aged under mmu_lock */
