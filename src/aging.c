@@ -28,6 +28,7 @@
 struct age_req {
 	bool clear;
 	bool fast_only;
+	bool took_lock;			/* out: some page needed mmu_lock */
 	unsigned long *young;		/* bitmaps for this chunk, may be NULL */
 	unsigned long *failed;
 	u64 nr_young;
@@ -44,9 +45,10 @@ static void age_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		unsigned int r;
 
 		if (locked)
-			r = secmmu_rmap_age_locked(vm, head, req->clear);
+			r = secmmu_rmap_age_locked(vm, head, req->clear) | RMAP_AGE_LOCKED;
 		else
 			r = secmmu_rmap_age(vm, head, req->clear, req->fast_only);
+		req->took_lock |= r & RMAP_AGE_LOCKED;
 		if (r & RMAP_AGE_YOUNG) {
 			req->nr_young++;
 			if (req->young)
@@ -101,13 +103,17 @@ static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	}
 }
 
-/* The notifier hooks: any page young in [start, end)? */
+/*
+ * The notifier hooks: any page young in [start, end)?  *@fast: answered
+ * without taking mmu_lock.
+ */
 bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
-			  unsigned long end, bool clear)
+			  unsigned long end, bool clear, bool *fast)
 {
 	struct age_req req = { .clear = clear };
 	int idx;
 
+	*fast = true;
 	start = round_down(start, PAGE_SIZE);
 	end = round_up(end, PAGE_SIZE);
 	if (start >= end)
@@ -118,6 +124,7 @@ bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 		      (end - start) >> PAGE_SHIFT, &req);
 	srcu_read_unlock(&vm->srcu, idx);
 	secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
+	*fast = !req.took_lock;
 	return req.nr_young;
 }
 

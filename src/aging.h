@@ -9,7 +9,7 @@
 struct secmmu_vm;
 
 bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
-			  unsigned long end, bool clear);
+			  unsigned long end, bool clear, bool *fast);
 int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a);
 
 #endif /* _SECMMU_AGING_H */

@@ -102,19 +102,32 @@ static void secmmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 #define secmmu_age_ret_t	int
 #endif
 
+/*
+ * A kernel with the (never merged) fast-only aging protocol learns whether
+ * an answer was found without locks; see scripts/probes/mn_was_fast.c.
+ */
+static secmmu_age_ret_t age_answer(bool young, bool fast)
+{
+#if defined(SECMMU_HAVE_MN_WAS_FAST) && !defined(SECMMU_HAVE_MN_AGING_BOOL)
+	if (young && fast)
+		return 1 | MMU_NOTIFY_WAS_FAST;
+#endif
+	return young;
+}
+
 static secmmu_age_ret_t secmmu_mn_clear_flush_young(struct mmu_notifier *mn,
 						    struct mm_struct *mm,
 						    unsigned long start,
 						    unsigned long end)
 {
 	struct secmmu_vm *vm = mn_to_vm(mn);
-	bool young;
+	bool young, fast;
 
 	secmmu_stat_inc(vm, SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG);
-	young = secmmu_age_hva_range(vm, start, end, true);
+	young = secmmu_age_hva_range(vm, start, end, true, &fast);
 	if (young)
 		secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
-	return young;
+	return age_answer(young, fast);
 }
 
 static secmmu_age_ret_t secmmu_mn_clear_young(struct mmu_notifier *mn,
@@ -123,9 +136,11 @@ static secmmu_age_ret_t secmmu_mn_clear_young(struct mmu_notifier *mn,
 					      unsigned long end)
 {
 	struct secmmu_vm *vm = mn_to_vm(mn);
+	bool young, fast;
 
 	secmmu_stat_inc(vm, SECMMU_STAT_AGE_CLEAR_YOUNG);
-	return secmmu_age_hva_range(vm, start, end, true);
+	young = secmmu_age_hva_range(vm, start, end, true, &fast);
+	return age_answer(young, fast);
 }
 
 static secmmu_age_ret_t secmmu_mn_test_young(struct mmu_notifier *mn,
@@ -133,9 +148,11 @@ static secmmu_age_ret_t secmmu_mn_test_young(struct mmu_notifier *mn,
 					     unsigned long address)
 {
 	struct secmmu_vm *vm = mn_to_vm(mn);
+	bool young, fast;
 
 	secmmu_stat_inc(vm, SECMMU_STAT_AGE_TEST_YOUNG);
-	return secmmu_age_hva_range(vm, address, address + PAGE_SIZE, false);
+	young = secmmu_age_hva_range(vm, address, address + PAGE_SIZE, false, &fast);
+	return age_answer(young, fast);
 }
 
 const struct mmu_notifier_ops secmmu_mn_ops = {

@@ -252,7 +252,7 @@ static unsigned int age_fallback(struct secmmu_vm *vm, unsigned long *head,
 	read_lock(&vm->mmu_lock);
 	young = secmmu_rmap_age_locked(vm, head, clear);
 	read_unlock(&vm->mmu_lock);
-	return young;
+	return young | RMAP_AGE_LOCKED;
 }
 
 /*
