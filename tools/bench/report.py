@@ -144,7 +144,7 @@ class Report:
 
     def placeholder(self, name, title, text):
         self.gnuplot(name, "unset key\nunset border\nunset tics\nunset grid\n"
-                     "set title '%s'\nset label 1 '%s' at graph 0.5,0.5 center\n"
+                     "set title '%s'\nset label 1 '%s' at graph 0.5,0.5 center noenhanced\n"
                      "set xrange [0:1]\nset yrange [0:1]\nplot NaN\n" %
                      (title, text.replace("'", '')), '')
 
