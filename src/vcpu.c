@@ -20,6 +20,7 @@
 
 #include "dirty_log.h"
 #include "flush.h"
+#include "secmmu_probes.h"
 #include "spte.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -312,6 +313,12 @@ static int secmmu_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	    size > PAGE_ALIGN(vcpu->ring.size * sizeof(struct secmmu_dirty_gfn)) ||
 	    (vma->vm_flags & want) != want || (vma->vm_flags & VM_EXEC))
 		return -EINVAL;
+	/* Nor can mprotect() make it executable later. */
+#ifdef SECMMU_HAVE_VM_FLAGS_SET
+	vm_flags_clear(vma, VM_MAYEXEC);
+#else
+	vma->vm_flags &= ~VM_MAYEXEC;
+#endif
 	return remap_vmalloc_range(vma, vcpu->ring.entries, 0);
 }
 
