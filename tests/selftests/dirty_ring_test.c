@@ -907,7 +907,7 @@ TEST_F(ring, slot_deleted_pending)
 	wr(_metadata, self->vcpu, GFN, 5);
 	ASSERT_EQ(2, du_harvest(&self->r, NULL, RING));
 	ASSERT_EQ(0, smu_del_memslot(self->vm, 6));
-	EXPECT_EQ(2, du_reset_ring(self->vcpu));
+	ASSERT_EQ(2, du_reset_ring(self->vcpu));
 	EXPECT_EQ(e0, errs(_metadata, self->vm));
 	EXPECT_EQ(0, du_nr_busy(&self->r));
 	EXPECT_FALSE(writable(self->vm, GFN + 5));
@@ -953,7 +953,8 @@ TEST(ring_outlives_fds)
  */
 #define CR_RING		4096
 #define CR_PAGES	2048
-#define CR_WRITES	20000
+#define CR_WRITES	65536
+#define CR_BATCH	512
 
 struct cr_ctx {
 	int vm, vcpu;
@@ -962,30 +963,39 @@ struct cr_ctx {
 	__u64 harvested, fulls;
 };
 
+/*
+ * Batches of writes to fresh pages: each leaves up to CR_BATCH DIRTY
+ * entries for the harvester to chew through while resets run, which is
+ * when the interleaving above happens.
+ */
 static void *cr_writer(void *p)
 {
+	static struct secmmu_access_op ops[CR_BATCH];
+	static __u64 vals[CR_BATCH];
 	struct cr_ctx *c = p;
-	struct secmmu_access a;
-	__u64 i, v;
+	struct secmmu_access_batch b;
+	__u64 i = 0, k;
 
-	for (i = 0; i < CR_WRITES; i++) {
-		v = i;
-		for (;;) {
-			if (smu_write(c->vcpu, 0,
-				      SMU_GPA(GFN + i % CR_PAGES) + 8, &v, 8,
-				      &a) ||
-			    (a.exit_reason != SECMMU_EXIT_NONE &&
-			     a.exit_reason != SECMMU_EXIT_DIRTY_RING_FULL)) {
-				__atomic_store_n(&c->err, 1, __ATOMIC_RELEASE);
-				goto out;
-			}
-			if (a.exit_reason == SECMMU_EXIT_NONE)
-				break;
+	while (i < CR_WRITES) {
+		for (k = 0; k < CR_BATCH; k++) {
+			vals[k] = i + k;
+			smu_op(&ops[k], 0,
+			       SMU_GPA(GFN + (i + k) % CR_PAGES) + 8,
+			       &vals[k], 8, true);
+		}
+		if (smu_batch(c->vcpu, ops, CR_BATCH, &b)) {
+			__atomic_store_n(&c->err, 1, __ATOMIC_RELEASE);
+			break;
+		}
+		if (b.exit_reason == SECMMU_EXIT_DIRTY_RING_FULL) {
 			c->fulls++;
 			sched_yield();
+		} else if (b.exit_reason != SECMMU_EXIT_NONE) {
+			__atomic_store_n(&c->err, 1, __ATOMIC_RELEASE);
+			break;
 		}
+		i += b.done;
 	}
-out:
 	__atomic_store_n(&c->writer_done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }

@@ -27,6 +27,7 @@
 #define ITERS		4000		/* writes per writer */
 #define CHUNK		256		/* bytes per write, CHUNK aligned */
 #define KBATCH		128		/* SECMMU_HARVEST entries per call */
+#define SYNC_EVERY	256		/* writes between waits for a round */
 
 enum mode { M_RING_GLOBAL, M_RING_PERRING, M_KHARVEST, M_BITMAP };
 
@@ -43,6 +44,8 @@ struct ctx {
 	pthread_cond_t cond;		/* resets, full exits, done, abort */
 	unsigned int reset_gen[NWRITERS];
 	int full_seen, writers_done, abort;
+	bool sync;			/* writers wait for rounds */
+	__u64 rounds_done;
 	char err[256];
 
 	/* results */
@@ -85,7 +88,7 @@ static void *writer(void *p)
 	struct writer_arg *wa = p;
 	struct ctx *c = wa->c;
 	uint64_t rnd = 0x9e3779b97f4a7c15ULL * (wa->id + 1);
-	__u64 buf[CHUNK / 8];
+	__u64 buf[CHUNK / 8], target;
 	int it, j;
 
 	for (it = 0; it < ITERS && !aborted(c); it++) {
@@ -94,6 +97,18 @@ static void *writer(void *p)
 		__u64 gpa = SMU_GPA(GFN + pg) + off;
 		uint64_t fill;
 
+		/*
+		 * Without full exits to pace them, make sure collection
+		 * rounds run while the writers write: every SYNC_EVERY
+		 * writes, wait for a round that started after this point.
+		 */
+		if (c->sync && it && !(it % SYNC_EVERY)) {
+			pthread_mutex_lock(&c->lock);
+			target = c->rounds_done + 2;
+			while (c->rounds_done < target && !c->abort)
+				pthread_cond_wait(&c->cond, &c->lock);
+			pthread_mutex_unlock(&c->lock);
+		}
 		buf[0] = __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELAXED);
 		buf[1] = (__u64)wa->id << 32 | pg;
 		fill = buf[0] * 0x100000001b3ULL + 1;
@@ -289,9 +304,14 @@ static void *collector(void *p)
 			pthread_cond_wait(&c->cond, &c->lock);
 		pthread_mutex_unlock(&c->lock);
 	}
-	while (!__atomic_load_n(&c->writers_done, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&c->writers_done, __ATOMIC_ACQUIRE)) {
 		if (aborted(c) || !round_once(c))
 			return NULL;
+		pthread_mutex_lock(&c->lock);
+		c->rounds_done++;
+		pthread_cond_broadcast(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+	}
 	/* The writers are joined: the final pass. */
 	if (!aborted(c))
 		round_once(c);
@@ -343,6 +363,8 @@ FIXTURE_SETUP(lossless)
 	memset(c, 0, sizeof(*c));
 	c->mode = variant->mode;
 	c->entries = variant->entries;
+	/* Tiny rings pace the writers by full exits instead. */
+	c->sync = c->entries != SECMMU_DIRTY_RING_MIN;
 	c->vm = -1;
 	for (i = 0; i < NWRITERS; i++) {
 		c->vcpu[i] = -1;
@@ -481,6 +503,8 @@ TEST_F_TIMEOUT(lossless, migrate, 300)
 	}
 
 	EXPECT_EQ((__u64)NWRITERS * ITERS, c->seq);
+	if (c->sync)
+		EXPECT_LE(ITERS / SYNC_EVERY, c->rounds);
 	EXPECT_LT(0, c->harvested);
 	/* Every record was collected exactly once. */
 	EXPECT_EQ(c->harvested, s1.v[SECMMU_STAT_DIRTY_LOGGED] -
