@@ -1,0 +1,1198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * secmmu-fuzz: random sequences of every secmmu ioctl (VM and vCPU fds;
+ * dirty rings too: mmap of the ring, userspace harvest, corrupted entries),
+ * interleaved with mmap/munmap/mremap/mprotect/MADV_DONTNEED of the memory
+ * behind memslots, close of the fds, fork (a foreign mm using the fds) and
+ * signals (EINTR paths), from several threads.  Arguments are random or
+ * boundary values: 0, max, max + 1, unaligned, overlapping, huge counts, bad
+ * pointers, nonzero reserved fields, unknown flags and ioctl numbers.
+ *
+ * Errors are expected; the kernel must survive (the rig fails the run on any
+ * splat).  At the end it prints the calls made and every distinct
+ * (operation, result) pair reached.
+ *
+ * usage: secmmu-fuzz [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-v]
+ *   -s  seed (default: from the clock; always printed).  Thread i uses
+ *       seed + i; with -j 1 a seed replays the exact call sequence.
+ *   -n  stop after this many calls in total (default 200000)
+ *   -t  stop after this many seconds (default 30)
+ *   -j  threads (default 4)
+ *   -v  print every call (with -j 1, a replayable trace)
+ *
+ * Exit status: 0 when the run completed (whatever errnos were returned),
+ * 1 when the fuzzer itself saw something impossible (a successful call
+ * that must fail, e.g. a nonzero reserved field accepted).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/secmmu.h>
+
+#define PAGE		4096UL
+#define MAX_VMS		4
+#define MAX_REGIONS	12
+#define MAX_THREADS	16
+#define BUF_SIZE	(SECMMU_MAX_ACCESS_LEN + 2 * PAGE)
+#define BITMAP_BYTES	((SECMMU_MAX_AGE_PAGES + 64) / 8)
+#define MAX_ERRNO	160
+
+/* ------------------------------------------------------------------ */
+/* Outcome accounting: op x result, result = errno, or 0 / 200+exit.  */
+
+enum op {
+	OP_OPEN_VM, OP_CLOSE_VM, OP_CREATE_VCPU, OP_CLOSE_VCPU,
+	OP_API_VERSION, OP_CHECK_CAP, OP_ENABLE_CAP, OP_SET_MEMSLOT,
+	OP_DEL_MEMSLOT, OP_SET_VIEW, OP_GET_SPTE, OP_GET_STATS, OP_AGE,
+	OP_ACCESS, OP_BATCH, OP_UNKNOWN_IOCTL, OP_WRONG_FD_IOCTL,
+	OP_MMAP, OP_MUNMAP, OP_MREMAP, OP_MPROTECT, OP_DONTNEED,
+	OP_FORK, OP_SIGNAL, OP_ENABLE_RING, OP_RESET_RINGS, OP_RESET_RING,
+	OP_HARVEST, OP_GET_DIRTY_LOG, OP_CLEAR_DIRTY_LOG, OP_RING_MMAP,
+	OP_RING_MUNMAP, OP_RING_SCRIBBLE, OP_NR
+};
+
+static const char *const op_name[OP_NR] = {
+	"open_vm", "close_vm", "create_vcpu", "close_vcpu",
+	"get_api_version", "check_cap", "enable_cap", "set_memslot",
+	"del_memslot", "set_view_mapping", "get_spte", "get_stats", "age",
+	"access", "access_batch", "unknown_ioctl", "wrong_fd_ioctl",
+	"mmap", "munmap", "mremap", "mprotect", "madv_dontneed",
+	"fork_foreign_mm", "signal", "enable_dirty_ring", "reset_dirty_rings",
+	"reset_dirty_ring", "harvest", "get_dirty_log", "clear_dirty_log",
+	"ring_mmap", "ring_munmap", "ring_scribble",
+};
+
+#define RES_OK		0
+#define RES_EXIT(r)	(MAX_ERRNO + 1 + (r))	/* returned 0 with an exit */
+#define RES_POSITIVE	(MAX_ERRNO + 8)		/* returned > 0 */
+#define NR_RES		(MAX_ERRNO + 9)
+
+static unsigned long outcome[OP_NR][NR_RES];
+static unsigned long total_calls;
+static unsigned long anomalies;
+static volatile int stop;
+static unsigned long max_calls = 200000;
+static unsigned int max_secs = 30;
+static int verbose;
+
+static void note(enum op op, long ret)
+{
+	int r;
+
+	if (ret < 0)
+		r = -ret < MAX_ERRNO ? -ret : MAX_ERRNO;
+	else if (ret > 0)
+		r = RES_POSITIVE;
+	else
+		r = RES_OK;
+	__atomic_add_fetch(&outcome[op][r], 1, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&total_calls, 1, __ATOMIC_RELAXED) >= max_calls)
+		stop = 1;
+}
+
+static void note_exit(enum op op, unsigned int reason)
+{
+	__atomic_add_fetch(&outcome[op][RES_EXIT(reason < 6 ? reason : 6)], 1,
+			   __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total_calls, 1, __ATOMIC_RELAXED);
+}
+
+static void anomaly(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void anomaly(const char *fmt, ...)
+{
+	va_list ap;
+
+	__atomic_add_fetch(&anomalies, 1, __ATOMIC_RELAXED);
+	va_start(ap, fmt);
+	fprintf(stderr, "secmmu-fuzz: ANOMALY: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Randomness.                                                          */
+
+struct rng { uint64_t s; };
+
+static uint64_t rnd(struct rng *r)
+{
+	/* splitmix64: any seed (also 0) is fine */
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t below(struct rng *r, uint64_t n)
+{
+	return n ? rnd(r) % n : 0;
+}
+
+static bool chance(struct rng *r, unsigned int pct)
+{
+	return below(r, 100) < pct;
+}
+
+/* A boundary-heavy 64-bit value around @max. */
+static uint64_t edge(struct rng *r, uint64_t max)
+{
+	switch (below(r, 10)) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return max;
+	case 3: return max + 1;
+	case 4: return max ? max - 1 : 0;
+	case 5: return ~0ULL;
+	case 6: return 1ULL << below(r, 64);
+	case 7: return rnd(r);
+	default: return below(r, max + 2);
+	}
+}
+
+/* A mostly-zero field that is sometimes garbage (must give -EINVAL). */
+static uint64_t junk(struct rng *r, unsigned int pct)
+{
+	return chance(r, pct) ? (1ULL << below(r, 64)) | rnd(r) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared object tables (fds and regions); contents race on purpose.  */
+
+struct region {
+	char *addr;		/* NULL: free slot */
+	size_t len;
+};
+
+static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
+static int vm_fd[MAX_VMS] = { -1, -1, -1, -1 };
+static int vcpu_fd[MAX_VMS][8];
+static struct region regions[MAX_REGIONS];
+static int nthreads = 4;
+static pthread_t threads[MAX_THREADS];
+
+static int pick_vm(struct rng *r)
+{
+	int fd;
+
+	pthread_mutex_lock(&tab_lock);
+	fd = vm_fd[below(r, MAX_VMS)];
+	pthread_mutex_unlock(&tab_lock);
+	return fd;
+}
+
+static int pick_vcpu(struct rng *r)
+{
+	int fd;
+
+	pthread_mutex_lock(&tab_lock);
+	fd = vcpu_fd[below(r, MAX_VMS)][below(r, 8)];
+	pthread_mutex_unlock(&tab_lock);
+	return fd;
+}
+
+static struct region pick_region(struct rng *r)
+{
+	struct region g;
+
+	pthread_mutex_lock(&tab_lock);
+	g = regions[below(r, MAX_REGIONS)];
+	pthread_mutex_unlock(&tab_lock);
+	return g;
+}
+
+/* A user pointer: good (inside @good), NULL, kernel, unmapped, unaligned. */
+static uint64_t some_ptr(struct rng *r, void *good, size_t good_len)
+{
+	struct region g;
+
+	switch (below(r, 16)) {
+	case 0: return 0;
+	case 1: return 0xffff888000000000ULL + below(r, 1 << 20);
+	case 2: return 0x1000;
+	case 3: return ~0ULL - below(r, 4096);
+	case 4: return (uint64_t)(uintptr_t)good + good_len - below(r, 16);
+	case 5:
+		g = pick_region(r);
+		return (uint64_t)(uintptr_t)g.addr + below(r, g.len + 1);
+	case 6: return 0x00007ffffffff000ULL;
+	default: return (uint64_t)(uintptr_t)good + below(r, 64);
+	}
+}
+
+/* A gfn: mostly near the low ranges the memslots use, sometimes edges. */
+static uint64_t some_gfn(struct rng *r)
+{
+	switch (below(r, 8)) {
+	case 0: return edge(r, 1ULL << SECMMU_GFN_BITS);
+	case 1: return (1ULL << SECMMU_GFN_BITS) - below(r, 4096);
+	case 2: return below(r, 1 << 22);
+	default: return below(r, 8) * 0x1000 + below(r, 0x1100);
+	}
+}
+
+struct thread {
+	int idx;
+	struct rng rng;
+	char *buf;			/* BUF_SIZE */
+	struct secmmu_access_op *ops;	/* SECMMU_MAX_BATCH + 1 */
+	uint64_t *bitmap, *bitmap2;	/* BITMAP_BYTES */
+};
+
+static void vlog(struct thread *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void vlog(struct thread *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "[%d] ", t->idx);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static long xioctl(int fd, unsigned long req, unsigned long arg)
+{
+	long ret = ioctl(fd, req, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Operations.                                                          */
+
+static void do_open_vm(struct thread *t)
+{
+	int fd = open("/dev/secmmu", O_RDWR | (chance(&t->rng, 50) ? O_CLOEXEC : 0));
+	int i = below(&t->rng, MAX_VMS), old, j;
+	int oldv[8];
+
+	note(OP_OPEN_VM, fd < 0 ? -errno : 0);
+	if (fd < 0)
+		return;
+	vlog(t, "open_vm -> %d (slot %d)", fd, i);
+	pthread_mutex_lock(&tab_lock);
+	old = vm_fd[i];
+	vm_fd[i] = fd;
+	for (j = 0; j < 8; j++) {
+		oldv[j] = vcpu_fd[i][j];
+		vcpu_fd[i][j] = -1;
+	}
+	pthread_mutex_unlock(&tab_lock);
+	/* Replaced fds are closed: the old VM dies (vCPUs first or not). */
+	if (chance(&t->rng, 50) && old >= 0)
+		close(old), old = -1;
+	for (j = 0; j < 8; j++)
+		if (oldv[j] >= 0)
+			close(oldv[j]);
+	if (old >= 0)
+		close(old);
+}
+
+static void do_close_vm(struct thread *t)
+{
+	int i = below(&t->rng, MAX_VMS), fd;
+
+	pthread_mutex_lock(&tab_lock);
+	fd = vm_fd[i];
+	vm_fd[i] = -1;
+	pthread_mutex_unlock(&tab_lock);
+	if (fd < 0)
+		return;
+	/* The vCPU fds stay open: they outlive their VM fd. */
+	vlog(t, "close_vm %d", fd);
+	note(OP_CLOSE_VM, close(fd) ? -errno : 0);
+}
+
+static void do_create_vcpu(struct thread *t)
+{
+	int vm = pick_vm(&t->rng);
+	unsigned long id = chance(&t->rng, 80) ? below(&t->rng, 10) :
+			   edge(&t->rng, SECMMU_MAX_VCPUS);
+	long fd;
+	int i, j, old = -1;
+
+	if (vm < 0)
+		return;
+	fd = xioctl(vm, SECMMU_CREATE_VCPU, id);
+	vlog(t, "create_vcpu(vm %d, id %lu) -> %ld", vm, id, fd);
+	note(OP_CREATE_VCPU, fd < 0 ? fd : 0);
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&tab_lock);
+	for (i = 0; i < MAX_VMS; i++)
+		if (vm_fd[i] == vm)
+			break;
+	if (i == MAX_VMS) {
+		pthread_mutex_unlock(&tab_lock);
+		close(fd);
+		return;
+	}
+	j = below(&t->rng, 8);
+	old = vcpu_fd[i][j];
+	vcpu_fd[i][j] = fd;
+	pthread_mutex_unlock(&tab_lock);
+	if (old >= 0)
+		close(old);
+}
+
+static void do_close_vcpu(struct thread *t)
+{
+	int i = below(&t->rng, MAX_VMS), j = below(&t->rng, 8), fd;
+
+	pthread_mutex_lock(&tab_lock);
+	fd = vcpu_fd[i][j];
+	vcpu_fd[i][j] = -1;
+	pthread_mutex_unlock(&tab_lock);
+	if (fd < 0)
+		return;
+	vlog(t, "close_vcpu %d", fd);
+	note(OP_CLOSE_VCPU, close(fd) ? -errno : 0);
+}
+
+static void do_version_cap(struct thread *t)
+{
+	int vm = chance(&t->rng, 90) ? pick_vm(&t->rng) : pick_vcpu(&t->rng);
+	unsigned long cap;
+	long ret;
+
+	if (vm < 0)
+		return;
+	if (chance(&t->rng, 30)) {
+		ret = xioctl(vm, SECMMU_GET_API_VERSION, rnd(&t->rng));
+		note(OP_API_VERSION, ret);
+		return;
+	}
+	cap = chance(&t->rng, 80) ? below(&t->rng, 20) : edge(&t->rng, 64);
+	ret = xioctl(vm, SECMMU_CHECK_CAP, cap);
+	vlog(t, "check_cap(%d, %lu) -> %ld", vm, cap, ret);
+	note(OP_CHECK_CAP, ret);
+}
+
+static void do_enable_cap(struct thread *t)
+{
+	struct secmmu_enable_cap ec;
+	struct rng *r = &t->rng;
+	int vm = pick_vm(r);
+	long ret;
+	bool bad;
+
+	if (vm < 0)
+		return;
+	memset(&ec, 0, sizeof(ec));
+	ec.cap = chance(r, 80) ? SECMMU_CAP_RMAP_MODE : edge(r, 16);
+	ec.args[0] = chance(r, 80) ? below(r, SECMMU_RMAP_NR_MODES + 1) : edge(r, 4);
+	ec.flags = junk(r, 10);
+	if (chance(r, 10))
+		ec.args[1 + below(r, 3)] = rnd(r);
+	ec.reserved[below(r, 2)] = junk(r, 10);
+	bad = ec.flags || ec.reserved[0] || ec.reserved[1];
+	ret = xioctl(vm, SECMMU_ENABLE_CAP, chance(r, 5) ?
+		     some_ptr(r, &ec, sizeof(ec)) : (unsigned long)&ec);
+	vlog(t, "enable_cap(%d, cap %u, arg %llu) -> %ld", vm, ec.cap,
+	     (unsigned long long)ec.args[0], ret);
+	note(OP_ENABLE_CAP, ret);
+	if (bad && ret == 0)
+		anomaly("ENABLE_CAP accepted nonzero flags/reserved");
+}
+
+static void do_set_memslot(struct thread *t)
+{
+	struct secmmu_memslot ms;
+	struct rng *r = &t->rng;
+	struct region g = pick_region(r);
+	int vm = pick_vm(r);
+	long ret;
+	bool bad;
+
+	if (vm < 0)
+		return;
+	memset(&ms, 0, sizeof(ms));
+	ms.slot = chance(r, 90) ? below(r, 8) : edge(r, SECMMU_MAX_MEMSLOTS);
+	ms.flags = chance(r, 60) ? 0 : chance(r, 40) ? SECMMU_MEM_READONLY :
+		   chance(r, 80) ? SECMMU_MEM_LOG_DIRTY : (uint32_t)rnd(r);
+	ms.base_gfn = chance(r, 80) ? below(r, 8) * 0x1000 + below(r, 4) * 0x100 :
+		      some_gfn(r);
+	if (g.addr && chance(r, 85)) {
+		size_t off = below(r, g.len / PAGE) * PAGE;
+
+		ms.userspace_addr = (uintptr_t)g.addr + off;
+		ms.npages = chance(r, 80) ? 1 + below(r, (g.len - off) / PAGE) :
+			    edge(r, SECMMU_MAX_SLOT_PAGES);
+		if (chance(r, 5))
+			ms.userspace_addr += 1 + below(r, PAGE - 1);
+	} else {
+		ms.userspace_addr = some_ptr(r, t->buf, BUF_SIZE);
+		ms.npages = edge(r, SECMMU_MAX_SLOT_PAGES);
+	}
+	ms.reserved[below(r, 2)] = junk(r, 5);
+	bad = ms.reserved[0] || ms.reserved[1];
+	ret = xioctl(vm, SECMMU_SET_MEMSLOT, (unsigned long)&ms);
+	vlog(t, "set_memslot(%d, slot %u fl %#x gfn %#llx n %llu hva %#llx) -> %ld",
+	     vm, ms.slot, ms.flags, (unsigned long long)ms.base_gfn,
+	     (unsigned long long)ms.npages,
+	     (unsigned long long)ms.userspace_addr, ret);
+	note(OP_SET_MEMSLOT, ret);
+	if (bad && ret == 0)
+		anomaly("SET_MEMSLOT accepted nonzero reserved");
+}
+
+static void do_del_memslot(struct thread *t)
+{
+	struct secmmu_memslot ms;
+	struct rng *r = &t->rng;
+	int vm = pick_vm(r);
+	long ret;
+
+	if (vm < 0)
+		return;
+	memset(&ms, 0, sizeof(ms));
+	ms.slot = chance(r, 95) ? below(r, 8) : edge(r, SECMMU_MAX_MEMSLOTS);
+	if (chance(r, 5))
+		ms.base_gfn = rnd(r);
+	if (chance(r, 5))
+		ms.flags = 1U << below(r, 32);
+	ret = xioctl(vm, SECMMU_SET_MEMSLOT, (unsigned long)&ms);
+	vlog(t, "del_memslot(%d, %u) -> %ld", vm, ms.slot, ret);
+	note(OP_DEL_MEMSLOT, ret);
+}
+
+static void do_set_view(struct thread *t)
+{
+	struct secmmu_view_mapping vmap;
+	struct rng *r = &t->rng;
+	int vm = pick_vm(r);
+	long ret;
+
+	if (vm < 0)
+		return;
+	memset(&vmap, 0, sizeof(vmap));
+	vmap.view = chance(r, 85) ? 1 + below(r, SECMMU_MAX_VIEWS - 1) :
+		    edge(r, SECMMU_MAX_VIEWS);
+	vmap.view_gfn = chance(r, 80) ? below(r, 0x100) * 0x10 : some_gfn(r);
+	vmap.npages = chance(r, 20) ? 0 : chance(r, 80) ? 1 + below(r, 0x400) :
+		      edge(r, 1ULL << SECMMU_GFN_BITS);
+	vmap.target_gfn = vmap.npages && chance(r, 80) ?
+		below(r, 8) * 0x1000 + below(r, 0x100) : some_gfn(r);
+	vmap.flags = junk(r, 5);
+	vmap.reserved[below(r, 2)] = junk(r, 5);
+	ret = xioctl(vm, SECMMU_SET_VIEW_MAPPING, chance(r, 3) ?
+		     some_ptr(r, &vmap, sizeof(vmap)) : (unsigned long)&vmap);
+	vlog(t, "set_view(%d, view %u vgfn %#llx n %llu tgfn %#llx) -> %ld", vm,
+	     vmap.view, (unsigned long long)vmap.view_gfn,
+	     (unsigned long long)vmap.npages,
+	     (unsigned long long)vmap.target_gfn, ret);
+	note(OP_SET_VIEW, ret);
+}
+
+static void do_get_spte(struct thread *t)
+{
+	struct secmmu_spte_info si;
+	struct rng *r = &t->rng;
+	int vm = pick_vm(r);
+	long ret;
+
+	if (vm < 0)
+		return;
+	memset(&si, 0, sizeof(si));
+	si.view = chance(r, 90) ? below(r, SECMMU_MAX_VIEWS) : edge(r, 8);
+	si.gfn = chance(r, 70) ? below(r, 8) * 0x1000 + below(r, 0x400) :
+		 some_gfn(r);
+	si.reserved[below(r, 2)] = junk(r, 5);
+	if (chance(r, 5))
+		si.flags = rnd(r);
+	ret = xioctl(vm, SECMMU_GET_SPTE, chance(r, 5) ?
+		     some_ptr(r, &si, sizeof(si)) : (unsigned long)&si);
+	note(OP_GET_SPTE, ret);
+}
+
+static void do_get_stats(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	int fd = chance(r, 90) ? pick_vm(r) : pick_vcpu(r);
+	long ret;
+
+	if (fd < 0)
+		return;
+	ret = xioctl(fd, SECMMU_GET_STATS, chance(r, 10) ?
+		     some_ptr(r, t->buf, BUF_SIZE - sizeof(struct secmmu_stats)) :
+		     (unsigned long)t->buf);
+	note(OP_GET_STATS, ret);
+}
+
+static void do_age(struct thread *t)
+{
+	struct secmmu_age a;
+	struct rng *r = &t->rng;
+	int vm = pick_vm(r);
+	long ret;
+
+	if (vm < 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.flags = chance(r, 50) ? SECMMU_AGE_CLEAR : SECMMU_AGE_TEST;
+	if (chance(r, 30))
+		a.flags |= SECMMU_AGE_FAST_ONLY;
+	if (chance(r, 30))
+		a.flags |= SECMMU_AGE_LOOKAROUND;
+	if (chance(r, 10))
+		a.flags = rnd(r) & 0x3f;
+	if (chance(r, 3))
+		a.flags |= 1U << below(r, 32);
+	if (chance(r, 15)) {
+		struct region g = pick_region(r);
+
+		a.flags |= SECMMU_AGE_HVA;
+		a.start = (uintptr_t)g.addr + below(r, g.len / PAGE + 1) * PAGE;
+		if (chance(r, 10))
+			a.start += below(r, PAGE);
+	} else {
+		a.start = chance(r, 80) ? below(r, 8) * 0x1000 + below(r, 0x100) :
+			  some_gfn(r);
+	}
+	a.npages = chance(r, 85) ? 1 + below(r, 0x800) :
+		   edge(r, SECMMU_MAX_AGE_PAGES);
+	a.young = chance(r, 70) ? (uintptr_t)t->bitmap :
+		  chance(r, 50) ? 0 : some_ptr(r, t->bitmap, BITMAP_BYTES);
+	a.fast_failed = chance(r, 50) ? (uintptr_t)t->bitmap2 :
+			chance(r, 50) ? 0 : some_ptr(r, t->bitmap2, BITMAP_BYTES);
+	a.out_flags = junk(r, 3);
+	a.done = junk(r, 3);
+	a.reserved[below(r, 2)] = junk(r, 5);
+	ret = xioctl(vm, SECMMU_AGE, (unsigned long)&a);
+	vlog(t, "age(%d, fl %#x start %#llx n %llu) -> %ld", vm, a.flags,
+	     (unsigned long long)a.start, (unsigned long long)a.npages, ret);
+	note(OP_AGE, ret);
+}
+
+static void random_op(struct thread *t, struct secmmu_access_op *op, bool small)
+{
+	struct rng *r = &t->rng;
+
+	op->view = chance(r, 80) ? 0 : chance(r, 90) ?
+		   below(r, SECMMU_MAX_VIEWS) : edge(r, 0xffff);
+	op->gpa = chance(r, 85) ? (below(r, 8) * 0x1000 + below(r, 0x400)) * PAGE +
+		  (chance(r, 20) ? below(r, PAGE) : 0) :
+		  edge(r, 1ULL << (SECMMU_GFN_BITS + 12));
+	if (small)
+		op->len = chance(r, 95) ? 1 + below(r, 64) : edge(r, 64);
+	else
+		op->len = chance(r, 60) ? 1 + below(r, 2 * PAGE) :
+			  chance(r, 50) ? edge(r, SECMMU_MAX_ACCESS_LEN) :
+			  SECMMU_MAX_ACCESS_LEN;
+	op->buf = chance(r, 95) ? (uintptr_t)t->buf :
+		  some_ptr(r, t->buf, BUF_SIZE);
+	/* a len past the buffer end would be a (legitimate) -EFAULT */
+	if (op->buf == (uintptr_t)t->buf && op->len > BUF_SIZE)
+		op->len = BUF_SIZE;
+	op->flags = chance(r, 40) ? SECMMU_ACCESS_WRITE : 0;
+	if (chance(r, 3))
+		op->flags |= 1U << below(r, 16);
+}
+
+static void do_access(struct thread *t)
+{
+	struct secmmu_access a;
+	struct rng *r = &t->rng;
+	int fd = chance(r, 97) ? pick_vcpu(r) : pick_vm(r);
+	long ret;
+
+	if (fd < 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	random_op(t, &a.op, false);
+	a.pad = junk(r, 3);
+	a.reserved[below(r, 2)] = junk(r, 3);
+	a.exit_reason = junk(r, 5);
+	ret = xioctl(fd, SECMMU_ACCESS, chance(r, 3) ?
+		     some_ptr(r, &a, sizeof(a)) : (unsigned long)&a);
+	vlog(t, "access(%d, view %u gpa %#llx len %u fl %#x) -> %ld exit %u",
+	     fd, a.op.view, (unsigned long long)a.op.gpa, a.op.len, a.op.flags,
+	     ret, a.exit_reason);
+	if (ret == 0 && a.exit_reason)
+		note_exit(OP_ACCESS, a.exit_reason);
+	else
+		note(OP_ACCESS, ret);
+}
+
+static void do_batch(struct thread *t)
+{
+	struct secmmu_access_batch b;
+	struct rng *r = &t->rng;
+	int fd = chance(r, 97) ? pick_vcpu(r) : pick_vm(r);
+	uint32_t nr, i;
+	bool small;
+	long ret;
+
+	if (fd < 0)
+		return;
+	memset(&b, 0, sizeof(b));
+	nr = chance(r, 80) ? 1 + below(r, 64) : edge(r, SECMMU_MAX_BATCH);
+	b.nr = nr;
+	if (nr > SECMMU_MAX_BATCH)
+		nr = SECMMU_MAX_BATCH + 1;
+	/* Big batches use small ops: bounded work even on TCG. */
+	small = nr > 64;
+	for (i = 0; i < nr; i++)
+		random_op(t, &t->ops[i], small);
+	b.ops = chance(r, 95) ? (uintptr_t)t->ops :
+		some_ptr(r, t->ops, (SECMMU_MAX_BATCH + 1) * sizeof(*t->ops));
+	b.flags = junk(r, 3);
+	b.reserved[below(r, 2)] = junk(r, 3);
+	b.done = junk(r, 5);
+	ret = xioctl(fd, SECMMU_ACCESS_BATCH, chance(r, 2) ?
+		     some_ptr(r, &b, sizeof(b)) : (unsigned long)&b);
+	vlog(t, "batch(%d, nr %u) -> %ld done %u exit %u", fd, b.nr, ret,
+	     b.done, b.exit_reason);
+	if (ret == 0 && b.exit_reason)
+		note_exit(OP_BATCH, b.exit_reason);
+	else
+		note(OP_BATCH, ret);
+}
+
+static const uint32_t known_nr[] = {
+	0x00, 0x01, 0x02, 0x10, 0x11, 0x12, 0x13, 0x14, 0x20, 0x30, 0x31,
+};
+
+static void do_unknown_ioctl(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	int fd = chance(r, 50) ? pick_vm(r) : pick_vcpu(r);
+	unsigned long req;
+	long ret;
+
+	if (fd < 0)
+		return;
+	switch (below(r, 4)) {
+	case 0:	/* unused numbers of our type, any direction and size */
+		req = _IOC(below(r, 4), SECMMUIO, 0x40 + below(r, 0xc0),
+			   below(r, 1 << 14));
+		break;
+	case 1:	/* known numbers, wrong size or direction */
+		req = _IOC(below(r, 4), SECMMUIO, known_nr[below(r, 11)],
+			   below(r, 512));
+		break;
+	case 2:	/* another type */
+		req = _IOC(below(r, 4), below(r, 256), below(r, 256),
+			   below(r, 1 << 14));
+		break;
+	default:
+		req = rnd(r) & 0xffffffff;
+		break;
+	}
+	/* stay away from generic fd ioctls that change the fd (FIOCLEX..) */
+	if (((req >> 8) & 0xff) == 'T' || ((req >> 8) & 0xff) == 0x54 ||
+	    ((req >> 8) & 0xff) == 'f')
+		req = _IO(SECMMUIO, 0xff);
+	ret = xioctl(fd, req, some_ptr(r, t->buf, BUF_SIZE - (1 << 14)));
+	vlog(t, "ioctl(%d, %#lx) -> %ld", fd, req, ret);
+	/* no anomaly check: numbers unknown today may be taken tomorrow */
+	note(OP_UNKNOWN_IOCTL, ret);
+}
+
+static void do_wrong_fd(struct thread *t)
+{
+	static const unsigned long vm_reqs[] = {
+		SECMMU_SET_MEMSLOT, SECMMU_SET_VIEW_MAPPING, SECMMU_GET_SPTE,
+		SECMMU_AGE, SECMMU_CREATE_VCPU, SECMMU_ENABLE_CAP,
+	};
+	struct rng *r = &t->rng;
+	int fd = pick_vcpu(r);
+	long ret;
+
+	if (fd < 0)
+		return;
+	memset(t->buf, 0, 256);
+	ret = xioctl(fd, vm_reqs[below(r, 6)], chance(r, 50) ? 1 :
+		     (unsigned long)t->buf);
+	note(OP_WRONG_FD_IOCTL, ret);
+}
+
+static void do_mmap(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	size_t len = (1 + below(r, chance(r, 90) ? 64 : 1024)) * PAGE;
+	int i = below(r, MAX_REGIONS);
+	char *p, *old;
+	size_t oldlen;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	note(OP_MMAP, p == MAP_FAILED ? -errno : 0);
+	if (p == MAP_FAILED)
+		return;
+	if (chance(r, 30))
+		madvise(p, len, MADV_HUGEPAGE);
+	pthread_mutex_lock(&tab_lock);
+	old = regions[i].addr;
+	oldlen = regions[i].len;
+	regions[i].addr = p;
+	regions[i].len = len;
+	pthread_mutex_unlock(&tab_lock);
+	if (old)
+		munmap(old, oldlen);
+}
+
+static void do_munmap(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	int i = below(r, MAX_REGIONS);
+	struct region g;
+	size_t off, len;
+
+	pthread_mutex_lock(&tab_lock);
+	g = regions[i];
+	if (g.addr && chance(r, 50)) {
+		regions[i].addr = NULL;
+		regions[i].len = 0;
+		pthread_mutex_unlock(&tab_lock);
+		note(OP_MUNMAP, munmap(g.addr, g.len) ? -errno : 0);
+		return;
+	}
+	pthread_mutex_unlock(&tab_lock);
+	if (!g.addr)
+		return;
+	/* punch a hole (the slot stays, now partly unbacked) */
+	off = below(r, g.len / PAGE) * PAGE;
+	len = (1 + below(r, (g.len - off) / PAGE)) * PAGE;
+	note(OP_MUNMAP, munmap(g.addr + off, len) ? -errno : 0);
+	if (chance(r, 70))	/* and fill it again, fresh zero pages */
+		mmap(g.addr + off, len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+}
+
+static void do_mremap(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	int i = below(r, MAX_REGIONS);
+	struct region g;
+	size_t nlen;
+	char *p;
+
+	pthread_mutex_lock(&tab_lock);
+	g = regions[i];
+	if (!g.addr) {
+		pthread_mutex_unlock(&tab_lock);
+		return;
+	}
+	nlen = chance(r, 50) ? g.len : (1 + below(r, 128)) * PAGE;
+	p = mremap(g.addr, g.len, nlen, MREMAP_MAYMOVE |
+		   (chance(r, 30) && nlen == g.len ? 0 : 0));
+	if (p != MAP_FAILED) {
+		/* moved away and maybe back: the old range is now empty */
+		regions[i].addr = p;
+		regions[i].len = nlen;
+	}
+	pthread_mutex_unlock(&tab_lock);
+	note(OP_MREMAP, p == MAP_FAILED ? -errno : 0);
+}
+
+static void do_mprotect_dontneed(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	struct region g = pick_region(r);
+	size_t off, len;
+	int prot;
+
+	if (!g.addr)
+		return;
+	off = below(r, g.len / PAGE) * PAGE;
+	len = (1 + below(r, (g.len - off) / PAGE)) * PAGE;
+	if (chance(r, 50)) {
+		note(OP_DONTNEED, madvise(g.addr + off, len, MADV_DONTNEED) ?
+		     -errno : 0);
+		return;
+	}
+	prot = below(r, 4) == 0 ? PROT_NONE : chance(r, 30) ? PROT_READ :
+	       PROT_READ | PROT_WRITE;
+	note(OP_MPROTECT, mprotect(g.addr + off, len, prot) ? -errno : 0);
+}
+
+/* A child (another mm) uses the inherited fds: every ioctl is -EIO. */
+static void do_fork(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	int vm = pick_vm(r), vcpu = pick_vcpu(r), st;
+	pid_t pid;
+
+	if (vm < 0 && vcpu < 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		note(OP_FORK, -errno);
+		return;
+	}
+	if (pid == 0) {
+		struct secmmu_stats *s = (void *)t->buf;
+		struct secmmu_access a = { 0 };
+		int bad = 0;
+
+		if (vm >= 0 && ioctl(vm, SECMMU_GET_STATS, s) == 0)
+			bad = 1;
+		if (vm >= 0 && ioctl(vm, SECMMU_CREATE_VCPU, 63) >= 0)
+			bad = 1;
+		a.op.len = 8;
+		a.op.buf = (uintptr_t)t->buf;
+		if (vcpu >= 0 && ioctl(vcpu, SECMMU_ACCESS, &a) == 0)
+			bad = 1;
+		if (chance(r, 50) && vm >= 0)
+			close(vm);	/* the child's copy only */
+		_exit(bad ? 3 : 0);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
+		anomaly("a forked child (another mm) used a VM successfully");
+	note(OP_FORK, 0);
+}
+
+static void do_signal(struct thread *t)
+{
+	int i = below(&t->rng, nthreads);
+
+	note(OP_SIGNAL, pthread_kill(threads[i], SIGUSR1) ? -EINVAL : 0);
+}
+
+/* ---- dirty tracking (rings and bitmaps) ---- */
+
+#define MAX_RINGS	8
+static struct region rings[MAX_RINGS];	/* under tab_lock while touched */
+
+static void do_enable_ring(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	int vm = pick_vm(r);
+	unsigned long n;
+
+	if (vm < 0)
+		return;
+	n = chance(r, 70) ? (unsigned long)SECMMU_DIRTY_RING_MIN << below(r, 9) :
+	    edge(r, SECMMU_DIRTY_RING_MAX);
+	note(OP_ENABLE_RING, xioctl(vm, SECMMU_ENABLE_DIRTY_RING, n));
+}
+
+static void do_reset_ring(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	int fd;
+
+	if (chance(r, 50)) {
+		fd = pick_vm(r);
+		if (fd >= 0)
+			note(OP_RESET_RINGS, xioctl(fd, SECMMU_RESET_DIRTY_RINGS,
+						    rnd(r)));
+		return;
+	}
+	fd = pick_vcpu(r);
+	if (fd >= 0)
+		note(OP_RESET_RING, xioctl(fd, SECMMU_RESET_DIRTY_RING, rnd(r)));
+}
+
+static void do_harvest(struct thread *t)
+{
+	struct secmmu_harvest h;
+	struct rng *r = &t->rng;
+	int fd = pick_vcpu(r);
+
+	if (fd < 0)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.max = chance(r, 80) ? below(r, 4096) : edge(r, SECMMU_DIRTY_RING_MAX);
+	if (h.max > BUF_SIZE / sizeof(struct secmmu_dirty_gfn))
+		h.entries = some_ptr(r, t->buf, 64);
+	else
+		h.entries = chance(r, 90) ? (uintptr_t)t->buf :
+			    some_ptr(r, t->buf, BUF_SIZE);
+	h.count = junk(r, 5);
+	h.reserved[below(r, 2)] = junk(r, 5);
+	note(OP_HARVEST, xioctl(fd, SECMMU_HARVEST, (unsigned long)&h));
+}
+
+static void do_dirty_log(struct thread *t)
+{
+	struct secmmu_dirty_log dl;
+	struct rng *r = &t->rng;
+	int vm = pick_vm(r);
+	bool clear = chance(r, 40);
+
+	if (vm < 0)
+		return;
+	memset(&dl, 0, sizeof(dl));
+	dl.slot = chance(r, 90) ? below(r, 8) : edge(r, SECMMU_MAX_MEMSLOTS);
+	dl.first_page = chance(r, 80) ? below(r, 16) * 64 : edge(r, 1 << 21);
+	dl.num_pages = chance(r, 80) ? 1 + below(r, 1024) :
+		       edge(r, SECMMU_MAX_SLOT_PAGES);
+	dl.bitmap = dl.num_pages / 8 < BITMAP_BYTES && chance(r, 90) ?
+		    (uintptr_t)t->bitmap : some_ptr(r, t->bitmap, BITMAP_BYTES);
+	dl.flags = junk(r, 5);
+	dl.reserved[below(r, 2)] = junk(r, 5);
+	if (clear)
+		memset(t->bitmap, 0xff, 1024);
+	note(clear ? OP_CLEAR_DIRTY_LOG : OP_GET_DIRTY_LOG,
+	     xioctl(vm, clear ? SECMMU_CLEAR_DIRTY_LOG : SECMMU_GET_DIRTY_LOG,
+		    (unsigned long)&dl));
+}
+
+static void do_ring_mmap(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	int fd = chance(r, 95) ? pick_vcpu(r) : pick_vm(r);
+	int i = below(r, MAX_RINGS), prot, flags;
+	size_t len;
+	off_t off;
+	void *p;
+
+	if (fd < 0)
+		return;
+	len = chance(r, 80) ? ((size_t)SECMMU_DIRTY_RING_MIN << below(r, 9)) *
+	      sizeof(struct secmmu_dirty_gfn) : edge(r, 1 << 22);
+	off = chance(r, 90) ? (off_t)(SECMMU_DIRTY_RING_PGOFF * PAGE) :
+	      (off_t)(edge(r, 256) * PAGE);
+	prot = chance(r, 90) ? PROT_READ | PROT_WRITE :
+	       (int)(below(r, 8) & (PROT_READ | PROT_WRITE | PROT_EXEC));
+	flags = chance(r, 90) ? MAP_SHARED : MAP_PRIVATE;
+	p = mmap(NULL, len, prot, flags, fd, off);
+	note(OP_RING_MMAP, p == MAP_FAILED ? -errno : 0);
+	if (p == MAP_FAILED)
+		return;
+	if (prot != (PROT_READ | PROT_WRITE) || flags != MAP_SHARED) {
+		munmap(p, len);		/* only rw shared maps are scribbled on */
+		return;
+	}
+	pthread_mutex_lock(&tab_lock);
+	if (rings[i].addr)
+		munmap(rings[i].addr, rings[i].len);
+	rings[i].addr = p;
+	rings[i].len = len;
+	pthread_mutex_unlock(&tab_lock);
+}
+
+static void do_ring_touch(struct thread *t)
+{
+	struct rng *r = &t->rng;
+	int i = below(r, MAX_RINGS);
+	struct secmmu_dirty_gfn *e;
+	size_t n, k;
+
+	pthread_mutex_lock(&tab_lock);
+	if (!rings[i].addr) {
+		pthread_mutex_unlock(&tab_lock);
+		return;
+	}
+	if (chance(r, 30)) {
+		note(OP_RING_MUNMAP, munmap(rings[i].addr, rings[i].len) ? -errno : 0);
+		rings[i].addr = NULL;
+		pthread_mutex_unlock(&tab_lock);
+		return;
+	}
+	/* harvest like userspace would, and sometimes corrupt the ring */
+	e = (void *)rings[i].addr;
+	n = rings[i].len / sizeof(*e);
+	for (k = 0; k < n && k < 4096; k++) {
+		uint32_t f = __atomic_load_n(&e[k].flags, __ATOMIC_ACQUIRE);
+
+		if (f == SECMMU_DIRTY_GFN_F_DIRTY)
+			__atomic_store_n(&e[k].flags, SECMMU_DIRTY_GFN_F_RESET,
+					 __ATOMIC_RELEASE);
+	}
+	if (chance(r, 30)) {
+		k = below(r, n);
+		switch (below(r, 4)) {
+		case 0: e[k].flags = rnd(r); break;
+		case 1: e[k].slot = chance(r, 50) ? rnd(r) : below(r, 40); break;
+		case 2: e[k].offset = edge(r, SECMMU_MAX_SLOT_PAGES); break;
+		default: e[k].flags = SECMMU_DIRTY_GFN_F_RESET; break;
+		}
+	}
+	note(OP_RING_SCRIBBLE, 0);
+	pthread_mutex_unlock(&tab_lock);
+}
+
+struct weighted { void (*fn)(struct thread *t); unsigned int w; };
+
+static const struct weighted table[] = {
+	{ do_open_vm, 2 }, { do_close_vm, 1 }, { do_create_vcpu, 4 },
+	{ do_close_vcpu, 2 }, { do_version_cap, 3 }, { do_enable_cap, 3 },
+	{ do_set_memslot, 12 }, { do_del_memslot, 4 }, { do_set_view, 6 },
+	{ do_get_spte, 6 }, { do_get_stats, 2 }, { do_age, 8 },
+	{ do_access, 18 }, { do_batch, 6 }, { do_unknown_ioctl, 3 },
+	{ do_wrong_fd, 2 }, { do_mmap, 4 }, { do_munmap, 3 },
+	{ do_mremap, 2 }, { do_mprotect_dontneed, 4 }, { do_fork, 1 },
+	{ do_signal, 2 }, { do_enable_ring, 2 }, { do_reset_ring, 3 },
+	{ do_harvest, 3 }, { do_dirty_log, 4 }, { do_ring_mmap, 2 },
+	{ do_ring_touch, 3 },
+};
+
+static void one_step(struct thread *t)
+{
+	static unsigned int sum;
+	unsigned int i, x;
+
+	if (!sum)
+		for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+			sum += table[i].w;
+	x = below(&t->rng, sum);
+	for (i = 0; x >= table[i].w; i++)
+		x -= table[i].w;
+	table[i].fn(t);
+}
+
+static uint64_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void *thread_main(void *arg)
+{
+	struct thread *t = arg;
+
+	while (!stop)
+		one_step(t);
+	return NULL;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *must_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("secmmu-fuzz: mmap");
+		exit(2);
+	}
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	static struct thread th[MAX_THREADS];
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	uint64_t seed = 0, start;
+	bool have_seed = false;
+	unsigned long distinct = 0;
+	int c, i, j, k;
+
+	while ((c = getopt(argc, argv, "s:n:t:j:v")) != -1) {
+		switch (c) {
+		case 's': seed = strtoull(optarg, NULL, 0); have_seed = true; break;
+		case 'n': max_calls = strtoul(optarg, NULL, 0); break;
+		case 't': max_secs = strtoul(optarg, NULL, 0); break;
+		case 'j': nthreads = atoi(optarg); break;
+		case 'v': verbose = 1; break;
+		default:
+			fprintf(stderr, "usage: %s [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-v]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (nthreads < 1 || nthreads > MAX_THREADS)
+		nthreads = 4;
+	if (!have_seed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = ts.tv_sec * 1000003ULL ^ ts.tv_nsec ^ getpid();
+	}
+	printf("secmmu-fuzz: seed %llu (replay: -s %llu -n %lu -t %u -j %d)\n",
+	       (unsigned long long)seed, (unsigned long long)seed, max_calls,
+	       max_secs, nthreads);
+	fflush(stdout);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < MAX_VMS; i++)
+		for (j = 0; j < 8; j++)
+			vcpu_fd[i][j] = -1;
+
+	/* A starting state: one VM, a region, a memslot and a vCPU. */
+	for (i = 0; i < nthreads; i++) {
+		th[i].idx = i;
+		th[i].rng.s = seed + i;
+		th[i].buf = must_map(BUF_SIZE);
+		th[i].ops = must_map((SECMMU_MAX_BATCH + 1) * sizeof(*th[i].ops));
+		th[i].bitmap = must_map(BITMAP_BYTES);
+		th[i].bitmap2 = must_map(BITMAP_BYTES);
+	}
+	do_mmap(&th[0]);
+	do_open_vm(&th[0]);
+	do_create_vcpu(&th[0]);
+
+	start = now_s();
+	if (nthreads == 1) {
+		threads[0] = pthread_self();
+		while (!stop && now_s() - start < max_secs)
+			one_step(&th[0]);
+	} else {
+		for (i = 0; i < nthreads; i++)
+			pthread_create(&threads[i], NULL, thread_main, &th[i]);
+		while (!stop && now_s() - start < max_secs)
+			usleep(100000);
+		stop = 1;
+		for (i = 0; i < nthreads; i++)
+			pthread_join(threads[i], NULL);
+	}
+
+	/* Close everything: module unload after this must succeed. */
+	for (i = 0; i < MAX_RINGS; i++)
+		if (rings[i].addr)
+			munmap(rings[i].addr, rings[i].len);
+	for (i = 0; i < MAX_VMS; i++) {
+		for (j = 0; j < 8; j++)
+			if (vcpu_fd[i][j] >= 0)
+				close(vcpu_fd[i][j]);
+		if (vm_fd[i] >= 0)
+			close(vm_fd[i]);
+	}
+
+	printf("secmmu-fuzz: outcomes (operation: result x count)\n");
+	for (i = 0; i < OP_NR; i++) {
+		int n = 0;
+
+		for (k = 0; k < NR_RES; k++) {
+			if (!outcome[i][k])
+				continue;
+			if (!n++)
+				printf("  %-18s", op_name[i]);
+			if (k == RES_OK)
+				printf(" ok");
+			else if (k == RES_POSITIVE)
+				printf(" >0");
+			else if (k > MAX_ERRNO)
+				printf(" exit%d", k - MAX_ERRNO - 1);
+			else
+				printf(" %s", strerrorname_np(k) ? strerrorname_np(k) : "E?");
+			printf("x%lu", outcome[i][k]);
+			distinct++;
+		}
+		if (n)
+			printf("\n");
+	}
+	printf("secmmu-fuzz: seed %llu, %lu calls in %llu s, %lu distinct (op, result) outcomes, %lu anomalies\n",
+	       (unsigned long long)seed, total_calls,
+	       (unsigned long long)(now_s() - start), distinct, anomalies);
+	return anomalies ? 1 : 0;
+}
