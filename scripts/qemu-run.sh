@@ -10,6 +10,12 @@
 #   env SECMMU_MODE     test (default) or demo
 #   env SECMMU_RUN_NAME result/log name (default qemu-<kver>)
 #   env SECMMU_QEMU_TIMEOUT  seconds (default 1200)
+#   env SECMMU_KIMG     kernel dir laid out like an unpacked linux-image
+#                       (boot/vmlinuz-KVER, lib/modules/KVER) instead of
+#                       Debian's (scripts/debug-kernel.sh); pass KO too
+#   env SECMMU_QEMU_APPEND  more kernel command line (e.g. panic_on_warn=1)
+#   env SECMMU_ARGS     "a b" for the guest (smtest_args=a,b)
+#   mode torture        tools/fuzz + tools/torture (scripts/torture.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -26,7 +32,7 @@ if [ -z "$ko" ]; then
 	cp "$SECMMU_CACHE/build/$kver/secmmu.ko" "$work/secmmu.ko"
 	ko=$work/secmmu.ko
 fi
-kimg=$("$SECMMU_REPO/scripts/fetch-kernels.sh" "$kver")
+kimg=${SECMMU_KIMG:-$("$SECMMU_REPO/scripts/fetch-kernels.sh" "$kver")}
 
 selftests=
 extra=
@@ -35,6 +41,13 @@ if [ "$mode" = demo ]; then
 	linux_src >/dev/null
 	run_logged tools-build make -C "$SECMMU_REPO/tools"
 	extra=$SECMMU_REPO/tools/secmmu-demo
+elif [ "$mode" = torture ]; then
+	step "torture: build tools (fuzz, torture, lifecycle)"
+	linux_src >/dev/null
+	tout=$SECMMU_CACHE/torture/$SECMMU_REPO_KEY
+	mkdir -p "$tout"
+	run_logged torture-build make -C "$SECMMU_REPO/tools" OUTPUT="$tout" torture-bins
+	extra="$tout/secmmu-fuzz $tout/secmmu-torture $tout/secmmu-lifecycle"
 elif [ -f "$SECMMU_REPO/tests/selftests/Makefile" ]; then
 	step "selftests: build"
 	linux_src >/dev/null
@@ -54,6 +67,10 @@ cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=$mode"
 if [ -n "${SECMMU_TESTS:-}" ]; then
 	cmdline="$cmdline smtest_only=$(echo $SECMMU_TESTS | tr ' ' ,)"
 fi
+if [ -n "${SECMMU_ARGS:-}" ]; then
+	cmdline="$cmdline smtest_args=$(echo $SECMMU_ARGS | tr ' ' ,)"
+fi
+cmdline="$cmdline ${SECMMU_QEMU_APPEND:-}"
 
 log=$SECMMU_LOGS/$name.log
 step "$name: boot $kver (log $log)"
