@@ -201,6 +201,11 @@ TEST_F(ring, mmap_errors)
 	EXPECT_EQ(DIRTY, ((struct secmmu_dirty_gfn *)q)[0].flags);
 	EXPECT_EQ(SLOT, ((struct secmmu_dirty_gfn *)q)[0].slot);
 	EXPECT_EQ(17, ((struct secmmu_dirty_gfn *)q)[0].offset);
+	/* Nor can mprotect() make it executable later. */
+	EXPECT_EQ(-1, mprotect(q, len, rw | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(0, mprotect(q, len, PROT_READ));
+	EXPECT_EQ(SLOT, ((struct secmmu_dirty_gfn *)q)[0].slot);
 	munmap(q, len);
 }
 
