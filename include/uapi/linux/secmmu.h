@@ -431,8 +431,7 @@ enum secmmu_stat {
 	SECMMU_STAT_SPTES_INSTALLED,
 	SECMMU_STAT_SPTES_ZAPPED,
 	SECMMU_STAT_MAPPED,		/* leaf SPTEs present now */
-	SECMMU_STAT_TABLES,		/* table pages allocated now, with
-					 * up to 3 spares per vCPU */
+	SECMMU_STAT_TABLES,		/* table pages now (+3 spares/vCPU) */
 	SECMMU_STAT_INVALIDATIONS,	/* invalidate_range_start calls */
 	SECMMU_STAT_INVAL_UNMAP,	/* ... by mmu_notifier_event */
 	SECMMU_STAT_INVAL_CLEAR,
@@ -450,8 +449,7 @@ enum secmmu_stat {
 	SECMMU_STAT_ACCESS_OPS,		/* access ops completed */
 	SECMMU_STAT_ACCESS_BYTES,
 	SECMMU_STAT_RELEASES,		/* mm release seen */
-	SECMMU_STAT_RMAP_DESCS,		/* rmap descriptors allocated now,
-					 * with one spare per vCPU that faulted */
+	SECMMU_STAT_RMAP_DESCS,		/* rmap descriptors now (+1 spare/vCPU) */
 	SECMMU_STAT_RMAP_LOCKLESS,	/* heads aged without any lock */
 	SECMMU_STAT_RMAP_MULTI_SKIPPED,	/* multi-entry heads: fast failed */
 	SECMMU_STAT_RMAP_LOCK_FALLBACKS, /* multi-entry heads aged under mmu_lock */
