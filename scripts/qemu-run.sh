@@ -102,7 +102,7 @@ complain() { echo "FAIL: $*"; problems=$((problems + 1)); }
 grep -q '^secmmu-init: END rc=0$' "$log" || complain "no clean end marker"
 # (A lockdep kernel's boot banner "RCU lockdep checking is enabled." is no splat.)
 if grep -nE 'BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking|inconsistent lock state|Call Trace|Kernel panic' "$log" |
-   grep -vE 'rcu: +RCU lockdep checking is enabled\.$'; then
+   grep -vE 'rcu:[[:space:]]+RCU lockdep checking is enabled\.$'; then
 	complain "kernel splat on the console"
 fi
 grep -n '^secmmu-init: FAIL' "$log" && complain "init reported failures"
