@@ -101,9 +101,17 @@ bool secmmu_dirty_batch_add(struct secmmu_dirty_batch *b, u32 slot, u64 offset)
 	return false;
 }
 
-static bool entry_valid(const struct secmmu_layout *l, u32 slot, u64 offset)
+/*
+ * 1: a page to protect again; 0: its memslot was deleted since the push
+ * (nothing to protect, the entry is simply freed); -1: corrupted.
+ */
+static int entry_check(const struct secmmu_layout *l, u32 slot, u64 offset)
 {
-	return slot < SECMMU_MAX_MEMSLOTS && offset < l->slots[slot].npages;
+	if (slot >= SECMMU_MAX_MEMSLOTS)
+		return -1;
+	if (!l->slots[slot].npages)
+		return 0;
+	return offset < l->slots[slot].npages ? 1 : -1;
 }
 
 /* Is there a RESET entry after a DIRTY one (reset out of order)? */
@@ -124,6 +132,7 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 {
 	bool corrupt = false;
 	u32 end, count = 0;
+	int check;
 
 	mutex_lock(&ring->lock);
 	/* Acquire: entries up to dirty_index were fully pushed. */
@@ -136,16 +145,23 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 		u64 offset;
 
 		if (flags == F_DIRTY) {
+			/*
+			 * A RESET entry further on is corruption, unless a
+			 * harvester (in order) got to this one meanwhile too.
+			 */
 			corrupt = reset_out_of_order(ring, ring->reset_index + 1, end);
+			/* Acquire: sees that earlier in-order RESET, if any. */
+			corrupt &= smp_load_acquire(&e->flags) == F_DIRTY;
 			break;
 		}
 		slot = READ_ONCE(e->slot);
 		offset = READ_ONCE(e->offset);
-		if (flags != F_RESET || !entry_valid(l, slot, offset)) {
+		check = entry_check(l, slot, offset);
+		if (flags != F_RESET || check < 0) {
 			corrupt = true;
 			break;
 		}
-		if (!secmmu_dirty_batch_add(batch, slot, offset)) {
+		if (check && !secmmu_dirty_batch_add(batch, slot, offset)) {
 			*flush |= reprotect(vm, batch);
 			batch->mask = 0;
 			secmmu_dirty_batch_add(batch, slot, offset);
@@ -170,15 +186,24 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 }
 
 /*
- * The in-kernel harvester: collect up to @max DIRTY entries following the
- * userspace protocol, leaving them RESET.  Entries a userspace harvester
- * already marked RESET are skipped.
+ * The in-kernel harvester: collect up to @max (<= SECMMU_HARVEST_CHUNK)
+ * DIRTY entries following the userspace protocol.  Entries a userspace
+ * harvester already marked RESET are skipped.  The collected entries are
+ * marked RESET only once @deliver (may be NULL) has taken them, so a failed
+ * copy loses nothing.  Returns the count, or @deliver's error.
  */
-u32 secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
-			      struct secmmu_dirty_gfn *out, u32 max)
+int secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
+			      struct secmmu_dirty_gfn *out, u32 max,
+			      int (*deliver)(void *ctx,
+					     const struct secmmu_dirty_gfn *out,
+					     u32 n),
+			      void *ctx)
 {
-	u32 idx, end, n = 0;
+	u32 at[SECMMU_HARVEST_CHUNK];
+	u32 idx, end, i, n = 0;
+	int ret = 0;
 
+	max = min_t(u32, max, SECMMU_HARVEST_CHUNK);
 	mutex_lock(&ring->lock);
 	/* Acquire: entries up to dirty_index were fully pushed. */
 	end = smp_load_acquire(&ring->dirty_index);
@@ -197,11 +222,17 @@ u32 secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
 		out[n].flags = F_DIRTY;
 		out[n].slot = READ_ONCE(e->slot);
 		out[n].offset = READ_ONCE(e->offset);
-		n++;
-		/* Release: our reads of the entry are done before RESET. */
-		smp_store_release(&e->flags, F_RESET);
+		at[n++] = idx;
 	}
-	ring->fetch_index = idx;
+	if (n && deliver)
+		ret = deliver(ctx, out, n);
+	if (!ret) {
+		for (i = 0; i < n; i++) {
+			/* Release: our reads of the entry are done before RESET. */
+			smp_store_release(&entry(ring, at[i])->flags, F_RESET);
+		}
+		ring->fetch_index = idx;
+	}
 	mutex_unlock(&ring->lock);
-	return n;
+	return ret ? ret : n;
 }

@@ -46,8 +46,14 @@ void secmmu_dirty_ring_free(struct secmmu_dirty_ring *ring);
 bool secmmu_dirty_ring_soft_full(struct secmmu_dirty_ring *ring);
 void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
 			    u32 slot, u64 offset);
-u32 secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
-			      struct secmmu_dirty_gfn *out, u32 max);
+#define SECMMU_HARVEST_CHUNK	32
+
+int secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
+			      struct secmmu_dirty_gfn *out, u32 max,
+			      int (*deliver)(void *ctx,
+					     const struct secmmu_dirty_gfn *out,
+					     u32 n),
+			      void *ctx);
 
 /*
  * Reset: walk RESET entries from reset_index, validate each (slot, offset)

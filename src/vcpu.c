@@ -241,13 +241,22 @@ static long vcpu_ioctl_access_batch(struct secmmu_vcpu *vcpu, void __user *argp)
 	return ret;
 }
 
-#define HARVEST_CHUNK	32
+static int harvest_copy_out(void *ctx, const struct secmmu_dirty_gfn *out, u32 n)
+{
+	struct secmmu_dirty_gfn __user **uout = ctx;
+
+	if (copy_to_user(*uout, out, n * sizeof(*out)))
+		return -EFAULT;
+	*uout += n;
+	return 0;
+}
 
 static long vcpu_ioctl_harvest(struct secmmu_vcpu *vcpu, void __user *argp)
 {
-	struct secmmu_dirty_gfn out[HARVEST_CHUNK];
+	struct secmmu_dirty_gfn out[SECMMU_HARVEST_CHUNK];
 	struct secmmu_dirty_gfn __user *uout;
 	struct secmmu_harvest h;
+	int n;
 
 	if (copy_from_user(&h, argp, sizeof(h)))
 		return -EFAULT;
@@ -257,13 +266,13 @@ static long vcpu_ioctl_harvest(struct secmmu_vcpu *vcpu, void __user *argp)
 	if (!access_ok(uout, (u64)h.max * sizeof(*uout)))
 		return -EFAULT;
 	while (h.count < h.max) {
-		u32 n = secmmu_dirty_ring_harvest(&vcpu->ring, out,
-						  min_t(u32, h.max - h.count, HARVEST_CHUNK));
-
-		if (copy_to_user(uout + h.count, out, n * sizeof(out[0])))
-			return -EFAULT;
+		/* Entries turn RESET only once they are in the user's array. */
+		n = secmmu_dirty_ring_harvest(&vcpu->ring, out, h.max - h.count,
+					      harvest_copy_out, &uout);
+		if (n < 0)
+			return n;
 		h.count += n;
-		if (n < HARVEST_CHUNK)
+		if (n < SECMMU_HARVEST_CHUNK)
 			break;
 	}
 	return copy_to_user(argp, &h, sizeof(h)) ? -EFAULT : 0;

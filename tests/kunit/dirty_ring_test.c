@@ -90,7 +90,7 @@ static void ring_push_harvest_reset(struct kunit *test)
 	/* Nothing harvested yet: nothing to reset. */
 	KUNIT_EXPECT_EQ(test, do_reset(f), 0);
 
-	KUNIT_ASSERT_EQ(test, secmmu_dirty_ring_harvest(&f->ring, out, 2), 2U);
+	KUNIT_ASSERT_EQ(test, secmmu_dirty_ring_harvest(&f->ring, out, 2, NULL, NULL), 2);
 	KUNIT_EXPECT_EQ(test, out[0].offset, 5ULL);
 	KUNIT_EXPECT_EQ(test, out[1].offset, 6ULL);
 	KUNIT_EXPECT_EQ(test, f->ring.entries[1].flags, F_RESET);
@@ -193,6 +193,41 @@ static void ring_corruption_detected(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_DIRTY_RING_ERRORS), 5ULL);
 }
 
+static int refuse(void *ctx, const struct secmmu_dirty_gfn *out, u32 n)
+{
+	return -EFAULT;
+}
+
+/* A harvest whose copy-out fails leaves the entries DIRTY: nothing lost. */
+static void ring_failed_harvest_loses_nothing(struct kunit *test)
+{
+	struct ring_fixture *f = ring_setup(test, 256);
+	struct secmmu_dirty_gfn out[4];
+
+	secmmu_dirty_ring_push(f->vm, &f->ring, 0, 9);
+	KUNIT_EXPECT_EQ(test, secmmu_dirty_ring_harvest(&f->ring, out, 4, refuse, NULL),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, f->ring.entries[0].flags, F_DIRTY);
+	KUNIT_EXPECT_EQ(test, secmmu_dirty_ring_harvest(&f->ring, out, 4, NULL, NULL), 1);
+	KUNIT_EXPECT_EQ(test, out[0].offset, 9ULL);
+}
+
+/* Entries of a memslot deleted since are freed, not called corruption. */
+static void ring_deleted_slot_entry_freed(struct kunit *test)
+{
+	struct ring_fixture *f = ring_setup(test, 256);
+	u64 off;
+
+	secmmu_dirty_ring_push(f->vm, &f->ring, 3, 1);	/* slot 3: unused */
+	secmmu_dirty_ring_push(f->vm, &f->ring, 0, 2);
+	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[0], &off));
+	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[1], &off));
+	KUNIT_EXPECT_EQ(test, do_reset(f), 2);
+	KUNIT_ASSERT_EQ(test, nr_seen, 1);		/* only slot 0's page */
+	KUNIT_EXPECT_EQ(test, seen[0].slot, 0U);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_DIRTY_RING_ERRORS), 0ULL);
+}
+
 /* A pusher and a harvester+resetter on different CPUs. */
 struct ring_race {
 	struct ring_fixture *f;
@@ -230,7 +265,7 @@ static void ring_push_vs_harvest_two_cpus(struct kunit *test)
 	wake_up_process(t);
 
 	while (r.got < r.total && time_before(jiffies, deadline)) {
-		u32 n = secmmu_dirty_ring_harvest(&f->ring, out, ARRAY_SIZE(out)), i;
+		u32 n = secmmu_dirty_ring_harvest(&f->ring, out, ARRAY_SIZE(out), NULL, NULL), i;
 
 		for (i = 0; i < n; i++, r.got++)
 			r.errors += out[i].offset != r.got % SLOT_PAGES;
@@ -250,6 +285,8 @@ static struct kunit_case dirty_ring_cases[] = {
 	KUNIT_CASE(ring_wraps_and_soft_limit),
 	KUNIT_CASE(ring_coalescing_masks),
 	KUNIT_CASE(ring_corruption_detected),
+	KUNIT_CASE(ring_failed_harvest_loses_nothing),
+	KUNIT_CASE(ring_deleted_slot_entry_freed),
 	KUNIT_CASE_SLOW(ring_push_vs_harvest_two_cpus),
 	{}
 };

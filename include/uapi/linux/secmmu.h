@@ -222,11 +222,15 @@ struct secmmu_spte_info {
  * SECMMU_DIRTY_RING_RSVD free entries), SECMMU_ACCESS stops with
  * SECMMU_EXIT_DIRTY_RING_FULL and dirties nothing until the ring is reset.
  *
+ * The soft limit applies to every vCPU write, to logging memslots or not.
+ *
  * A ring userspace corrupts (a flags value other than 0, DIRTY or RESET, a
- * RESET entry with an invalid slot or offset, or a RESET entry after one
- * still DIRTY) stops the reset at that entry: the call returns the count
- * reset so far, or -EBADMSG if that is 0; SECMMU_STAT_DIRTY_RING_ERRORS
- * counts each detection.  The kernel never trusts ring contents beyond that.
+ * RESET entry with a slot >= SECMMU_MAX_MEMSLOTS or an offset beyond its
+ * live memslot, or a RESET entry after one still DIRTY) stops the reset at
+ * that entry: the call returns the count reset so far, or -EBADMSG if that
+ * is 0; SECMMU_STAT_DIRTY_RING_ERRORS counts each detection.  The kernel
+ * never trusts ring contents beyond that.  Entries of a memslot deleted
+ * since they were pushed are simply freed.
  */
 #define SECMMU_DIRTY_RING_MIN	256
 #define SECMMU_DIRTY_RING_MAX	65536
@@ -258,9 +262,10 @@ struct secmmu_dirty_gfn {
  * SECMMU_HARVEST (vCPU fd): the kernel harvests up to @max DIRTY entries of
  * this vCPU's ring into @entries (user array of struct secmmu_dirty_gfn),
  * following the userspace protocol above (each collected entry is left
- * RESET; entries already RESET are skipped), and returns their number in
- * @count.  For harnesses that do not mmap the ring; do not mix with a
- * userspace harvester on the same ring.
+ * RESET once it is in @entries; entries already RESET are skipped), and
+ * returns their number in @count (0 on input).  On -EFAULT the entries not
+ * copied stay DIRTY.  For harnesses that do not mmap the ring; do not mix
+ * with a userspace harvester on the same ring.
  */
 struct secmmu_harvest {
 	__u64 entries;
