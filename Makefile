@@ -89,6 +89,14 @@ demo:
 check:
 	$(SCRIPTS)/check.sh
 
+# Reliability rig (issue #7): fuzzer + mm torture + lifecycle on the debug
+# kernel (KASAN, lockdep, kmemleak); 'make check' runs the short version.
+.PHONY: torture debug-kernel
+torture:
+	$(SCRIPTS)/torture.sh long
+debug-kernel:
+	$(SCRIPTS)/debug-kernel.sh
+
 # Benchmarks (tools/bench/, scripts/bench.sh): QEMU on 6.12, or this host
 # with HOST=1; QUICK=1 (run by 'make check'), SIZE_MB=N, REPS=N.  Results,
 # table and plots in out/bench/.
@@ -108,3 +116,5 @@ help:
 	@echo 'make selftests       build tests/selftests'
 	@echo 'make qemu KVER=6.12 [TESTS=...]  selftests in QEMU on a Debian kernel'
 	@echo 'make dkms-check      DKMS add/build/install, boot the result, remove'
+	@echo 'make debug-kernel    build the KASAN/lockdep/kmemleak 6.12 kernel + secmmu.ko'
+	@echo 'make torture         selftests, fuzzer, torture, lifecycle on it (long)'

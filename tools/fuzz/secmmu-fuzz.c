@@ -1062,10 +1062,14 @@ static uint64_t now_s(void)
 	return ts.tv_sec;
 }
 
+static pthread_barrier_t started;
+
 static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
 
+	/* every threads[] entry is set before anyone signals one */
+	pthread_barrier_wait(&started);
 	while (!stop)
 		one_step(t);
 	return NULL;
@@ -1147,6 +1151,7 @@ int main(int argc, char **argv)
 		while (!stop && now_s() - start < max_secs)
 			one_step(&th[0]);
 	} else {
+		pthread_barrier_init(&started, NULL, nthreads);
 		for (i = 0; i < nthreads; i++)
 			pthread_create(&threads[i], NULL, thread_main, &th[i]);
 		while (!stop && now_s() - start < max_secs)

@@ -31,8 +31,9 @@
  *   - a forked child's copy of pages pinned (locked) at fork time must keep
  *     their generation while the parent writes them through secmmu.
  *
- * usage: secmmu-torture [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS] [-v]
+ * usage: secmmu-torture [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS] [-A] [-C]
  *   -r  SECMMU_RMAP_* for SECMMU_ENABLE_CAP (default 0, LOCKED)
+ *   -A  no aging thread; -C no chaos thread (to tell who slows what)
  * Prints operations per type, duration, and mismatches; exit 0 only with
  * no mismatch and no unexpected error.
  */
@@ -93,7 +94,7 @@ static int vm_fd;
 static uint64_t pub[NP];
 static uint64_t seq[NP];
 static volatile int stop;
-static int nvcpus = 2, rmap_mode, nodes = 1, verbose;
+static int nvcpus = 2, rmap_mode, nodes = 1, no_age, no_chaos;
 static bool have_ksm, have_memcg, have_thp;
 static char cg_path[256];
 
@@ -800,15 +801,16 @@ int main(int argc, char **argv)
 	void *raw;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:t:r:c:v")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:r:c:AC")) != -1) {
 		switch (c) {
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 't': secs = strtoul(optarg, NULL, 0); break;
 		case 'r': rmap_mode = atoi(optarg); break;
 		case 'c': nvcpus = atoi(optarg); break;
-		case 'v': verbose = 1; break;
+		case 'A': no_age = 1; break;
+		case 'C': no_chaos = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS]\n",
+			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS] [-A] [-C]\n",
 				argv[0]);
 			return 2;
 		}
@@ -886,8 +888,10 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	for (i = 0; i < (unsigned int)nvcpus; i++)
 		pthread_create(&vt[i], NULL, vcpu_main, &va[i]);
-	pthread_create(&at, NULL, age_main, (void *)(uintptr_t)(seed + 100));
-	pthread_create(&ct, NULL, chaos_main, (void *)(uintptr_t)(seed + 200));
+	if (!no_age)
+		pthread_create(&at, NULL, age_main, (void *)(uintptr_t)(seed + 100));
+	if (!no_chaos)
+		pthread_create(&ct, NULL, chaos_main, (void *)(uintptr_t)(seed + 200));
 	while (now_ns() - t0 < secs * 1000000000ULL) {
 		sleep(1);
 		if (__atomic_load_n(&mismatches, __ATOMIC_RELAXED) > 100)
@@ -896,8 +900,10 @@ int main(int argc, char **argv)
 	stop = 1;
 	for (i = 0; i < (unsigned int)nvcpus; i++)
 		pthread_join(vt[i], NULL);
-	pthread_join(at, NULL);
-	pthread_join(ct, NULL);
+	if (!no_age)
+		pthread_join(at, NULL);
+	if (!no_chaos)
+		pthread_join(ct, NULL);
 	t0 = now_ns() - t0;
 
 	/* Final sweep: every page exactly at its published generation. */

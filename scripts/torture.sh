@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Reliability rig (issue #7): the ioctl fuzzer (tools/fuzz), the mm torture
+# in every rmap mode and the lifecycle checks (tools/torture), booted on the
+# debug kernel (scripts/debug-kernel.sh: KASAN, lockdep, PROVE_RCU, DEBUG_VM,
+# DEBUG_LIST, KFENCE, kmemleak) with panic_on_warn=1.  Any splat, any
+# kmemleak report after rmmod, any mismatch fails.  Each program is one test
+# case in the results 'make check' sums.
+#
+# usage: torture.sh [short|long]
+#   short  (make check)   fuzz 60 s, torture 30 s per rmap mode, 3 kill -9 rounds
+#   long   (make torture) the selftests on the debug kernel first, then
+#                         fuzz 600 s, torture 300 s per rmap mode, 10 rounds
+# env TORTURE_KERNEL   debug (default) or a Debian flavour/KVER (e.g. 6.12)
+# env TORTURE_FUZZ_S, TORTURE_S, TORTURE_KILL_ROUNDS  override the durations
+# env TORTURE_SEED     fuzzer seed to replay (printed by every run)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+len=${1:-short}
+case $len in
+short) fz=60  ts=30  kr=3 ;;
+long)  fz=600 ts=300 kr=10 ;;
+*) die "usage: torture.sh [short|long]" ;;
+esac
+fz=${TORTURE_FUZZ_S:-$fz}
+ts=${TORTURE_S:-$ts}
+kr=${TORTURE_KILL_ROUNDS:-$kr}
+kernel=${TORTURE_KERNEL:-debug}
+
+if [ "$kernel" = debug ]; then
+	step "torture: debug kernel"
+	t=$SECONDS
+	if ! out=$("$SECMMU_REPO/scripts/debug-kernel.sh"); then
+		record "torture-$len" 0 1
+		die "debug kernel build failed"
+	fi
+	read -r kver kimg ko <<<"$(echo "$out" | tail -n1)"
+	info "$kver ready in $((SECONDS - t)) s"
+	export SECMMU_KIMG=$kimg
+	export SECMMU_QEMU_APPEND="panic_on_warn=1"
+else
+	kver=$(kver_of "$kernel")
+	if ! "$SECMMU_REPO/scripts/build-all.sh" "$kver"; then
+		record "torture-$len" 0 1
+		die "module build for $kver failed"
+	fi
+	ko=$SECMMU_CACHE/build/$kver/secmmu.ko
+fi
+
+rc=0
+if [ "$len" = long ]; then
+	SECMMU_MODE=test SECMMU_RUN_NAME=torture-selftests-$kver \
+	SECMMU_QEMU_TIMEOUT=${SECMMU_QEMU_TIMEOUT:-3600} \
+		"$SECMMU_REPO/scripts/qemu-run.sh" "$kver" "$ko" || rc=1
+fi
+
+name=torture-$len-$kver
+# TCG + KASAN: allow twice the planned time plus boot, kmemleak scans, lifecycle.
+tmo=$(( (fz + 3 * ts) * 2 + 60 * kr + 900 ))
+SECMMU_MODE=torture SECMMU_RUN_NAME=$name SECMMU_QEMU_TIMEOUT=$tmo \
+SECMMU_ARGS="$fz $ts $kr ${TORTURE_SEED:-}" \
+	"$SECMMU_REPO/scripts/qemu-run.sh" "$kver" "$ko" || rc=1
+
+log=$SECMMU_LOGS/$name.log
+step "torture: summary ($log)"
+grep -E '^secmmu-fuzz: seed .* calls|^secmmu-torture: (duration|PASS|FAIL)|^  (vcpu|age|chaos):|^secmmu-lifecycle: [0-9]+ checks|^secmmu-init: kmemleak|^(not )?ok [0-9]+ ' \
+	"$log" | sed 's/^/  /' || true
+if [ "$rc" = 0 ]; then
+	echo "torture: PASS ($len, $kver)"
+else
+	echo "torture: FAIL ($len, $kver): see $log"
+fi
+exit $rc
