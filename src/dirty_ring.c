@@ -103,14 +103,15 @@ bool secmmu_dirty_batch_add(struct secmmu_dirty_batch *b, u32 slot, u64 offset)
 
 /*
  * 1: a page to protect again; 0: its memslot was deleted since the push
- * (nothing to protect, the entry is simply freed); -1: corrupted.
+ * (nothing to protect, the entry is simply freed); -1: corrupted (a slot
+ * id never used, or an offset beyond a live memslot).
  */
 static int entry_check(const struct secmmu_layout *l, u32 slot, u64 offset)
 {
 	if (slot >= SECMMU_MAX_MEMSLOTS)
 		return -1;
 	if (!l->slots[slot].npages)
-		return 0;
+		return l->slots_ever_used & BIT(slot) ? 0 : -1;
 	return offset < l->slots[slot].npages ? 1 : -1;
 }
 

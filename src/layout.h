@@ -38,6 +38,7 @@ struct secmmu_view {
 
 struct secmmu_layout {
 	struct secmmu_slot slots[SECMMU_MAX_MEMSLOTS];
+	u32 slots_ever_used;	/* bit per slot id that was ever created */
 	struct secmmu_view views[SECMMU_MAX_VIEWS];	/* views[0] unused */
 };
 

@@ -223,6 +223,7 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 		goto out;
 	}
 	n->slots[req->slot] = want;
+	n->slots_ever_used |= BIT(req->slot);
 	vm->had_memslot = true;
 	/* Deleting, or newly read-only: nothing may keep mapping it. */
 	zap = !want.npages || ((want.flags & ~old.flags) & SECMMU_MEM_READONLY);

@@ -218,7 +218,9 @@ static void ring_deleted_slot_entry_freed(struct kunit *test)
 	struct ring_fixture *f = ring_setup(test, 256);
 	u64 off;
 
-	secmmu_dirty_ring_push(f->vm, &f->ring, 3, 1);	/* slot 3: unused */
+	/* Slot 3 existed once (a deleted memslot), slot 4 never did. */
+	rcu_dereference_protected(f->vm->layout, true)->slots_ever_used |= BIT(3);
+	secmmu_dirty_ring_push(f->vm, &f->ring, 3, 1);
 	secmmu_dirty_ring_push(f->vm, &f->ring, 0, 2);
 	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[0], &off));
 	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[1], &off));
@@ -226,6 +228,10 @@ static void ring_deleted_slot_entry_freed(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, nr_seen, 1);		/* only slot 0's page */
 	KUNIT_EXPECT_EQ(test, seen[0].slot, 0U);
 	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_DIRTY_RING_ERRORS), 0ULL);
+
+	secmmu_dirty_ring_push(f->vm, &f->ring, 4, 1);
+	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[2], &off));
+	KUNIT_EXPECT_EQ(test, do_reset(f), -EBADMSG);
 }
 
 /* A pusher and a harvester+resetter on different CPUs. */

@@ -225,8 +225,8 @@ struct secmmu_spte_info {
  * The soft limit applies to every vCPU write, to logging memslots or not.
  *
  * A ring userspace corrupts (a flags value other than 0, DIRTY or RESET, a
- * RESET entry with a slot >= SECMMU_MAX_MEMSLOTS or an offset beyond its
- * live memslot, or a RESET entry after one still DIRTY) stops the reset at
+ * RESET entry with a slot id never used or an offset beyond its live
+ * memslot, or a RESET entry after one still DIRTY) stops the reset at
  * that entry: the call returns the count reset so far, or -EBADMSG if that
  * is 0; SECMMU_STAT_DIRTY_RING_ERRORS counts each detection.  The kernel
  * never trusts ring contents beyond that.  Entries of a memslot deleted
