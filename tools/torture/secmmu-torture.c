@@ -100,6 +100,7 @@ static char cg_path[256];
 
 static unsigned long mismatches, errors;
 static unsigned long chaos_ops[C_NR], chaos_skipped[C_NR];
+static uint64_t chaos_ns[C_NR];
 static unsigned long age_ops, age_young, age_errors, age_fast_failed;
 static struct vcpu_stats vstats[MAX_VCPUS];
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -660,6 +661,7 @@ static void *chaos_main(void *arg)
 	while (!stop) {
 		unsigned int op = rnd(&rng) % C_NR;
 		unsigned int n = 1 + rnd(&rng) % 16, p = rnd(&rng) % (NP - n);
+		uint64_t t0 = now_ns();
 		char path[300];
 		void *q;
 
@@ -739,6 +741,7 @@ static void *chaos_main(void *arg)
 			break;
 		}
 		chaos_ops[op]++;
+		chaos_ns[op] += now_ns() - t0;
 		if (rnd(&rng) % 4 == 0)
 			usleep(rnd(&rng) % 2000);
 	}
@@ -942,6 +945,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < C_NR; i++)
 		printf(" %s %lu%s", chaos_name[i], chaos_ops[i],
 		       chaos_skipped[i] && !chaos_ops[i] ? " (unavailable)" : "");
+	printf("\n  chaos ms/op:");
+	for (i = 0; i < C_NR; i++)
+		printf(" %s %.1f", chaos_name[i],
+		       chaos_ops[i] ? chaos_ns[i] / 1e6 / chaos_ops[i] : 0.0);
 	printf("\n  secmmu stats: faults %llu, retries %llu, zapped %llu, invalidations %llu, migrate %llu, rmap lockless %llu, bit locks %llu\n",
 	       (unsigned long long)stats.val[SECMMU_STAT_FAULTS],
 	       (unsigned long long)stats.val[SECMMU_STAT_FAULT_RETRIES],
