@@ -85,22 +85,11 @@ static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  unsigned long start, u64 n, struct age_req *req)
 {
-	u64 end = start + (n << PAGE_SHIFT);
-	u32 i;
+	struct secmmu_hva_piece p;
 
-	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++) {
-		const struct secmmu_slot *s = &l->slots[i];
-		u64 s_end = s->hva + (s->npages << PAGE_SHIFT);
-		u64 lo, hi;
-
-		if (!s->npages || start >= s_end || end <= s->hva)
-			continue;
-		lo = max_t(u64, start, s->hva);
-		hi = min_t(u64, end, s_end);
-		age_slot_pages(vm, s, (lo - s->hva) >> PAGE_SHIFT,
-			       DIV_ROUND_UP_ULL(hi - lo, PAGE_SIZE),
-			       (lo - start) >> PAGE_SHIFT, req);
-	}
+	for_each_hva_piece(p, l, start, start + (n << PAGE_SHIFT))
+		age_slot_pages(vm, p.slot, p.first, p.n,
+			       (p.hva - start) >> PAGE_SHIFT, req);
 }
 
 /*

@@ -53,6 +53,24 @@ int secmmu_slot_check(const struct secmmu_layout *l,
 const struct secmmu_slot *secmmu_slot_find(const struct secmmu_layout *l, u64 gfn);
 u64 secmmu_slot_hva(const struct secmmu_slot *slot, u64 gfn);
 
+/* One memslot's share of a host address range: its pages [first, first + n). */
+struct secmmu_hva_piece {
+	const struct secmmu_slot *slot;
+	u64 first;
+	u64 n;
+	u64 hva;		/* host address of page @first */
+	u32 next;		/* slot id to look at next */
+};
+
+struct secmmu_hva_piece *secmmu_hva_piece_start(struct secmmu_hva_piece *p);
+bool secmmu_hva_piece_next(const struct secmmu_layout *l, u64 start, u64 end,
+			   struct secmmu_hva_piece *p);
+
+/* Every memslot overlapping host addresses [start, end), as @p. */
+#define for_each_hva_piece(p, l, start, end)				\
+	for (struct secmmu_hva_piece *__hp = secmmu_hva_piece_start(&(p)); \
+	     secmmu_hva_piece_next(l, start, end, __hp);)
+
 /* view.c */
 int secmmu_view_check(const struct secmmu_view *v,
 		      const struct secmmu_view_range *req);

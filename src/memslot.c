@@ -112,3 +112,28 @@ u64 secmmu_slot_hva(const struct secmmu_slot *slot, u64 gfn)
 {
 	return slot->hva + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 }
+
+struct secmmu_hva_piece *secmmu_hva_piece_start(struct secmmu_hva_piece *p)
+{
+	p->next = 0;
+	return p;
+}
+
+/* The next memslot overlapping [start, end); partial pages count whole. */
+bool secmmu_hva_piece_next(const struct secmmu_layout *l, u64 start, u64 end,
+			   struct secmmu_hva_piece *p)
+{
+	while (p->next < SECMMU_MAX_MEMSLOTS) {
+		const struct secmmu_slot *s = &l->slots[p->next++];
+		u64 s_end = s->hva + (s->npages << PAGE_SHIFT);
+
+		if (!s->npages || start >= s_end || end <= s->hva)
+			continue;
+		p->slot = s;
+		p->first = (max(start, s->hva) - s->hva) >> PAGE_SHIFT;
+		p->n = DIV_ROUND_UP_ULL(min(end, s_end) - s->hva, PAGE_SIZE) - p->first;
+		p->hva = s->hva + (p->first << PAGE_SHIFT);
+		return true;
+	}
+	return false;
+}

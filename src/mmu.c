@@ -144,21 +144,13 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  unsigned long start, unsigned long end)
 {
+	struct secmmu_hva_piece p;
 	bool flush = false;
-	u32 i;
 
-	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++) {
-		const struct secmmu_slot *s = &l->slots[i];
-		u64 s_end = s->hva + (s->npages << PAGE_SHIFT);
-		u64 lo, hi;
+	for_each_hva_piece(p, l, start, end) {
+		u64 gfn = p.slot->base_gfn + p.first;
 
-		if (!s->npages || start >= s_end || end <= s->hva)
-			continue;
-		lo = max_t(u64, start, s->hva);
-		hi = min_t(u64, end, s_end);
-		lo = s->base_gfn + ((lo - s->hva) >> PAGE_SHIFT);
-		hi = s->base_gfn + DIV_ROUND_UP_ULL(hi - s->hva, PAGE_SIZE);
-		flush |= secmmu_zap_gfn_range(vm, l, lo, hi, false);
+		flush |= secmmu_zap_gfn_range(vm, l, gfn, gfn + p.n, false);
 	}
 	return flush;
 }

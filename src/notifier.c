@@ -115,19 +115,25 @@ static secmmu_age_ret_t age_answer(bool young, bool fast)
 	return young;
 }
 
+static secmmu_age_ret_t age_hook(struct mmu_notifier *mn, unsigned long start,
+				 unsigned long end, bool clear, enum secmmu_stat hook)
+{
+	struct secmmu_vm *vm = mn_to_vm(mn);
+	bool young, fast;
+
+	secmmu_stat_inc(vm, hook);
+	young = secmmu_age_hva_range(vm, start, end, clear, &fast);
+	if (young && hook == SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG)
+		secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
+	return age_answer(young, fast);
+}
+
 static secmmu_age_ret_t secmmu_mn_clear_flush_young(struct mmu_notifier *mn,
 						    struct mm_struct *mm,
 						    unsigned long start,
 						    unsigned long end)
 {
-	struct secmmu_vm *vm = mn_to_vm(mn);
-	bool young, fast;
-
-	secmmu_stat_inc(vm, SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG);
-	young = secmmu_age_hva_range(vm, start, end, true, &fast);
-	if (young)
-		secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
-	return age_answer(young, fast);
+	return age_hook(mn, start, end, true, SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG);
 }
 
 static secmmu_age_ret_t secmmu_mn_clear_young(struct mmu_notifier *mn,
@@ -135,24 +141,15 @@ static secmmu_age_ret_t secmmu_mn_clear_young(struct mmu_notifier *mn,
 					      unsigned long start,
 					      unsigned long end)
 {
-	struct secmmu_vm *vm = mn_to_vm(mn);
-	bool young, fast;
-
-	secmmu_stat_inc(vm, SECMMU_STAT_AGE_CLEAR_YOUNG);
-	young = secmmu_age_hva_range(vm, start, end, true, &fast);
-	return age_answer(young, fast);
+	return age_hook(mn, start, end, true, SECMMU_STAT_AGE_CLEAR_YOUNG);
 }
 
 static secmmu_age_ret_t secmmu_mn_test_young(struct mmu_notifier *mn,
 					     struct mm_struct *mm,
 					     unsigned long address)
 {
-	struct secmmu_vm *vm = mn_to_vm(mn);
-	bool young, fast;
-
-	secmmu_stat_inc(vm, SECMMU_STAT_AGE_TEST_YOUNG);
-	young = secmmu_age_hva_range(vm, address, address + PAGE_SIZE, false, &fast);
-	return age_answer(young, fast);
+	return age_hook(mn, address, address + PAGE_SIZE, false,
+			SECMMU_STAT_AGE_TEST_YOUNG);
 }
 
 const struct mmu_notifier_ops secmmu_mn_ops = {

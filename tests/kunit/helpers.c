@@ -19,18 +19,24 @@ struct secmmu_vm *secmmu_kunit_bare_vm(struct kunit *test)
 	return vm;
 }
 
-void secmmu_kunit_install(struct kunit *test, struct secmmu_vm *vm, u32 view,
-			  u64 gfn, u64 pfn)
+static void install(struct kunit *test, struct secmmu_vm *vm, u32 view,
+		    u64 gfn, u64 pfn, unsigned long *head)
 {
 	struct secmmu_pt_cache cache = {};
 	int ret;
 
 	KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
 	write_lock(&vm->mmu_lock);
-	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, &cache, NULL);
+	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, &cache, head);
 	write_unlock(&vm->mmu_lock);
 	secmmu_pt_cache_free(vm, &cache);
 	KUNIT_ASSERT_EQ(test, 0, ret);
+}
+
+void secmmu_kunit_install(struct kunit *test, struct secmmu_vm *vm, u32 view,
+			  u64 gfn, u64 pfn)
+{
+	install(test, vm, view, gfn, pfn, NULL);
 }
 
 struct secmmu_vm *secmmu_kunit_slot_vm(struct kunit *test, u64 npages, u32 mode)
@@ -58,16 +64,7 @@ unsigned long *secmmu_kunit_head(struct secmmu_vm *vm, u64 gfn)
 void secmmu_kunit_map(struct kunit *test, struct secmmu_vm *vm, u32 view,
 		      u64 gfn, u64 pfn)
 {
-	struct secmmu_pt_cache cache = {};
-	int ret;
-
-	KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
-	write_lock(&vm->mmu_lock);
-	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, &cache,
-				 secmmu_kunit_head(vm, gfn));
-	write_unlock(&vm->mmu_lock);
-	secmmu_pt_cache_free(vm, &cache);
-	KUNIT_ASSERT_EQ(test, 0, ret);
+	install(test, vm, view, gfn, pfn, secmmu_kunit_head(vm, gfn));
 }
 
 bool secmmu_kunit_zap(struct secmmu_vm *vm, u32 view, u64 start, u64 end,
