@@ -34,6 +34,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include <linux/secmmu_dirty_ring.h>
+
 #include "secmmu_util.h"
 
 #define PAGE		SMU_PAGE_SIZE
@@ -792,35 +794,475 @@ static void series_inval(void)
 	vm_close(&vm);
 }
 
-/* ---- series 5: dirty tracking (hook) ---------------------------------- */
+/* ---- series 5: dirty tracking ----------------------------------------- */
+
+/*
+ * Collection ("harvest + reset") cost per dirty page, ring vs bitmap, and
+ * the push cost of a logged write on the fast path.
+ *
+ * Two VMs mirror the same cfg.size_mb of memory in slot 0, every page
+ * faulted writable once: one with SECMMU_DIRTY_RING_MAX-entry rings (only
+ * vCPU 0's is used), one without rings (the memslot bitmap, the baseline).
+ * For every fraction, repetition and method, interleaved:
+ *
+ *   1. LOG_DIRTY set on the slot (a flag change: write-protects it);
+ *   2. k random pages (a fixed seed per fraction and repetition, the same
+ *      set for every method), written in ascending gfn order, 8 bytes each
+ *      through SECMMU_ACCESS_BATCH: timed, the push cost (fast-path
+ *      unprotect + record per write).  Its baseline, timed just before
+ *      (after, in odd repetitions): the same writes to the same page
+ *      offsets of slot 1, a twin of slot 0
+ *      that never logs (always writable, and as cold in caches and TLBs:
+ *      writing slot 0's pages a second time would find them warm);
+ *   3. timed: the collection, which ends with the list of the dirty pages
+ *      in a user array and every one of them write-protected again:
+ *        ring_global   userspace harvest of the mmapped ring (acquire /
+ *                      release, secmmu_dirty_ring.h) + SECMMU_RESET_DIRTY_RINGS
+ *        ring_per_ring the same + SECMMU_RESET_DIRTY_RING on vCPU 0
+ *        kharvest      SECMMU_HARVEST + SECMMU_RESET_DIRTY_RING
+ *        ring_shuffled ring_global with the k pages written in random order
+ *                      (the reset coalesces only ring neighbours within a
+ *                      64-page window, so this is its worst case)
+ *        bitmap        SECMMU_GET_DIRTY_LOG of the whole slot, a scan of its
+ *                      set bits, SECMMU_CLEAR_DIRTY_LOG of those bits;
+ *   4. LOG_DIRTY cleared.
+ *
+ * A ring takes at most SECMMU_DIRTY_RING_MAX - SECMMU_DIRTY_RING_RSVD
+ * pushes before SECMMU_EXIT_DIRTY_RING_FULL: larger dirty sets (over 50%
+ * of 256 MiB only) are dirtied and collected in rounds of that many pages,
+ * and the timed collection is the sum of the rounds' (documented in the
+ * record as "rounds").  Pages not dirtied stay write-protected between
+ * samples; that changes none of the timed work.
+ */
+#define DIRTY_RING	SECMMU_DIRTY_RING_MAX
+#define DIRTY_ROUND	(DIRTY_RING - SECMMU_DIRTY_RING_RSVD)
+
+enum { DM_GLOBAL, DM_PER_RING, DM_KHARVEST, DM_SHUFFLED, DM_BITMAP, DM_NR };
+
+static const char *const dm_name[DM_NR] = {
+	[DM_GLOBAL]	= "ring_global",
+	[DM_PER_RING]	= "ring_per_ring",
+	[DM_KHARVEST]	= "kharvest",
+	[DM_SHUFFLED]	= "ring_shuffled",
+	[DM_BITMAP]	= "bitmap",
+};
+
+static const char *const dm_label[DM_NR] = {
+	[DM_GLOBAL]	= "mmapped ring harvest + SECMMU_RESET_DIRTY_RINGS",
+	[DM_PER_RING]	= "mmapped ring harvest + SECMMU_RESET_DIRTY_RING",
+	[DM_KHARVEST]	= "SECMMU_HARVEST + SECMMU_RESET_DIRTY_RING",
+	[DM_SHUFFLED]	= "as ring_global, pages written in random order",
+	[DM_BITMAP]	= "SECMMU_GET_DIRTY_LOG + bit scan + SECMMU_CLEAR_DIRTY_LOG",
+};
+
+struct dvm {
+	struct vm vm;
+	struct secmmu_dirty_gfn *ring;	/* vCPU 0's, or NULL: bitmap */
+	__u32 idx;			/* userspace harvest cursor */
+};
+
+struct dsample {			/* one method, one fraction, all reps */
+	double ns_dirty[MAX_SAMPLES], us[MAX_SAMPLES];
+	double push[MAX_SAMPLES], wbase[MAX_SAMPLES];
+	double logged[MAX_SAMPLES], fast[MAX_SAMPLES], faults[MAX_SAMPLES];
+	double resets[MAX_SAMPLES], reprot[MAX_SAMPLES], flushes[MAX_SAMPLES];
+	double calls[MAX_SAMPLES];
+	unsigned int rounds;
+	bool ok;
+};
+
+static __u64 rng_next(__u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Pick @k distinct pages of @np into @perm[0..k) (partial Fisher-Yates). */
+static void pick_pages(__u32 *perm, size_t np, size_t k, __u64 seed)
+{
+	size_t i;
+
+	for (i = 0; i < np; i++)
+		perm[i] = i;
+	for (i = 0; i < k; i++) {
+		size_t j = i + rng_next(&seed) % (np - i);
+		__u32 t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+}
+
+static void dvm_open(struct dvm *d, bool ring, char *mem, char *twin,
+		     size_t np)
+{
+	__u64 word = 0;
+	struct ops o;
+
+	d->vm.fd = smu_open_vm();
+	CHECK(d->vm.fd);
+	d->ring = NULL;
+	d->idx = 0;
+	if (ring)
+		CHECK(smu_ioctl_val(d->vm.fd, SECMMU_ENABLE_DIRTY_RING, DIRTY_RING));
+	d->vm.vcpu[0] = smu_create_vcpu(d->vm.fd, 0);
+	CHECK(d->vm.vcpu[0]);
+	d->vm.vcpu[1] = smu_create_vcpu(d->vm.fd, 1);
+	CHECK(d->vm.vcpu[1]);
+	if (ring) {
+		d->ring = mmap(NULL, DIRTY_RING * sizeof(*d->ring),
+			       PROT_READ | PROT_WRITE, MAP_SHARED, d->vm.vcpu[0],
+			       (off_t)SECMMU_DIRTY_RING_PGOFF * PAGE);
+		if (d->ring == MAP_FAILED)
+			die("mmap dirty ring: %s", strerror(errno));
+	}
+	CHECK(smu_set_memslot(d->vm.fd, 0, 0, GFN0, np, mem));
+	CHECK(smu_set_memslot(d->vm.fd, 1, 0, GFN1, np, twin));
+	/* Write faults: every leaf host-writable, so logging takes the fast path. */
+	ops_build(&o, 0, GFN0, np, sizeof(word), true, &word);
+	ops_run(d->vm.vcpu[0], &o);
+	ops_free(&o);
+	ops_build(&o, 0, GFN1, np, sizeof(word), true, &word);
+	ops_run(d->vm.vcpu[0], &o);
+	ops_free(&o);
+}
+
+static void dvm_close(struct dvm *d)
+{
+	if (d->ring)
+		munmap(d->ring, DIRTY_RING * sizeof(*d->ring));
+	vm_close(&d->vm);
+}
+
+/* Timed: harvest the mmapped ring of vCPU 0 into @out; returns the count. */
+static size_t harvest_user(struct dvm *d, struct secmmu_dirty_gfn *out)
+{
+	size_t n = 0;
+
+	while (secmmu_dirty_ring_harvest_one(d->ring, DIRTY_RING, &d->idx,
+					     &out[n]))
+		n++;
+	return n;
+}
+
+static size_t harvest_kernel(struct dvm *d, struct secmmu_dirty_gfn *out)
+{
+	struct secmmu_harvest h = {
+		.entries = (__u64)(uintptr_t)out,
+		.max = DIRTY_RING,
+	};
+
+	/* One call: the kernel stops early only when the ring has no more. */
+	CHECK(smu_ioctl(d->vm.vcpu[0], SECMMU_HARVEST, &h));
+	d->idx += h.count;	/* keep the userspace cursor in step */
+	return h.count;
+}
+
+/*
+ * Timed: one collection of @d by @m; the dirty pages go to @pages.
+ * Returns the pages found, counts the reset/clear ioctls in *@calls.
+ */
+static size_t dirty_collect(struct dvm *d, int m, size_t np, __u64 *bitmap,
+			    struct secmmu_dirty_gfn *ent, __u32 *pages,
+			    double *calls)
+{
+	struct secmmu_dirty_log log = {
+		.slot = 0, .first_page = 0, .num_pages = np,
+		.bitmap = (__u64)(uintptr_t)bitmap,
+	};
+	size_t n, i, w;
+	long r;
+
+	if (m == DM_BITMAP) {
+		CHECK(smu_ioctl(d->vm.fd, SECMMU_GET_DIRTY_LOG, &log));
+		for (n = 0, w = 0; w < (np + 63) / 64; w++) {
+			__u64 v = bitmap[w];
+
+			while (v) {
+				pages[n++] = w * 64 + __builtin_ctzll(v);
+				v &= v - 1;
+			}
+		}
+		CHECK(smu_ioctl(d->vm.fd, SECMMU_CLEAR_DIRTY_LOG, &log));
+		*calls += 1;
+		return n;
+	}
+	n = m == DM_KHARVEST ? harvest_kernel(d, ent) : harvest_user(d, ent);
+	for (i = 0; i < n; i++)
+		pages[i] = ent[i].offset;
+	if (m == DM_GLOBAL || m == DM_SHUFFLED)
+		r = smu_ioctl_val(d->vm.fd, SECMMU_RESET_DIRTY_RINGS, 0);
+	else
+		r = smu_ioctl_val(d->vm.vcpu[0], SECMMU_RESET_DIRTY_RING, 0);
+	CHECK(r);
+	if ((size_t)r != n)
+		die("dirty: %s reset %ld entries, harvested %zu", dm_name[m], r, n);
+	*calls += 1;
+	return n;
+}
+
+/* Time the @n write ops @op on vCPU 0; ns. */
+static double dirty_writes(struct dvm *d, struct secmmu_access_op *op, size_t n)
+{
+	struct ops part = { op, n };
+	__u64 t = now_ns();
+
+	ops_run(d->vm.vcpu[0], &part);
+	return now_ns() - t;
+}
+
+/*
+ * One sample of method @m over the @k pages @perm[0..k) (ascending unless
+ * shuffled); fills rep @r of @s.
+ */
+static void dirty_sample(struct dvm *d, int m, char *mem, size_t np,
+			 const __u32 *perm, size_t k, unsigned int r,
+			 struct dsample *s, struct secmmu_access_op *op,
+			 struct secmmu_access_op *top,
+			 __u64 *bitmap, struct secmmu_dirty_gfn *ent,
+			 __u32 *pages, __u32 *sorted)
+{
+	size_t round = m == DM_BITMAP ? k : DIRTY_ROUND, off, n, found = 0, i;
+	double coll = 0, push = 0, wbase = 0, calls = 0;
+	struct secmmu_stats a, b, c;
+	__u64 word = 0x5eed, t;
+
+	for (i = 0; i < k; i++) {
+		smu_op(&op[i], 0, SMU_GPA(GFN0 + perm[i]), &word, sizeof(word),
+		       true);
+		smu_op(&top[i], 0, SMU_GPA(GFN1 + perm[i]), &word, sizeof(word),
+		       true);
+	}
+	CHECK(smu_set_memslot(d->vm.fd, 0, SECMMU_MEM_LOG_DIRTY, GFN0, np, mem));
+	snap(d->vm.fd, &a);
+	memset(&c, 0, sizeof(c));
+	s->rounds = 0;
+	for (off = 0; off < k; off += n) {
+		struct secmmu_stats x, y;
+		size_t got;
+
+		n = k - off < round ? k - off : round;
+		/* Alternate the order: neither pass is always first. */
+		if (r % 2) {
+			push += dirty_writes(d, op + off, n);
+			wbase += dirty_writes(d, top + off, n);
+		} else {
+			wbase += dirty_writes(d, top + off, n);
+			push += dirty_writes(d, op + off, n);
+		}
+		snap(d->vm.fd, &x);
+		t = now_ns();
+		got = dirty_collect(d, m, np, bitmap, ent, pages + found, &calls);
+		coll += now_ns() - t;
+		snap(d->vm.fd, &y);
+		for (i = 0; i < SECMMU_STAT_NR; i++)
+			c.val[i] += y.val[i] - x.val[i];
+		found += got;
+		s->rounds++;
+	}
+	snap(d->vm.fd, &b);
+	CHECK(smu_set_memslot(d->vm.fd, 0, 0, GFN0, np, mem));
+
+	/* The collection found exactly the pages written. */
+	memcpy(sorted, perm, k * sizeof(*perm));
+	qsort(sorted, k, sizeof(*sorted), cmp_u32);
+	qsort(pages, found, sizeof(*pages), cmp_u32);
+	if (found != k || memcmp(sorted, pages, k * sizeof(*pages)))
+		s->ok = false;
+
+	s->ns_dirty[r] = coll / k;
+	s->us[r] = coll / 1e3;
+	s->push[r] = push / k;
+	s->wbase[r] = wbase / k;
+	/* Stats of the writes (a..b minus the collections), and collections. */
+	s->logged[r] = DELTA(&a, &b, SECMMU_STAT_DIRTY_LOGGED) -
+		       c.val[SECMMU_STAT_DIRTY_LOGGED];
+	s->fast[r] = DELTA(&a, &b, SECMMU_STAT_DIRTY_FAST_PATH) -
+		     c.val[SECMMU_STAT_DIRTY_FAST_PATH];
+	s->faults[r] = DELTA(&a, &b, SECMMU_STAT_FAULTS) -
+		       c.val[SECMMU_STAT_FAULTS];
+	s->resets[r] = c.val[SECMMU_STAT_DIRTY_RESETS];
+	s->reprot[r] = c.val[SECMMU_STAT_DIRTY_REPROTECTED];
+	s->flushes[r] = c.val[SECMMU_STAT_REMOTE_FLUSHES];
+	s->calls[r] = calls;
+	if (s->logged[r] != k || s->fast[r] != k || s->faults[r] ||
+	    s->reprot[r] != k || s->flushes[r] != calls ||
+	    s->resets[r] != (m == DM_BITMAP ? 0 : k))
+		s->ok = false;
+}
 
 static void series_dirty(void)
 {
-	long cap = 0;
-	struct vm vm;
+	static const double fracs[] = { 0.001, 0.01, 0.05, 0.10, 0.25, 0.50 };
+	enum { NF = sizeof(fracs) / sizeof(fracs[0]) };
+	size_t len = (size_t)cfg.size_mb << 20, np = len / PAGE, k;
+	struct secmmu_access_op *op = calloc(np, sizeof(*op));
+	struct secmmu_access_op *top = calloc(np, sizeof(*top));
+	struct secmmu_dirty_gfn *ent = calloc(DIRTY_RING, sizeof(*ent));
+	__u32 *perm = calloc(np, sizeof(*perm));
+	__u32 *pages = calloc(np, sizeof(*pages));
+	__u32 *sorted = calloc(np, sizeof(*sorted));
+	__u64 *bitmap = calloc((np + 63) / 64, 8);
+	/* Cheap (µs-scale collections, noisy under TCG): at least 9 reps. */
+	unsigned int reps = cfg.reps > 9 ? cfg.reps : 9, r, i;
+	static struct dsample S[NF][DM_NR], warm;
+	double med[NF][DM_NR];
+	struct dvm ring, bm;
+	char *mem, *twin;
+	int f, m, w;
 
-	printf("\n== dirty ==\n");
-	vm_open(&vm, -1);
-#ifdef SECMMU_CAP_DIRTY_LOG
-	cap = smu_check_cap(vm.fd, SECMMU_CAP_DIRTY_LOG);
-#endif
-	vm_close(&vm);
-	if (cap <= 0) {
-		/*
-		 * HOOK (issue #6, series 5): when the UAPI gains dirty logging
-		 * (SECMMU_CAP_DIRTY_LOG, SECMMU_MEM_LOG_DIRTY, a get/clear
-		 * ioctl), measure here, per page and against the same-run
-		 * baseline of reading a bitmap of that many bits:
-		 *   - enabling LOG_DIRTY on a faulted slot (write-protect cost),
-		 *   - a vCPU write pass with logging on vs off,
-		 *   - get+clear of the log over the whole slot.
-		 */
-		emit_skip("dirty", "no dirty tracking in this module "
-			  "(SECMMU_CHECK_CAP reports none)");
-		return;
+	printf("\n== dirty: harvest+reset per dirty page, ring vs bitmap, over "
+	       "%zu pages (%u MiB), %u reps + 1 warm-up ==\n", np, cfg.size_mb,
+	       reps);
+	if (!op || !top || !ent || !perm || !pages || !sorted || !bitmap)
+		die("calloc");
+	mem = region(len, true);
+	twin = region(len, true);
+	dvm_open(&ring, true, mem, twin, np);
+	dvm_open(&bm, false, mem, twin, np);
+	if (smu_check_cap(ring.vm.fd, SECMMU_CAP_DIRTY_LOG) <= 0 ||
+	    smu_check_cap(ring.vm.fd, SECMMU_CAP_DIRTY_RING) < DIRTY_RING) {
+		emit_skip("dirty", "no dirty log / rings in this module");
+		goto out;
 	}
-	emit_skip("dirty", "SECMMU_CAP_DIRTY_LOG is present but not measured "
-		  "yet: see the hook in tools/bench/secmmu-bench.c series_dirty()");
+	for (f = 0; f < NF; f++)
+		for (m = 0; m < DM_NR; m++)
+			S[f][m].ok = true;
+
+	/* Round -1 warms up (TCG translations, caches) and is dropped. */
+	for (w = -1; w < (int)reps; w++) {
+		r = w < 0 ? 0 : w;
+		for (f = 0; f < NF; f++) {
+			__u64 seed = 0x9e3779b97f4a7c15ULL ^ ((w + 1) * 131 + f + 1);
+
+			k = (size_t)(fracs[f] * np + 0.5);
+			if (!k)
+				k = 1;
+			pick_pages(perm, np, k, seed);
+			for (m = 0; m < DM_NR; m++) {
+				struct dvm *d = m == DM_BITMAP ? &bm : &ring;
+
+				/* Ascending gfn order, except the shuffled case. */
+				if (m != DM_SHUFFLED)
+					qsort(perm, k, sizeof(*perm), cmp_u32);
+				else
+					pick_pages(perm, np, k, seed);
+				dirty_sample(d, m, mem, np, perm, k, r,
+					     w < 0 ? &warm : &S[f][m],
+					     op, top, bitmap, ent, pages, sorted);
+			}
+		}
+	}
+
+	for (f = 0; f < NF; f++) {
+		k = (size_t)(fracs[f] * np + 0.5);
+		if (!k)
+			k = 1;
+		for (m = 0; m < DM_NR; m++) {
+			struct dsample *s = &S[f][m];
+			double per_mirrored[MAX_SAMPLES];
+			char kase[64];
+
+			for (r = 0; r < reps; r++)
+				per_mirrored[r] = s->ns_dirty[r] * k / np;
+			med[f][m] = median(s->us, reps);
+			snprintf(kase, sizeof(kase), "%s, %g%%", dm_name[m],
+				 fracs[f] * 100);
+			emit("dirty", kase, m == DM_BITMAP ? "baseline" : "secmmu",
+			     "ns/dirty page", s->ns_dirty, reps,
+			     "\"kind\":\"collect\",\"method\":\"%s\",\"label\":\"%s\","
+			     "\"fraction\":%g,\"pages\":%zu,\"dirty\":%zu,"
+			     "\"rounds\":%u,\"ns_per_mirrored_page\":%.4g,"
+			     "\"us_per_collection\":%.4g,"
+			     "\"logged\":%.0f,\"fast_path\":%.0f,\"faults\":%.0f,"
+			     "\"resets\":%.0f,\"reprotected\":%.0f,"
+			     "\"remote_flushes\":%.0f,\"reset_calls\":%.0f,"
+			     "\"all_samples_ok\":%s",
+			     dm_name[m], dm_label[m], fracs[f], np, k, s->rounds,
+			     median(per_mirrored, reps), med[f][m],
+			     median(s->logged, reps), median(s->fast, reps),
+			     median(s->faults, reps), median(s->resets, reps),
+			     median(s->reprot, reps), median(s->flushes, reps),
+			     median(s->calls, reps), s->ok ? "true" : "false");
+			if (!s->ok)
+				printf("   dirty  %s: MISMATCH (pages found, or stats "
+				       "deltas: logged %.0f fast %.0f faults %.0f "
+				       "resets %.0f reprotected %.0f flushes %.0f "
+				       "calls %.0f, dirty %zu)\n", kase,
+				       s->logged[0], s->fast[0], s->faults[0],
+				       s->resets[0], s->reprot[0], s->flushes[0],
+				       s->calls[0], k);
+		}
+		/* The fast path: ring push (ring_global) and bitmap set_bit. */
+		for (i = 0; i < 2; i++) {
+			char kase[64];
+
+			m = i ? DM_BITMAP : DM_GLOBAL;
+			snprintf(kase, sizeof(kase), "%s write, %g%%",
+				 m == DM_BITMAP ? "bitmap" : "ring", fracs[f] * 100);
+			emit("dirty", kase, "baseline", "ns/page", S[f][m].wbase,
+			     reps, "\"kind\":\"push\",\"method\":\"%s\","
+			     "\"label\":\"vCPU 8-byte write, same offset in a never-logged "
+			     "twin slot (writable)\","
+			     "\"fraction\":%g,\"dirty\":%zu", dm_name[m], fracs[f], k);
+			emit("dirty", kase, "secmmu", "ns/page", S[f][m].push,
+			     reps, "\"kind\":\"push\",\"method\":\"%s\","
+			     "\"label\":\"vCPU 8-byte write, write-protected + logged: "
+			     "fast-path unprotect + %s\",\"fraction\":%g,\"dirty\":%zu",
+			     dm_name[m], m == DM_BITMAP ? "bitmap bit" : "ring push",
+			     fracs[f], k);
+		}
+	}
+
+	/*
+	 * Crossover: the smallest fraction from which on a ring's median
+	 * collection costs more than the bitmap's, interpolated linearly from
+	 * the fraction below (both costs are linear in the dirty count: ring
+	 * a*k, bitmap b*np + c*k).
+	 */
+	for (m = 0; m < DM_BITMAP; m++) {
+		double x, d0, d1;
+
+		for (f = NF; f > 0 && med[f - 1][m] >= med[f - 1][DM_BITMAP]; f--)
+			;
+		if (f == NF) {
+			printf("   dirty  crossover %-14s none up to %g%%: the ring "
+			       "stays cheaper\n", dm_name[m], fracs[NF - 1] * 100);
+			continue;
+		}
+		if (!f) {
+			printf("   dirty  crossover %-14s ring collection > bitmap's "
+			       "already at %g%%\n", dm_name[m], fracs[0] * 100);
+			continue;
+		}
+		d0 = med[f - 1][m] - med[f - 1][DM_BITMAP];	/* < 0 */
+		d1 = med[f][m] - med[f][DM_BITMAP];		/* >= 0 */
+		x = fracs[f - 1] + (fracs[f] - fracs[f - 1]) * -d0 / (d1 - d0);
+		printf("   dirty  crossover %-14s ring collection > bitmap's above "
+		       "%.3g%% dirty (%zu pages)\n", dm_name[m], x * 100,
+		       (size_t)(x * np + 0.5));
+	}
+out:
+	dvm_close(&ring);
+	dvm_close(&bm);
+	munmap(mem, len);
+	munmap(twin, len);
+	free(op);
+	free(top);
+	free(ent);
+	free(perm);
+	free(pages);
+	free(sorted);
+	free(bitmap);
 }
 
 /* ---- series 6: memory overhead per mirrored page ---------------------- */
