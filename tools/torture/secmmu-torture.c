@@ -736,8 +736,12 @@ static void *chaos_main(void *arg)
 				continue;
 			}
 			snprintf(path, sizeof(path), "%s/memory.reclaim", cg_path);
-			/* EAGAIN when it could not reclaim that much: fine */
-			write_file(path, (rnd(&rng) & 1) ? "1M" : "4M");
+			/*
+			 * EAGAIN when it could not reclaim that much: fine.
+			 * Small requests: the vCPUs keep most pages young, and
+			 * a request reclaim cannot meet retries for seconds.
+			 */
+			write_file(path, (rnd(&rng) & 1) ? "256K" : "1M");
 			break;
 		}
 		chaos_ops[op]++;
