@@ -686,7 +686,13 @@ static void *chaos_main(void *arg)
 			lock_range(p, n);
 			q = mremap(page_ptr(p), n * PAGE, n * PAGE,
 				   MREMAP_MAYMOVE | MREMAP_FIXED, scratch);
-			if (q == MAP_FAILED) {
+			if (q == MAP_FAILED && errno == EFAULT) {
+				/*
+				 * The range spans VMAs (an mprotect window, a
+				 * KSM or THP advice split it): mremap refuses
+				 * to move more than one VMA.  Not an error.
+				 */
+			} else if (q == MAP_FAILED) {
 				error("mremap: %s", strerror(errno));
 			} else {
 				map_fixed(page_ptr(p), n * PAGE);
