@@ -745,9 +745,9 @@ static void do_mmap(struct thread *t)
 	oldlen = regions[i].len;
 	regions[i].addr = p;
 	regions[i].len = len;
-	pthread_mutex_unlock(&tab_lock);
 	if (old)
 		munmap(old, oldlen);
+	pthread_mutex_unlock(&tab_lock);
 }
 
 static void do_munmap(struct thread *t)
@@ -757,18 +757,23 @@ static void do_munmap(struct thread *t)
 	struct region g;
 	size_t off, len;
 
+	/*
+	 * Under tab_lock: a region another thread already replaced may have
+	 * its addresses reused (by a ring mmap, which this process touches).
+	 */
 	pthread_mutex_lock(&tab_lock);
 	g = regions[i];
-	if (g.addr && chance(r, 50)) {
-		regions[i].addr = NULL;
-		regions[i].len = 0;
+	if (!g.addr) {
 		pthread_mutex_unlock(&tab_lock);
-		note(OP_MUNMAP, munmap(g.addr, g.len) ? -errno : 0);
 		return;
 	}
-	pthread_mutex_unlock(&tab_lock);
-	if (!g.addr)
+	if (chance(r, 50)) {
+		regions[i].addr = NULL;
+		regions[i].len = 0;
+		note(OP_MUNMAP, munmap(g.addr, g.len) ? -errno : 0);
+		pthread_mutex_unlock(&tab_lock);
 		return;
+	}
 	/* punch a hole (the slot stays, now partly unbacked) */
 	off = below(r, g.len / PAGE) * PAGE;
 	len = (1 + below(r, (g.len - off) / PAGE)) * PAGE;
@@ -776,6 +781,7 @@ static void do_munmap(struct thread *t)
 	if (chance(r, 70))	/* and fill it again, fresh zero pages */
 		mmap(g.addr + off, len, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	pthread_mutex_unlock(&tab_lock);
 }
 
 static void do_mremap(struct thread *t)
@@ -807,22 +813,28 @@ static void do_mremap(struct thread *t)
 static void do_mprotect_dontneed(struct thread *t)
 {
 	struct rng *r = &t->rng;
-	struct region g = pick_region(r);
+	int i = below(r, MAX_REGIONS);
+	struct region g;
 	size_t off, len;
 	int prot;
 
-	if (!g.addr)
+	pthread_mutex_lock(&tab_lock);	/* see do_munmap() */
+	g = regions[i];
+	if (!g.addr) {
+		pthread_mutex_unlock(&tab_lock);
 		return;
+	}
 	off = below(r, g.len / PAGE) * PAGE;
 	len = (1 + below(r, (g.len - off) / PAGE)) * PAGE;
 	if (chance(r, 50)) {
 		note(OP_DONTNEED, madvise(g.addr + off, len, MADV_DONTNEED) ?
 		     -errno : 0);
-		return;
+	} else {
+		prot = below(r, 4) == 0 ? PROT_NONE : chance(r, 30) ? PROT_READ :
+		       PROT_READ | PROT_WRITE;
+		note(OP_MPROTECT, mprotect(g.addr + off, len, prot) ? -errno : 0);
 	}
-	prot = below(r, 4) == 0 ? PROT_NONE : chance(r, 30) ? PROT_READ :
-	       PROT_READ | PROT_WRITE;
-	note(OP_MPROTECT, mprotect(g.addr + off, len, prot) ? -errno : 0);
+	pthread_mutex_unlock(&tab_lock);
 }
 
 /* A child (another mm) uses the inherited fds: every ioctl is -EIO. */
