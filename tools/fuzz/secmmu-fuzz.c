@@ -774,13 +774,17 @@ static void do_munmap(struct thread *t)
 		pthread_mutex_unlock(&tab_lock);
 		return;
 	}
-	/* punch a hole (the slot stays, now partly unbacked) */
+	/*
+	 * Punch a hole and fill it again with fresh zero pages, at once and
+	 * always: a hole left open could take a ring mmap that later region
+	 * operations (mprotect, MADV_DONTNEED) would hit.  A PROT_NONE fill
+	 * leaves the slot partly unusable instead.
+	 */
 	off = below(r, g.len / PAGE) * PAGE;
 	len = (1 + below(r, (g.len - off) / PAGE)) * PAGE;
 	note(OP_MUNMAP, munmap(g.addr + off, len) ? -errno : 0);
-	if (chance(r, 70))	/* and fill it again, fresh zero pages */
-		mmap(g.addr + off, len, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	mmap(g.addr + off, len, chance(r, 70) ? PROT_READ | PROT_WRITE : PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	pthread_mutex_unlock(&tab_lock);
 }
 
