@@ -215,7 +215,11 @@ static struct region pick_region(struct rng *r)
 	return g;
 }
 
-/* A user pointer: good (inside @good), NULL, kernel, unmapped, unaligned. */
+/*
+ * A user pointer: good (inside @good), NULL, kernel, unmapped, unaligned.
+ * @good must be heap memory the kernel may scribble on (never a struct on
+ * the stack: an _IOWR ioctl writes its whole struct back).
+ */
 static uint64_t some_ptr(struct rng *r, void *good, size_t good_len)
 {
 	struct region g;
@@ -405,7 +409,7 @@ static void do_enable_cap(struct thread *t)
 	ec.reserved[below(r, 2)] = junk(r, 10);
 	bad = ec.flags || ec.reserved[0] || ec.reserved[1];
 	ret = xioctl(vm, SECMMU_ENABLE_CAP, chance(r, 5) ?
-		     some_ptr(r, &ec, sizeof(ec)) : (unsigned long)&ec);
+		     some_ptr(r, t->buf, BUF_SIZE - PAGE) : (unsigned long)&ec);
 	vlog(t, "enable_cap(%d, cap %u, arg %llu) -> %ld", vm, ec.cap,
 	     (unsigned long long)ec.args[0], ret);
 	note(OP_ENABLE_CAP, ret);
@@ -494,7 +498,7 @@ static void do_set_view(struct thread *t)
 	vmap.flags = junk(r, 5);
 	vmap.reserved[below(r, 2)] = junk(r, 5);
 	ret = xioctl(vm, SECMMU_SET_VIEW_MAPPING, chance(r, 3) ?
-		     some_ptr(r, &vmap, sizeof(vmap)) : (unsigned long)&vmap);
+		     some_ptr(r, t->buf, BUF_SIZE - PAGE) : (unsigned long)&vmap);
 	vlog(t, "set_view(%d, view %u vgfn %#llx n %llu tgfn %#llx) -> %ld", vm,
 	     vmap.view, (unsigned long long)vmap.view_gfn,
 	     (unsigned long long)vmap.npages,
@@ -519,7 +523,7 @@ static void do_get_spte(struct thread *t)
 	if (chance(r, 5))
 		si.flags = rnd(r);
 	ret = xioctl(vm, SECMMU_GET_SPTE, chance(r, 5) ?
-		     some_ptr(r, &si, sizeof(si)) : (unsigned long)&si);
+		     some_ptr(r, t->buf, BUF_SIZE - PAGE) : (unsigned long)&si);
 	note(OP_GET_SPTE, ret);
 }
 
@@ -622,7 +626,7 @@ static void do_access(struct thread *t)
 	a.reserved[below(r, 2)] = junk(r, 3);
 	a.exit_reason = junk(r, 5);
 	ret = xioctl(fd, SECMMU_ACCESS, chance(r, 3) ?
-		     some_ptr(r, &a, sizeof(a)) : (unsigned long)&a);
+		     some_ptr(r, t->buf, BUF_SIZE - PAGE) : (unsigned long)&a);
 	vlog(t, "access(%d, view %u gpa %#llx len %u fl %#x) -> %ld exit %u",
 	     fd, a.op.view, (unsigned long long)a.op.gpa, a.op.len, a.op.flags,
 	     ret, a.exit_reason);
@@ -658,7 +662,7 @@ static void do_batch(struct thread *t)
 	b.reserved[below(r, 2)] = junk(r, 3);
 	b.done = junk(r, 5);
 	ret = xioctl(fd, SECMMU_ACCESS_BATCH, chance(r, 2) ?
-		     some_ptr(r, &b, sizeof(b)) : (unsigned long)&b);
+		     some_ptr(r, t->buf, BUF_SIZE - PAGE) : (unsigned long)&b);
 	vlog(t, "batch(%d, nr %u) -> %ld done %u exit %u", fd, b.nr, ret,
 	     b.done, b.exit_reason);
 	if (ret == 0 && b.exit_reason)
