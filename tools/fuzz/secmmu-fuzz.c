@@ -1100,16 +1100,23 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
+/*
+ * Per-thread buffers the kernel may write into, with PROT_NONE guard pages
+ * on both sides: a pointer near the end plus a big length must be -EFAULT,
+ * not a write over a neighbouring mapping (another thread's stack).
+ */
 static void *must_map(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	size_t guard = 1UL << 20;
+	char *p = mmap(NULL, len + 2 * guard, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (p == MAP_FAILED) {
+	if (p == MAP_FAILED ||
+	    mprotect(p + guard, len, PROT_READ | PROT_WRITE)) {
 		perror("secmmu-fuzz: mmap");
 		exit(2);
 	}
-	return p;
+	return p + guard;
 }
 
 int main(int argc, char **argv)
