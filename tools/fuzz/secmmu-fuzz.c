@@ -215,6 +215,25 @@ static struct region pick_region(struct rng *r)
 	return g;
 }
 
+/* Is [hva, hva + npages pages) inside one fuzz region now? */
+static bool in_region(uint64_t hva, uint64_t npages)
+{
+	bool in = false;
+	int i;
+
+	if (npages > (1ULL << 40))
+		return false;
+	pthread_mutex_lock(&tab_lock);
+	for (i = 0; i < MAX_REGIONS && !in; i++) {
+		uint64_t lo = (uintptr_t)regions[i].addr;
+
+		in = regions[i].addr && hva >= lo &&
+		     hva + npages * PAGE <= lo + regions[i].len;
+	}
+	pthread_mutex_unlock(&tab_lock);
+	return in;
+}
+
 /*
  * A user pointer: good (inside @good), NULL, kernel, unmapped, unaligned.
  * @good must be heap memory the kernel may scribble on (never a struct on
@@ -446,6 +465,14 @@ static void do_set_memslot(struct thread *t)
 		ms.userspace_addr = some_ptr(r, t->buf, BUF_SIZE);
 		ms.npages = edge(r, SECMMU_MAX_SLOT_PAGES);
 	}
+	/*
+	 * A writable memslot over memory that is not a fuzz region (the
+	 * static binary's data at 0x400000 lies inside 0x1000 + 8 GiB, other
+	 * threads' stacks next to their buffers) would let random vCPU writes
+	 * scribble over this process: such slots are always read-only.
+	 */
+	if (!in_region(ms.userspace_addr, ms.npages))
+		ms.flags |= SECMMU_MEM_READONLY;
 	ms.reserved[below(r, 2)] = junk(r, 5);
 	bad = ms.reserved[0] || ms.reserved[1];
 	ret = xioctl(vm, SECMMU_SET_MEMSLOT, (unsigned long)&ms);
