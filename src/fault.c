@@ -10,9 +10,11 @@
  *  2. Snapshot mmu_invalidate_seq.
  *  3. Resolve the address with GUP (FOLL_WRITE for a write).  This may
  *     sleep and may itself cause invalidations.
- *  4. Take mmu_lock.  If an invalidation is in progress, or one ended since
- *     step 2 (the seq moved), or the layout changed, the page may already be
- *     stale: drop everything, the caller retries.
+ *  4. Take mmu_lock.  If an invalidation covering the address is in
+ *     progress, or one ended since step 2 (the seq moved), or the layout
+ *     changed, the page may already be stale: drop everything, the caller
+ *     retries - after waiting for the invalidations to end in the first
+ *     case, so that a vCPU does not spin against the thread invalidating.
  *  5. Install the leaf, drop mmu_lock, drop the page reference.  No
  *     reference is kept: every later change of the primary mapping runs
  *     invalidate_range_start(), which zaps the leaf before the page can go.
@@ -30,14 +32,24 @@
 #include "vcpu.h"
 #include "vm.h"
 
-static bool fault_must_retry(struct secmmu_vm *vm,
-			     const struct secmmu_layout *l, unsigned long seq)
+/* 0: install; -EAGAIN: an invalidation covers @hva; 1: retry at once. */
+static int fault_must_retry(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			    unsigned long seq, unsigned long hva)
 {
 	lockdep_assert_held(&vm->mmu_lock);
 
-	return vm->mmu_invalidate_in_progress ||
-	       vm->mmu_invalidate_seq != seq ||
-	       rcu_access_pointer(vm->layout) != l;
+	if (vm->mmu_invalidate_in_progress &&
+	    hva >= vm->mmu_invalidate_start && hva < vm->mmu_invalidate_end)
+		return -EAGAIN;
+	return vm->mmu_invalidate_seq != seq || rcu_access_pointer(vm->layout) != l;
+}
+
+/* After -EAGAIN from secmmu_fault(): wait (briefly) for invalidations to end. */
+void secmmu_fault_wait(struct secmmu_vm *vm)
+{
+	wait_event_interruptible_timeout(vm->invalidate_wq,
+					 !READ_ONCE(vm->mmu_invalidate_in_progress),
+					 msecs_to_jiffies(10));
 }
 
 static int gup_errno(long ret)
@@ -57,7 +69,8 @@ void secmmu_fault_gup_done(struct secmmu_vm *vm, unsigned long hva)
 
 /*
  * Returns 0 when the access should be tried again (leaf installed, or the
- * fault lost a race), a SECMMU_EXIT_* reason (> 0), or a negative errno.
+ * fault lost a race), -EAGAIN when it should be tried again after
+ * secmmu_fault_wait(), a SECMMU_EXIT_* reason (> 0), or a negative errno.
  */
 int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 {
@@ -107,15 +120,18 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 	write_lock(&vm->mmu_lock);
 	if (vm->dead) {
 		ret = -EIO;
-	} else if (fault_must_retry(vm, l, seq)) {
-		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_RETRIES);
-		ret = 0;
 	} else {
-		ret = secmmu_mmu_install(vm, view, gfn, page_to_pfn(page),
-					 write, &vcpu->cache,
-					 &slot->rmap[target - slot->base_gfn]);
-		if (write && ret >= 0)
-			secmmu_dirty_record(vcpu, l, slot, target);
+		ret = fault_must_retry(vm, l, seq, hva);
+		if (ret) {
+			secmmu_stat_inc(vm, SECMMU_STAT_FAULT_RETRIES);
+			ret = min(ret, 0);
+		} else {
+			ret = secmmu_mmu_install(vm, view, gfn, page_to_pfn(page),
+						 write, &vcpu->cache,
+						 &slot->rmap[target - slot->base_gfn]);
+			if (write && ret >= 0)
+				secmmu_dirty_record(vcpu, l, slot, target);
+		}
 	}
 	write_unlock(&vm->mmu_lock);
 	put_page(page);

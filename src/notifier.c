@@ -15,6 +15,8 @@
  * VM's rmap mode allows it.
  */
 #include <linux/mmu_notifier.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
 
 #include "aging.h"
 #include "flush.h"
@@ -59,7 +61,15 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 	count_event(vm, range);
 
 	write_lock(&vm->mmu_lock);
-	vm->mmu_invalidate_in_progress++;
+	/* Read locklessly by faults waiting for invalidations to end. */
+	WRITE_ONCE(vm->mmu_invalidate_in_progress, vm->mmu_invalidate_in_progress + 1);
+	if (vm->mmu_invalidate_in_progress == 1) {
+		vm->mmu_invalidate_start = range->start;
+		vm->mmu_invalidate_end = range->end;
+	} else {
+		vm->mmu_invalidate_start = min(vm->mmu_invalidate_start, range->start);
+		vm->mmu_invalidate_end = max(vm->mmu_invalidate_end, range->end);
+	}
 	flush = secmmu_zap_hva_range(vm, secmmu_layout_locked(vm),
 				     range->start, range->end);
 	write_unlock(&vm->mmu_lock);
@@ -73,11 +83,15 @@ static void secmmu_mn_invalidate_range_end(struct mmu_notifier *mn,
 					   const struct mmu_notifier_range *range)
 {
 	struct secmmu_vm *vm = mn_to_vm(mn);
+	bool idle;
 
 	write_lock(&vm->mmu_lock);
 	WRITE_ONCE(vm->mmu_invalidate_seq, vm->mmu_invalidate_seq + 1);
-	vm->mmu_invalidate_in_progress--;
+	WRITE_ONCE(vm->mmu_invalidate_in_progress, vm->mmu_invalidate_in_progress - 1);
+	idle = !vm->mmu_invalidate_in_progress;
 	write_unlock(&vm->mmu_lock);
+	if (idle)
+		wake_up_all(&vm->invalidate_wq);	/* faults waiting it out */
 }
 
 static void secmmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)

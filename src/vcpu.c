@@ -109,6 +109,10 @@ static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *
 
 		while (!access_in_guest(vcpu, op->view, gpa, len, write)) {
 			ret = secmmu_fault(vcpu, op->view, gpa >> PAGE_SHIFT, write);
+			if (ret == -EAGAIN) {
+				secmmu_fault_wait(vcpu->vm);
+				ret = 0;
+			}
 			if (ret < 0)
 				return ret;
 			if (ret > 0) {

@@ -60,6 +60,7 @@ struct secmmu_vm *secmmu_vm_alloc(void)
 	kref_init(&vm->ref);
 	mutex_init(&vm->slots_lock);
 	rwlock_init(&vm->mmu_lock);
+	init_waitqueue_head(&vm->invalidate_wq);
 	if (init_srcu_struct(&vm->srcu)) {
 		kfree(vm);
 		return NULL;

@@ -38,6 +38,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
+#include <linux/wait.h>
 
 #include "layout.h"
 #include "stats.h"
@@ -58,6 +59,9 @@ struct secmmu_vm {
 	u64 *roots[SECMMU_MAX_VIEWS];		/* fixed for the VM's life */
 	unsigned long mmu_invalidate_seq;
 	long mmu_invalidate_in_progress;
+	unsigned long mmu_invalidate_start;	/* union of the ranges in */
+	unsigned long mmu_invalidate_end;	/* progress (hva) */
+	wait_queue_head_t invalidate_wq;	/* woken when none is */
 	bool dead;				/* mm released */
 	u32 rmap_mode;				/* SECMMU_RMAP_*, fixed once ... */
 	bool had_memslot;			/* ... a memslot was ever created */
