@@ -39,6 +39,7 @@ run_step kunit-uml  "$S/kunit.sh" uml
 run_step kunit-x86  "$S/kunit.sh" x86_64
 run_step qemu-6.1   "$S/qemu-run.sh" 6.1
 run_step qemu-6.12  "$S/qemu-run.sh" 6.12
+run_step qemu-6.12-rt "$S/qemu-run.sh" 6.12-rt
 run_step dkms       "$S/dkms-check.sh" 6.1 6.12
 # Fuzzer + torture + lifecycle on the debug kernel (scripts/torture.sh).
 run_step qemu-torture "$S/torture.sh" short
