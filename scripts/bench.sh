@@ -86,15 +86,8 @@ else
 	step "bench: boot $kver in QEMU (console $log)"
 	t=$SECONDS
 	rc=0
-	timeout "${SECMMU_QEMU_TIMEOUT:-$tmo}" qemu-system-x86_64 \
-		-accel tcg -m 3G -smp 2,sockets=2 \
-		-object memory-backend-ram,size=1536M,id=m0 \
-		-object memory-backend-ram,size=1536M,id=m1 \
-		-numa node,nodeid=0,cpus=0,memdev=m0 \
-		-numa node,nodeid=1,cpus=1,memdev=m1 \
-		-kernel "$kimg/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz" \
-		-append "$cmdline" -nographic -no-reboot \
-		</dev/null >"$log" 2>&1 || rc=$?
+	qemu_boot "${SECMMU_QEMU_TIMEOUT:-$tmo}" "$kimg/boot/vmlinuz-$kver" \
+		"$work/initramfs.cpio.gz" "$cmdline" "$log" || rc=$?
 	tr -d '\r' <"$log" >"$out/console.log"
 	cp "$out/console.log" "$log"
 	info "qemu exited $rc after $((SECONDS - t)) s"

@@ -131,4 +131,20 @@ record() {
 }
 
 # Does the tree have real module sources yet?
+# The test machine, one definition for every rig: TCG, 3 GiB, two NUMA
+# nodes of one CPU each on two sockets (one socket makes 6.12 WARN in
+# topology_sane), serial console.  Console (with CRs) goes to LOG.
+# usage: qemu_boot TIMEOUT_S VMLINUZ INITRD CMDLINE LOG
+qemu_boot() {
+	timeout "$1" qemu-system-x86_64 \
+		-accel tcg -m 3G -smp 2,sockets=2 \
+		-object memory-backend-ram,size=1536M,id=m0 \
+		-object memory-backend-ram,size=1536M,id=m1 \
+		-numa node,nodeid=0,cpus=0,memdev=m0 \
+		-numa node,nodeid=1,cpus=1,memdev=m1 \
+		-kernel "$2" -initrd "$3" \
+		-append "$4" -nographic -no-reboot \
+		</dev/null >"$5" 2>&1
+}
+
 have_module() { [ -f "$SECMMU_REPO/Kbuild" ] || [ -f "$SECMMU_REPO/src/Kbuild" ]; }
