@@ -26,19 +26,8 @@ if [ ! -f "$kunitconfig" ] || [ ! -f "$SECMMU_REPO/Kconfig" ]; then
 fi
 
 src=$(linux_src)
-# One graft in the shared source tree: one KUnit run at a time.
-lock_dir "$SECMMU_CACHE/kunit"
-
 step "kunit: graft $SECMMU_REPO into $src/drivers/misc/secmmu"
-link=$src/drivers/misc/secmmu
-if [ "$(readlink "$link" 2>/dev/null)" != "$SECMMU_REPO" ]; then
-	rm -rf "$link"
-	ln -s "$SECMMU_REPO" "$link"
-fi
-grep -qxF 'source "drivers/misc/secmmu/Kconfig"' "$src/drivers/misc/Kconfig" ||
-	sed -i '$i source "drivers/misc/secmmu/Kconfig"' "$src/drivers/misc/Kconfig"
-grep -qxF 'obj-$(CONFIG_SECMMU) += secmmu/' "$src/drivers/misc/Makefile" ||
-	echo 'obj-$(CONFIG_SECMMU) += secmmu/' >>"$src/drivers/misc/Makefile"
+graft_src "$src"
 
 # Kernel options added for the x86_64 run: lockdep, KASAN, SMP.
 X86_KCONFIG="CONFIG_SMP=y CONFIG_DEBUG_KERNEL=y CONFIG_PROVE_LOCKING=y

@@ -88,6 +88,24 @@ linux_src() {
 	echo "$dst"
 }
 
+# graft_src SRC: make the shared source tree SRC build this checkout as
+# drivers/misc/secmmu (a symlink + a Kconfig and a Makefile line), and hold
+# the graft until the calling script exits: every configure or build of a
+# kernel from SRC (KUnit, the debug kernels) reads drivers/misc/Kconfig,
+# so none may see another checkout's graft, or a dangling one.
+graft_src() {
+	local src=$1 link=$1/drivers/misc/secmmu
+	lock_dir "$SECMMU_CACHE/kunit"
+	if [ "$(readlink "$link" 2>/dev/null)" != "$SECMMU_REPO" ]; then
+		rm -rf "$link"
+		ln -s "$SECMMU_REPO" "$link"
+	fi
+	grep -qxF 'source "drivers/misc/secmmu/Kconfig"' "$src/drivers/misc/Kconfig" ||
+		sed -i '$i source "drivers/misc/secmmu/Kconfig"' "$src/drivers/misc/Kconfig"
+	grep -qxF 'obj-$(CONFIG_SECMMU) += secmmu/' "$src/drivers/misc/Makefile" ||
+		echo 'obj-$(CONFIG_SECMMU) += secmmu/' >>"$src/drivers/misc/Makefile"
+}
+
 # copy_tree DST: copy the repo's regular files (no .git, no build litter,
 # no symlinks) to DST.  Only files whose content differs are written (and
 # so get a new mtime): kbuild stays incremental and never keeps an object
