@@ -11,6 +11,7 @@
 #include "dirty_ring.h"
 #include "layout.h"
 #include "stats.h"
+#include "testhook.h"
 #include "vm.h"
 
 #define F_DIRTY		SECMMU_DIRTY_GFN_F_DIRTY
@@ -53,7 +54,20 @@ bool secmmu_dirty_ring_soft_full(struct secmmu_dirty_ring *ring)
 	return ring_used(ring) >= ring->size - SECMMU_DIRTY_RING_RSVD;
 }
 
-/* The owning vCPU only.  The soft limit keeps a free entry for this. */
+/* Test hook: a push that published its index but not yet DIRTY. */
+void secmmu_dirty_ring_pushing(struct secmmu_dirty_ring *ring)
+{
+	SECMMU_TEST_HOOK(secmmu_dirty_ring_pushing, ring);
+}
+
+/*
+ * The owning vCPU only.  The soft limit keeps a free entry for this.
+ *
+ * The index is published before DIRTY: a harvester may mark the entry
+ * RESET as soon as it sees DIRTY, and a reset that then sees RESET must
+ * also see the entry as pushed (below dirty_index), or it would stop short
+ * of it and leave the page writable after userspace copied it.
+ */
 void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
 			    u32 slot, u64 offset)
 {
@@ -65,10 +79,11 @@ void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 	}
 	WRITE_ONCE(e->slot, slot);
 	WRITE_ONCE(e->offset, offset);
-	/* Release: slot and offset are visible before DIRTY is. */
-	smp_store_release(&e->flags, F_DIRTY);
-	/* Release: resetters reading dirty_index see the entry complete. */
+	/* Release: resetters reading dirty_index see slot and offset. */
 	smp_store_release(&ring->dirty_index, ring->dirty_index + 1);
+	secmmu_dirty_ring_pushing(ring);
+	/* Release: slot, offset and the index are visible before DIRTY is. */
+	smp_store_release(&e->flags, F_DIRTY);
 	secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_LOGGED);
 }
 
@@ -136,24 +151,39 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 	int check;
 
 	mutex_lock(&ring->lock);
-	/* Acquire: entries up to dirty_index were fully pushed. */
+	/* Acquire: slot and offset of the entries below it are written. */
 	end = smp_load_acquire(&ring->dirty_index);
-	while (ring->reset_index != end) {
+	for (;;) {
 		struct secmmu_dirty_gfn *e = entry(ring, ring->reset_index);
-		/* Acquire: the harvester's reads happened before its RESET. */
+		/*
+		 * Acquire: the harvester's reads happened before its RESET,
+		 * and so did the push's index bump (before its DIRTY).
+		 */
 		u32 flags = smp_load_acquire(&e->flags);
 		u32 slot;
 		u64 offset;
 
-		if (flags == F_DIRTY) {
+		if (flags == 0 || flags == F_DIRTY) {
 			/*
-			 * A RESET entry further on is corruption, unless a
-			 * harvester (in order) got to this one meanwhile too.
+			 * Not harvested (0: being pushed).  A RESET entry
+			 * further on is corruption, unless a harvester (in
+			 * order) got to this one meanwhile too.
 			 */
+			if (ring->reset_index == end)
+				break;
 			corrupt = reset_out_of_order(ring, ring->reset_index + 1, end);
 			/* Acquire: sees that earlier in-order RESET, if any. */
-			corrupt &= smp_load_acquire(&e->flags) == F_DIRTY;
+			corrupt &= smp_load_acquire(&e->flags) != F_RESET;
 			break;
+		}
+		if (ring->reset_index == end) {
+			/* Acquire: the bump the harvester's DIRTY came after. */
+			end = smp_load_acquire(&ring->dirty_index);
+			if (ring->reset_index == end) {
+				/* RESET on an entry never pushed. */
+				corrupt = true;
+				break;
+			}
 		}
 		slot = READ_ONCE(e->slot);
 		offset = READ_ONCE(e->offset);

@@ -44,6 +44,7 @@ struct secmmu_dirty_batch {
 int secmmu_dirty_ring_alloc(struct secmmu_dirty_ring *ring, u32 size);
 void secmmu_dirty_ring_free(struct secmmu_dirty_ring *ring);
 bool secmmu_dirty_ring_soft_full(struct secmmu_dirty_ring *ring);
+void secmmu_dirty_ring_pushing(struct secmmu_dirty_ring *ring);
 void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
 			    u32 slot, u64 offset);
 #define SECMMU_HARVEST_CHUNK	32

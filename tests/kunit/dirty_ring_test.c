@@ -4,6 +4,7 @@
  * soft limit, coalescing masks, corrupted rings, and a pusher and a
  * harvester on two CPUs (x86_64 -smp 2).
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -234,6 +235,70 @@ static void ring_deleted_slot_entry_freed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, do_reset(f), -EBADMSG);
 }
 
+/* RESET written on an entry the kernel never pushed is corruption. */
+static void ring_reset_beyond_pushed(struct kunit *test)
+{
+	struct ring_fixture *f = ring_setup(test, 256);
+	u64 off;
+
+	secmmu_dirty_ring_push(f->vm, &f->ring, 0, 1);
+	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[0], &off));
+	WRITE_ONCE(f->ring.entries[1].flags, F_RESET);
+	KUNIT_EXPECT_EQ(test, do_reset(f), 1);		/* entry 0 only */
+	KUNIT_EXPECT_EQ(test, do_reset(f), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, f->ring.reset_index, 1U);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_DIRTY_RING_ERRORS), 2ULL);
+}
+
+/*
+ * A userspace harvester sees DIRTY and marks the entry RESET while the
+ * pushing vCPU is still inside the push: a reset then must reset exactly
+ * what was harvested, or the page stays writable after userspace copied
+ * it (the lossless selftest caught this on the KCSAN kernel).  The stub
+ * harvests and resets at the push's one interleaving point.
+ */
+static struct ring_fixture *mid_push_f;
+static int mid_push_harvested, mid_push_reset, mid_push_bad;
+
+static void harvest_reset_mid_push(struct secmmu_dirty_ring *ring)
+{
+	u32 i = ring->reset_index;
+	int n = 0, ret;
+	u64 off;
+
+	while (user_harvest(&ring->entries[i++ & (ring->size - 1)], &off))
+		n++;
+	ret = do_reset(mid_push_f);
+	mid_push_harvested += n;
+	if (ret == n)
+		mid_push_reset += ret;
+	else
+		mid_push_bad++;
+}
+
+static void ring_harvest_reset_during_push(struct kunit *test)
+{
+	struct ring_fixture *f = ring_setup(test, 256);
+	u64 i;
+
+	mid_push_f = f;
+	mid_push_harvested = 0;
+	mid_push_reset = 0;
+	mid_push_bad = 0;
+	kunit_activate_static_stub(test, secmmu_dirty_ring_pushing,
+				   harvest_reset_mid_push);
+	for (i = 0; i < 8; i++)
+		secmmu_dirty_ring_push(f->vm, &f->ring, 0, i);
+	kunit_deactivate_static_stub(test, secmmu_dirty_ring_pushing);
+
+	KUNIT_EXPECT_EQ(test, mid_push_bad, 0);
+	/* Each push's stub took the entries pushed before it. */
+	KUNIT_EXPECT_EQ(test, mid_push_harvested, 7);
+	KUNIT_EXPECT_EQ(test, mid_push_reset, 7);
+	KUNIT_EXPECT_EQ(test, f->ring.entries[7].flags, F_DIRTY);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_DIRTY_RING_ERRORS), 0ULL);
+}
+
 /* A pusher and a harvester+resetter on different CPUs. */
 struct ring_race {
 	struct ring_fixture *f;
@@ -293,6 +358,8 @@ static struct kunit_case dirty_ring_cases[] = {
 	KUNIT_CASE(ring_corruption_detected),
 	KUNIT_CASE(ring_failed_harvest_loses_nothing),
 	KUNIT_CASE(ring_deleted_slot_entry_freed),
+	KUNIT_CASE(ring_reset_beyond_pushed),
+	KUNIT_CASE(ring_harvest_reset_during_push),
 	KUNIT_CASE_SLOW(ring_push_vs_harvest_two_cpus),
 	{}
 };
