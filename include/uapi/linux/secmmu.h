@@ -226,11 +226,12 @@ struct secmmu_spte_info {
  *
  * A ring userspace corrupts (a flags value other than 0, DIRTY or RESET, a
  * RESET entry with a slot id never used or an offset beyond its live
- * memslot, or a RESET entry after one still DIRTY) stops the reset at
- * that entry: the call returns the count reset so far, or -EBADMSG if that
- * is 0; SECMMU_STAT_DIRTY_RING_ERRORS counts each detection.  The kernel
- * never trusts ring contents beyond that.  Entries of a memslot deleted
- * since they were pushed are simply freed.
+ * memslot, a RESET entry after one still DIRTY, or a RESET entry the
+ * kernel never pushed) stops the reset at that entry: the call returns the
+ * count reset so far, or -EBADMSG if that is 0;
+ * SECMMU_STAT_DIRTY_RING_ERRORS counts each detection.  The kernel never
+ * trusts ring contents beyond that.  Entries of a memslot deleted since
+ * they were pushed are simply freed.
  */
 #define SECMMU_DIRTY_RING_MIN	256
 #define SECMMU_DIRTY_RING_MAX	65536
