@@ -124,7 +124,7 @@ long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries)
 	if (vm->nr_vcpus || vm->dirty_ring_size)
 		ret = -EBUSY;
 	else
-		vm->dirty_ring_size = entries;
+		WRITE_ONCE(vm->dirty_ring_size, entries);	/* read locklessly */
 	mutex_unlock(&vm->slots_lock);
 	return ret;
 }
@@ -141,7 +141,7 @@ long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only)
 	bool flush = false;
 	long total = 0;
 
-	if (!vm->dirty_ring_size)
+	if (!READ_ONCE(vm->dirty_ring_size))
 		return -EINVAL;
 
 	idx = srcu_read_lock(&vm->srcu);
@@ -181,7 +181,7 @@ static int dirty_log_slot(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	if (d->slot >= SECMMU_MAX_MEMSLOTS || !l->slots[d->slot].npages)
 		return -ENOENT;
 	slot = &l->slots[d->slot];
-	if (!slot->dirty_bitmap || vm->dirty_ring_size)
+	if (!slot->dirty_bitmap || READ_ONCE(vm->dirty_ring_size))
 		return -EINVAL;
 	if (d->first_page % 64 || !d->num_pages || d->first_page >= slot->npages ||
 	    d->num_pages > slot->npages - d->first_page)

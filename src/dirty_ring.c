@@ -4,6 +4,7 @@
  * protocol and its barriers are described in the UAPI header; the ring's
  * own fields in dirty_ring.h.
  */
+#include <linux/kcsan-checks.h>
 #include <linux/log2.h>
 #include <linux/sched/signal.h>
 #include <linux/vmalloc.h>
@@ -73,6 +74,8 @@ void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 {
 	struct secmmu_dirty_gfn *e = entry(ring, ring->dirty_index);
 
+	/* KCSAN: no other writer of dirty_index may run concurrently. */
+	ASSERT_EXCLUSIVE_WRITER(ring->dirty_index);
 	if (ring_used(ring) >= ring->size || READ_ONCE(e->flags)) {
 		/* Only a ring userspace corrupted gets here; the entry is ours. */
 		secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_RING_ERRORS);

@@ -22,8 +22,9 @@ u64 secmmu_stat_read(struct secmmu_vm *vm, enum secmmu_stat stat)
 	u64 sum = 0;
 	int cpu;
 
+	/* Other CPUs add to theirs meanwhile (this_cpu_add: one insn). */
 	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(vm->stats, cpu)->val[stat];
+		sum += READ_ONCE(per_cpu_ptr(vm->stats, cpu)->val[stat]);
 	return sum;
 }
 

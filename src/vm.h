@@ -65,7 +65,7 @@ struct secmmu_vm {
 	bool dead;				/* mm released */
 	u32 rmap_mode;				/* SECMMU_RMAP_*, fixed once ... */
 	bool had_memslot;			/* ... a memslot was ever created */
-	u32 dirty_ring_size;			/* entries per vCPU ring, 0: none */
+	u32 dirty_ring_size;			/* per vCPU ring, 0: none; set once */
 
 	int nr_vcpus;				/* published with release */
 	struct secmmu_vcpu *vcpus[SECMMU_MAX_VCPUS];
