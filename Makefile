@@ -89,13 +89,17 @@ demo:
 check:
 	$(SCRIPTS)/check.sh
 
-# Reliability rig (issue #7): fuzzer + mm torture + lifecycle on the debug
-# kernel (KASAN, lockdep, kmemleak); 'make check' runs the short version.
-.PHONY: torture debug-kernel
-torture:
+# Reliability rig (issue #7): selftests, fuzzer, mm torture and lifecycle on
+# the debug kernels: KASAN (+ lockdep, kmemleak, ...) and KCSAN (data races);
+# 'make check' runs the short versions.  SAN=kasan|kcsan picks one kernel.
+.PHONY: torture torture-kasan torture-kcsan debug-kernel
+torture: torture-kasan torture-kcsan
+torture-kasan:
 	$(SCRIPTS)/torture.sh long
+torture-kcsan:
+	TORTURE_KERNEL=kcsan $(SCRIPTS)/torture.sh long
 debug-kernel:
-	$(SCRIPTS)/debug-kernel.sh
+	$(SCRIPTS)/debug-kernel.sh $(SAN)
 
 # Benchmarks (tools/bench/, scripts/bench.sh): QEMU on 6.12, or this host
 # with HOST=1; QUICK=1 (run by 'make check'), SIZE_MB=N, REPS=N.  Results,
@@ -116,5 +120,6 @@ help:
 	@echo 'make selftests       build tests/selftests'
 	@echo 'make qemu KVER=6.12 [TESTS=...]  selftests in QEMU on a Debian kernel'
 	@echo 'make dkms-check      DKMS add/build/install, boot the result, remove'
-	@echo 'make debug-kernel    build the KASAN/lockdep/kmemleak 6.12 kernel + secmmu.ko'
-	@echo 'make torture         selftests, fuzzer, torture, lifecycle on it (long)'
+	@echo 'make debug-kernel [SAN=kcsan]  build the KASAN (or KCSAN) debug 6.12 kernel + secmmu.ko'
+	@echo 'make torture         selftests, fuzzer, torture, lifecycle on both (long)'
+	@echo 'make torture-kasan | torture-kcsan  the same on one of them'

@@ -41,8 +41,10 @@ run_step qemu-6.1   "$S/qemu-run.sh" 6.1
 run_step qemu-6.12  "$S/qemu-run.sh" 6.12
 run_step qemu-6.12-rt "$S/qemu-run.sh" 6.12-rt
 run_step dkms       "$S/dkms-check.sh" 6.1 6.12
-# Fuzzer + torture + lifecycle on the debug kernel (scripts/torture.sh).
+# Fuzzer + torture + lifecycle on the debug kernels (scripts/torture.sh):
+# KASAN + lockdep + kmemleak, then KCSAN (selftests first) for data races.
 run_step qemu-torture "$S/torture.sh" short
+run_step qemu-kcsan env TORTURE_KERNEL=kcsan "$S/torture.sh" short
 if [ -f "$SECMMU_REPO/tools/Makefile" ] &&
    grep -qE '^bench[[:space:]]*:' "$SECMMU_REPO/tools/Makefile"; then
 	run_step bench make -C "$SECMMU_REPO" bench QUICK=1

@@ -8,7 +8,7 @@ set -euo pipefail
 step "lint: checkpatch --strict"
 src=$(linux_src)
 cd "$SECMMU_REPO"
-mapfile -t files < <(find src include tests/kunit -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
+mapfile -t files < <(find src include tests/kunit tests/kcsan -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 if [ ${#files[@]} -eq 0 ]; then
 	info "no sources yet"
 	exit 0

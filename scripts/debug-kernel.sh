@@ -1,33 +1,46 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the secmmu debug kernel (KASAN, lockdep, PROVE_RCU, DEBUG_VM,
-# DEBUG_LIST, KFENCE, kmemleak) from the extracted Debian 6.12 source, out
-# of tree in $SECMMU_CACHE/debug-kernel (incremental), and secmmu.ko
-# against it.  Config: allnoconfig + scripts/debug-kernel.config.
+# Build a secmmu debug kernel from the extracted Debian 6.12 source, out of
+# tree and incrementally, and secmmu.ko against it.  Config: allnoconfig +
+# scripts/debug-kernel-common.config (lockdep, PROVE_RCU, DEBUG_VM,
+# DEBUG_LIST, DEBUG_ATOMIC_SLEEP, kmemleak) + the sanitizer's fragment:
+#   kasan  debug-kernel-kasan.config: KASAN + KFENCE  ($SECMMU_CACHE/debug-kernel)
+#   kcsan  debug-kernel-kcsan.config: KCSAN, strict   ($SECMMU_CACHE/debug-kernel-kcsan)
 #
 # The result is laid out like an unpacked linux-image package, so the QEMU
 # rig takes it as it is (SECMMU_KIMG=<dir> scripts/qemu-run.sh <kver> <ko>):
-#   $SECMMU_CACHE/debug-kernel-root/boot/vmlinuz-<kver>
-#   $SECMMU_CACHE/debug-kernel-root/lib/modules/<kver>/...
+#   $SECMMU_CACHE/debug-kernel[-kcsan]-root/boot/vmlinuz-<kver>
+#   $SECMMU_CACHE/debug-kernel[-kcsan]-root/lib/modules/<kver>/...
 #   $SECMMU_CACHE/build/<kver>/secmmu.ko
+#   $SECMMU_CACHE/build/<kver>/tests/kcsan/secmmu_kcsan_canary.ko (kcsan)
 #
-# usage: debug-kernel.sh           build; print "KVER KIMG_DIR KO" last
+# usage: debug-kernel.sh [kasan|kcsan]   build; print "KVER KIMG_DIR KO" last
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-frag=$SECMMU_REPO/scripts/debug-kernel.config
-out=$SECMMU_CACHE/debug-kernel
-root=$SECMMU_CACHE/debug-kernel-root
+san=${1:-kasan}
+case $san in
+kasan) out=$SECMMU_CACHE/debug-kernel ;;
+kcsan) out=$SECMMU_CACHE/debug-kernel-kcsan ;;
+*) die "usage: debug-kernel.sh [kasan|kcsan]" ;;
+esac
+root=$out-root
+frags="$SECMMU_REPO/scripts/debug-kernel-common.config $SECMMU_REPO/scripts/debug-kernel-$san.config"
 src=$(linux_src)
 jobs=$(nproc)
 mk() { make -C "$src" O="$out" ARCH=x86_64 "$@"; }
 
 lock_dir "$out"
 mkdir -p "$out"
+# drivers/misc/Kconfig sources the graft (CONFIG_SECMMU stays off here).
+graft_src "$src"
+frag=$out/.secmmu-fragment.new
+# shellcheck disable=SC2086 # two file names
+cat $frags >"$frag"
 
-step "debug-kernel: config (allnoconfig + $(basename "$frag"))" >&2
+step "debug-kernel: $san config (allnoconfig + common + $san fragment)" >&2
 if ! cmp -s "$frag" "$out/.secmmu-fragment" || [ ! -f "$out/.config" ]; then
-	run_logged debug-kernel-config mk KCONFIG_ALLCONFIG="$frag" allnoconfig >&2
+	run_logged "debug-kernel-$san-config" mk KCONFIG_ALLCONFIG="$frag" allnoconfig >&2
 	# Every option the fragment asks for must have stuck.
 	missing=0
 	while IFS= read -r line; do
@@ -41,12 +54,17 @@ if ! cmp -s "$frag" "$out/.secmmu-fragment" || [ ! -f "$out/.config" ]; then
 		fi
 	done <"$frag"
 	[ "$missing" = 0 ] || die "debug kernel config incomplete"
-	cp "$frag" "$out/.secmmu-fragment"
+	mv "$frag" "$out/.secmmu-fragment"
 fi
+rm -f "$frag"
 
-step "debug-kernel: build ($jobs jobs, $out)" >&2
+step "debug-kernel: $san build ($jobs jobs, $out)" >&2
 t=$SECONDS
-run_logged debug-kernel-build mk -j"$jobs" bzImage modules >&2
+# The whole kernel is instrumented, KCSAN's too: instrumenting secmmu.ko
+# alone (KCSAN_SANITIZE=n) would put every watchpoint in it, but would also
+# hide the barriers of the kernel's locks from KCSAN's weak-memory model
+# (its boot selftest fails: "improperly instrumented spin_unlock").
+run_logged "debug-kernel-$san-build" mk -j"$jobs" bzImage modules >&2
 kver=$(mk -s kernelrelease)
 info "kernel $kver built in $((SECONDS - t)) s" >&2
 
@@ -55,7 +73,7 @@ stamp=$out/arch/x86/boot/bzImage
 if [ ! -f "$root/.done" ] || [ "$stamp" -nt "$root/.done" ]; then
 	rm -rf "$root"
 	mkdir -p "$root/boot"
-	run_logged debug-kernel-install mk INSTALL_MOD_PATH="$root" \
+	run_logged "debug-kernel-$san-install" mk INSTALL_MOD_PATH="$root" \
 		INSTALL_MOD_STRIP=1 modules_install >&2
 	cp "$stamp" "$root/boot/vmlinuz-$kver"
 	cp "$out/.config" "$root/boot/config-$kver"
@@ -70,4 +88,10 @@ copy_tree "$dir"
 run_logged "build-$kver" make -C "$out" M="$dir" -j"$jobs" modules >&2
 [ -f "$dir/secmmu.ko" ] || die "no secmmu.ko for $kver"
 info "ok: $dir/secmmu.ko" >&2
+if [ "$san" = kcsan ]; then
+	# The rig's positive control: a module with one deliberate race.
+	run_logged "build-$kver-canary" make -C "$out" M="$dir/tests/kcsan" modules >&2
+	[ -f "$dir/tests/kcsan/secmmu_kcsan_canary.ko" ] || die "no KCSAN canary"
+	info "ok: $dir/tests/kcsan/secmmu_kcsan_canary.ko" >&2
+fi
 echo "$kver $root $dir/secmmu.ko"

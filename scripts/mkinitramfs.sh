@@ -8,6 +8,8 @@
 #   KERNEL_DIR  unpacked linux-image (scripts/fetch-kernels.sh)
 #   env SECMMU_SELFTESTS  selftest binaries to include (default: none)
 #   env SECMMU_EXTRA_BINS other binaries for /bin (e.g. tools/secmmu-demo)
+#   env SECMMU_EXTRA_KOS  other modules for /lib/modules, not loaded at boot
+#                         (e.g. the KCSAN canary)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -57,6 +59,9 @@ for m in "${order[@]}"; do
 	echo "$name" >>"$root/lib/modules/load.list"
 done
 put_ko "$ko" "$root/lib/modules/secmmu.ko"
+for m in ${SECMMU_EXTRA_KOS:-}; do
+	put_ko "$m" "$root/lib/modules/$(basename "$m")"
+done
 
 for t in ${SECMMU_SELFTESTS:-}; do
 	file -L "$t" | grep -q 'statically linked' || die "$t is not a static binary"

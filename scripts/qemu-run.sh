@@ -94,9 +94,15 @@ complain() { echo "FAIL: $*"; problems=$((problems + 1)); }
 [ "$rc" = 0 ] || complain "qemu exit status $rc (124 = timeout)"
 grep -q '^secmmu-init: END rc=0$' "$log" || complain "no clean end marker"
 # (A lockdep kernel's boot banner "RCU lockdep checking is enabled." is no splat.)
-if grep -nE 'BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking|inconsistent lock state|Call Trace|Kernel panic' "$log" |
+# (KCSAN reports are judged apart, by scripts/kcsan-scan.awk.)
+if awk -f "$SECMMU_REPO/scripts/kcsan-scan.awk" -v strip=1 "$log" |
+   grep -nE 'BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking|inconsistent lock state|Call Trace|Kernel panic' |
    grep -vE 'rcu:[[:space:]]+RCU lockdep checking is enabled\.$'; then
 	complain "kernel splat on the console"
+fi
+if grep -q 'BUG: KCSAN: ' "$log"; then
+	awk -f "$SECMMU_REPO/scripts/kcsan-scan.awk" "$log" ||
+		complain "KCSAN data-race report(s)"
 fi
 grep -n '^secmmu-init: FAIL' "$log" && complain "init reported failures"
 grep -nE '^not ok [0-9]+ ' "$log" && complain "$failed failing test case(s)"

@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Reliability rig (issue #7): the ioctl fuzzer (tools/fuzz), the mm torture
-# in every rmap mode and the lifecycle checks (tools/torture), booted on the
-# debug kernel (scripts/debug-kernel.sh: KASAN, lockdep, PROVE_RCU, DEBUG_VM,
-# DEBUG_LIST, KFENCE, kmemleak) with panic_on_warn=1.  Any splat, any
-# kmemleak report after rmmod, any mismatch fails.  Each program is one test
-# case in the results 'make check' sums.
+# in every rmap mode and the lifecycle checks (tools/torture), booted on a
+# debug kernel (scripts/debug-kernel.sh: lockdep, PROVE_RCU, DEBUG_VM,
+# DEBUG_LIST, kmemleak and a sanitizer) with panic_on_warn=1.  Any splat,
+# any KCSAN report, any kmemleak report after rmmod, any mismatch fails.
+# Each program is one test case in the results 'make check' sums.
 #
 # usage: torture.sh [short|long]
 #   short  (make check)   fuzz 60 s, torture 30 s per rmap mode, 3 kill -9 rounds
+#                         (kcsan: the selftests first, then 30 s / 20 s / 2)
 #   long   (make torture) the selftests on the debug kernel first, then
 #                         fuzz 600 s, torture 300 s per rmap mode, 10 rounds
-# env TORTURE_KERNEL   debug (default) or a Debian flavour/KVER (e.g. 6.12)
+# env TORTURE_KERNEL   debug (default: KASAN + KFENCE), kcsan (KCSAN,
+#                      strict; the data-race run) or a Debian flavour/KVER
 # env TORTURE_FUZZ_S, TORTURE_S, TORTURE_KILL_ROUNDS  override the durations
 # env TORTURE_SEED     fuzzer seed to replay (printed by every run)
 set -euo pipefail
@@ -23,22 +25,35 @@ short) fz=60  ts=30  kr=3 ;;
 long)  fz=600 ts=300 kr=10 ;;
 *) die "usage: torture.sh [short|long]" ;;
 esac
+kernel=${TORTURE_KERNEL:-debug}
+selftests=$([ "$len" = long ] && echo y || echo n)
+if [ "$kernel" = kcsan ] && [ "$len" = short ]; then
+	# The data-race run: every selftest's threads, then shorter rigs.
+	fz=30 ts=20 kr=2 selftests=y
+fi
 fz=${TORTURE_FUZZ_S:-$fz}
 ts=${TORTURE_S:-$ts}
 kr=${TORTURE_KILL_ROUNDS:-$kr}
-kernel=${TORTURE_KERNEL:-debug}
 
-if [ "$kernel" = debug ]; then
-	step "torture: debug kernel"
+if [ "$kernel" = debug ] || [ "$kernel" = kcsan ]; then
+	san=$([ "$kernel" = debug ] && echo kasan || echo kcsan)
+	step "torture: $san debug kernel"
 	t=$SECONDS
-	if ! out=$("$SECMMU_REPO/scripts/debug-kernel.sh"); then
-		record "torture-$len" 0 1
+	if ! out=$("$SECMMU_REPO/scripts/debug-kernel.sh" "$san"); then
+		record "torture-$len-$san" 0 1
 		die "debug kernel build failed"
 	fi
 	read -r kver kimg ko <<<"$(echo "$out" | tail -n1)"
 	info "$kver ready in $((SECONDS - t)) s"
 	export SECMMU_KIMG=$kimg
-	export SECMMU_QEMU_APPEND="panic_on_warn=1"
+	if [ "$san" = kcsan ]; then
+		# The canary's race must be reported (initramfs-init).
+		export SECMMU_EXTRA_KOS=${ko%/*}/tests/kcsan/secmmu_kcsan_canary.ko
+		# KCSAN panics on its first report under panic_on_warn: let
+		# the run go on and show every race (any still fails it).
+	else
+		export SECMMU_QEMU_APPEND="panic_on_warn=1"
+	fi
 else
 	kver=$(kver_of "$kernel")
 	if ! "$SECMMU_REPO/scripts/build-all.sh" "$kver"; then
@@ -49,7 +64,7 @@ else
 fi
 
 rc=0
-if [ "$len" = long ]; then
+if [ "$selftests" = y ]; then
 	SECMMU_MODE=test SECMMU_RUN_NAME=torture-selftests-$kver \
 	SECMMU_QEMU_TIMEOUT=${SECMMU_QEMU_TIMEOUT:-3600} \
 		"$SECMMU_REPO/scripts/qemu-run.sh" "$kver" "$ko" || rc=1
