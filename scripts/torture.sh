@@ -79,7 +79,7 @@ SECMMU_ARGS="$fz $ts $kr ${TORTURE_SEED:-}" \
 
 log=$SECMMU_LOGS/$name.log
 step "torture: summary ($log)"
-grep -E '^secmmu-fuzz: seed .* calls|^secmmu-torture: (duration|PASS|FAIL)|^  (vcpu|age|chaos)( ms/op)?:|^secmmu-lifecycle: [0-9]+ checks|^secmmu-init: kmemleak|^(not )?ok [0-9]+ ' \
+grep -E '^secmmu-fuzz: seed .* calls|^secmmu-torture: (duration|PASS|FAIL)|^  (vcpu|age|chaos|dirty)( ms/op)?:|^secmmu-lifecycle: [0-9]+ checks|^secmmu-init: kmemleak|^(not )?ok [0-9]+ ' \
 	"$log" | sed 's/^/  /' || true
 if [ "$rc" = 0 ]; then
 	echo "torture: PASS ($len, $kver)"

@@ -2,7 +2,9 @@
 /*
  * secmmu-torture: vCPU threads read and write a verifiable pattern through
  * the secondary MMU (views 0 and 1, which alias the same memslot, so gfns
- * are mapped by several SPTEs) while an aging thread sweeps SECMMU_AGE and
+ * are mapped by several SPTEs) while an aging thread sweeps SECMMU_AGE, a
+ * collector harvests and resets the dirty rings of the logging memslot
+ * (dirty.c: no vCPU write may go unreported), and
  * a chaos thread changes the memory behind the memslot in every way the
  * mm allows: munmap+mmap, mremap away with a fresh page put in place,
  * MADV_DONTNEED, mprotect read-only windows, fork (COW) with a child that
@@ -29,11 +31,17 @@
  *   - a write through the secondary MMU while the page is read-only must
  *     fail with -EFAULT;
  *   - a forked child's copy of pages pinned (locked) at fork time must keep
- *     their generation while the parent writes them through secmmu.
+ *     their generation while the parent writes them through secmmu;
+ *   - every page a vCPU wrote is collected from the dirty rings, after their
+ *     reset, at that generation or a newer one (dirty.c).
  *
- * usage: secmmu-torture [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS] [-A] [-C]
+ * usage: secmmu-torture [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS]
+ *                       [-R RING_ENTRIES] [-A] [-C] [-D]
  *   -r  SECMMU_RMAP_* for SECMMU_ENABLE_CAP (default 0, LOCKED)
- *   -A  no aging thread; -C no chaos thread (to tell who slows what)
+ *   -R  dirty ring entries per vCPU (default SECMMU_DIRTY_RING_MIN, 256:
+ *       the writers meet full rings while the collector sleeps)
+ *   -A  no aging thread; -C no chaos thread; -D no dirty logging (to tell
+ *       who slows what)
  * Prints operations per type, duration, and mismatches; exit 0 only with
  * no mismatch and no unexpected error.
  */
@@ -57,6 +65,8 @@
 #include <unistd.h>
 #include <linux/secmmu.h>
 
+#include "torture.h"
+
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
 #endif
@@ -64,15 +74,8 @@
 #define MPOL_MF_MOVE	(1 << 1)
 #endif
 
-#define PAGE		4096UL
-#define WORDS		(PAGE / 8)
-#define NP		1024			/* pages in the memslot */
-#define KSM_PAGES	64			/* pages [0, KSM_PAGES) */
-#define KSM_TAG		0xffffffULL
-#define GBASE		0x1000ULL		/* memslot base gfn */
-#define VBASE		0x40000ULL		/* view 1 alias base gfn */
 #define HUGE		(2UL << 20)
-#define MAX_VCPUS	8
+#define RING_ENTRIES	SECMMU_DIRTY_RING_MIN	/* per vCPU (-R): fills up */
 
 /* ------------------------------------------------------------------ */
 
@@ -89,13 +92,14 @@ struct vcpu_stats {
 		      torn_words, read_errors_relaxed, busy;
 };
 
-static char *mem;			/* NP pages, HUGE aligned */
-static int vm_fd;
-static uint64_t pub[NP];
-static uint64_t seq[NP];
-static volatile int stop;
-static int nvcpus = 2, rmap_mode, nodes = 1, no_age, no_chaos;
-static bool have_ksm, have_memcg, have_thp;
+char *mem;
+int vm_fd;
+uint64_t pub[NP];
+uint64_t seq[NP];
+volatile int stop;
+bool have_ksm;
+static int nvcpus = 2, rmap_mode, nodes = 1, no_age, no_chaos, chaos_vcpu = -1;
+static bool have_memcg, have_thp;
 static char cg_path[256];
 
 static unsigned long mismatches, errors;
@@ -106,8 +110,7 @@ static struct vcpu_stats vstats[MAX_VCPUS];
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long reported;
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -123,8 +126,7 @@ static void fail(const char *fmt, ...)
 	pthread_mutex_unlock(&report_lock);
 }
 
-static void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void error(const char *fmt, ...)
+void error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -140,7 +142,7 @@ static void error(const char *fmt, ...)
 	pthread_mutex_unlock(&report_lock);
 }
 
-static uint64_t rnd(uint64_t *s)
+uint64_t rnd(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
 
@@ -157,21 +159,6 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static inline uint64_t tag_of(unsigned int p)
-{
-	return p < KSM_PAGES && have_ksm ? KSM_TAG : p;
-}
-
-static inline uint64_t W(unsigned int p, uint64_t gen)
-{
-	return gen << 32 | tag_of(p) << 8 | 0x5a;
-}
-
-static inline uint64_t *page_ptr(unsigned int p)
-{
-	return (uint64_t *)(mem + p * PAGE);
-}
-
 static void fill(uint64_t *buf, unsigned int p, uint64_t gen)
 {
 	uint64_t w = W(p, gen);
@@ -181,22 +168,10 @@ static void fill(uint64_t *buf, unsigned int p, uint64_t gen)
 		__atomic_store_n(&buf[i], w, __ATOMIC_RELAXED);
 }
 
-/* Index of the first word of @buf that is not W(p, gen), or -1. */
-static long check_exact(const uint64_t *buf, unsigned int p, uint64_t gen)
-{
-	uint64_t w = W(p, gen);
-	unsigned int i;
-
-	for (i = 0; i < WORDS; i++)
-		if (__atomic_load_n(&buf[i], __ATOMIC_RELAXED) != w)
-			return i;
-	return -1;
-}
-
 /* ------------------------------------------------------------------ */
 /* Page ownership: seq[p] odd = being changed (by the lock holder).     */
 
-static bool page_trylock(unsigned int p)
+bool page_trylock(unsigned int p)
 {
 	uint64_t s = __atomic_load_n(&seq[p], __ATOMIC_RELAXED);
 
@@ -205,13 +180,13 @@ static bool page_trylock(unsigned int p)
 						       __ATOMIC_RELAXED);
 }
 
-static void page_lock(unsigned int p)
+void page_lock(unsigned int p)
 {
 	while (!page_trylock(p))
 		sched_yield();
 }
 
-static void page_unlock(unsigned int p)
+void page_unlock(unsigned int p)
 {
 	__atomic_add_fetch(&seq[p], 1, __ATOMIC_SEQ_CST);
 }
@@ -265,15 +240,20 @@ static int smu_page(int vcpu, unsigned int p, int view, void *buf, bool write)
 	return 0;
 }
 
+#define RING_FULL	(1000 + SECMMU_EXIT_DIRTY_RING_FULL)
+
 /*
- * Hook for dirty tracking (dirty rings, another engineer's work): called
- * after every write that went through the secondary MMU, with the gfn
- * written.  Once SECMMU_MEM_LOG_DIRTY is supported, record the gfn here
- * and check at harvest time that every written gfn was reported dirty.
+ * A write that stopped at SECMMU_EXIT_DIRTY_RING_FULL: it must have
+ * dirtied nothing (the caller owns page @p and gives it up).
  */
-static void dirty_hook_written(unsigned int p)
+static void ring_full(unsigned int p, const char *who)
 {
-	(void)p;
+	long bad = check_exact(page_ptr(p), p, pub[p]);
+
+	dirty_ring_full();
+	if (bad >= 0)
+		fail("%s: a write to page %u that met a full dirty ring changed word %ld to %#llx",
+		     who, p, bad, (unsigned long long)page_ptr(p)[bad]);
 }
 
 /* Verify one page read at snapshot (s0, g0), with seq s1 after the read. */
@@ -356,10 +336,17 @@ static void *vcpu_main(void *arg)
 			g = pub[p] + 1;
 			fill(buf, p, g);
 			ret = smu_page(va->fd, p, view, buf, true);
+			if (ret == RING_FULL) {
+				ring_full(p, "vCPU");
+				page_unlock(p);
+				st->busy++;
+				usleep(100);	/* the collector resets */
+				continue;
+			}
 			if (ret) {
 				fail("vCPU write of page %u (view %d) failed: %d", p, view, ret);
 			} else {
-				dirty_hook_written(p);
+				dirty_written(p, g);
 				bad = check_exact(page_ptr(p), p, g);
 				if (bad >= 0)
 					fail("vCPU write of page %u (view %d) gen %llu LOST: host word %ld is %#llx",
@@ -497,12 +484,14 @@ static void new_content(int vcpu, unsigned int p, unsigned int n, uint64_t *rng)
 
 			fill(buf, i, g);
 			ret = smu_page(vcpu, i, view, buf, true);
-			if (ret) {
+			if (ret == RING_FULL)
+				ring_full(i, "chaos");
+			else if (ret)
 				fail("chaos write of page %u failed: %d", i, ret);
+			if (ret)
 				fill(page_ptr(i), i, g);
-			} else {
-				dirty_hook_written(i);
-			}
+			else
+				dirty_written(i, g);
 			bad = check_exact(page_ptr(i), i, g);
 			if (bad >= 0)
 				fail("chaos write of page %u (view %d) LOST: host word %ld is %#llx",
@@ -586,7 +575,9 @@ static void chaos_mprotect(int vcpu, uint64_t *rng)
 	} else {
 		fill(buf, p, pub[p] + 1000);
 		ret = smu_page(vcpu, p, rnd(rng) & 1, buf, true);
-		if (ret != -EFAULT)
+		if (ret == RING_FULL)
+			dirty_ring_full();	/* checked before the fault */
+		else if (ret != -EFAULT)
 			fail("write to read-only page %u returned %d, want -EFAULT", p, ret);
 		if (check_exact(page_ptr(p), p, pub[p]) >= 0)
 			fail("read-only page %u changed by a secmmu write", p);
@@ -650,11 +641,11 @@ static bool write_file(const char *path, const char *val)
 static void *chaos_main(void *arg)
 {
 	uint64_t rng = (uintptr_t)arg;
-	int vcpu = ioctl(vm_fd, SECMMU_CREATE_VCPU, MAX_VCPUS);
+	int vcpu = chaos_vcpu;
 	void *scratch = mmap(NULL, 16 * PAGE, PROT_NONE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (vcpu < 0 || scratch == MAP_FAILED) {
+	if (scratch == MAP_FAILED) {
 		error("chaos setup: %s", strerror(errno));
 		return NULL;
 	}
@@ -755,7 +746,6 @@ static void *chaos_main(void *arg)
 		if (rnd(&rng) % 4 == 0)
 			usleep(rnd(&rng) % 2000);
 	}
-	close(vcpu);
 	return NULL;
 }
 
@@ -805,7 +795,9 @@ int main(int argc, char **argv)
 	struct secmmu_enable_cap ec = { .cap = SECMMU_CAP_RMAP_MODE };
 	struct secmmu_memslot ms = { 0 };
 	struct secmmu_view_mapping vmap = { 0 };
-	pthread_t vt[MAX_VCPUS], at, ct;
+	pthread_t vt[MAX_VCPUS], at, ct, dt;
+	unsigned int ring = RING_ENTRIES;
+	int no_dirty = 0;
 	struct vcpu_arg va[MAX_VCPUS];
 	struct vcpu_stats tot = { 0 };
 	unsigned int secs = 10, i;
@@ -814,7 +806,7 @@ int main(int argc, char **argv)
 	void *raw;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:t:r:c:AC")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:r:c:R:ACD")) != -1) {
 		switch (c) {
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 't': secs = strtoul(optarg, NULL, 0); break;
@@ -822,8 +814,10 @@ int main(int argc, char **argv)
 		case 'c': nvcpus = atoi(optarg); break;
 		case 'A': no_age = 1; break;
 		case 'C': no_chaos = 1; break;
+		case 'R': ring = strtoul(optarg, NULL, 0); break;
+		case 'D': no_dirty = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS] [-A] [-C]\n",
+			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS] [-R RING_ENTRIES] [-A] [-C] [-D]\n",
 				argv[0]);
 			return 2;
 		}
@@ -878,6 +872,16 @@ int main(int argc, char **argv)
 	ms.base_gfn = GBASE;
 	ms.npages = NP;
 	ms.userspace_addr = (uintptr_t)mem;
+	if (!no_dirty) {
+		int ret = dirty_enable(ring);
+
+		if (ret) {
+			fprintf(stderr, "secmmu-torture: SECMMU_ENABLE_DIRTY_RING(%u): %s\n",
+				ring, strerror(-ret));
+			return 2;
+		}
+		ms.flags = SECMMU_MEM_LOG_DIRTY;
+	}
 	vmap.view = 1;
 	vmap.view_gfn = VBASE;
 	vmap.npages = NP;
@@ -893,10 +897,15 @@ int main(int argc, char **argv)
 		va[i].idx = i;
 		va[i].rng = seed + 1 + i;
 		va[i].fd = ioctl(vm_fd, SECMMU_CREATE_VCPU, i);
-		if (va[i].fd < 0) {
-			perror("SECMMU_CREATE_VCPU");
+		if (va[i].fd < 0 || dirty_add_vcpu(va[i].fd)) {
+			perror("SECMMU_CREATE_VCPU / dirty ring mmap");
 			return 2;
 		}
+	}
+	chaos_vcpu = ioctl(vm_fd, SECMMU_CREATE_VCPU, MAX_VCPUS);
+	if (chaos_vcpu < 0 || dirty_add_vcpu(chaos_vcpu)) {
+		perror("SECMMU_CREATE_VCPU (chaos) / dirty ring mmap");
+		return 2;
 	}
 	t0 = now_ns();
 	for (i = 0; i < (unsigned int)nvcpus; i++)
@@ -905,6 +914,8 @@ int main(int argc, char **argv)
 		pthread_create(&at, NULL, age_main, (void *)(uintptr_t)(seed + 100));
 	if (!no_chaos)
 		pthread_create(&ct, NULL, chaos_main, (void *)(uintptr_t)(seed + 200));
+	if (dirty_on)
+		pthread_create(&dt, NULL, dirty_main, (void *)(uintptr_t)(seed + 300));
 	while (now_ns() - t0 < secs * 1000000000ULL) {
 		sleep(1);
 		if (__atomic_load_n(&mismatches, __ATOMIC_RELAXED) > 100)
@@ -917,7 +928,10 @@ int main(int argc, char **argv)
 		pthread_join(at, NULL);
 	if (!no_chaos)
 		pthread_join(ct, NULL);
+	if (dirty_on)
+		pthread_join(dt, NULL);
 	t0 = now_ns() - t0;
+	dirty_finish();
 
 	/* Final sweep: every page exactly at its published generation. */
 	for (i = 0; i < NP; i++) {
@@ -942,6 +956,7 @@ int main(int argc, char **argv)
 		tot.read_errors_relaxed += vstats[i].read_errors_relaxed;
 		close(va[i].fd);
 	}
+	close(chaos_vcpu);
 	close(vm_fd);
 	leave_memcg();
 
@@ -959,14 +974,19 @@ int main(int argc, char **argv)
 	for (i = 0; i < C_NR; i++)
 		printf(" %s %.1f", chaos_name[i],
 		       chaos_ops[i] ? chaos_ns[i] / 1e6 / chaos_ops[i] : 0.0);
-	printf("\n  secmmu stats: faults %llu, retries %llu, zapped %llu, invalidations %llu, migrate %llu, rmap lockless %llu, bit locks %llu\n",
+	printf("\n");
+	dirty_report();
+	printf("  secmmu stats: faults %llu, retries %llu, zapped %llu, invalidations %llu, migrate %llu, rmap lockless %llu, bit locks %llu, dirty fast path %llu, logged %llu, reprotected %llu\n",
 	       (unsigned long long)stats.val[SECMMU_STAT_FAULTS],
 	       (unsigned long long)stats.val[SECMMU_STAT_FAULT_RETRIES],
 	       (unsigned long long)stats.val[SECMMU_STAT_SPTES_ZAPPED],
 	       (unsigned long long)stats.val[SECMMU_STAT_INVALIDATIONS],
 	       (unsigned long long)stats.val[SECMMU_STAT_INVAL_MIGRATE],
 	       (unsigned long long)stats.val[SECMMU_STAT_RMAP_LOCKLESS],
-	       (unsigned long long)stats.val[SECMMU_STAT_RMAP_BIT_LOCKS]);
+	       (unsigned long long)stats.val[SECMMU_STAT_RMAP_BIT_LOCKS],
+	       (unsigned long long)stats.val[SECMMU_STAT_DIRTY_FAST_PATH],
+	       (unsigned long long)stats.val[SECMMU_STAT_DIRTY_LOGGED],
+	       (unsigned long long)stats.val[SECMMU_STAT_DIRTY_REPROTECTED]);
 	printf("secmmu-torture: %s: mismatches %lu, errors %lu\n",
 	       mismatches || errors ? "FAIL" : "PASS", mismatches, errors);
 	return mismatches || errors ? 1 : 0;
