@@ -92,8 +92,9 @@ void secmmu_dirty_record(struct secmmu_vcpu *vcpu, const struct secmmu_layout *l
 		return;
 	if (vcpu->ring.entries) {
 		secmmu_dirty_ring_push(vcpu->vm, &vcpu->ring, slot - l->slots, offset);
-	} else if (slot->dirty_bitmap) {
-		set_bit(offset, slot->dirty_bitmap);
+	} else if (slot->dirty_bitmap &&
+		   !test_and_set_bit(offset, slot->dirty_bitmap)) {
+		/* A page recorded again before its clear is one record. */
 		secmmu_stat_inc(vcpu->vm, SECMMU_STAT_DIRTY_LOGGED);
 	}
 }

@@ -104,6 +104,31 @@ TEST_F(log, exact_pages)
 	expect_bits(_metadata, self->e.vm, SLOT, 0, 65, low, ARRAY_SIZE(low));
 }
 
+/*
+ * A page recorded again before it is cleared sets no new bit and counts
+ * once: zapped (MADV_DONTNEED), its next write records from the fault path
+ * while its bit is still set.  (Two vCPUs faulting one page do the same.)
+ */
+TEST_F(log, rerecord_counts_once)
+{
+	static const __u64 p9[] = { 9 };
+	__u64 logged;
+
+	logged = smu_t_stat(_metadata, self->e.vm, SECMMU_STAT_DIRTY_LOGGED);
+	wr(_metadata, self->e.vcpu, GFN, 9);
+	EXPECT_EQ(logged + 1,
+		  smu_t_stat(_metadata, self->e.vm, SECMMU_STAT_DIRTY_LOGGED));
+	ASSERT_EQ(0, madvise(self->e.mem + 9 * SMU_PAGE_SIZE,
+			     SMU_PAGE_SIZE, MADV_DONTNEED));
+	EXPECT_EQ(0, smu_spte_flags(self->e.vm, 0, GFN + 9) &
+		     SECMMU_SPTE_PRESENT);
+	wr(_metadata, self->e.vcpu, GFN, 9);
+	EXPECT_TRUE(writable(self->e.vm, GFN + 9));
+	EXPECT_EQ(logged + 1,
+		  smu_t_stat(_metadata, self->e.vm, SECMMU_STAT_DIRTY_LOGGED));
+	expect_bits(_metadata, self->e.vm, SLOT, 0, NPAGES, p9, 1);
+}
+
 TEST_F(log, clear_subset)
 {
 	static const __u64 d[] = { 1, 2, 3, 70, 71 };

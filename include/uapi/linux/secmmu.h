@@ -469,7 +469,7 @@ enum secmmu_stat {
 	SECMMU_STAT_AGE_PAGES,		/* pages examined (hooks + ioctl) */
 	SECMMU_STAT_AGE_FLUSH_ELIDED,	/* clear_flush_young without a flush */
 	SECMMU_STAT_DIRTY_FAST_PATH,	/* WP faults fixed without a fault */
-	SECMMU_STAT_DIRTY_LOGGED,	/* pages recorded (ring or bitmap) */
+	SECMMU_STAT_DIRTY_LOGGED,	/* ring entries pushed, bitmap bits set */
 	SECMMU_STAT_DIRTY_RING_FULL,	/* SECMMU_EXIT_DIRTY_RING_FULL exits */
 	SECMMU_STAT_DIRTY_RESETS,	/* ring entries reset */
 	SECMMU_STAT_DIRTY_REPROTECTED,	/* leaves write-protected again */
