@@ -185,6 +185,22 @@ static unsigned int collect(uint64_t *rng)
 	return n;
 }
 
+/*
+ * A slow round: no collection until a writer meets a full ring (or 2 s
+ * pass), however fast the writers are on this kernel.
+ */
+static void wait_for_full_ring(void)
+{
+	unsigned long full = __atomic_load_n(&full_exits, __ATOMIC_RELAXED);
+	unsigned int ms;
+
+	for (ms = 0; ms < 2000 && !stop; ms += 10) {
+		if (__atomic_load_n(&full_exits, __ATOMIC_RELAXED) != full)
+			return;
+		usleep(10000);
+	}
+}
+
 void *dirty_main(void *arg)
 {
 	uint64_t rng = (uintptr_t)arg;
@@ -194,8 +210,8 @@ void *dirty_main(void *arg)
 
 		if (!collect(&rng))
 			usleep(500);
-		else if (r % 16 == 0)
-			usleep(50000);		/* a slow round: rings fill up */
+		else if (r % 64 == 0)
+			wait_for_full_ring();
 		else if (r % 4 == 0)
 			usleep(r % 5000);
 	}

@@ -39,7 +39,7 @@
  *                       [-R RING_ENTRIES] [-A] [-C] [-D]
  *   -r  SECMMU_RMAP_* for SECMMU_ENABLE_CAP (default 0, LOCKED)
  *   -R  dirty ring entries per vCPU (default SECMMU_DIRTY_RING_MIN, 256:
- *       the writers meet full rings while the collector sleeps)
+ *       the collector's slow rounds wait for a writer to meet a full ring)
  *   -A  no aging thread; -C no chaos thread; -D no dirty logging (to tell
  *       who slows what)
  * Prints operations per type, duration, and mismatches; exit 0 only with
