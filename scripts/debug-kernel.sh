@@ -12,7 +12,7 @@
 #   $SECMMU_CACHE/debug-kernel[-kcsan]-root/boot/vmlinuz-<kver>
 #   $SECMMU_CACHE/debug-kernel[-kcsan]-root/lib/modules/<kver>/...
 #   $SECMMU_CACHE/build/<kver>/secmmu.ko
-#   $SECMMU_CACHE/build/<kver>/tests/kcsan/secmmu_kcsan_canary.ko (kcsan)
+#   $SECMMU_CACHE/build/<kver>/tests/kcsan/secmmu_race_canary.ko (kcsan)
 #
 # usage: debug-kernel.sh [kasan|kcsan]   build; print "KVER KIMG_DIR KO" last
 set -euo pipefail
@@ -91,7 +91,7 @@ info "ok: $dir/secmmu.ko" >&2
 if [ "$san" = kcsan ]; then
 	# The rig's positive control: a module with one deliberate race.
 	run_logged "build-$kver-canary" make -C "$out" M="$dir/tests/kcsan" modules >&2
-	[ -f "$dir/tests/kcsan/secmmu_kcsan_canary.ko" ] || die "no KCSAN canary"
-	info "ok: $dir/tests/kcsan/secmmu_kcsan_canary.ko" >&2
+	[ -f "$dir/tests/kcsan/secmmu_race_canary.ko" ] || die "no KCSAN canary"
+	info "ok: $dir/tests/kcsan/secmmu_race_canary.ko" >&2
 fi
 echo "$kver $root $dir/secmmu.ko"

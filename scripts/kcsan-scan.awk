@@ -12,12 +12,12 @@
 #       from initramfs-init's dmesg dump (it has their stacks and task
 #       names; the console at loglevel 4 only their titles), or from the
 #       console when the run died before the dump.  The canary's reports
-#       (tests/kcsan/canary.c, a deliberate race by its kcsan-canary-*
+#       (tests/kcsan/canary.c, a deliberate race by its race-canary-*
 #       threads) are counted apart and do not fail.
 #   awk -f kcsan-scan.awk -v strip=1 LOG the log without any KCSAN report,
 #       for the generic splat scan (the first form judges those).
 function flush_report() {
-	if (body ~ /kcsan-canary-|\[secmmu_kcsan_canary\]/) {
+	if (body ~ /race-canary-|\[secmmu_race_canary\]/) {
 		canary[dump]++
 	} else {
 		k = ++n[dump]

@@ -48,7 +48,7 @@ if [ "$kernel" = debug ] || [ "$kernel" = kcsan ]; then
 	export SECMMU_KIMG=$kimg
 	if [ "$san" = kcsan ]; then
 		# The canary's race must be reported (initramfs-init).
-		export SECMMU_EXTRA_KOS=${ko%/*}/tests/kcsan/secmmu_kcsan_canary.ko
+		export SECMMU_EXTRA_KOS=${ko%/*}/tests/kcsan/secmmu_race_canary.ko
 		# KCSAN panics on its first report under panic_on_warn: let
 		# the run go on and show every race (any still fails it).
 	else

@@ -2,10 +2,15 @@
 /*
  * KCSAN canary: the data-race rig's proof that it can fail.  Loading this
  * module runs a writer and a reader kthread on one plain, unmarked word for
- * CANARY_MS; a KCSAN kernel must report "BUG: KCSAN: data-race in ...
- * [secmmu_kcsan_canary]".  scripts/initramfs-init loads it before secmmu.ko
- * and fails the run when no such report appears; the report scan
- * (scripts/kcsan-scan.awk) does not count the canary's own reports.
+ * CANARY_MS; a KCSAN kernel must report "BUG: KCSAN: data-race in
+ * canary_read [secmmu_race_canary] / canary_write [secmmu_race_canary]".
+ * scripts/initramfs-init loads it before secmmu.ko and fails the run when
+ * no such report appears; the report scan (scripts/kcsan-scan.awk) does not
+ * count the canary's own reports.
+ *
+ * The module's name must not contain "kcsan_" nor "tsan_": KCSAN leaves
+ * frames whose "%ps" does out of its reports as its own runtime's, and so
+ * hid every frame of this module while it was called secmmu_kcsan_canary.
  *
  * Never built into secmmu.ko nor installed by DKMS.
  */
@@ -60,10 +65,10 @@ static int __init canary_init(void)
 {
 	struct task_struct *w, *r;
 
-	w = kthread_create(canary_writer, NULL, "kcsan-canary-w");
+	w = kthread_create(canary_writer, NULL, "race-canary-w");
 	if (IS_ERR(w))
 		return PTR_ERR(w);
-	r = kthread_create(canary_reader, NULL, "kcsan-canary-r");
+	r = kthread_create(canary_reader, NULL, "race-canary-r");
 	if (IS_ERR(r)) {
 		kthread_stop(w);
 		return PTR_ERR(r);
@@ -77,7 +82,7 @@ static int __init canary_init(void)
 	msleep(CANARY_MS + 100);
 	kthread_stop(w);
 	kthread_stop(r);
-	pr_info("secmmu_kcsan_canary: done\n");
+	pr_info("secmmu_race_canary: done\n");
 	return 0;
 }
 
