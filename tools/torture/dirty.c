@@ -133,10 +133,9 @@ static unsigned int harvest(struct ring *r)
 	return total;
 }
 
-static void reset(int fd, const char *what)
+/* @ret: what SECMMU_RESET_DIRTY_RING(S) @what returned. */
+static void reset_done(int ret, const char *what)
 {
-	int ret = fd == vm_fd ? du_reset_rings(fd) : du_reset_ring(fd);
-
 	if (ret < 0) {
 		fail("%s: %s", what, strerror(-ret));
 		return;
@@ -154,13 +153,14 @@ static unsigned int collect(uint64_t *rng)
 		unsigned int got = harvest(&rings[i]);
 
 		if (got && !global) {
-			reset(rings[i].fd, "SECMMU_RESET_DIRTY_RING");
+			reset_done(du_reset_ring(rings[i].fd),
+				   "SECMMU_RESET_DIRTY_RING");
 			resets_ring++;
 		}
 		any |= got != 0;
 	}
 	if (any && global) {
-		reset(vm_fd, "SECMMU_RESET_DIRTY_RINGS");
+		reset_done(du_reset_rings(vm_fd), "SECMMU_RESET_DIRTY_RINGS");
 		resets_global++;
 	}
 	/* Only now, re-protected: a write from here on is logged again. */
