@@ -81,10 +81,24 @@ out:
 	return done;
 }
 
+/* A write must not push into the ring's reserve: exit to harvest first. */
+static bool ring_full(struct secmmu_vcpu *vcpu, bool write,
+		      struct secmmu_exit *exit, u64 gpa)
+{
+	if (!write || !vcpu->ring.entries ||
+	    !secmmu_dirty_ring_soft_full(&vcpu->ring))
+		return false;
+	secmmu_stat_inc(vcpu->vm, SECMMU_STAT_DIRTY_RING_FULL);
+	exit->reason = SECMMU_EXIT_DIRTY_RING_FULL;
+	exit->gpa = gpa;
+	return true;
+}
+
 static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *op,
 		       struct iov_iter *iter, struct secmmu_exit *exit, u64 *done,
 		       bool write)
 {
+	unsigned int tries;
 	int ret;
 
 	while (*done < op->len) {
@@ -97,17 +111,20 @@ static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *
 			exit->gpa = gpa;
 			return 0;
 		}
-		if (write && vcpu->ring.entries &&
-		    secmmu_dirty_ring_soft_full(&vcpu->ring)) {
-			secmmu_stat_inc(vcpu->vm, SECMMU_STAT_DIRTY_RING_FULL);
-			exit->reason = SECMMU_EXIT_DIRTY_RING_FULL;
-			exit->gpa = gpa;
+		if (ring_full(vcpu, write, exit, gpa))
 			return 0;
-		}
 		if (write && copy_from_iter(vcpu->bounce, len, iter) != len)
 			return -EFAULT;
 
-		while (!access_in_guest(vcpu, op->view, gpa, len, write)) {
+		for (tries = 0; !access_in_guest(vcpu, op->view, gpa, len, write);
+		     tries++) {
+			/*
+			 * Each fault of a write may push a record, and a piece
+			 * racing invalidations may fault many times: check the
+			 * soft limit again before every fault but the first.
+			 */
+			if (tries && ring_full(vcpu, write, exit, gpa))
+				return 0;
 			ret = secmmu_fault(vcpu, op->view, gpa >> PAGE_SHIFT, write);
 			if (ret == -EAGAIN) {
 				secmmu_fault_wait(vcpu->vm);
@@ -209,9 +226,13 @@ static long vcpu_ioctl_access_batch(struct secmmu_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&b, argp, sizeof(b)))
 		return -EFAULT;
-	if (!b.nr || b.nr > SECMMU_MAX_BATCH || b.flags || b.done ||
-	    b.exit_reason || b.exit_gpa || b.reserved[0] || b.reserved[1])
+	if (!b.nr || b.nr > SECMMU_MAX_BATCH || b.flags ||
+	    b.reserved[0] || b.reserved[1])
 		return -EINVAL;
+	/* Output fields: what a previous call left there means nothing. */
+	b.done = 0;
+	b.exit_reason = 0;
+	b.exit_gpa = 0;
 	uops = u64_to_user_ptr(b.ops);
 
 	while (b.done < b.nr && !ret && exit.reason == SECMMU_EXIT_NONE) {
@@ -273,11 +294,16 @@ static long vcpu_ioctl_harvest(struct secmmu_vcpu *vcpu, void __user *argp)
 		/* Entries turn RESET only once they are in the user's array. */
 		n = secmmu_dirty_ring_harvest(&vcpu->ring, out, h.max - h.count,
 					      harvest_copy_out, &uout);
-		if (n < 0)
-			return n;
-		h.count += n;
-		if (n < SECMMU_HARVEST_CHUNK)
+		if (n < 0) {
+			/* Entries already delivered are RESET: report them. */
+			if (!h.count)
+				return n;
 			break;
+		}
+		h.count += n;
+		if (n < SECMMU_HARVEST_CHUNK || signal_pending(current))
+			break;
+		cond_resched();
 	}
 	return copy_to_user(argp, &h, sizeof(h)) ? -EFAULT : 0;
 }

@@ -337,6 +337,46 @@ TEST_F(acc, batch)
 	EXPECT_EQ(0, memcmp(rd, vals, sizeof(vals)));
 }
 
+/*
+ * A struct the kernel filled in (done, exit_reason, exit_gpa) can be issued
+ * again as it is: the out fields are ignored on input.
+ */
+TEST_F(acc, batch_reissue)
+{
+	enum { N = 4 };
+	struct secmmu_access_op ops[N];
+	struct secmmu_access_batch b;
+	__u64 v[N];
+	unsigned int i;
+
+	for (i = 0; i < N; i++) {
+		v[i] = 0xabc0 + i;
+		smu_op(&ops[i], 0, SMU_GPA(GFN + i), &v[i], 8, true);
+	}
+	ASSERT_EQ(0, smu_batch(self->e.vcpu, ops, N, &b));
+	ASSERT_EQ(N, b.done);
+	for (i = 0; i < N; i++)
+		v[i] = 0xdef0 + i;
+	ASSERT_EQ(0, smu_ioctl(self->e.vcpu, SECMMU_ACCESS_BATCH, &b));
+	EXPECT_EQ(N, b.done);
+	EXPECT_EQ(SECMMU_EXIT_NONE, b.exit_reason);
+	for (i = 0; i < N; i++)
+		EXPECT_EQ(0xdef0 + i, *(__u64 *)(self->e.mem + i * PAGE));
+
+	/* Also after an exit: stale exit_reason and exit_gpa, done < nr. */
+	smu_op(&ops[2], 0, SMU_GPA(0x7fff0), &v[2], 8, true);
+	ASSERT_EQ(0, smu_batch(self->e.vcpu, ops, N, &b));
+	ASSERT_EQ(2, b.done);
+	ASSERT_EQ(SECMMU_EXIT_UNBACKED, b.exit_reason);
+	smu_op(&ops[2], 0, SMU_GPA(GFN + 2), &v[2], 8, true);
+	v[0] = 0x1234;
+	ASSERT_EQ(0, smu_ioctl(self->e.vcpu, SECMMU_ACCESS_BATCH, &b));
+	EXPECT_EQ(N, b.done);
+	EXPECT_EQ(SECMMU_EXIT_NONE, b.exit_reason);
+	EXPECT_EQ(0, b.exit_gpa);
+	EXPECT_EQ(0x1234, *(__u64 *)self->e.mem) TH_LOG("the batch resumed at @done");
+}
+
 TEST_F(acc, batch_stops)
 {
 	struct secmmu_access_op ops[8];

@@ -593,6 +593,42 @@ TEST_F(ring, kernel_harvest)
 	EXPECT_EQ(11, out[0].offset);
 }
 
+/*
+ * A copy that fails after earlier chunks were delivered: the delivered
+ * entries are reported (count), the rest stay DIRTY for the next call.
+ */
+TEST_F(ring, kernel_harvest_partial)
+{
+	enum { N = 40, CHUNK = 32 };	/* CHUNK: the kernel's copy-out unit */
+	size_t fit = CHUNK * sizeof(struct secmmu_dirty_gfn);
+	struct secmmu_dirty_gfn *out, rest[N];
+	char *buf;
+	int i;
+
+	for (i = 0; i < N; i++)
+		wr(_metadata, self->vcpu, GFN, i);
+	/* Room for exactly one chunk, then a page that faults. */
+	buf = smu_mmap_anon(2 * PAGE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, mprotect(buf + PAGE, PAGE, PROT_NONE));
+	out = (struct secmmu_dirty_gfn *)(buf + PAGE - fit);
+	EXPECT_EQ(CHUNK, du_kharvest(self->vcpu, out, N))
+		TH_LOG("delivered entries must be counted, not lost in -EFAULT");
+	for (i = 0; i < N; i++)
+		expect_ent(_metadata, &self->r, i, i < CHUNK ? RESET : DIRTY,
+			   SLOT, i);
+	for (i = 0; i < CHUNK; i++)
+		EXPECT_EQ(i, out[i].offset);
+	ASSERT_EQ(N - CHUNK, du_kharvest(self->vcpu, rest, N));
+	for (i = 0; i < N - CHUNK; i++)
+		EXPECT_EQ(CHUNK + i, rest[i].offset);
+	/* Nothing delivered at all is still -EFAULT. */
+	wr(_metadata, self->vcpu, GFN, N);
+	EXPECT_EQ(-EFAULT, du_kharvest(self->vcpu, (void *)(buf + PAGE), N));
+	EXPECT_EQ(DIRTY, du_flags(&self->r, N));
+	munmap(buf, 2 * PAGE);
+}
+
 /* SECMMU_HARVEST is for harnesses that never mmap the ring. */
 TEST(harvest_no_mmap)
 {

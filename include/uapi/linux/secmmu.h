@@ -264,9 +264,13 @@ struct secmmu_dirty_gfn {
  * this vCPU's ring into @entries (user array of struct secmmu_dirty_gfn),
  * following the userspace protocol above (each collected entry is left
  * RESET once it is in @entries; entries already RESET are skipped), and
- * returns their number in @count (0 on input).  On -EFAULT the entries not
- * copied stay DIRTY.  For harnesses that do not mmap the ring; do not mix
- * with a userspace harvester on the same ring.
+ * returns their number in @count (0 on input).  Entries are copied out in
+ * chunks; an entry turns RESET only once its chunk is in @entries, so none
+ * is ever lost: when a copy fails (or a signal arrives) after earlier
+ * chunks were delivered, the call returns 0 with @count = the entries
+ * delivered, and the rest stay DIRTY for the next call; -EFAULT (-EINTR)
+ * only when nothing was delivered.  For harnesses that do not mmap the
+ * ring; do not mix with a userspace harvester on the same ring.
  */
 struct secmmu_harvest {
 	__u64 entries;
@@ -410,7 +414,9 @@ struct secmmu_access {
 
 /*
  * SECMMU_ACCESS_BATCH: perform @nr ops from the user array @ops in order;
- * stops at the first op that exits or fails (@done = ops completed).
+ * stops at the first op that exits or fails (@done = ops completed).  The
+ * out fields are ignored on input, so a completed struct can be issued
+ * again as it is.
  */
 struct secmmu_access_batch {
 	__u64 ops;		/* struct secmmu_access_op[nr] */
