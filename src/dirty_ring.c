@@ -5,8 +5,11 @@
  * own fields in dirty_ring.h.
  */
 #include <linux/kcsan-checks.h>
+#include <linux/gfp.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "dirty_ring.h"
@@ -19,23 +22,53 @@
 #define F_RESET		SECMMU_DIRTY_GFN_F_RESET
 #define RESET_CHECK	512	/* entries between signal checks */
 
+/*
+ * The entries live in pages charged to the opener's memcg (a ring is up to
+ * SECMMU_DIRTY_RING_MAX entries per vCPU), mapped contiguously with
+ * VM_USERMAP so that mmap can hand them out (remap_vmalloc_range()).
+ */
 int secmmu_dirty_ring_alloc(struct secmmu_dirty_ring *ring, u32 size)
 {
-	ring->entries = vmalloc_user(size * sizeof(*ring->entries));
-	if (!ring->entries)
+	unsigned int i, n = PAGE_ALIGN(size * sizeof(*ring->entries)) >> PAGE_SHIFT;
+
+	ring->entries = NULL;
+	ring->nr_pages = 0;
+	ring->pages = kvcalloc(n, sizeof(*ring->pages), GFP_KERNEL_ACCOUNT);
+	if (!ring->pages)
 		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		ring->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!ring->pages[i])
+			goto fail;
+	}
+	ring->nr_pages = n;
+	ring->entries = vmap(ring->pages, n, VM_MAP | VM_USERMAP, PAGE_KERNEL);
+	if (!ring->entries)
+		goto fail;
 	ring->size = size;
 	ring->dirty_index = 0;
 	ring->reset_index = 0;
 	ring->fetch_index = 0;
 	mutex_init(&ring->lock);
 	return 0;
+fail:
+	ring->nr_pages = i;
+	secmmu_dirty_ring_free(ring);
+	return -ENOMEM;
 }
 
 void secmmu_dirty_ring_free(struct secmmu_dirty_ring *ring)
 {
-	vfree(ring->entries);
+	unsigned int i;
+
+	if (ring->entries)
+		vunmap(ring->entries);
 	ring->entries = NULL;
+	for (i = 0; i < ring->nr_pages; i++)
+		__free_page(ring->pages[i]);
+	kvfree(ring->pages);
+	ring->pages = NULL;
+	ring->nr_pages = 0;
 }
 
 static struct secmmu_dirty_gfn *entry(struct secmmu_dirty_ring *ring, u32 index)
@@ -205,8 +238,11 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 		/* Release: a vCPU that sees the index sees the entry free. */
 		smp_store_release(&ring->reset_index, ring->reset_index + 1);
 		count++;
-		if (!(count % RESET_CHECK) && signal_pending(current))
-			break;
+		if (!(count % RESET_CHECK)) {
+			if (signal_pending(current))
+				break;
+			cond_resched();
+		}
 	}
 	mutex_unlock(&ring->lock);
 
@@ -224,7 +260,8 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
  * DIRTY entries following the userspace protocol.  Entries a userspace
  * harvester already marked RESET are skipped.  The collected entries are
  * marked RESET only once @deliver (may be NULL) has taken them, so a failed
- * copy loses nothing.  Returns the count, or @deliver's error.
+ * copy loses nothing.  Returns the count, @deliver's error, or -EINTR when
+ * a signal interrupted the wait for the ring's lock.
  */
 int secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
 			      struct secmmu_dirty_gfn *out, u32 max,
@@ -238,7 +275,8 @@ int secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
 	int ret = 0;
 
 	max = min_t(u32, max, SECMMU_HARVEST_CHUNK);
-	mutex_lock(&ring->lock);
+	if (mutex_lock_interruptible(&ring->lock))
+		return -EINTR;
 	/* Acquire: entries up to dirty_index were fully pushed. */
 	end = smp_load_acquire(&ring->dirty_index);
 	idx = ring->fetch_index;

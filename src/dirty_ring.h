@@ -19,11 +19,15 @@
 #include <linux/secmmu.h>
 #include <linux/types.h>
 
+struct page;
+
 struct secmmu_vm;
 struct secmmu_layout;
 
 struct secmmu_dirty_ring {
-	struct secmmu_dirty_gfn *entries;	/* vmalloc_user(), mmapped */
+	struct secmmu_dirty_gfn *entries;	/* vmap() of @pages, mmapped */
+	struct page **pages;			/* memcg-charged, zeroed */
+	unsigned int nr_pages;
 	u32 size;				/* entries, a power of two */
 	u32 dirty_index;
 	u32 reset_index;

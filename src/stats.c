@@ -8,7 +8,8 @@
 
 int secmmu_stats_init(struct secmmu_vm *vm)
 {
-	vm->stats = alloc_percpu(struct secmmu_stat_block);
+	/* Charged to the opener's memcg, like the rest of the VM. */
+	vm->stats = alloc_percpu_gfp(struct secmmu_stat_block, GFP_KERNEL_ACCOUNT);
 	return vm->stats ? 0 : -ENOMEM;
 }
 
