@@ -10,6 +10,7 @@
 #include "layout.h"
 #include "rmap.h"
 #include "spte.h"
+#include "testhook.h"
 #include "vm.h"
 
 static struct kmem_cache *rmap_desc_cache;
@@ -35,10 +36,17 @@ struct secmmu_rmap_desc *secmmu_rmap_desc_alloc(struct secmmu_vm *vm)
 	return d;
 }
 
+/* Test hook: @d is about to go back to the slab. */
+void secmmu_rmap_desc_freeing(struct secmmu_vm *vm, struct secmmu_rmap_desc *d)
+{
+	SECMMU_TEST_HOOK(secmmu_rmap_desc_freeing, vm, d);
+}
+
 void secmmu_rmap_desc_free(struct secmmu_vm *vm, struct secmmu_rmap_desc *d)
 {
 	if (!d)
 		return;
+	secmmu_rmap_desc_freeing(vm, d);
 	secmmu_stat_dec(vm, SECMMU_STAT_RMAP_DESCS);
 	kmem_cache_free(rmap_desc_cache, d);
 }
@@ -125,7 +133,7 @@ void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 
 void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep)
 {
-	struct secmmu_rmap_desc *first, *d;
+	struct secmmu_rmap_desc *first, *d, *dead = NULL;
 	unsigned long old, new;
 	unsigned int i;
 
@@ -152,20 +160,22 @@ found:
 	d->sptes[i] = first->sptes[first->count - 1];
 	first->sptes[--first->count] = NULL;
 	if (!first->count) {
+		/* The next one is full: it cannot drop to one entry below. */
+		dead = first;
 		d = first->more;
-		secmmu_rmap_desc_free(vm, first);
 		new = d ? (unsigned long)d | RMAP_MANY : 0;
-		if (!d)
-			goto out;
-		first = d;
-	}
-	/* Back to the direct form at one entry. */
-	if (first->count == 1 && !first->more) {
+	} else if (first->count == 1 && !first->more) {
+		/* Back to the direct form at one entry. */
 		new = (unsigned long)first->sptes[0];
-		secmmu_rmap_desc_free(vm, first);
+		dead = first;
 	}
 out:
 	secmmu_rmap_unlock(head, new);
+	/*
+	 * Outside the bit's preempt-disabled section: the slab may sleep on
+	 * PREEMPT_RT.  No walker can reach @dead: the new head is published.
+	 */
+	secmmu_rmap_desc_free(vm, dead);
 }
 
 struct secmmu_rmap_iter *secmmu_rmap_iter_start(struct secmmu_rmap_iter *it,

@@ -19,9 +19,11 @@
  *                      the direct form (never follows a descriptor).  The
  *                      SPTE it points to lives in a table page freed via RCU.
  *
- * Descriptors are freed at once, without RCU: only the locked and lock-bit
- * walks follow them, and a writer holds both mmu_lock and the bit while it
- * frees one, so no walker can hold a pointer into it.
+ * Descriptors are freed without RCU: only the locked and lock-bit walks
+ * follow them, and a writer unlinks one holding both mmu_lock and the bit,
+ * so no walker can hold a pointer into it.  The writer frees it after
+ * dropping the bit (still under mmu_lock): the bit's section has
+ * preemption off, and the slab may sleep on PREEMPT_RT.
  *
  * Canonical form: one leaf is always direct, none is 0, descriptors are
  * dense (holes are filled from the first descriptor) and only the first
@@ -56,6 +58,7 @@ void secmmu_rmap_exit(void);
 
 struct secmmu_rmap_desc *secmmu_rmap_desc_alloc(struct secmmu_vm *vm);
 void secmmu_rmap_desc_free(struct secmmu_vm *vm, struct secmmu_rmap_desc *d);
+void secmmu_rmap_desc_freeing(struct secmmu_vm *vm, struct secmmu_rmap_desc *d);
 
 /* The head of memslot gfn @gfn, or NULL when no memslot backs it. */
 unsigned long *secmmu_rmap_head(const struct secmmu_layout *l, u64 gfn);

@@ -3,6 +3,7 @@
  * KUnit: rmap head encoding, descriptor chains, the three walkers and
  * lockless walkers racing with writers (run on x86_64 -smp 2).
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
@@ -20,6 +21,7 @@ struct fake {
 	struct secmmu_vm *vm;
 	unsigned long head;
 	u64 sptes[NR_FAKE];
+	unsigned int freed, freed_locked;	/* rmap_desc_freed_unlocked */
 };
 
 static struct fake *fake_setup(struct kunit *test)
@@ -137,6 +139,41 @@ static void rmap_remove_from_middle(struct kunit *test)
 		present[i] = false;
 		expect_exactly(test, f, present);
 	}
+}
+
+/* The fake whose removals rmap_desc_freed_unlocked watches. */
+static void record_free_under_bit(struct secmmu_vm *vm, struct secmmu_rmap_desc *d)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct fake *f = test->priv;
+
+	if (READ_ONCE(f->head) & RMAP_LOCKED)
+		f->freed_locked++;
+	f->freed++;
+}
+
+/*
+ * Descriptors go back to the slab after the head's bit is dropped: the
+ * bit's section runs with preemption off, and kmem_cache_free() may sleep
+ * on PREEMPT_RT.
+ */
+static void rmap_desc_freed_unlocked(struct kunit *test)
+{
+	struct fake *f = fake_setup(test);
+	int i;
+
+	for (i = 0; i < 2 * RMAP_DESC_SPTES + 1; i++)
+		fake_add(test, f, i);
+	test->priv = f;
+	kunit_activate_static_stub(test, secmmu_rmap_desc_freeing,
+				   record_free_under_bit);
+	for (i = 2 * RMAP_DESC_SPTES; i >= 0; i--)
+		fake_remove(f, i);
+	kunit_deactivate_static_stub(test, secmmu_rmap_desc_freeing);
+	KUNIT_EXPECT_EQ(test, f->head, 0UL);
+	/* Three descriptors: two emptied, one turned back into a direct head. */
+	KUNIT_EXPECT_EQ(test, f->freed, 3U);
+	KUNIT_EXPECT_EQ(test, f->freed_locked, 0U);
 }
 
 /* Age semantics per leaf state, through the real install path. */
@@ -311,6 +348,7 @@ static struct kunit_case rmap_cases[] = {
 	KUNIT_CASE(rmap_grow_and_shrink),
 	KUNIT_CASE(rmap_descriptor_boundaries),
 	KUNIT_CASE(rmap_remove_from_middle),
+	KUNIT_CASE(rmap_desc_freed_unlocked),
 	KUNIT_CASE(rmap_age_per_spte_state),
 	KUNIT_CASE(rmap_fast_only_per_mode),
 	KUNIT_CASE(rmap_zap_removes_aliases),
