@@ -5,9 +5,11 @@
  * for harnesses (SECMMU_AGE, per page, with fast-only and look-around).
  *
  * Every answer goes memslot gfn -> rmap head -> leaf SPTEs (rmap.c), in the
- * VM's rmap mode.  Walkers hold vm->srcu (the layout and the rmap arrays
- * stay alive) and RCU (table pages stay alive); in LOCKED mode a chunk of
- * pages is walked under one mmu_lock read hold.
+ * VM's rmap mode, or, in TABLE_WALK mode, memslot gfns -> the view gfn
+ * ranges that map them -> each view's table.  Walkers hold vm->srcu (the
+ * layout and the rmap arrays stay alive) and RCU (table pages stay alive);
+ * in LOCKED mode a chunk of pages is walked under one mmu_lock read hold.
+ * The mode is fixed once a memslot exists: it is read once per call.
  *
  * clear_flush_young never flushes: secmmu vCPUs cache no translation, every
  * access re-reads the leaf and sets A again with cmpxchg, so clearing A is
@@ -20,12 +22,15 @@
 #include <linux/uaccess.h>
 
 #include "aging.h"
+#include "pgtable.h"
 #include "rmap.h"
+#include "spte.h"
 #include "vm.h"
 
 #define AGE_CHUNK	512		/* pages between signal checks */
 
 struct age_req {
+	u32 mode;			/* vm->rmap_mode, read once per call */
 	bool clear;
 	bool fast_only;
 	bool took_lock;			/* out: some page needed mmu_lock */
@@ -35,47 +40,129 @@ struct age_req {
 	u64 nr_failed;
 };
 
-static void age_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
-		      u64 idx, u64 n, u64 bit, struct age_req *req, bool locked)
+static void age_result(struct age_req *req, u64 bit, unsigned int r)
 {
-	u64 i;
+	req->took_lock |= r & RMAP_AGE_LOCKED;
+	if (r & RMAP_AGE_YOUNG) {
+		req->nr_young++;
+		if (req->young)
+			__set_bit(bit, req->young);
+	}
+	if (r & RMAP_AGE_FAST_FAILED) {
+		req->nr_failed++;
+		if (req->failed)
+			__set_bit(bit, req->failed);
+	}
+}
+
+/*
+ * Clear (or test) one leaf's A bit without a lock: the cmpxchg acts only
+ * if the leaf is unchanged since it was read.  Returns young; a lost race
+ * counts as young (a vCPU is setting A/D, or a zap is under way).
+ */
+static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
+				     u64 *lost)
+{
+	if (!spte_present(spte) || !spte_accessed(spte))
+		return false;
+	if (clear && !try_cmpxchg64(sptep, &spte, spte & ~SPTE_ACCESSED))
+		(*lost)++;
+	return true;
+}
+
+/*
+ * The rmap walkers.  A direct head in SINGLE_LOCKLESS mode (the common
+ * case at alias degree 1) is handled inline; its counters are added once
+ * per call.
+ */
+static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
+			   u64 idx, u64 n, u64 bit, struct age_req *req,
+			   bool locked)
+{
+	u64 i, lockless = 0, lost = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned long *head = &slot->rmap[idx + i];
+		unsigned long h = READ_ONCE(*head);
 		unsigned int r;
 
-		if (locked)
+		if (!(h & RMAP_PTR_MASK))
+			continue;
+		if (locked) {
 			r = secmmu_rmap_age_locked(vm, head, req->clear) | RMAP_AGE_LOCKED;
-		else
+		} else if (req->mode == SECMMU_RMAP_SINGLE_LOCKLESS && !(h & RMAP_MANY)) {
+			u64 *sptep = (u64 *)(h & RMAP_PTR_MASK);
+
+			lockless++;
+			r = age_leaf(sptep, READ_ONCE(*sptep), req->clear, &lost) ?
+			    RMAP_AGE_YOUNG : 0;
+		} else {
 			r = secmmu_rmap_age(vm, head, req->clear, req->fast_only);
-		req->took_lock |= r & RMAP_AGE_LOCKED;
-		if (r & RMAP_AGE_YOUNG) {
-			req->nr_young++;
-			if (req->young)
-				__set_bit(bit + i, req->young);
 		}
-		if (r & RMAP_AGE_FAST_FAILED) {
-			req->nr_failed++;
-			if (req->failed)
-				__set_bit(bit + i, req->failed);
+		age_result(req, bit + i, r);
+	}
+	if (lockless)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCKLESS, lockless);
+	if (lost)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, lost);
+}
+
+/*
+ * Table walk: no rmap.  Every view's leaves over the view gfns that map
+ * memslot gfns [first, first + n) (n <= AGE_CHUNK), under RCU only: table
+ * pages are freed through RCU and leaves are changed only by cmpxchg.  A
+ * page is young if any of its leaves is.
+ */
+static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			     u64 first, u64 n, u64 bit, struct age_req *req)
+{
+	DECLARE_BITMAP(young, AGE_CHUNK);
+	struct secmmu_alias a;
+	unsigned long i;
+	u64 lost = 0;
+
+	bitmap_zero(young, n);
+	for_each_view_alias(a, l, first, first + n) {
+		u64 off = a.gfn - first - a.view_gfn;
+		struct secmmu_iter it;
+
+		if (!vm->roots[a.view])
+			continue;
+		for_each_secmmu_leaf(it, vm->roots[a.view], a.view_gfn,
+				     a.view_gfn + a.n) {
+			if (age_leaf(it.sptep, it.old_spte, req->clear, &lost))
+				__set_bit(off + it.gfn, young);
 		}
 	}
+	for_each_set_bit(i, young, n)
+		age_result(req, bit + i, RMAP_AGE_YOUNG);
+	if (lost)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, lost);
 }
 
 /*
  * Age pages [idx, idx + n) of @slot; their bitmap bits start at @bit.
  * Does not sleep.  LOCKED mode holds mmu_lock for read over the whole run.
  */
-static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
-			   u64 idx, u64 n, u64 bit, struct age_req *req)
+static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			   const struct secmmu_slot *slot, u64 idx, u64 n,
+			   u64 bit, struct age_req *req)
 {
+	u64 done, c;
+
 	rcu_read_lock();
-	if (READ_ONCE(vm->rmap_mode) == SECMMU_RMAP_LOCKED && !req->fast_only) {
+	if (req->mode == SECMMU_RMAP_TABLE_WALK) {
+		for (done = 0; done < n; done += c) {
+			c = min_t(u64, n - done, AGE_CHUNK);
+			age_tables_chunk(vm, l, slot->base_gfn + idx + done, c,
+					 bit + done, req);
+		}
+	} else if (req->mode == SECMMU_RMAP_LOCKED && !req->fast_only) {
 		read_lock(&vm->mmu_lock);
-		age_pages(vm, slot, idx, n, bit, req, true);
+		age_rmap_pages(vm, slot, idx, n, bit, req, true);
 		read_unlock(&vm->mmu_lock);
 	} else {
-		age_pages(vm, slot, idx, n, bit, req, false);
+		age_rmap_pages(vm, slot, idx, n, bit, req, false);
 	}
 	rcu_read_unlock();
 	secmmu_stat_add(vm, SECMMU_STAT_AGE_PAGES, n);
@@ -88,7 +175,7 @@ static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	struct secmmu_hva_piece p;
 
 	for_each_hva_piece(p, l, start, start + (n << PAGE_SHIFT))
-		age_slot_pages(vm, p.slot, p.first, p.n,
+		age_slot_pages(vm, l, p.slot, p.first, p.n,
 			       (p.hva - start) >> PAGE_SHIFT, req);
 }
 
@@ -99,7 +186,7 @@ static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 			  unsigned long end, bool clear, bool *fast)
 {
-	struct age_req req = { .clear = clear };
+	struct age_req req = { .mode = READ_ONCE(vm->rmap_mode), .clear = clear };
 	int idx;
 
 	*fast = true;
@@ -121,9 +208,10 @@ bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
  * Look-around: for each young page of this chunk, age the rest of its
  * aligned block inside the memslot, skipping pages of the request itself.
  */
-static u64 look_around(struct secmmu_vm *vm, const struct secmmu_slot *slot,
-		       const struct secmmu_age *a, u64 chunk_gfn, u64 n,
-		       const unsigned long *young, u64 *last_block, bool clear)
+static u64 look_around(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		       const struct secmmu_slot *slot, const struct secmmu_age *a,
+		       u64 chunk_gfn, u64 n, const unsigned long *young,
+		       u64 *last_block, u32 mode, bool clear)
 {
 	unsigned long i;
 	u64 found = 0;
@@ -139,11 +227,12 @@ static u64 look_around(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			continue;
 		*last_block = block;
 		for (g = lo; g < hi; g++) {
-			struct age_req nb = { .clear = clear, .fast_only = true };
+			struct age_req nb = { .mode = mode, .clear = clear,
+					      .fast_only = true };
 
 			if (g >= a->start && g < a->start + a->npages)
 				continue;
-			age_slot_pages(vm, slot, g - slot->base_gfn, 1, 0, &nb);
+			age_slot_pages(vm, l, slot, g - slot->base_gfn, 1, 0, &nb);
 			found += nb.nr_young;
 		}
 	}
@@ -193,6 +282,7 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
 	unsigned long young[AGE_CHUNK / BITS_PER_LONG];
 	unsigned long failed[AGE_CHUNK / BITS_PER_LONG];
 	bool hva = a->flags & SECMMU_AGE_HVA;
+	u32 mode = READ_ONCE(vm->rmap_mode);
 	const struct secmmu_slot *slot = NULL;
 	struct secmmu_layout *l;
 	u64 last_block = U64_MAX;
@@ -209,7 +299,7 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
 	a->nr_lookaround_young = 0;
 
 	look = a->flags & SECMMU_AGE_LOOKAROUND;
-	if (look && READ_ONCE(vm->rmap_mode) == SECMMU_RMAP_LOCKED) {
+	if (look && mode == SECMMU_RMAP_LOCKED) {
 		a->out_flags |= SECMMU_AGE_OUT_NO_LOOKAROUND;
 		look = false;
 	}
@@ -227,6 +317,7 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
 	while (a->done < a->npages) {
 		u64 n = min_t(u64, a->npages - a->done, AGE_CHUNK);
 		struct age_req req = {
+			.mode = mode,
 			.clear = a->flags & SECMMU_AGE_CLEAR,
 			.fast_only = a->flags & SECMMU_AGE_FAST_ONLY,
 			.young = young,
@@ -238,12 +329,12 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
 		if (hva)
 			age_hva_pages(vm, l, a->start + (a->done << PAGE_SHIFT), n, &req);
 		else
-			age_slot_pages(vm, slot, a->start + a->done - slot->base_gfn,
+			age_slot_pages(vm, l, slot, a->start + a->done - slot->base_gfn,
 				       n, 0, &req);
 		if (look)
 			a->nr_lookaround_young +=
-				look_around(vm, slot, a, a->start + a->done, n,
-					    young, &last_block, req.clear);
+				look_around(vm, l, slot, a, a->start + a->done, n,
+					    young, &last_block, mode, req.clear);
 
 		ret = copy_bits(a->young, a->done, young, n);
 		if (!ret)

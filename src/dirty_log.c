@@ -10,9 +10,10 @@
  * the page from the fault path.  Records go to the writing vCPU's ring when
  * the VM has rings, else to the memslot's bitmap.
  *
- * Write-protecting goes through the rmap (every view's leaves of a gfn)
- * under mmu_lock with cmpxchg, as vCPUs may set A/D at the same time; one
- * remote flush per operation makes it effective.
+ * Write-protecting goes through the rmap (every view's leaves of a gfn), or
+ * in table-walk mode through each view's table over the view gfns that map
+ * the pages, under mmu_lock with cmpxchg, as vCPUs may set A/D at the same
+ * time; one remote flush per operation makes it effective.
  *
  * Enabling LOG_DIRTY publishes the flag before write-protecting: a vCPU
  * whose cmpxchg undoes a write protection has seen it, and so sees the flag
@@ -26,26 +27,53 @@
 #include "dirty_ring.h"
 #include "flush.h"
 #include "layout.h"
+#include "pgtable.h"
 #include "rmap.h"
 #include "spte.h"
 #include "vcpu.h"
 #include "vm.h"
+
+/* Clear W on one leaf (vCPUs may set A/D meanwhile); true if it had W. */
+static bool wp_leaf(struct secmmu_vm *vm, u64 *sptep, u64 spte)
+{
+	do {
+		if (!spte_present(spte) || !spte_writable(spte))
+			return false;
+	} while (!try_cmpxchg64(sptep, &spte, spte & ~SPTE_WRITABLE));
+	secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_REPROTECTED);
+	return true;
+}
 
 static bool wp_head(struct secmmu_vm *vm, unsigned long *head)
 {
 	struct secmmu_rmap_iter it;
 	bool changed = false;
 
-	for_each_rmap_spte(it, READ_ONCE(*head)) {
-		u64 spte = READ_ONCE(*it.sptep);
+	for_each_rmap_spte(it, READ_ONCE(*head))
+		changed |= wp_leaf(vm, it.sptep, READ_ONCE(*it.sptep));
+	return changed;
+}
 
-		do {
-			if (!spte_present(spte) || !spte_writable(spte))
-				break;
-		} while (!try_cmpxchg64(it.sptep, &spte, spte & ~SPTE_WRITABLE));
-		if (spte_present(spte) && spte_writable(spte)) {
-			changed = true;
-			secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_REPROTECTED);
+/*
+ * Table-walk mode (no rmap): every view's leaves over memslot gfns
+ * [first, first + n), those whose offset from @first is set in @mask
+ * (n <= 64), or all of them (@mask NULL).
+ */
+static bool wp_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		      u64 first, u64 n, const u64 *mask)
+{
+	struct secmmu_alias a;
+	bool changed = false;
+
+	for_each_view_alias(a, l, first, first + n) {
+		struct secmmu_iter it;
+
+		for_each_secmmu_leaf(it, vm->roots[a.view], a.view_gfn,
+				     a.view_gfn + a.n) {
+			u64 off = a.gfn - first + (it.gfn - a.view_gfn);
+
+			if (!mask || (*mask & BIT_ULL(off)))
+				changed |= wp_leaf(vm, it.sptep, it.old_spte);
 		}
 	}
 	return changed;
@@ -58,7 +86,10 @@ bool secmmu_dirty_wp_slot(struct secmmu_vm *vm, const struct secmmu_slot *slot)
 	u64 i;
 
 	write_lock(&vm->mmu_lock);
-	for (i = 0; i < slot->npages; i++)
+	if (!slot->rmap)
+		flush = wp_tables(vm, secmmu_layout_locked(vm), slot->base_gfn,
+				  slot->npages, NULL);
+	for (i = 0; slot->rmap && i < slot->npages; i++)
 		flush |= wp_head(vm, &slot->rmap[i]);
 	write_unlock(&vm->mmu_lock);
 	return flush;
@@ -67,17 +98,27 @@ bool secmmu_dirty_wp_slot(struct secmmu_vm *vm, const struct secmmu_slot *slot)
 /* Write-protect the pages of @b again (a reset, or CLEAR_DIRTY_LOG). */
 static bool reprotect(struct secmmu_vm *vm, const struct secmmu_dirty_batch *b)
 {
+	const struct secmmu_layout *l;
 	const struct secmmu_slot *slot;
 	bool flush = false;
 	unsigned long bit;
 	u64 mask = b->mask;
 
 	write_lock(&vm->mmu_lock);
-	slot = &secmmu_layout_locked(vm)->slots[b->slot];
-	for_each_set_bit(bit, (unsigned long *)&mask, 64) {
-		if (b->base + bit < slot->npages && slot->rmap)
-			flush |= wp_head(vm, &slot->rmap[b->base + bit]);
+	l = secmmu_layout_locked(vm);
+	slot = &l->slots[b->slot];
+	if (b->base >= slot->npages)
+		goto out;
+	if (slot->npages - b->base < 64)
+		mask &= BIT_ULL(slot->npages - b->base) - 1;
+	if (!slot->rmap) {
+		flush = wp_tables(vm, l, slot->base_gfn + b->base,
+				  min_t(u64, 64, slot->npages - b->base), &mask);
+		goto out;
 	}
+	for_each_set_bit(bit, (unsigned long *)&mask, 64)
+		flush |= wp_head(vm, &slot->rmap[b->base + bit]);
+out:
 	write_unlock(&vm->mmu_lock);
 	return flush;
 }

@@ -128,7 +128,8 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		} else {
 			ret = secmmu_mmu_install(vm, view, gfn, page_to_pfn(page),
 						 write, &vcpu->cache,
-						 &slot->rmap[target - slot->base_gfn]);
+						 slot->rmap ? &slot->rmap[target - slot->base_gfn] :
+						 NULL);
 			if (write && ret >= 0)
 				secmmu_dirty_record(vcpu, l, slot, target);
 		}

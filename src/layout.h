@@ -81,4 +81,26 @@ void secmmu_view_remove(struct secmmu_view *v, int idx);
 bool secmmu_view_translate(const struct secmmu_layout *l, u32 view,
 			   u64 gfn, u64 *target);
 
+/*
+ * One view's mapping of part of memslot gfns [start, end): view gfns
+ * [view_gfn, view_gfn + n) map memslot gfns [gfn, gfn + n).  View 0 maps
+ * every gfn to itself; views 1.. by their ranges.
+ */
+struct secmmu_alias {
+	u32 view;
+	u32 range;		/* next range of @view to look at */
+	u64 gfn;
+	u64 view_gfn;
+	u64 n;
+};
+
+struct secmmu_alias *secmmu_alias_start(struct secmmu_alias *a);
+bool secmmu_alias_next(const struct secmmu_layout *l, u64 start, u64 end,
+		       struct secmmu_alias *a);
+
+/* Every (view, view gfn range) that maps some of memslot gfns [start, end). */
+#define for_each_view_alias(a, l, start, end)				\
+	for (struct secmmu_alias *__va = secmmu_alias_start(&(a));	\
+	     secmmu_alias_next(l, start, end, __va);)
+
 #endif /* _SECMMU_LAYOUT_H */

@@ -35,11 +35,13 @@ static void propagate_dirty(struct secmmu_vm *vm, u64 spte)
  * The rmap head of the memslot gfn that leaf @gfn of @view maps, NULL for
  * a leaf that no memslot backs (only unit tests make those).
  */
-static unsigned long *leaf_head(const struct secmmu_layout *l, u32 view, u64 gfn)
+static unsigned long *leaf_head(const struct secmmu_vm *vm,
+				const struct secmmu_layout *l, u32 view, u64 gfn)
 {
 	u64 target;
 
-	if (!l || !secmmu_view_translate(l, view, gfn, &target))
+	if (!l || vm->rmap_mode == SECMMU_RMAP_TABLE_WALK ||
+	    !secmmu_view_translate(l, view, gfn, &target))
 		return NULL;
 	return secmmu_rmap_head(l, target);
 }
@@ -80,7 +82,7 @@ static bool free_unlinked(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			flush |= free_unlinked(vm, l, view, secmmu_pt_child(spte),
 					       level - 1, g);
 		else
-			flush |= zap_leaf(vm, &table[i], leaf_head(l, view, g));
+			flush |= zap_leaf(vm, &table[i], leaf_head(vm, l, view, g));
 	}
 	secmmu_pt_free_rcu(vm, table);
 	return flush;
@@ -103,7 +105,7 @@ bool secmmu_zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		if (!spte_present(it.old_spte))
 			continue;
 		if (it.level == 1) {
-			flush |= zap_leaf(vm, it.sptep, leaf_head(l, view, it.gfn));
+			flush |= zap_leaf(vm, it.sptep, leaf_head(vm, l, view, it.gfn));
 		} else if (free_tables && secmmu_iter_covered(&it)) {
 			WRITE_ONCE(*it.sptep, 0);
 			flush |= free_unlinked(vm, l, view, secmmu_pt_child(it.old_spte),
@@ -117,26 +119,12 @@ bool secmmu_zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  u64 start, u64 end, bool free_tables)
 {
-	bool flush;
-	u32 v, i;
+	struct secmmu_alias a;
+	bool flush = false;
 
-	flush = secmmu_zap_view_range(vm, l, 0, start, end, free_tables);
-	for (v = 1; v < SECMMU_MAX_VIEWS; v++) {
-		const struct secmmu_view *view = &l->views[v];
-
-		for (i = 0; i < view->nr_ranges; i++) {
-			const struct secmmu_view_range *r = &view->ranges[i];
-			u64 lo = max(start, r->target_gfn);
-			u64 hi = min(end, r->target_gfn + r->npages);
-
-			if (lo >= hi)
-				continue;
-			flush |= secmmu_zap_view_range(vm, l, v,
-						       r->view_gfn + (lo - r->target_gfn),
-						       r->view_gfn + (hi - r->target_gfn),
-						       free_tables);
-		}
-	}
+	for_each_view_alias(a, l, start, end)
+		flush |= secmmu_zap_view_range(vm, l, a.view, a.view_gfn,
+					       a.view_gfn + a.n, free_tables);
 	return flush;
 }
 

@@ -111,7 +111,8 @@ void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 *table)
 
 int secmmu_pt_cache_topup(struct secmmu_vm *vm, struct secmmu_pt_cache *c)
 {
-	if (!c->desc) {
+	/* Table-walk mode has no rmap (its mode is fixed before any fault). */
+	if (!c->desc && READ_ONCE(vm->rmap_mode) != SECMMU_RMAP_TABLE_WALK) {
 		c->desc = secmmu_rmap_desc_alloc(vm);
 		if (!c->desc)
 			return -ENOMEM;

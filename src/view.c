@@ -4,6 +4,7 @@
  * onto memslot gfns through sorted, non-overlapping ranges.
  */
 #include <linux/errno.h>
+#include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/string.h>
 
@@ -92,4 +93,46 @@ bool secmmu_view_translate(const struct secmmu_layout *l, u32 view,
 		return false;
 	*target = v->ranges[lo - 1].target_gfn + (gfn - v->ranges[lo - 1].view_gfn);
 	return true;
+}
+
+struct secmmu_alias *secmmu_alias_start(struct secmmu_alias *a)
+{
+	a->view = 0;
+	a->range = 0;
+	return a;
+}
+
+bool secmmu_alias_next(const struct secmmu_layout *l, u64 start, u64 end,
+		       struct secmmu_alias *a)
+{
+	if (start >= end)
+		return false;
+	if (!a->view && !a->range) {
+		a->range = 1;		/* view 0: the identity, once */
+		a->gfn = start;
+		a->view_gfn = start;
+		a->n = end - start;
+		return true;
+	}
+	if (!a->view) {
+		a->view = 1;
+		a->range = 0;
+	}
+	for (; a->view < SECMMU_MAX_VIEWS; a->view++, a->range = 0) {
+		const struct secmmu_view *v = &l->views[a->view];
+
+		while (a->range < v->nr_ranges) {
+			const struct secmmu_view_range *r = &v->ranges[a->range++];
+			u64 lo = max(start, r->target_gfn);
+			u64 hi = min(end, r->target_gfn + r->npages);
+
+			if (lo >= hi)
+				continue;
+			a->gfn = lo;
+			a->view_gfn = r->view_gfn + (lo - r->target_gfn);
+			a->n = hi - lo;
+			return true;
+		}
+	}
+	return false;
 }

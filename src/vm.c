@@ -166,14 +166,18 @@ static bool zap_view_range(struct secmmu_vm *vm, const void *arg)
 				     m->view_gfn + m->npages, true);
 }
 
-/* The rmap and dirty bitmap of @want: new, inherited from @old, or none. */
-static int slot_alloc(const struct secmmu_slot *old, struct secmmu_slot *want)
+/*
+ * The rmap and dirty bitmap of @want: new, inherited from @old, or none
+ * (no rmap in table-walk mode, which is fixed by the first memslot).
+ */
+static int slot_alloc(struct secmmu_vm *vm, const struct secmmu_slot *old,
+		      struct secmmu_slot *want)
 {
 	if (!want->npages)
 		return 0;
 	want->rmap = old->rmap;
 	want->dirty_bitmap = old->dirty_bitmap;
-	if (!want->rmap) {
+	if (!want->rmap && vm->rmap_mode != SECMMU_RMAP_TABLE_WALK) {
 		want->rmap = kvcalloc(want->npages, sizeof(*want->rmap),
 				      GFP_KERNEL_ACCOUNT);
 		if (!want->rmap)
@@ -185,6 +189,7 @@ static int slot_alloc(const struct secmmu_slot *old, struct secmmu_slot *want)
 		if (!want->dirty_bitmap) {
 			if (!old->rmap)
 				kvfree(want->rmap);
+			want->rmap = NULL;
 			return -ENOMEM;
 		}
 	}
@@ -218,7 +223,7 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = slot_alloc(&old, &want);
+	ret = slot_alloc(vm, &old, &want);
 	if (ret) {
 		secmmu_layout_free(n);
 		goto out;

@@ -19,6 +19,8 @@
  *                          vCPUs, outside mmu_lock.
  *   rmap head lock bit     one rmap chain (rmap.h); writers take it under
  *                          mmu_lock, lock-bit aging instead of mmu_lock.
+ *                          TABLE_WALK VMs have no rmap: aging walks the
+ *                          tables under RCU alone (aging.c).
  *   mmu_invalidate_seq +   a fault that resolved a page before or during
  *   mmu_invalidate_in_progress  an invalidation does not install it
  *                          (fault.c has the protocol).

@@ -49,8 +49,11 @@ struct secmmu_vm *secmmu_kunit_slot_vm(struct kunit *test, u64 npages, u32 mode)
 	vm->rmap_mode = mode;
 	l->slots[0] = (struct secmmu_slot){ .base_gfn = 0, .npages = npages,
 					    .hva = 0x100000 };
-	l->slots[0].rmap = kvcalloc(npages, sizeof(unsigned long), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, l->slots[0].rmap);
+	if (mode != SECMMU_RMAP_TABLE_WALK) {	/* no rmap there, as in vm.c */
+		l->slots[0].rmap = kvcalloc(npages, sizeof(unsigned long),
+					    GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, l->slots[0].rmap);
+	}
 	for (v = 1; v < SECMMU_MAX_VIEWS; v++)
 		secmmu_view_insert(&l->views[v], &r);
 	return vm;

@@ -347,6 +347,10 @@ FIXTURE_VARIANT_ADD(la, lock_bit) {
 	.mode = SECMMU_RMAP_LOCK_BIT,
 };
 
+FIXTURE_VARIANT_ADD(la, table_walk) {
+	.mode = SECMMU_RMAP_TABLE_WALK,
+};
+
 FIXTURE_SETUP(la)
 {
 	struct smu_env *e = &self->e;

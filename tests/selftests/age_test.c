@@ -30,6 +30,10 @@ FIXTURE_VARIANT_ADD(rmap, lock_bit) {
 	.mode = SECMMU_RMAP_LOCK_BIT,
 };
 
+FIXTURE_VARIANT_ADD(rmap, table_walk) {
+	.mode = SECMMU_RMAP_TABLE_WALK,
+};
+
 FIXTURE_SETUP(rmap)
 {
 	struct smu_env *e = &self->e;

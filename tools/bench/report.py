@@ -22,7 +22,7 @@ REC = re.compile(r'@@SMB (\{.*\})\s*$')
 
 # Upstream reference (issue #6): KVM, 112 vCPUs, MGLRU aging, vCPU time.
 UPSTREAM = {'none': 8.50, 'locked': 10.21, 'lockless': 8.90}
-MODES = ['locked', 'single_lockless', 'lock_bit']
+MODES = ['locked', 'single_lockless', 'lock_bit', 'table_walk']
 
 
 def quartiles(v):
@@ -230,7 +230,8 @@ plot DATA using 2:3:4:xtic(1) title 'secmmu vCPU (SECMMU\\_ACCESS\\_BATCH)' lc r
                                                       s['min'], s['max'])
                 data += '\n\n'
         plots, idx = [], 0
-        colors = {'locked': '#e7298a', 'single_lockless': '#1b9e77', 'lock_bit': '#7570b3'}
+        colors = {'locked': '#e7298a', 'single_lockless': '#1b9e77', 'lock_bit': '#7570b3',
+                  'table_walk': '#d95f02'}
         for mode in MODES:
             for c in (0, 1):
                 plots.append("DATA index %d using 1:2:3:4 with yerrorlines lw 2 "
@@ -274,7 +275,8 @@ plot """ + ', \\\n     '.join(plots) + '\n', data)
         ref = {'none-idle': 1.0, 'none': 1.0,
                'locked': UPSTREAM['locked'] / UPSTREAM['none'],
                'single_lockless': UPSTREAM['lockless'] / UPSTREAM['none'],
-               'lock_bit': UPSTREAM['lockless'] / UPSTREAM['none']}
+               'lock_bit': UPSTREAM['lockless'] / UPSTREAM['none'],
+               'table_walk': UPSTREAM['lockless'] / UPSTREAM['none']}
         cases = [('none-idle', 'no aging, CPU 1 idle'), ('none', 'no aging, CPU 1 busy')] + \
             [(mo, mo) for mo in MODES]
         rows, data = [], ''

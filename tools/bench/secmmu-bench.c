@@ -61,6 +61,7 @@ static const char *const mode_name[] = {
 	[SECMMU_RMAP_LOCKED]		= "locked",
 	[SECMMU_RMAP_SINGLE_LOCKLESS]	= "single_lockless",
 	[SECMMU_RMAP_LOCK_BIT]		= "lock_bit",
+	[SECMMU_RMAP_TABLE_WALK]	= "table_walk",
 };
 
 static void die(const char *fmt, ...)

@@ -38,6 +38,7 @@ static const char * const mode_name[SECMMU_RMAP_NR_MODES] = {
 	[SECMMU_RMAP_LOCKED]		= "LOCKED",
 	[SECMMU_RMAP_SINGLE_LOCKLESS]	= "SINGLE_LOCKLESS",
 	[SECMMU_RMAP_LOCK_BIT]		= "LOCK_BIT",
+	[SECMMU_RMAP_TABLE_WALK]	= "TABLE_WALK",
 };
 
 static const enum secmmu_stat rmap_ids[] = {
@@ -117,6 +118,11 @@ static void expect_walk(__u32 mode, bool fast, const struct secmmu_stats *s0,
 		check(ok, "%s: %u single-SPTE gfns lockless, the %u aliased "
 		      "%s", fast ? "fast" : "plain", nsingle, NALIAS,
 		      fast ? "skipped" : "under mmu_lock");
+		break;
+	case SECMMU_RMAP_TABLE_WALK:
+		ok = !lockless && !bit_locks && !skipped && !fallbacks;
+		check(ok, "%s: no rmap walk at all (each view's table is "
+		      "walked, lockless)", fast ? "fast" : "plain");
 		break;
 	default:
 		ok = lockless + bit_locks == NTOUCHED && bit_locks >= NALIAS &&
@@ -238,8 +244,8 @@ void demo_aging(void)
 	max = smu_check_cap(vm, SECMMU_CAP_AGE);
 	check(modes == (1 << SECMMU_RMAP_NR_MODES) - 1 &&
 	      smu_check_cap(vm, SECMMU_CAP_RMAP_MODE) == SECMMU_RMAP_LOCKED,
-	      "modes 0x%x (LOCKED, SINGLE_LOCKLESS, LOCK_BIT), default "
-	      "LOCKED; SECMMU_AGE up to %d pages", modes, max);
+	      "modes 0x%x (LOCKED, SINGLE_LOCKLESS, LOCK_BIT, TABLE_WALK), "
+	      "default LOCKED; SECMMU_AGE up to %d pages", modes, max);
 	close(vm);
 	printf("  a fresh VM per mode: memslot 0 = 16 pages at gfn 0x%x, view %u "
 	       "gfn 0x%x.. aliases\n  pages %u-%u (2 SPTEs each); the vCPU "

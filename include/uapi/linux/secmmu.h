@@ -90,11 +90,19 @@
  *                    its head word instead of mmu_lock (a single SPTE as
  *                    well as several): aging never takes mmu_lock and is
  *                    always fast.
+ *   TABLE_WALK       no rmap at all (8 bytes per page, the SPTE): aging
+ *                    and write-protection walk each view's shadow table
+ *                    over the view gfns that map the range (as KVM's TDP
+ *                    MMU does), under RCU with no lock, one cmpxchg per
+ *                    young leaf.  Always fast.  Answers are the same as
+ *                    the other modes' (a page is young if any of its leaves
+ *                    is); SECMMU_STAT_RMAP_* stay 0.
  */
 #define SECMMU_RMAP_LOCKED		0
 #define SECMMU_RMAP_SINGLE_LOCKLESS	1
 #define SECMMU_RMAP_LOCK_BIT		2
-#define SECMMU_RMAP_NR_MODES		3
+#define SECMMU_RMAP_TABLE_WALK		3
+#define SECMMU_RMAP_NR_MODES		4
 
 struct secmmu_enable_cap {
 	__u32 cap;

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the four aging strategies (three rmap walkers and the table walk)
+ * give the same answers on the same state, and a table walk racing zaps
+ * that free tables stays sound (run on x86_64 -smp 2 with KASAN).
+ */
+#include <kunit/test.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+
+#include "aging.h"
+#include "mmu.h"
+#include "pgtable.h"
+#include "secmmu_kunit.h"
+#include "spte.h"
+
+#define NPAGES		64
+#define SLOT_HVA	0x100000UL	/* secmmu_kunit_slot_vm()'s memslot */
+#define NVIEWS		3		/* views used: 0, 1, 2 */
+
+/* Which views map page @i: every degree from 0 to NVIEWS. */
+static bool maps(unsigned int i, u32 v)
+{
+	switch (v) {
+	case 0:
+		return i % 3;
+	case 1:
+		return !(i % 4);
+	default:
+		return !(i % 5);
+	}
+}
+
+/* Which leaves a "vCPU" touches after the first clear. */
+static bool touched(unsigned int i, u32 v)
+{
+	return maps(i, v) && !((i * 7 + v) % 3);
+}
+
+static unsigned int degree(unsigned int i)
+{
+	unsigned int n = 0;
+	u32 v;
+
+	for (v = 0; v < NVIEWS; v++)
+		n += maps(i, v);
+	return n;
+}
+
+static u64 *leaf(struct secmmu_vm *vm, u32 v, u64 gfn)
+{
+	struct secmmu_iter it;
+	u64 *sptep = NULL;
+
+	for_each_secmmu_leaf(it, vm->roots[v], gfn, gfn + 1)
+		sptep = it.sptep;
+	return sptep;
+}
+
+static bool age_page(struct secmmu_vm *vm, unsigned int i, bool clear,
+		     bool *fast)
+{
+	unsigned long hva = SLOT_HVA + i * PAGE_SIZE;
+
+	return secmmu_age_hva_range(vm, hva, hva + PAGE_SIZE, clear, fast);
+}
+
+/* Is page @i answered without mmu_lock in @mode (not FAST_ONLY)? */
+static bool want_fast(u32 mode, unsigned int i)
+{
+	switch (mode) {
+	case SECMMU_RMAP_LOCKED:
+		return !degree(i);
+	case SECMMU_RMAP_SINGLE_LOCKLESS:
+		return degree(i) <= 1;
+	default:
+		return true;
+	}
+}
+
+static void aging_modes_agree(struct kunit *test)
+{
+	u32 mode;
+
+	for (mode = 0; mode < SECMMU_RMAP_NR_MODES; mode++) {
+		struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, NPAGES, mode);
+		unsigned int i, young = 0, want = 0;
+		bool fast;
+		u32 v;
+
+		for (i = 0; i < NPAGES; i++)
+			for (v = 0; v < NVIEWS; v++)
+				if (maps(i, v))
+					secmmu_kunit_map(test, vm, v, i, 1000 + i);
+		/* Fresh leaves are young; a clear makes every page old. */
+		for (i = 0; i < NPAGES; i++) {
+			KUNIT_EXPECT_EQ_MSG(test, age_page(vm, i, true, &fast),
+					    degree(i) > 0, "mode %u page %u", mode, i);
+			KUNIT_EXPECT_EQ_MSG(test, fast, want_fast(mode, i),
+					    "mode %u page %u", mode, i);
+		}
+		for (i = 0; i < NPAGES; i++)
+			KUNIT_EXPECT_FALSE_MSG(test, age_page(vm, i, false, &fast),
+					       "mode %u page %u", mode, i);
+		for (i = 0; i < NPAGES; i++)
+			for (v = 0; v < NVIEWS; v++)
+				if (touched(i, v)) {
+					u64 *sptep = leaf(vm, v, i);
+
+					KUNIT_ASSERT_NOT_NULL(test, sptep);
+					WRITE_ONCE(*sptep, *sptep | SPTE_ACCESSED);
+				}
+		/* Young iff any alias was touched; TEST keeps, CLEAR clears. */
+		for (i = 0; i < NPAGES; i++) {
+			bool w = false;
+
+			for (v = 0; v < NVIEWS; v++)
+				w |= touched(i, v);
+			want += w;
+			young += age_page(vm, i, false, &fast);
+			KUNIT_EXPECT_EQ_MSG(test, age_page(vm, i, false, &fast), w,
+					    "mode %u page %u", mode, i);
+			KUNIT_EXPECT_EQ_MSG(test, age_page(vm, i, true, &fast), w,
+					    "mode %u page %u", mode, i);
+			KUNIT_EXPECT_FALSE_MSG(test, age_page(vm, i, false, &fast),
+					       "mode %u page %u", mode, i);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, young, want, "mode %u", mode);
+		KUNIT_EXPECT_LT(test, 0U, want);
+		/* Every leaf is still there: aging only ever clears A. */
+		for (i = 0; i < NPAGES; i++)
+			for (v = 0; v < NVIEWS; v++)
+				KUNIT_EXPECT_EQ_MSG(test, !!leaf(vm, v, i) &&
+						    spte_present(READ_ONCE(*leaf(vm, v, i))),
+						    maps(i, v), "mode %u page %u view %u",
+						    mode, i, v);
+		/* The whole range at once: the same answer as page by page. */
+		KUNIT_EXPECT_FALSE(test, secmmu_age_hva_range(vm, SLOT_HVA,
+							      SLOT_HVA + NPAGES * PAGE_SIZE,
+							      false, &fast));
+		*leaf(vm, 1, 60) |= SPTE_ACCESSED;
+		KUNIT_EXPECT_TRUE(test, secmmu_age_hva_range(vm, SLOT_HVA,
+							     SLOT_HVA + NPAGES * PAGE_SIZE,
+							     true, &fast));
+		/* Pages of degree 2 and 3 need descriptors, except with no rmap. */
+		if (mode == SECMMU_RMAP_TABLE_WALK)
+			KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_DESCS),
+					0ULL);
+		else
+			KUNIT_EXPECT_LT(test, 0ULL,
+					secmmu_stat_read(vm, SECMMU_STAT_RMAP_DESCS));
+	}
+}
+
+/*
+ * Table walk vs zap: a kthread keeps mapping and zapping (freeing tables)
+ * views 1 and 2 of every page while aging walks all three views' tables
+ * with no lock.  View 0's leaf of page 5 stays and is made young before
+ * every walk: each walk must find it.  KASAN watches the freed tables.
+ */
+struct churn {
+	struct secmmu_vm *vm;
+	struct kunit *test;
+	atomic_t rounds;
+};
+
+static int churn(void *arg)
+{
+	struct churn *c = arg;
+	unsigned int i;
+	u32 v;
+
+	while (!kthread_should_stop()) {
+		for (v = 1; v < NVIEWS; v++)
+			for (i = 0; i < NPAGES; i += 7)
+				secmmu_kunit_map(c->test, c->vm, v, i, 2000 + i);
+		for (v = 1; v < NVIEWS; v++)
+			secmmu_kunit_zap(c->vm, v, 0, U64_MAX, true);
+		atomic_inc(&c->rounds);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void aging_table_walk_vs_zap(struct kunit *test)
+{
+	struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, NPAGES,
+						    SECMMU_RMAP_TABLE_WALK);
+	struct churn c = { .vm = vm, .test = test };
+	unsigned long deadline = jiffies + HZ;
+	u64 walks = 0, missed = 0;
+	struct task_struct *t;
+	u64 *stable;
+	bool fast;
+
+	secmmu_kunit_map(test, vm, 0, 5, 55);
+	stable = leaf(vm, 0, 5);
+	KUNIT_ASSERT_NOT_NULL(test, stable);
+	t = kthread_run(churn, &c, "secmmu-age-churn");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	while (time_before(jiffies, deadline) || atomic_read(&c.rounds) < 10) {
+		/* Only aging clears A meanwhile: a plain store is enough. */
+		WRITE_ONCE(*stable, READ_ONCE(*stable) | SPTE_ACCESSED);
+		missed += !secmmu_age_hva_range(vm, SLOT_HVA,
+						SLOT_HVA + NPAGES * PAGE_SIZE,
+						true, &fast);
+		missed += !fast;
+		walks++;
+		cond_resched();
+	}
+	kthread_stop(t);
+	kunit_info(test, "%llu walks, %d zap rounds\n", walks,
+		   atomic_read(&c.rounds));
+	KUNIT_EXPECT_EQ(test, missed, 0ULL);
+	KUNIT_EXPECT_TRUE(test, spte_present(READ_ONCE(*stable)));
+	KUNIT_EXPECT_FALSE(test, spte_accessed(READ_ONCE(*stable)));
+}
+
+static struct kunit_case aging_cases[] = {
+	KUNIT_CASE(aging_modes_agree),
+	KUNIT_CASE_SLOW(aging_table_walk_vs_zap),
+	{}
+};
+
+static struct kunit_suite aging_suite = {
+	.name = "secmmu_aging",
+	.test_cases = aging_cases,
+};
+
+kunit_test_suite(aging_suite);
