@@ -185,74 +185,147 @@ plot DATA using 2:3:4:xtic(1) title 'secmmu vCPU (SECMMU\\_ACCESS\\_BATCH)' lc r
      '' using 5:6:7 title 'baseline: memcpy by the process' lc rgb '#7570b3'
 """, data)
 
+    # Floors the modes are measured against (tools/bench: series_age).
+    AGE_FLOOR = {'table_walk': 'floor load+cmpxchg', 'locked': 'floor head+load+cmpxchg',
+                 'single_lockless': 'floor head+load+cmpxchg',
+                 'lock_bit': 'floor head+load+cmpxchg'}
+
+    def age_rec(self, name, deg, c, role):
+        return self.find('age', '%s, degree %d%s' % (name, deg, ', concurrent vCPU' if c else ''),
+                         role)
+
+    @staticmethod
+    def paired(a, b):
+        """Median over repetitions of a[r] / b[r] (same repetition: interleaved)."""
+        if not a or not b:
+            return None
+        v = [x / y for x, y in zip(a['samples'], b['samples']) if y]
+        return statistics.median(v) if v else None
+
+    def age_band(self, deg, c):
+        """Noise band: spread of the table walk against its identical twin."""
+        a = self.age_rec('table_walk', deg, c, 'secmmu')
+        t = self.age_rec('table_walk (twin)', deg, c, 'twin')
+        if not a or not t:
+            return None
+        v = sorted(x / y for x, y in zip(t['samples'], a['samples']) if y)
+        if not v:
+            return None
+        q1, q3 = quartiles(v)
+        return max(abs(statistics.median(v) - 1), (q3 - q1) / 2, 0.02)
+
+    @staticmethod
+    def verdict(x, band):
+        if x is None or band is None:
+            return '-'
+        if abs(x - 1) <= band:
+            return 'no difference'
+        return '%.2f× %s' % (x if x > 1 else 1 / x, 'slower' if x > 1 else 'faster')
+
     def age(self):
         recs = [r for r in self.of('age') if r['role'] == 'secmmu']
         if not recs:
             return
         pages = recs[0].get('pages', 0)
         self.md.append('### 2. Aging sweep cost per page (SECMMU_AGE CLEAR, ns/page)\n')
-        self.md.append('%d pages (%d MiB), all young before each sweep; alias degree d = '
-                       'each page mapped in views 0..d-1.  Floors: one u64 per page '
-                       '(contiguous array; strided = one u64 in every page of the '
-                       'region), measured with the same concurrency.\n' %
-                       (pages, pages // 256))
-        fl = {c: self.find('age', 'floor' + (', concurrent vCPU' if c else ''), 'baseline')
-              for c in (0, 1)}
-        st = {c: self.find('age', 'strided' + (', concurrent vCPU' if c else ''), 'baseline')
-              for c in (0, 1)}
-        rows = []
-        for c in (0, 1):
-            for b in (fl[c], st[c]):
-                if b:
-                    rows.append(['baseline', '-', 'yes' if c else 'no', cell(b), '-',
-                                 '-', '-', b['label']])
-        for r in recs:
-            c = r['concurrent']
-            notes = 'young %d, lockless %d, bit locks %d (spins %d), lock fallbacks %d' % (
-                r['young'], r['lockless_heads'], r['bit_locks'], r['bit_spins'],
-                r['lock_fallbacks'])
-            if c:
-                notes += ', churn %s faults/s' % fmt(r['churn_faults_per_s'])
-            rows.append([r['mode'], r['degree'], 'yes' if c else 'no', cell(r),
-                         rfmt(ratio(r, fl[c])), rfmt(ratio_min(r, fl[c])),
-                         rfmt(ratio(r, st[c])), notes])
-        self.table(['rmap mode', 'degree', 'concurrent vCPU', 'ns/page median [min–max]',
-                    '÷ floor (medians)', '÷ floor (minima)', '÷ strided (medians)',
+        self.md.append(
+            '%d pages (%d MiB), all young before each sweep; alias degree d = each page '
+            'mapped in views 0..d-1.  The four modes, a twin of the table walk (identical '
+            'code) and three floors are measured interleaved, in an order that rotates '
+            'every repetition, in one boot.  Floors: *load* = a call-free loop summing one '
+            'u64 per page; *load+cmpxchg* = one cmpxchg per page over a u64 array (the '
+            'table walk\'s floor); *head+load+cmpxchg* = follow a pointer per page, then '
+            'cmpxchg (the rmap walkers\' floor).  Ratios are medians of per-repetition '
+            'ratios.  **Noise band**: the spread of the table walk against its twin '
+            '(max of |median-1| and half the interquartile range, at least 2%%); a '
+            'difference inside it is reported as "no difference".\n' % (pages, pages // 256))
+        rows, data = [], ''
+        for deg in (1, 2, 4):
+            for c in (0, 1):
+                band = self.age_band(deg, c)
+                ref = self.age_rec('single_lockless', deg, c, 'secmmu')
+                for fname in ('floor load', 'floor load+cmpxchg', 'floor head+load+cmpxchg'):
+                    b = self.age_rec(fname, deg, c, 'baseline')
+                    if b:
+                        rows.append([fname, deg, 'yes' if c else 'no', cell(b), '-', '-',
+                                     '-', b['label']])
+                for mode in MODES + ['table_walk (twin)']:
+                    r = self.age_rec(mode, deg, c, 'twin' if 'twin' in mode else 'secmmu')
+                    if not r:
+                        continue
+                    fl = self.age_rec(self.AGE_FLOOR[r['mode']], deg, c, 'baseline')
+                    notes = 'young %d, lockless %d, bit locks %d (spins %d), fallbacks %d' % (
+                        r['young'], r['lockless_heads'], r['bit_locks'], r['bit_spins'],
+                        r['lock_fallbacks'])
+                    if c:
+                        notes += ', churn %s faults/s' % fmt(r['churn_faults_per_s'])
+                    vs = self.paired(r, ref) if mode != 'single_lockless' else None
+                    rows.append([mode, deg, 'yes' if c else 'no', cell(r),
+                                 rfmt(self.paired(r, fl)),
+                                 '-' if band is None else '±%.0f%%' % (100 * band),
+                                 self.verdict(vs, band) if vs else '(reference)', notes])
+        self.table(['mode / floor', 'degree', 'concurrent vCPU', 'ns/page median [min–max]',
+                    '÷ its floor', 'noise band', 'vs single_lockless',
                     'counters per sweep (medians)'], rows)
-        data = ''
         for mode in MODES:
             for c in (0, 1):
                 data += '# %s%s\n' % (mode, ' concurrent' if c else '')
-                for r in recs:
-                    if r['mode'] == mode and r['concurrent'] == c:
-                        s = r['stats']
-                        data += '%d\t%g\t%g\t%g\n' % (r['degree'], s['median'],
-                                                      s['min'], s['max'])
+                for deg in (1, 2, 4):
+                    r = self.age_rec(mode, deg, c, 'secmmu')
+                    fl = r and self.age_rec(self.AGE_FLOOR[mode], deg, c, 'baseline')
+                    x = self.paired(r, fl)
+                    if x:
+                        data += '%d\t%g\n' % (deg, x)
                 data += '\n\n'
         plots, idx = [], 0
         colors = {'locked': '#e7298a', 'single_lockless': '#1b9e77', 'lock_bit': '#7570b3',
                   'table_walk': '#d95f02'}
         for mode in MODES:
             for c in (0, 1):
-                plots.append("DATA index %d using 1:2:3:4 with yerrorlines lw 2 "
+                plots.append("DATA index %d using 1:2 with linespoints lw 2 "
                              "dt %d pt 7 lc rgb '%s' title '%s%s'" %
                              (idx, 2 if c else 1, colors[mode], mode.replace('_', '\\_'),
                               ', concurrent vCPU' if c else ''))
                 idx += 1
-        for b, name, dt in ((fl[0], 'floor: sum u64 array', 1),
-                            (fl[1], 'floor, concurrent vCPU', 2),
-                            (st[0], 'strided: one u64 in every page', 3)):
-            if b:
-                plots.append("%g with lines lw 2 dt %d lc rgb 'black' title 'baseline %s'"
-                             % (b['stats']['median'], dt, name))
+        plots.append("1 with lines lw 2 lc rgb 'black' title 'its floor (1x)'")
+        band = self.age_band(1, 0)
+        if band:
+            plots.append("%g with lines lw 1 dt 3 lc rgb 'gray' title 'noise band (degree 1)'"
+                         % (1 + band))
         self.gnuplot('age', """
-set title 'Series 2: SECMMU\\_AGE CLEAR sweep cost per page vs alias degree (median, min-max bars)'
+set title 'Series 2: SECMMU\\_AGE CLEAR sweep cost per page / its floor, vs alias degree'
 set xlabel 'alias degree (SPTEs per memslot page)'
-set ylabel 'ns per page (log scale)'
+set ylabel 'x its floor (median of interleaved ratios, log scale)'
 set logscale y
 set xrange [0.7:4.5]
 set xtics (1, 2, 4)
 plot """ + ', \\\n     '.join(plots) + '\n', data)
+        self.age_goals()
+
+    def age_goals(self):
+        def fl(mode, deg, c=0):
+            r = self.age_rec(mode, deg, c, 'secmmu')
+            return self.paired(r, r and self.age_rec(self.AGE_FLOOR[mode], deg, c, 'baseline'))
+
+        def vs(a, b, deg, c):
+            return self.paired(self.age_rec(a, deg, c, 'secmmu'),
+                               self.age_rec(b, deg, c, 'secmmu'))
+
+        goals = [('table walk <= 2x its floor, degree 1', fl('table_walk', 1), 2.0, 'le'),
+                 ('table walk <= 3x its floor, degree 4', fl('table_walk', 4), 3.0, 'le'),
+                 ('single-entry lockless <= 2x its floor, degree 1',
+                  fl('single_lockless', 1), 2.0, 'le'),
+                 ('table walk >= 5x faster than locked, vCPU faulting, degree 1',
+                  vs('locked', 'table_walk', 1, 1), 5.0, 'ge'),
+                 ('single lockless >= 5x faster than locked, vCPU faulting, degree 1',
+                  vs('locked', 'single_lockless', 1, 1), 5.0, 'ge')]
+        self.goals = getattr(self, 'goals', []) + goals
+        rows = []
+        for name, x, lim, how in goals:
+            ok = None if x is None else (x <= lim if how == 'le' else x >= lim)
+            rows.append([name, rfmt(x), '-' if ok is None else 'met' if ok else 'not met'])
+        self.md.append('Aging goals (issue 13; meaningful at 256 MiB+ and 9+ repetitions):\n')
+        self.table(['goal', 'measured', 'status'], rows)
 
     def throughput(self):
         recs = self.of('throughput')

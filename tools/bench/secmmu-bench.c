@@ -447,124 +447,211 @@ static void touch_views(struct vm *vm, size_t np, int from, int to)
 	}
 }
 
+/*
+ * Fair floors for an aging sweep, in the same process and boot: what the
+ * cheapest possible walker pays per page.  A page's "A bit" is bit 5 of a
+ * u64, set again (untimed) before every timed sweep.
+ */
+#define FLOOR_A		(1ULL << 5)
+
+/* Table walk: read each leaf in order, cmpxchg A off. */
+static void floor_cas(__u64 *w, size_t np)
+{
+	size_t i;
+
+	for (i = 0; i < np; i++) {
+		__u64 v = __atomic_load_n(&w[i], __ATOMIC_RELAXED);
+
+		if (v & FLOOR_A)
+			__atomic_compare_exchange_n(&w[i], &v, v & ~FLOOR_A, false,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+}
+
+/* Rmap: read each head, follow it to its leaf, cmpxchg A off. */
+static void floor_head(__u64 *const *heads, size_t np)
+{
+	size_t i;
+
+	for (i = 0; i < np; i++) {
+		__u64 *p = __atomic_load_n(&heads[i], __ATOMIC_RELAXED);
+		__u64 v = __atomic_load_n(p, __ATOMIC_RELAXED);
+
+		if (v & FLOOR_A)
+			__atomic_compare_exchange_n(p, &v, v & ~FLOOR_A, false,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+}
+
+static void floor_young(__u64 *w, size_t np)
+{
+	size_t i;
+
+	for (i = 0; i < np; i++)
+		w[i] |= FLOOR_A;
+}
+
+/*
+ * What one repetition measures, in an order that rotates with the
+ * repetition: every rmap mode, a twin of the table walk (identical code:
+ * its spread is the noise band), and the three floors.
+ */
+enum {
+	AV_TWIN = SECMMU_RMAP_NR_MODES,
+	AV_FLOOR_LOAD,
+	AV_FLOOR_CAS,
+	AV_FLOOR_HEAD,
+	AV_NR,
+};
+
+static const char *const av_floor_name[] = {
+	[AV_FLOOR_LOAD - AV_FLOOR_LOAD] = "floor load",
+	[AV_FLOOR_CAS - AV_FLOOR_LOAD] = "floor load+cmpxchg",
+	[AV_FLOOR_HEAD - AV_FLOOR_LOAD] = "floor head+load+cmpxchg",
+};
+
+static const char *const av_floor_label[] = {
+	[AV_FLOOR_LOAD - AV_FLOOR_LOAD] = "call-free loop: sum one u64 per page (contiguous array)",
+	[AV_FLOOR_CAS - AV_FLOOR_LOAD] = "load + cmpxchg of one u64 per page (the table walk's floor)",
+	[AV_FLOOR_HEAD - AV_FLOOR_LOAD] = "load head -> load u64 -> cmpxchg, per page (the rmap's floor)",
+};
+
 static void series_age(void)
 {
 	static const int degrees[] = { 1, 2, 4 };
 	size_t len = (size_t)cfg.size_mb << 20, np = len / PAGE;
-	size_t churn_np = 4096;		/* 16 MiB */
+	size_t churn_np = cfg.quick ? 1024 : 4096;	/* 4 / 16 MiB */
+	unsigned int reps = cfg.quick ? cfg.reps : cfg.reps > 9 ? cfg.reps : 9;
 	__u64 *young = calloc((np + 63) / 64, 8);
-	__u64 *floor_arr = calloc(np, 8);
+	__u64 *leaves = calloc(np, 8), *hleaves = calloc(np, 8);
+	__u64 **heads = calloc(np, sizeof(*heads));
+	struct churn churn[AV_TWIN + 1];
+	struct vm vms[AV_TWIN + 1];
 	char *mem = region(len, true);
-	int mode, di, conc, v;
-	struct churn churn;
+	int di, conc, v, k;
 	unsigned int r;
-	__u64 t;
+	size_t i;
 
-	printf("\n== age: SECMMU_AGE CLEAR over %zu pages (%u MiB), %u reps ==\n",
-	       np, cfg.size_mb, cfg.reps);
-	if (!young || !floor_arr)
+	printf("\n== age: SECMMU_AGE CLEAR over %zu pages (%u MiB), %u reps, "
+	       "modes and floors interleaved ==\n", np, cfg.size_mb, reps);
+	if (!young || !leaves || !hleaves || !heads)
 		die("calloc");
-	for (r = 0; r < np; r++)
-		floor_arr[r] = r;
-	if (cfg.quick)
-		churn_np = 1024;
+	for (i = 0; i < np; i++)
+		heads[i] = &hleaves[i];
 
-	/* Floors: a plain read of one u64 per page, with and without churn. */
-	for (conc = 0; conc < 2; conc++) {
-		double fl[MAX_SAMPLES], st[MAX_SAMPLES];
-		struct vm vm;
-
-		if (conc) {
-			vm_open(&vm, -1);
-			churn_slot(vm.fd, &churn, churn_np);
-			churn_start(&churn, vm.vcpu[1]);
-		}
-		for (r = 0; r < cfg.reps; r++) {
-			t = now_ns();
-			sink += sum_words(floor_arr, np, 1);
-			fl[r] = (double)(now_ns() - t) / np;
-			t = now_ns();
-			sink += sum_words((__u64 *)mem, np, PAGE / 8);
-			st[r] = (double)(now_ns() - t) / np;
-		}
-		if (conc) {
-			churn_stop(&churn);
-			vm_close(&vm);
-			munmap(churn.mem, churn_np * PAGE);
-		}
-		emit("age", conc ? "floor, concurrent vCPU" : "floor", "baseline",
-		     "ns/page", fl, r, "\"label\":\"sum of one u64 per page "
-		     "(contiguous array)\",\"pages\":%zu,\"concurrent\":%d", np, conc);
-		emit("age", conc ? "strided, concurrent vCPU" : "strided", "baseline",
-		     "ns/page", st, r, "\"label\":\"read one u64 in every 4 KiB "
-		     "page of the region\",\"pages\":%zu,\"concurrent\":%d", np, conc);
+	/* One VM per mode, plus a second table-walk VM: the twin. */
+	for (v = 0; v <= AV_TWIN; v++) {
+		vm_open(&vms[v], v == AV_TWIN ? SECMMU_RMAP_TABLE_WALK : v);
+		CHECK(smu_set_memslot(vms[v].fd, 0, 0, GFN0, np, mem));
+		for (k = 1; k < 4; k++)
+			CHECK(smu_set_view(vms[v].fd, k, GFN0, np, GFN0));
+		churn_slot(vms[v].fd, &churn[v], churn_np);
 	}
 
-	for (mode = 0; mode < SECMMU_RMAP_NR_MODES; mode++) {
-		struct vm vm;
+	for (di = 0; di < 3; di++) {
+		int deg = degrees[di];
 
-		vm_open(&vm, mode);
-		CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
-		for (v = 1; v < 4; v++)
-			CHECK(smu_set_view(vm.fd, v, GFN0, np, GFN0));
-		churn_slot(vm.fd, &churn, churn_np);
+		for (conc = 0; conc < 2; conc++) {
+			double ns[AV_NR][MAX_SAMPLES], yg[AV_NR][MAX_SAMPLES];
+			double lockless[AV_NR][MAX_SAMPLES], bit[AV_NR][MAX_SAMPLES];
+			double fallback[AV_NR][MAX_SAMPLES], spins[AV_NR][MAX_SAMPLES];
+			double cfault[AV_NR][MAX_SAMPLES];
+			char kase[96];
 
-		for (di = 0; di < 3; di++) {
-			int deg = degrees[di];
+			memset(yg, 0, sizeof(yg));
+			memset(lockless, 0, sizeof(lockless));
+			memset(bit, 0, sizeof(bit));
+			memset(fallback, 0, sizeof(fallback));
+			memset(spins, 0, sizeof(spins));
+			memset(cfault, 0, sizeof(cfault));
+			for (r = 0; r < reps; r++) {
+				for (k = 0; k < AV_NR; k++) {
+					int a = (k + r) % AV_NR;
+					/* Floors compete with the table walk VM's churn. */
+					int cv = a <= AV_TWIN ? a : SECMMU_RMAP_TABLE_WALK;
+					struct secmmu_stats s0, s1;
+					struct secmmu_age res;
+					__u64 t, ct = 0;
 
-			touch_views(&vm, np, di ? degrees[di - 1] : 0, deg);
-			for (conc = 0; conc < 2; conc++) {
-				double sw[MAX_SAMPLES], yg[MAX_SAMPLES];
-				double lockless[MAX_SAMPLES], bit[MAX_SAMPLES];
-				double fallback[MAX_SAMPLES], spins[MAX_SAMPLES];
-				double cfault = 0, ctime = 0;
-				struct secmmu_stats a, b;
-				struct secmmu_age res;
-				char kase[64];
-
-				if (conc) {
-					churn_start(&churn, vm.vcpu[1]);
-					ctime = now_ns();
-				}
-				for (r = 0; r < cfg.reps; r++) {
-					/* Make every page young again (untimed). */
-					touch_views(&vm, np, 0, deg);
-					snap(vm.fd, &a);
+					if (a <= AV_TWIN)	/* every page young (untimed) */
+						touch_views(&vms[a], np, 0, deg);
+					floor_young(leaves, np);
+					floor_young(hleaves, np);
+					if (conc) {
+						churn_start(&churn[cv], vms[cv].vcpu[1]);
+						ct = now_ns();
+					}
+					if (a <= AV_TWIN)
+						snap(vms[a].fd, &s0);
 					t = now_ns();
-					CHECK(smu_age(vm.fd, SECMMU_AGE_CLEAR, GFN0,
-						      np, young, NULL, &res));
-					sw[r] = (double)(now_ns() - t) / np;
-					snap(vm.fd, &b);
-					yg[r] = res.nr_young;
-					lockless[r] = DELTA(&a, &b, SECMMU_STAT_RMAP_LOCKLESS);
-					bit[r] = DELTA(&a, &b, SECMMU_STAT_RMAP_BIT_LOCKS);
-					fallback[r] = DELTA(&a, &b, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
-					spins[r] = DELTA(&a, &b, SECMMU_STAT_RMAP_BIT_SPINS);
+					switch (a) {
+					case AV_FLOOR_LOAD:
+						sink += sum_words(leaves, np, 1);
+						break;
+					case AV_FLOOR_CAS:
+						floor_cas(leaves, np);
+						break;
+					case AV_FLOOR_HEAD:
+						floor_head(heads, np);
+						break;
+					default:
+						CHECK(smu_age(vms[a].fd, SECMMU_AGE_CLEAR, GFN0,
+							      np, young, NULL, &res));
+					}
+					ns[a][r] = (double)(now_ns() - t) / np;
+					if (conc) {
+						churn_stop(&churn[cv]);
+						cfault[a][r] = churn[cv].pages /
+							       ((now_ns() - ct) / 1e9);
+					}
+					if (a > AV_TWIN)
+						continue;
+					snap(vms[a].fd, &s1);
+					yg[a][r] = res.nr_young;
+					lockless[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_LOCKLESS);
+					bit[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_BIT_LOCKS);
+					fallback[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
+					spins[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_BIT_SPINS);
 				}
-				if (conc) {
-					churn_stop(&churn);
-					ctime = (now_ns() - ctime) / 1e9;
-					cfault = churn.pages / ctime;
-				}
-				snprintf(kase, sizeof(kase), "%s, degree %d%s",
-					 mode_name[mode], deg,
+			}
+			for (k = 0; k < AV_NR; k++) {
+				bool fl = k > AV_TWIN;
+				const char *name = fl ? av_floor_name[k - AV_FLOOR_LOAD] :
+						   k == AV_TWIN ? "table_walk (twin)" :
+						   mode_name[k];
+
+				snprintf(kase, sizeof(kase), "%s, degree %d%s", name, deg,
 					 conc ? ", concurrent vCPU" : "");
-				emit("age", kase, "secmmu", "ns/page", sw, r,
+				if (fl) {
+					emit("age", kase, "baseline", "ns/page", ns[k], reps,
+					     "\"floor\":\"%s\",\"label\":\"%s\",\"degree\":%d,"
+					     "\"concurrent\":%d,\"pages\":%zu",
+					     name, av_floor_label[k - AV_FLOOR_LOAD], deg,
+					     conc, np);
+					continue;
+				}
+				emit("age", kase, k == AV_TWIN ? "twin" : "secmmu", "ns/page",
+				     ns[k], reps,
 				     "\"mode\":\"%s\",\"degree\":%d,\"concurrent\":%d,"
 				     "\"pages\":%zu,\"young\":%.0f,\"lockless_heads\":%.0f,"
 				     "\"bit_locks\":%.0f,\"lock_fallbacks\":%.0f,"
 				     "\"bit_spins\":%.0f,\"churn_faults_per_s\":%.0f",
-				     mode_name[mode], deg, conc, np, median(yg, r),
-				     median(lockless, r), median(bit, r),
-				     median(fallback, r), median(spins, r), cfault);
+				     k == AV_TWIN ? "table_walk" : mode_name[k], deg, conc,
+				     np, median(yg[k], reps), median(lockless[k], reps),
+				     median(bit[k], reps), median(fallback[k], reps),
+				     median(spins[k], reps), median(cfault[k], reps));
 			}
 		}
-		vm_close(&vm);
-		munmap(churn.mem, churn_np * PAGE);
+	}
+	for (v = 0; v <= AV_TWIN; v++) {
+		vm_close(&vms[v]);
+		munmap(churn[v].mem, churn_np * PAGE);
 	}
 	munmap(mem, len);
 	free(young);
-	free(floor_arr);
+	free(leaves);
+	free(hleaves);
+	free(heads);
 }
 
 /* ---- series 3: vCPU throughput during continuous aging ---------------- */
