@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make check: every rig, in order, continuing past failures.  The last line
-# is "N passed, N failed": every KUnit case and every selftest case (the
-# DKMS boots rerun the selftests, and count), plus one failure for each
-# step that failed without failing a test case (lint, build, setup).
+# is "N passed, N failed, N skipped": every KUnit case and every selftest
+# case (the DKMS boots rerun the selftests, and count), plus one failure for
+# each step that failed without failing a test case (lint, build, setup).
+# A skipped case (TAP "ok N name # SKIP reason") is not a pass; skips alone
+# do not fail the run, any failure does (non-zero exit).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,11 +19,40 @@ failed_steps=()
 times=()
 total=$SECONDS
 
+# sum_results FILE...: "passed failed skipped" summed over result files; an
+# unreadable one counts as one failure.
+sum_results() {
+	local r p f s tp=0 tf=0 ts=0
+	for r; do
+		read -r p f s <<<"$(read_result "$r")"
+		[[ $p$f$s =~ ^[0-9]+$ ]] || { p=0 f=1 s=0; }
+		tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+	done
+	echo "$tp $tf $ts"
+}
+
+# The result files, with their mtimes: a step's results are the lines it
+# adds.
+results_snapshot() {
+	find "$SECMMU_RESULTS" -mindepth 1 -maxdepth 1 -type f -printf '%T@ %f\n' |
+		sort
+}
+
 run_step() {
-	local name=$1 t=$SECONDS rc=0; shift
+	local name=$1 t=$SECONDS rc=0 before row p f s; shift
+	local -a mine=()
+	before=$(results_snapshot)
 	"$@" || rc=$?
-	times+=("$(printf '%-14s %4ds %s' "$name" $((SECONDS - t)) \
-		"$([ $rc = 0 ] && echo ok || echo FAIL)")")
+	mapfile -t mine < <(comm -13 <(echo "$before") <(results_snapshot) |
+			    sed "s|^[^ ]* |$SECMMU_RESULTS/|")
+	row=$(printf '%-14s %5ds %s' "$name" $((SECONDS - t)) \
+		"$([ $rc = 0 ] && echo 'ok  ' || echo FAIL)")
+	if [ ${#mine[@]} -ne 0 ]; then
+		read -r p f s <<<"$(sum_results "${mine[@]}")"
+		row+=$(printf ' %5d passed, %4d failed, %4d skipped' "$p" "$f" "$s")
+	fi
+	row=${row%"${row##*[! ]}"}
+	times+=("$row")
 	[ $rc = 0 ] || failed_steps+=("$name")
 	return 0
 }
@@ -29,7 +60,7 @@ run_step() {
 run_step deps "$S/deps.sh"
 if [ ${#failed_steps[@]} -ne 0 ]; then
 	echo "deps failed; nothing else can run"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 run_step checkpatch "$S/checkpatch.sh"
@@ -53,12 +84,21 @@ fi
 step "check: summary"
 passed=0
 failed=0
+skipped=0
 for r in "$SECMMU_RESULTS"/*; do
 	[ -f "$r" ] || continue
-	read -r p f <"$r"
-	printf '  %-32s %5d passed, %d failed\n' "$(basename "$r")" "$p" "$f"
+	# "passed failed skipped" (record in lib.sh); "passed failed" from
+	# an older writer reads as 0 skipped.
+	read -r p f s <<<"$(read_result "$r")"
+	if ! [[ $p$f$s =~ ^[0-9]+$ ]]; then
+		echo "  $(basename "$r"): unreadable result '$(head -c 80 "$r")'"
+		p=0 f=1 s=0
+	fi
+	printf '  %-32s %5d passed, %4d failed, %4d skipped\n' \
+		"$(basename "$r")" "$p" "$f" "$s"
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 done
 echo
 printf '  %s\n' "${times[@]}"
@@ -74,5 +114,5 @@ if [ ${#failed_steps[@]} -ne 0 ]; then
 	echo "  failed steps: ${failed_steps[*]}"
 	[ "$failed" != 0 ] || failed=1
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ ${#failed_steps[@]} -eq 0 ] && [ "$failed" = 0 ]

@@ -9,7 +9,7 @@ step "deps: Debian packages"
 PKGS="build-essential make gcc bc flex bison cpio xz-utils zstd kmod
       libelf-dev libssl-dev openssl perl python3 git file
       linux-source-6.12 linux-headers-amd64 linux-headers-6.12-amd64
-      linux-headers-6.12-rt-amd64 qemu-system-x86 busybox-static dkms
+      linux-headers-6.12-rt-amd64 qemu-system-x86 busybox-static e2fsprogs dkms
       sparse gnuplot-nox"
 
 missing=()

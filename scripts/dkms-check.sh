@@ -54,12 +54,12 @@ for f in $flavours; do
 		for l in /var/lib/dkms/secmmu/"$ver"/build/make.log; do
 			[ -f "$l" ] && tail -n 40 "$l"
 		done
-		record "dkms-$kver" 0 1
+		record "dkms-$kver" 0 1 0
 		fail=1
 		continue
 	fi
 	ko=$(ls /lib/modules/"$kver"/updates/dkms/secmmu.ko* 2>/dev/null | head -n1)
-	[ -n "$ko" ] || { echo "FAIL: dkms installed no secmmu.ko for $kver"; record "dkms-$kver" 0 1; fail=1; continue; }
+	[ -n "$ko" ] || { echo "FAIL: dkms installed no secmmu.ko for $kver"; record "dkms-$kver" 0 1 0; fail=1; continue; }
 	info "installed: $ko"
 	copy=$SECMMU_CACHE/dkms/$kver/$(basename "$ko")
 	mkdir -p "$(dirname "$copy")"

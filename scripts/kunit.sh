@@ -62,8 +62,10 @@ for arch in "${arches[@]}"; do
 
 	summary=$(grep -a 'Testing complete\.' "$SECMMU_LOGS/$log.log" | tail -n1 || true)
 	num() { echo "$summary" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
+	# kunit.py counts a "# SKIP" case as skipped, never as passed.
 	passed=$(num passed)
 	failed=$(( $(num failed) + $(num crashed) + $(num errors) ))
+	skipped=$(num skipped)
 	if [ -z "$summary" ]; then
 		echo "FAIL: kunit.py gave no summary"
 		tail -n 40 "$SECMMU_LOGS/$log.log"
@@ -81,7 +83,13 @@ for arch in "${arches[@]}"; do
 		head -n 20 "$SECMMU_LOGS/$log.splat"
 		failed=$((failed + 1))
 	fi
-	record "kunit-$arch" "$passed" "$failed"
+	if [ "$skipped" != 0 ]; then
+		info "$skipped skipped:"
+		# The raw TAP has the reasons: "ok N case # SKIP reason".
+		grep -aE '^[[:space:]]*ok [0-9]+ [^#]*#[[:space:]]*SKIP' "$bdir/test.log" |
+			sed 's/^[[:space:]]*/    /' || true
+	fi
+	record "kunit-$arch" "$passed" "$failed" "$skipped"
 	[ "$failed" = 0 ] || fail=1
 done
 exit $fail

@@ -142,10 +142,21 @@ lock_dir() {
 	flock "$fd"
 }
 
-# record NAME PASSED FAILED: per-rig counts that 'make check' sums.
+# record NAME PASSED FAILED [SKIPPED]: per-rig counts that 'make check'
+# sums, one "passed failed skipped" line in $SECMMU_RESULTS/NAME.  A skipped
+# case is neither passed nor failed.  (Readers accept the older two-field
+# "passed failed" line: read_result.)
 record() {
-	echo "$2 $3" >"$SECMMU_RESULTS/$1"
-	info "result[$1]: $2 passed, $3 failed"
+	echo "$2 $3 ${4:-0}" >"$SECMMU_RESULTS/$1"
+	info "result[$1]: $2 passed, $3 failed, ${4:-0} skipped"
+}
+
+# read_result FILE: print "passed failed skipped" from a record() file,
+# 0 for a missing field (a two-field line from an older writer).
+read_result() {
+	local p='' f='' s=''
+	read -r p f s _ <"$1" || true
+	echo "${p:-0} ${f:-0} ${s:-0}"
 }
 
 # Does the tree have real module sources yet?

@@ -40,7 +40,7 @@ if [ "$kernel" = debug ] || [ "$kernel" = kcsan ]; then
 	step "torture: $san debug kernel"
 	t=$SECONDS
 	if ! out=$("$SECMMU_REPO/scripts/debug-kernel.sh" "$san"); then
-		record "torture-$len-$san" 0 1
+		record "torture-$len-$san" 0 1 0
 		die "debug kernel build failed"
 	fi
 	read -r kver kimg ko <<<"$(echo "$out" | tail -n1)"
@@ -57,7 +57,7 @@ if [ "$kernel" = debug ] || [ "$kernel" = kcsan ]; then
 else
 	kver=$(kver_of "$kernel")
 	if ! "$SECMMU_REPO/scripts/build-all.sh" "$kver"; then
-		record "torture-$len" 0 1
+		record "torture-$len" 0 1 0
 		die "module build for $kver failed"
 	fi
 	ko=$SECMMU_CACHE/build/$kver/secmmu.ko
