@@ -118,24 +118,42 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 {
 	DECLARE_BITMAP(young, AGE_CHUNK);
 	struct secmmu_alias a;
+	u64 lost = 0, nr = 0;
 	unsigned long i;
-	u64 lost = 0;
 
 	bitmap_zero(young, n);
 	for_each_view_alias(a, l, first, first + n) {
-		u64 off = a.gfn - first - a.view_gfn;
+		u64 off = a.gfn - first - a.view_gfn, end = a.view_gfn + a.n;
 		struct secmmu_iter it;
 
 		if (!vm->roots[a.view])
 			continue;
-		for_each_secmmu_leaf(it, vm->roots[a.view], a.view_gfn,
-				     a.view_gfn + a.n) {
-			if (age_leaf(it.sptep, it.old_spte, req->clear, &lost))
-				__set_bit(off + it.gfn, young);
+		/* Down to the tables of leaves; then a plain loop over each. */
+		for_each_secmmu_spte(it, vm->roots[a.view], 2, a.view_gfn, end) {
+			u64 g, hi = min(it.gfn + SECMMU_PT_ENTRIES, end);
+			u64 *pt;
+
+			if (it.level != 2 || !spte_present(it.old_spte))
+				continue;
+			pt = secmmu_pt_child(it.old_spte);
+			for (g = max(it.gfn, a.view_gfn); g < hi; g++) {
+				u64 *sptep = &pt[g - it.gfn];
+
+				if (age_leaf(sptep, READ_ONCE(*sptep), req->clear, &lost) &&
+				    !__test_and_set_bit(off + g, young))
+					nr++;
+			}
 		}
 	}
-	for_each_set_bit(i, young, n)
-		age_result(req, bit + i, RMAP_AGE_YOUNG);
+	req->nr_young += nr;
+	if (req->young && nr && !(bit % BITS_PER_LONG)) {
+		unsigned long *dst = req->young + bit / BITS_PER_LONG;
+
+		bitmap_or(dst, dst, young, n);
+	} else if (req->young && nr) {
+		for_each_set_bit(i, young, n)
+			__set_bit(bit + i, req->young);
+	}
 	if (lost)
 		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, lost);
 }
