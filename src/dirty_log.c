@@ -30,6 +30,7 @@
 #include "pgtable.h"
 #include "rmap.h"
 #include "spte.h"
+#include "testhook.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -140,19 +141,51 @@ void secmmu_dirty_record(struct secmmu_vcpu *vcpu, const struct secmmu_layout *l
 	}
 }
 
-/* The same from a view gfn, in guest mode (vm->srcu held by the access). */
-void secmmu_dirty_record_view(struct secmmu_vcpu *vcpu, u32 view, u64 gfn)
+/* The memslot page view gfn @gfn maps in @l: false if none. */
+static bool view_target(const struct secmmu_layout *l, u32 view, u64 gfn,
+			const struct secmmu_slot **slot, u64 *target)
+{
+	if (!secmmu_view_translate(l, view, gfn, target))
+		return false;
+	*slot = secmmu_slot_find(l, *target);
+	return *slot;
+}
+
+/* Test hook: the dirty fast path made a leaf writable, not yet recorded. */
+void secmmu_dirty_fast_path(struct secmmu_vcpu *vcpu, u32 view, u64 gfn)
+{
+	SECMMU_TEST_HOOK(secmmu_dirty_fast_path, vcpu, view, gfn);
+}
+
+/*
+ * The dirty fast path's record, from a view gfn, in guest mode (vm->srcu
+ * held by the access).  @found is the layout read before the leaf was
+ * walked.  The layout may change between that read and the record (a
+ * SET_VIEW_MAPPING or memslot change zaps the leaf and publishes a new one
+ * under mmu_lock).  At most one change can land meanwhile: a change holds
+ * slots_lock until synchronize_srcu() has waited for this access.  So the
+ * leaf made writable belongs to @found or to the layout current after the
+ * cmpxchg: record under @found and, if the current one maps the gfn to
+ * another page, under it too.  A spurious record costs one copy; a lost
+ * one loses a page.
+ */
+void secmmu_dirty_record_view(struct secmmu_vcpu *vcpu,
+			      const struct secmmu_layout *found, u32 view, u64 gfn)
 {
 	struct secmmu_vm *vm = vcpu->vm;
-	const struct secmmu_layout *l = srcu_dereference(vm->layout, &vm->srcu);
-	const struct secmmu_slot *slot;
-	u64 target;
+	const struct secmmu_layout *now;
+	const struct secmmu_slot *s1, *s2;
+	bool has1;
+	u64 t1, t2;
 
-	if (!secmmu_view_translate(l, view, gfn, &target))
+	has1 = view_target(found, view, gfn, &s1, &t1);
+	if (has1)
+		secmmu_dirty_record(vcpu, found, s1, t1);
+	now = srcu_dereference(vm->layout, &vm->srcu);
+	if (now == found || !view_target(now, view, gfn, &s2, &t2))
 		return;
-	slot = secmmu_slot_find(l, target);
-	if (slot)
-		secmmu_dirty_record(vcpu, l, slot, target);
+	if (!has1 || t1 != t2 || s1 - found->slots != s2 - now->slots)
+		secmmu_dirty_record(vcpu, now, s2, t2);
 }
 
 long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries)

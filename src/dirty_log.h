@@ -17,7 +17,9 @@ struct secmmu_layout;
 bool secmmu_dirty_wp_slot(struct secmmu_vm *vm, const struct secmmu_slot *slot);
 void secmmu_dirty_record(struct secmmu_vcpu *vcpu, const struct secmmu_layout *l,
 			 const struct secmmu_slot *slot, u64 gfn);
-void secmmu_dirty_record_view(struct secmmu_vcpu *vcpu, u32 view, u64 gfn);
+void secmmu_dirty_record_view(struct secmmu_vcpu *vcpu,
+			      const struct secmmu_layout *found, u32 view, u64 gfn);
+void secmmu_dirty_fast_path(struct secmmu_vcpu *vcpu, u32 view, u64 gfn);
 
 long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries);
 long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only);

@@ -32,6 +32,7 @@ static bool access_in_guest(struct secmmu_vcpu *vcpu, u32 view, u64 gpa,
 			    unsigned int len, bool write)
 {
 	u64 want = SPTE_ACCESSED | (write ? SPTE_DIRTY : 0);
+	const struct secmmu_layout *l;
 	struct secmmu_iter it;
 	bool done = false;
 	u64 *sptep = NULL;
@@ -39,6 +40,8 @@ static bool access_in_guest(struct secmmu_vcpu *vcpu, u32 view, u64 gpa,
 	void *kaddr;
 
 	secmmu_guest_enter(vcpu);
+	/* The layout the leaf is found under (vm->srcu held by the caller). */
+	l = srcu_dereference(vcpu->vm->layout, &vcpu->vm->srcu);
 	for_each_secmmu_leaf(it, vcpu->vm->roots[view], gpa >> PAGE_SHIFT,
 			     (gpa >> PAGE_SHIFT) + 1) {
 		sptep = it.sptep;
@@ -62,7 +65,8 @@ static bool access_in_guest(struct secmmu_vcpu *vcpu, u32 view, u64 gpa,
 		if (try_cmpxchg64(sptep, &spte, new)) {
 			if (!(spte & SPTE_WRITABLE) && (new & SPTE_WRITABLE)) {
 				secmmu_stat_inc(vcpu->vm, SECMMU_STAT_DIRTY_FAST_PATH);
-				secmmu_dirty_record_view(vcpu, view, gpa >> PAGE_SHIFT);
+				secmmu_dirty_fast_path(vcpu, view, gpa >> PAGE_SHIFT);
+				secmmu_dirty_record_view(vcpu, l, view, gpa >> PAGE_SHIFT);
 			}
 			spte = new;
 			break;

@@ -17,6 +17,7 @@
 
 #ifdef SECMMU_HAVE_KUNIT_VM_MMAP
 
+#include "dirty_log.h"
 #include "mmu.h"
 #include "secmmu_kunit.h"
 #include "spte.h"
@@ -270,6 +271,74 @@ static void vm_alias_view_zapped_with_primary(struct kunit *test)
 }
 
 /*
+ * The dirty fast path records under the layout it found the leaf with: a
+ * view range removed (zapped, new layout published, as SET_VIEW_MAPPING
+ * does) between the fast path's cmpxchg and its record must not lose the
+ * record of the page the vCPU is about to write.
+ */
+struct layout_race {
+	struct secmmu_layout *next, *old;
+	int hits;
+};
+
+static void remove_view_mid_record(struct secmmu_vcpu *vcpu, u32 view, u64 gfn)
+{
+	struct layout_race *c = kunit_get_current_test()->priv;
+	struct secmmu_vm *vm = vcpu->vm;
+
+	write_lock(&vm->mmu_lock);
+	secmmu_zap_view_range(vm, secmmu_layout_locked(vm), 1, 5000, 5000 + NPAGES,
+			      false);
+	c->old = secmmu_layout_locked(vm);
+	rcu_assign_pointer(vm->layout, c->next);
+	write_unlock(&vm->mmu_lock);
+	c->hits++;
+}
+
+static void vm_dirty_fast_path_layout_race(struct kunit *test)
+{
+	struct fixture *f = setup(test);
+	struct secmmu_view_mapping m = {
+		.view = 1, .view_gfn = 5000, .npages = NPAGES, .target_gfn = GFN,
+	};
+	struct layout_race c = {};
+	struct secmmu_exit exit;
+	char buf[8] = "logged";
+	unsigned long *bitmap;
+	int idx;
+
+	KUNIT_ASSERT_EQ(test, 0, secmmu_vm_set_view_mapping(f->vm, &m));
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 1, (5001ULL << PAGE_SHIFT) + 8, buf, 8,
+					   true, &exit));
+	/* Logging on: the leaf loses W but keeps HOST_WRITABLE. */
+	KUNIT_ASSERT_EQ(test, 0, set_slot(f, SECMMU_MEM_LOG_DIRTY, NPAGES));
+	KUNIT_ASSERT_FALSE(test, spte_writable(spte_of(f, 1, 5001)));
+	bitmap = rcu_dereference_protected(f->vm->layout, true)->slots[0].dirty_bitmap;
+	KUNIT_ASSERT_NOT_NULL(test, bitmap);
+	KUNIT_ASSERT_FALSE(test, test_bit(1, bitmap));
+
+	mutex_lock(&f->vm->slots_lock);
+	c.next = secmmu_layout_dup(secmmu_layout_locked(f->vm));
+	KUNIT_ASSERT_NOT_NULL(test, c.next);
+	idx = secmmu_view_find_start(&c.next->views[1], 5000);
+	KUNIT_ASSERT_GE(test, idx, 0);
+	secmmu_view_remove(&c.next->views[1], idx);
+	test->priv = &c;
+	kunit_activate_static_stub(test, secmmu_dirty_fast_path, remove_view_mid_record);
+	KUNIT_EXPECT_EQ(test, 0, do_access(f, 1, (5001ULL << PAGE_SHIFT) + 8, buf, 8,
+					   true, &exit));
+	kunit_deactivate_static_stub(test, secmmu_dirty_fast_path);
+	mutex_unlock(&f->vm->slots_lock);
+	synchronize_srcu(&f->vm->srcu);
+	secmmu_layout_free(c.old);
+
+	KUNIT_EXPECT_EQ(test, c.hits, 1);
+	KUNIT_EXPECT_EQ(test, exit.reason, SECMMU_EXIT_NONE);
+	KUNIT_EXPECT_TRUE_MSG(test, test_bit(1, bitmap),
+			      "the write through the removed view was not logged");
+}
+
+/*
  * The guarantee: a vCPU never reads a page after the invalidation that
  * covers it has returned.  The test thread keeps replacing the mapping
  * (munmap, mmap MAP_FIXED, fill with a new generation, publish it) while a
@@ -372,6 +441,7 @@ static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(vm_fault_retries_after_racing_invalidation),
 	KUNIT_CASE(vm_memslot_delete_zaps_and_frees),
 	KUNIT_CASE(vm_alias_view_zapped_with_primary),
+	KUNIT_CASE(vm_dirty_fast_path_layout_race),
 	KUNIT_CASE_SLOW(vm_access_races_munmap),
 	{}
 };
