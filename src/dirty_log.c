@@ -80,19 +80,32 @@ static bool wp_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	return changed;
 }
 
-/* Write-protect every leaf of @slot; true if a flush is owed. */
+#define WP_CHUNK	512	/* pages write-protected per mmu_lock hold */
+
+/*
+ * Write-protect every leaf of @slot; true if a flush is owed.  Slots can
+ * be millions of pages: the lock is dropped between chunks (protection is
+ * idempotent, and a fault in between installs a leaf that logs anyway).
+ * slots_lock is held: the layout stays.
+ */
 bool secmmu_dirty_wp_slot(struct secmmu_vm *vm, const struct secmmu_slot *slot)
 {
 	bool flush = false;
-	u64 i;
+	u64 i, c;
 
-	write_lock(&vm->mmu_lock);
-	if (!slot->rmap)
-		flush = wp_tables(vm, secmmu_layout_locked(vm), slot->base_gfn,
-				  slot->npages, NULL);
-	for (i = 0; slot->rmap && i < slot->npages; i++)
-		flush |= wp_head(vm, &slot->rmap[i]);
-	write_unlock(&vm->mmu_lock);
+	lockdep_assert_held(&vm->slots_lock);
+	for (c = 0; c < slot->npages; c += WP_CHUNK) {
+		u64 n = min_t(u64, WP_CHUNK, slot->npages - c);
+
+		write_lock(&vm->mmu_lock);
+		if (!slot->rmap)
+			flush |= wp_tables(vm, secmmu_layout_locked(vm),
+					   slot->base_gfn + c, n, NULL);
+		for (i = c; slot->rmap && i < c + n; i++)
+			flush |= wp_head(vm, &slot->rmap[i]);
+		write_unlock(&vm->mmu_lock);
+		cond_resched();
+	}
 	return flush;
 }
 

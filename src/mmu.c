@@ -14,6 +14,8 @@
 #include <linux/mm.h>
 #include <linux/page-flags.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
 
 #include "mmu.h"
 #include "pgtable.h"
@@ -62,14 +64,56 @@ static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
 }
 
 /*
+ * One zap's state.  With SECMMU_ZAP_YIELD the caller may sleep and holds
+ * nothing but mmu_lock (for write): every ZAP_CHECK leaves the zap drops
+ * the lock to reschedule or to let a waiter in (as KVM's TDP MMU yields),
+ * so a zap of millions of leaves neither stalls the CPU nor starves vCPUs.
+ * It is safe because nothing a zap walks can go away meanwhile: the layout
+ * @l is alive (the caller holds vm->srcu or slots_lock), an unlinked table
+ * is private to the zap, and a linked one is walked again from the root.
+ */
+#define ZAP_CHECK	64
+
+struct zap {
+	struct secmmu_vm *vm;
+	const struct secmmu_layout *l;
+	u32 view;
+	unsigned int flags;
+	bool rmap;		/* remove each leaf from its rmap head */
+	bool flush;
+	unsigned int work;
+};
+
+/* True when the lock was dropped (the caller re-walks from the root). */
+static bool zap_cond_resched(struct zap *z)
+{
+	struct secmmu_vm *vm = z->vm;
+
+	if (!(z->flags & SECMMU_ZAP_YIELD) || ++z->work < ZAP_CHECK)
+		return false;
+	z->work = 0;
+	if (!need_resched() && !rwlock_needbreak(&vm->mmu_lock))
+		return false;
+	write_unlock(&vm->mmu_lock);
+	cond_resched();
+	write_lock(&vm->mmu_lock);
+	secmmu_stat_inc(vm, SECMMU_STAT_ZAP_YIELDS);
+	return true;
+}
+
+static void zap_one(struct zap *z, u64 *sptep, u64 gfn)
+{
+	z->flush |= zap_leaf(z->vm, sptep,
+			     z->rmap ? leaf_head(z->vm, z->l, z->view, gfn) : NULL);
+}
+
+/*
  * Zap and free a table already unlinked from its parent.  Lockless walkers
  * may still be inside it, hence xchg on the leaves and RCU for the pages.
  * Recursion depth is at most SECMMU_PT_LEVELS - 1.
  */
-static bool free_unlinked(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			  u32 view, u64 *table, int level, u64 gfn)
+static void free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
 {
-	bool flush = false;
 	int i;
 
 	for (i = 0; i < SECMMU_PT_ENTRIES; i++) {
@@ -78,59 +122,127 @@ static bool free_unlinked(struct secmmu_vm *vm, const struct secmmu_layout *l,
 
 		if (!spte_present(spte))
 			continue;
-		if (level > 1)
-			flush |= free_unlinked(vm, l, view, secmmu_pt_child(spte),
-					       level - 1, g);
-		else
-			flush |= zap_leaf(vm, &table[i], leaf_head(vm, l, view, g));
+		if (level > 1) {
+			free_unlinked(z, secmmu_pt_child(spte), level - 1, g);
+		} else {
+			zap_one(z, &table[i], g);
+			zap_cond_resched(z);	/* the table is ours: go on */
+		}
 	}
-	secmmu_pt_free_rcu(vm, table);
-	return flush;
+	secmmu_pt_free_rcu(z->vm, table);
+}
+
+static void zap_range(struct zap *z, u64 start, u64 end)
+{
+	u64 *root = z->vm->roots[z->view];
+	struct secmmu_iter it;
+
+	lockdep_assert_held_write(&z->vm->mmu_lock);
+
+	secmmu_iter_start(&it, root, 1, start, end, false);
+	while (it.valid) {
+		u64 next = it.gfn + secmmu_level_pages(it.level);
+
+		if (!spte_present(it.old_spte)) {
+			secmmu_iter_next(&it);
+			continue;
+		}
+		if (it.level == 1) {
+			zap_one(z, it.sptep, it.gfn);
+		} else if ((z->flags & SECMMU_ZAP_FREE_TABLES) &&
+			   secmmu_iter_covered(&it)) {
+			WRITE_ONCE(*it.sptep, 0);
+			free_unlinked(z, secmmu_pt_child(it.old_spte), it.level - 1,
+				      it.gfn);
+		} else {
+			secmmu_iter_next(&it);	/* descend */
+			continue;
+		}
+		if (zap_cond_resched(z) && next < end)
+			secmmu_iter_start(&it, root, 1, next, end, false);
+		else
+			secmmu_iter_next(&it);
+	}
 }
 
 /*
- * Zap the leaves of @view over view gfns [start, end).  With @free_tables,
- * tables whose whole span lies inside the range are unlinked and freed too.
- * @l must be the layout the leaves were installed under (the current one).
+ * Zap the leaves of @view over view gfns [start, end).  With
+ * SECMMU_ZAP_FREE_TABLES, tables whose whole span lies inside the range are
+ * unlinked and freed too.  @l must be the layout the leaves were installed
+ * under.
  */
 bool secmmu_zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			   u32 view, u64 start, u64 end, bool free_tables)
+			   u32 view, u64 start, u64 end, unsigned int flags)
 {
-	struct secmmu_iter it;
-	bool flush = false;
+	struct zap z = { .vm = vm, .l = l, .view = view, .flags = flags,
+			 .rmap = vm->rmap_mode != SECMMU_RMAP_TABLE_WALK };
 
-	lockdep_assert_held_write(&vm->mmu_lock);
-
-	for_each_secmmu_spte(it, vm->roots[view], 1, start, end) {
-		if (!spte_present(it.old_spte))
-			continue;
-		if (it.level == 1) {
-			flush |= zap_leaf(vm, it.sptep, leaf_head(vm, l, view, it.gfn));
-		} else if (free_tables && secmmu_iter_covered(&it)) {
-			WRITE_ONCE(*it.sptep, 0);
-			flush |= free_unlinked(vm, l, view, secmmu_pt_child(it.old_spte),
-					       it.level - 1, it.gfn);
-		}
-	}
-	return flush;
+	zap_range(&z, start, end);
+	return z.flush;
 }
 
-/* Zap memslot gfns [start, end) in every view that maps them. */
-bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			  u64 start, u64 end, bool free_tables)
+/* Empty the rmap heads of memslot gfns [start, end): none maps a leaf now. */
+static void clear_heads(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			u64 start, u64 end)
 {
-	struct secmmu_alias a;
-	bool flush = false;
+	while (start < end) {
+		const struct secmmu_slot *slot = secmmu_slot_find(l, start);
+		u64 n;
 
-	for_each_view_alias(a, l, start, end)
-		flush |= secmmu_zap_view_range(vm, l, a.view, a.view_gfn,
-					       a.view_gfn + a.n, free_tables);
-	return flush;
+		if (!slot) {
+			start++;
+			continue;
+		}
+		n = min(end, slot->base_gfn + slot->npages) - start;
+		if (slot->rmap)
+			secmmu_rmap_clear(vm, &slot->rmap[start - slot->base_gfn], n);
+		start += n;
+	}
+}
+
+#define ZAP_CHUNK	SECMMU_PT_ENTRIES	/* memslot gfns per rmap pass */
+
+/*
+ * Zap memslot gfns [start, end) in every view that maps them.  Every leaf
+ * of those gfns goes, so their rmap heads are emptied wholesale, one chunk
+ * at a time, instead of one leaf at a time (a gfn can have hundreds of
+ * aliases: removing each from its chain would be quadratic).  Tables are
+ * freed in a last pass, by then over leaves that are all gone.
+ */
+bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			  u64 start, u64 end, unsigned int flags)
+{
+	struct zap z = { .vm = vm, .l = l, .flags = flags & SECMMU_ZAP_YIELD };
+	struct secmmu_alias a;
+	u64 c, hi;
+
+	for (c = start; c < end; c = hi) {
+		hi = min(round_down(c, ZAP_CHUNK) + ZAP_CHUNK, end);
+		/* No yield inside a chunk: its heads are emptied just after. */
+		z.flags = 0;
+		for_each_view_alias(a, l, c, hi) {
+			z.view = a.view;
+			zap_range(&z, a.view_gfn, a.view_gfn + a.n);
+		}
+		clear_heads(vm, l, c, hi);
+		z.flags = flags & SECMMU_ZAP_YIELD;
+		z.work = ZAP_CHECK;
+		zap_cond_resched(&z);
+	}
+	if (flags & SECMMU_ZAP_FREE_TABLES) {
+		z.flags = flags;
+		z.rmap = true;		/* nothing left: it finds no leaf */
+		for_each_view_alias(a, l, start, end) {
+			z.view = a.view;
+			zap_range(&z, a.view_gfn, a.view_gfn + a.n);
+		}
+	}
+	return z.flush;
 }
 
 /* Zap whatever maps host virtual addresses [start, end). */
 bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			  unsigned long start, unsigned long end)
+			  unsigned long start, unsigned long end, unsigned int flags)
 {
 	struct secmmu_hva_piece p;
 	bool flush = false;
@@ -138,21 +250,35 @@ bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	for_each_hva_piece(p, l, start, end) {
 		u64 gfn = p.slot->base_gfn + p.first;
 
-		flush |= secmmu_zap_gfn_range(vm, l, gfn, gfn + p.n, false);
+		flush |= secmmu_zap_gfn_range(vm, l, gfn, gfn + p.n,
+					      flags & ~SECMMU_ZAP_FREE_TABLES);
 	}
 	return flush;
 }
 
-/* Everything, every view; only the roots stay (a VM being built may lack some). */
-bool secmmu_zap_all(struct secmmu_vm *vm)
+/*
+ * Everything, every view: each memslot's gfns (heads emptied wholesale),
+ * then whatever is left (leaves no memslot backs: only unit tests make
+ * them); only the roots stay (a VM being built may lack some).
+ */
+bool secmmu_zap_all(struct secmmu_vm *vm, unsigned int flags)
 {
+	const struct secmmu_layout *l = secmmu_layout_locked(vm);
 	bool flush = false;
-	u32 v;
+	u32 v, i;
 
+	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++) {
+		const struct secmmu_slot *s = &l->slots[i];
+
+		if (s->npages)
+			flush |= secmmu_zap_gfn_range(vm, l, s->base_gfn,
+						      s->base_gfn + s->npages,
+						      flags & SECMMU_ZAP_YIELD);
+	}
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++)
 		if (vm->roots[v])
-			flush |= secmmu_zap_view_range(vm, secmmu_layout_locked(vm),
-						       v, 0, U64_MAX, true);
+			flush |= secmmu_zap_view_range(vm, l, v, 0, U64_MAX,
+						       flags | SECMMU_ZAP_FREE_TABLES);
 	return flush;
 }
 

@@ -8,6 +8,7 @@
 #ifndef _SECMMU_MMU_H
 #define _SECMMU_MMU_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct secmmu_vm;
@@ -18,13 +19,17 @@ int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
 		       bool writable, struct secmmu_pt_cache *cache,
 		       unsigned long *head);
 
+/* Zap flags. */
+#define SECMMU_ZAP_FREE_TABLES	BIT(0)	/* unlink and free emptied tables */
+#define SECMMU_ZAP_YIELD	BIT(1)	/* may drop mmu_lock and sleep */
+
 bool secmmu_zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			   u32 view, u64 start, u64 end, bool free_tables);
+			   u32 view, u64 start, u64 end, unsigned int flags);
 bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			  u64 start, u64 end, bool free_tables);
+			  u64 start, u64 end, unsigned int flags);
 bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			  unsigned long start, unsigned long end);
-bool secmmu_zap_all(struct secmmu_vm *vm);
+			  unsigned long start, unsigned long end, unsigned int flags);
+bool secmmu_zap_all(struct secmmu_vm *vm, unsigned int flags);
 
 u64 secmmu_spte_lookup(struct secmmu_vm *vm, u32 view, u64 gfn, int *level);
 

@@ -56,10 +56,16 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 					    const struct mmu_notifier_range *range)
 {
 	struct secmmu_vm *vm = mn_to_vm(mn);
+	unsigned int flags = 0;
 	bool flush;
+	int idx;
 
 	count_event(vm, range);
+	if (mmu_notifier_range_blockable(range))
+		flags = SECMMU_ZAP_YIELD;
 
+	/* The layout stays alive across the zap's lock breaks. */
+	idx = srcu_read_lock(&vm->srcu);
 	write_lock(&vm->mmu_lock);
 	/* Read locklessly by faults waiting for invalidations to end. */
 	WRITE_ONCE(vm->mmu_invalidate_in_progress, vm->mmu_invalidate_in_progress + 1);
@@ -70,9 +76,11 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 		vm->mmu_invalidate_start = min(vm->mmu_invalidate_start, range->start);
 		vm->mmu_invalidate_end = max(vm->mmu_invalidate_end, range->end);
 	}
-	flush = secmmu_zap_hva_range(vm, secmmu_layout_locked(vm),
-				     range->start, range->end);
+	/* Faults in the range wait for its end: the zap may yield. */
+	flush = secmmu_zap_hva_range(vm, srcu_dereference(vm->layout, &vm->srcu),
+				     range->start, range->end, flags);
 	write_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 
 	if (flush)
 		secmmu_remote_flush(vm);
@@ -101,8 +109,8 @@ static void secmmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 	secmmu_stat_inc(vm, SECMMU_STAT_RELEASES);
 	write_lock(&vm->mmu_lock);
-	WRITE_ONCE(vm->dead, true);
-	flush = secmmu_zap_all(vm);
+	WRITE_ONCE(vm->dead, true);	/* no fault installs from here on */
+	flush = secmmu_zap_all(vm, SECMMU_ZAP_YIELD);
 	write_unlock(&vm->mmu_lock);
 
 	if (flush)

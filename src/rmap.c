@@ -178,6 +178,29 @@ out:
 	secmmu_rmap_desc_free(vm, dead);
 }
 
+void secmmu_rmap_clear(struct secmmu_vm *vm, unsigned long *heads, u64 n)
+{
+	struct secmmu_rmap_desc *d, *next;
+	unsigned long old;
+	u64 i;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+
+	for (i = 0; i < n; i++) {
+		if (!READ_ONCE(heads[i]))
+			continue;
+		/* The bit: a lock-bit walker may be reading the chain. */
+		old = secmmu_rmap_lock(vm, &heads[i]);
+		secmmu_rmap_unlock(&heads[i], 0);
+		if (!(old & RMAP_MANY))
+			continue;
+		for (d = head_desc(old); d; d = next) {
+			next = d->more;
+			secmmu_rmap_desc_free(vm, d);
+		}
+	}
+}
+
 struct secmmu_rmap_iter *secmmu_rmap_iter_start(struct secmmu_rmap_iter *it,
 						unsigned long head)
 {

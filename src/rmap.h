@@ -68,6 +68,8 @@ void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 		     struct secmmu_rmap_desc **spare);
 void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep);
 unsigned int secmmu_rmap_count(unsigned long head);
+/* Empty @n heads whose leaves are all zapped already; mmu_lock for write. */
+void secmmu_rmap_clear(struct secmmu_vm *vm, unsigned long *heads, u64 n);
 
 /* Lock-bit mode. */
 unsigned long secmmu_rmap_lock(struct secmmu_vm *vm, unsigned long *head);

@@ -27,7 +27,7 @@ void secmmu_vm_free(struct secmmu_vm *vm)
 	int i;
 
 	write_lock(&vm->mmu_lock);
-	secmmu_zap_all(vm);
+	secmmu_zap_all(vm, 0);		/* may run in an RCU callback */
 	write_unlock(&vm->mmu_lock);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		secmmu_vcpu_free(vm->vcpus[i]);
@@ -125,23 +125,27 @@ void secmmu_vm_put(struct secmmu_vm *vm)
 }
 
 /*
- * Publish @n as the layout.  @zap runs first, in the same mmu_lock critical
- * section, while the old layout (the one the leaves were installed under,
- * which finds their rmap heads) is still current.  Then flush, and free the
- * old layout once no fault or aging walk can still be using it.  Called
- * with slots_lock held; consumes @n.
+ * Publish @n as the layout, then run @zap in the same mmu_lock critical
+ * section over the old layout (the one the leaves were installed under,
+ * which finds their rmap heads).  Publishing first lets the zap yield the
+ * lock: a fault that takes it meanwhile sees the new layout, which no
+ * longer maps what is being zapped.  Then flush, and free the old layout
+ * once no fault or aging walk can still be using it.  Called with
+ * slots_lock held; consumes @n.
  */
 static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
-			   bool (*zap)(struct secmmu_vm *vm, const void *arg),
+			   bool (*zap)(struct secmmu_vm *vm,
+				       const struct secmmu_layout *old,
+				       const void *arg),
 			   const void *arg)
 {
 	struct secmmu_layout *old = secmmu_layout_locked(vm);
 	bool flush = false;
 
 	write_lock(&vm->mmu_lock);
-	if (zap)
-		flush = zap(vm, arg);
 	rcu_assign_pointer(vm->layout, n);
+	if (zap)
+		flush = zap(vm, old, arg);
 	write_unlock(&vm->mmu_lock);
 
 	if (flush)
@@ -150,20 +154,23 @@ static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 	secmmu_layout_free(old);
 }
 
-static bool zap_slot(struct secmmu_vm *vm, const void *arg)
+static bool zap_slot(struct secmmu_vm *vm, const struct secmmu_layout *old,
+		     const void *arg)
 {
 	const struct secmmu_slot *s = arg;
 
-	return secmmu_zap_gfn_range(vm, secmmu_layout_locked(vm), s->base_gfn,
-				    s->base_gfn + s->npages, true);
+	return secmmu_zap_gfn_range(vm, old, s->base_gfn, s->base_gfn + s->npages,
+				    SECMMU_ZAP_FREE_TABLES | SECMMU_ZAP_YIELD);
 }
 
-static bool zap_view_range(struct secmmu_vm *vm, const void *arg)
+static bool zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *old,
+			   const void *arg)
 {
 	const struct secmmu_view_mapping *m = arg;
 
-	return secmmu_zap_view_range(vm, secmmu_layout_locked(vm), m->view, m->view_gfn,
-				     m->view_gfn + m->npages, true);
+	return secmmu_zap_view_range(vm, old, m->view, m->view_gfn,
+				     m->view_gfn + m->npages,
+				     SECMMU_ZAP_FREE_TABLES | SECMMU_ZAP_YIELD);
 }
 
 /*

@@ -296,6 +296,7 @@ static const char * const smu_stat_names[SECMMU_STAT_NR] = {
 	[SECMMU_STAT_DIRTY_RESETS]		= "dirty_resets",
 	[SECMMU_STAT_DIRTY_REPROTECTED]		= "dirty_reprotected",
 	[SECMMU_STAT_DIRTY_RING_ERRORS]		= "dirty_ring_errors",
+	[SECMMU_STAT_ZAP_YIELDS]		= "zap_yields",
 };
 
 const char *smu_stat_name(unsigned int idx)

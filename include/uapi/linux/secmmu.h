@@ -488,6 +488,7 @@ enum secmmu_stat {
 	SECMMU_STAT_DIRTY_RESETS,	/* ring entries reset */
 	SECMMU_STAT_DIRTY_REPROTECTED,	/* leaves write-protected again */
 	SECMMU_STAT_DIRTY_RING_ERRORS,	/* corrupted ring entries seen */
+	SECMMU_STAT_ZAP_YIELDS,		/* long zaps that let mmu_lock go */
 	SECMMU_STAT_NR
 };
 
