@@ -19,7 +19,7 @@ LINUX_SRC = bash -c '. $(SCRIPTS)/lib.sh && linux_src >/dev/null'
 
 .PHONY: all modules clean deps lint sparse checkpatch build-all kunit \
 	kunit-uml kunit-x86 selftests tools qemu qemu-all dkms-check demo \
-	check bench version help
+	check bench version help mutants
 
 all: modules
 
@@ -89,6 +89,13 @@ demo:
 check:
 	$(SCRIPTS)/check.sh
 
+# Mutation check: each scripts/mutants/*.patch breaks one guarantee in a
+# copy of the tree; its named selftests must fail in QEMU (KVER, default
+# 6.12).  SHORT=1: only the "Short: yes" ones (what make check runs);
+# MUTANTS="name ..." selects mutants.
+mutants:
+	MUTANTS_KVER=$(KVER) $(SCRIPTS)/mutants.sh $(if $(SHORT),--short) $(MUTANTS)
+
 # Reliability rig (issue #7): selftests, fuzzer, mm torture and lifecycle on
 # the debug kernels: KASAN (+ lockdep, kmemleak, ...) and KCSAN (data races);
 # 'make check' runs the short versions.  SAN=kasan|kcsan picks one kernel.
@@ -120,6 +127,7 @@ help:
 	@echo 'make selftests       build tests/selftests'
 	@echo 'make qemu KVER=6.12 [TESTS=...]  selftests in QEMU on a Debian kernel'
 	@echo 'make dkms-check      DKMS add/build/install, boot the result, remove'
+	@echo 'make mutants [SHORT=1] [MUTANTS=...]  mutation check: break the module, the tests must fail'
 	@echo 'make debug-kernel [SAN=kcsan]  build the KASAN (or KCSAN) debug 6.12 kernel + secmmu.ko'
 	@echo 'make torture         selftests, fuzzer, torture, lifecycle on both (long)'
 	@echo 'make torture-kasan | torture-kcsan  the same on one of them'

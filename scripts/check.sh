@@ -72,6 +72,7 @@ run_step qemu-6.1   "$S/qemu-run.sh" 6.1
 run_step qemu-6.12  "$S/qemu-run.sh" 6.12
 run_step qemu-6.12-rt "$S/qemu-run.sh" 6.12-rt
 run_step dkms       "$S/dkms-check.sh" 6.1 6.12
+run_step mutants    "$S/mutants.sh" --short
 # Fuzzer + torture + lifecycle on the debug kernels (scripts/torture.sh):
 # KASAN + lockdep + kmemleak, then KCSAN (selftests first) for data races.
 run_step qemu-torture "$S/torture.sh" short
@@ -106,7 +107,7 @@ echo "  total $((SECONDS - total)) s"
 # A failed step with no failed test case behind it counts once.
 for s in "${failed_steps[@]}"; do
 	case $s in
-	kunit-uml|kunit-x86|qemu-*|dkms) ;;
+	kunit-uml|kunit-x86|qemu-*|dkms|mutants) ;;
 	*) failed=$((failed + 1)) ;;
 	esac
 done

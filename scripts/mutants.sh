@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Mutation check: break one guarantee of the module at a time and make sure
+# the tests notice.  Each scripts/mutants/NAME.patch (format in
+# scripts/mutants/README) is applied to a copy of this checkout, never to
+# the checkout itself; the mutated secmmu.ko is built and its named
+# selftests are run in QEMU (scripts/qemu-run.sh).  A mutant is killed
+# when a named test fails or the run shows a splat, a hang or a leak; it
+# survived when everything passed.  A patch that no longer applies, a
+# mutant that does not build and a named test that does not exist are
+# failures too, so the list cannot rot silently.
+#
+# usage: mutants.sh [--short] [NAME ...]
+#   --short             only the mutants marked "Short: yes" (make check)
+#   NAME ...            only these mutants
+#   env MUTANTS_KVER    kernel flavour to test on (default 6.12)
+#   env MUTANTS_TESTS   "name ..." selftests to run instead of each
+#                       mutant's Tests: field (looking for a killer)
+#
+# Survivors fail the run, except those with a "Gap:" field (a known hole
+# in the tests, reported as such).  Prints "mutants: N killed, M survived"
+# and records "killed failed gaps" (as "passed failed skipped") as the
+# result "mutants" (or "mutants-short") in $SECMMU_RESULTS for make check.  The mutants' own qemu-run results go
+# to $SECMMU_CACHE/mutants/results/, never to $SECMMU_RESULTS.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+short=0
+names=()
+for a in "$@"; do
+	case $a in
+	--short) short=1 ;;
+	-*) die "usage: mutants.sh [--short] [NAME ...]" ;;
+	*) names+=("$a") ;;
+	esac
+done
+kver=$(kver_of "${MUTANTS_KVER:-6.12}")
+kdir=$(kdir_of "$kver")
+list=$SECMMU_REPO/scripts/mutants
+# One work tree per checkout, reused by every mutant in turn: copy_tree
+# rewrites only what differs, so the selftests are built once and each
+# mutant rebuilds just the files its patch (or the previous one) touched.
+base=$SECMMU_CACHE/mutants
+tree=$base/tree-$SECMMU_REPO_KEY
+result_name=mutants
+[ "$short" = 0 ] || result_name=mutants-short
+
+# field FILE NAME: the value of "# NAME: value" in FILE's header.
+field() {
+	awk -v f="# $2:" '/^--- /{ exit }
+		index($0, f) == 1 { sub(/^[^:]*:[[:space:]]*/, ""); print; exit }' "$1"
+}
+
+if [ ${#names[@]} -eq 0 ]; then
+	for p in "$list"/*.patch; do
+		[ -f "$p" ] || continue
+		if [ "$short" = 1 ] && [ "$(field "$p" Short)" != yes ]; then
+			continue
+		fi
+		names+=("$(basename "$p" .patch)")
+	done
+fi
+[ ${#names[@]} -gt 0 ] || die "no mutants in $list"
+
+killed=0 survived=0 gaps=0 broken=0
+table=()
+
+# verdict NAME WHAT DETAIL: one line of the final table.
+verdict() {
+	table+=("$(printf '%-26s %-9s %s' "$1" "$2" "$3")")
+}
+
+# run_mutant NAME: apply, build, boot; updates the counters.
+run_mutant() {
+	local name=$1 p=$list/$1.patch tests gap timeout t have=() missing=()
+	local log rc failing ran skipped
+
+	step "mutant $name"
+	if [ ! -f "$p" ]; then
+		echo "FAIL: no $p"
+		broken=$((broken + 1)); verdict "$name" BROKEN "no such mutant"
+		return
+	fi
+	tests=${MUTANTS_TESTS:-$(field "$p" Tests)}
+	gap=$(field "$p" Gap)
+	timeout=$(field "$p" Timeout)
+	info "breaks: $(field "$p" Breaks)"
+	info "tests:  $tests"
+	[ -z "$gap" ] || info "known gap: $gap"
+	for t in $tests; do
+		if [ -f "$SECMMU_REPO/tests/selftests/$t.c" ]; then
+			have+=("$t")
+		else
+			missing+=("$t")
+		fi
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		if [ -z "$gap" ] || [ ${#have[@]} -eq 0 ]; then
+			echo "FAIL: $name names selftests that do not exist: ${missing[*]}"
+			broken=$((broken + 1))
+			verdict "$name" BROKEN "no selftest ${missing[*]}"
+			return
+		fi
+		info "not in the tree yet (known gap): ${missing[*]}"
+	fi
+
+	copy_tree "$tree"
+	if ! patch -d "$tree" -p1 --dry-run --forward --fuzz=0 --batch \
+		<"$p" >"$base/$name.patch.log" 2>&1; then
+		echo "FAIL: scripts/mutants/$name.patch no longer applies;" \
+			"update it to the current source:"
+		sed 's/^/    /' "$base/$name.patch.log"
+		broken=$((broken + 1)); verdict "$name" BROKEN "patch does not apply"
+		return
+	fi
+	patch -d "$tree" -p1 --forward --fuzz=0 --batch --no-backup-if-mismatch \
+		-s <"$p"
+
+	log=mutant-$name-build
+	if ! run_logged "$log" make -C "$kdir" M="$tree" -j"$(nproc)" modules ||
+	   [ ! -f "$tree/secmmu.ko" ]; then
+		echo "FAIL: mutant $name does not build (a mutant must compile)"
+		broken=$((broken + 1)); verdict "$name" BROKEN "does not build"
+		return
+	fi
+
+	# Its own run name, logs and results: nothing reaches make check's sum.
+	rm -rf "$base/results/$name"
+	mkdir -p "$base/results/$name"
+	log=$SECMMU_LOGS/mutant-$name.log
+	rm -f "$log"
+	rc=0
+	SECMMU_REPO=$tree SECMMU_RESULTS=$base/results/$name \
+	SECMMU_RUN_NAME=mutant-$name SECMMU_TESTS="${have[*]}" \
+	SECMMU_QEMU_TIMEOUT=${timeout:-600} \
+		"$tree/scripts/qemu-run.sh" "$kver" "$tree/secmmu.ko" \
+		>"$SECMMU_LOGS/mutant-$name-run.log" 2>&1 || rc=$?
+	info "console: $log"
+
+	ran=
+	failing=
+	for t in "${have[@]}"; do
+		grep -qx "secmmu-init: RUN $t" "$log" 2>/dev/null || continue
+		ran="$ran $t"
+		if ! grep -qE "^secmmu-init: EXIT $t rc=(0|4)$" "$log"; then
+			failing="$failing $t"
+		fi
+	done
+	if [ -z "$ran" ]; then
+		echo "FAIL: none of the named tests ran for $name (qemu-run exit $rc):"
+		tail -n 20 "$SECMMU_LOGS/mutant-$name-run.log"
+		broken=$((broken + 1)); verdict "$name" BROKEN "tests did not run"
+		return
+	fi
+	if [ "$rc" != 0 ]; then
+		killed=$((killed + 1))
+		info "killed by:${failing:- (no test failed)}"
+		grep -E '^not ok [0-9]+ ' "$log" | head -n 10 | sed 's/^/    /' || true
+		grep '^FAIL: ' "$SECMMU_LOGS/mutant-$name-run.log" | head -n 5 |
+			sed 's/^/    /' || true
+		if [ -n "$failing" ]; then
+			verdict "$name" killed "by${failing}"
+		else
+			verdict "$name" killed "$(grep -m1 '^FAIL: ' \
+				"$SECMMU_LOGS/mutant-$name-run.log" || echo 'qemu-run failed')"
+		fi
+		[ -z "$gap" ] || info "note: $name has a Gap: field but was killed; drop the field"
+		return
+	fi
+	# A skipped case tests nothing: say so, it may be why it survived.
+	read -r _ _ skipped <<<"$(read_result "$base/results/$name/mutant-$name")"
+	[ "$skipped" = 0 ] || info "$skipped named test case(s) skipped"
+	if [ -n "$gap" ]; then
+		gaps=$((gaps + 1))
+		info "survived (known gap): every test passed:$ran"
+		verdict "$name" gap "survived (known gap, see its Gap: field)"
+	else
+		survived=$((survived + 1))
+		echo "FAIL: mutant $name survived: every test passed:$ran"
+		verdict "$name" SURVIVED "every named test passed"
+	fi
+}
+
+lock_dir "$tree"
+start=$SECONDS
+for n in "${names[@]}"; do
+	run_mutant "$n"
+done
+
+step "mutants: summary ($((SECONDS - start)) s)"
+printf '  %s\n' "${table[@]}"
+extra=
+[ "$gaps" = 0 ] || extra="$extra, $gaps known gap(s)"
+[ "$broken" = 0 ] || extra="$extra, $broken broken"
+echo "mutants: $killed killed, $survived survived$extra"
+record "$result_name" "$killed" $((survived + broken)) "$gaps"
+[ $((survived + broken)) = 0 ]
