@@ -109,31 +109,44 @@ bool secmmu_dirty_wp_slot(struct secmmu_vm *vm, const struct secmmu_slot *slot)
 	return flush;
 }
 
-/* Write-protect the pages of @b again (a reset, or CLEAR_DIRTY_LOG). */
-static bool reprotect(struct secmmu_vm *vm, const struct secmmu_dirty_batch *b)
+/* Write-protect one window of pages again; mmu_lock held. */
+static bool reprotect_window(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			     const struct secmmu_dirty_batch *b)
 {
-	const struct secmmu_layout *l;
-	const struct secmmu_slot *slot;
+	const struct secmmu_slot *slot = &l->slots[b->slot];
 	bool flush = false;
 	unsigned long bit;
 	u64 mask = b->mask;
 
-	write_lock(&vm->mmu_lock);
-	l = secmmu_layout_locked(vm);
-	slot = &l->slots[b->slot];
 	if (b->base >= slot->npages)
-		goto out;
+		return false;
 	if (slot->npages - b->base < 64)
 		mask &= BIT_ULL(slot->npages - b->base) - 1;
-	if (!slot->rmap) {
-		flush = wp_tables(vm, l, slot->base_gfn + b->base,
-				  min_t(u64, 64, slot->npages - b->base), &mask);
-		goto out;
-	}
+	if (!slot->rmap)
+		return wp_tables(vm, l, slot->base_gfn + b->base,
+				 min_t(u64, 64, slot->npages - b->base), &mask);
 	for_each_set_bit(bit, (unsigned long *)&mask, 64)
 		flush |= wp_head(vm, &slot->rmap[b->base + bit]);
-out:
-	write_unlock(&vm->mmu_lock);
+	return flush;
+}
+
+/*
+ * Write-protect the pages of @rb again (a reset, or CLEAR_DIRTY_LOG), all
+ * in one mmu_lock hold.  For read: protection is a cmpxchg on each leaf
+ * (vCPUs set A/D concurrently anyway), and what must not change under the
+ * walk, rmap chains and table structure, changes only under the write lock.
+ */
+static bool reprotect(struct secmmu_vm *vm, const struct secmmu_reset_batch *rb)
+{
+	const struct secmmu_layout *l;
+	bool flush = false;
+	u32 i;
+
+	read_lock(&vm->mmu_lock);
+	l = secmmu_layout_locked(vm);
+	for (i = 0; i < rb->nr; i++)
+		flush |= reprotect_window(vm, l, &rb->w[i]);
+	read_unlock(&vm->mmu_lock);
 	return flush;
 }
 
@@ -224,7 +237,7 @@ long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries)
  */
 long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only)
 {
-	struct secmmu_dirty_batch batch = {};
+	struct secmmu_reset_batch batch = {};
 	int i, nr, idx, err = 0;
 	bool flush = false;
 	long total = 0;
@@ -249,7 +262,7 @@ long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only)
 		else
 			total += r;
 	}
-	if (batch.mask)
+	if (batch.nr)
 		flush |= reprotect(vm, &batch);
 	srcu_read_unlock(&vm->srcu, idx);
 
@@ -304,13 +317,13 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 {
 	u64 __user *ubits = u64_to_user_ptr(d->bitmap);
 	u64 words = DIV_ROUND_UP(d->num_pages, 64), w;
+	struct secmmu_reset_batch rb = {};
 	u64 first = d->first_page / 64;
 	bool flush = false;
 	int ret = 0;
 
 	for (w = 0; w < words; w++) {
-		struct secmmu_dirty_batch b = { .slot = slot - l->slots,
-						.base = (first + w) * 64 };
+		struct secmmu_dirty_batch *b = &rb.w[rb.nr];
 		u64 want;
 
 		if (get_user(want, ubits + w)) {
@@ -319,11 +332,18 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		}
 		if (w == words - 1 && d->num_pages % 64)
 			want &= BIT_ULL(d->num_pages % 64) - 1;
-		b.mask = want & atomic_long_fetch_andnot(want,
+		b->slot = slot - l->slots;
+		b->base = (first + w) * 64;
+		b->mask = want & atomic_long_fetch_andnot(want,
 				(atomic_long_t *)&slot->dirty_bitmap[first + w]);
-		if (b.mask)
-			flush |= reprotect(vm, &b);
+		if (b->mask && ++rb.nr == SECMMU_RESET_WINDOWS) {
+			flush |= reprotect(vm, &rb);	/* one lock hold each */
+			rb.nr = 0;
+			cond_resched();
+		}
 	}
+	if (rb.nr)
+		flush |= reprotect(vm, &rb);
 	if (flush)
 		secmmu_remote_flush(vm);
 	return ret;

@@ -153,6 +153,28 @@ bool secmmu_dirty_batch_add(struct secmmu_dirty_batch *b, u32 slot, u64 offset)
 }
 
 /*
+ * Add a page to @rb: to a window that can take it (the latest first: most
+ * resets are in order), else to a new one.  False: @rb is full, flush it.
+ */
+bool secmmu_reset_batch_add(struct secmmu_reset_batch *rb, u32 slot, u64 offset)
+{
+	u32 i;
+
+	if (rb->entries >= SECMMU_RESET_BATCH)
+		return false;
+	for (i = rb->nr; i-- > 0;)
+		if (secmmu_dirty_batch_add(&rb->w[i], slot, offset))
+			goto added;
+	if (rb->nr == SECMMU_RESET_WINDOWS)
+		return false;
+	rb->w[rb->nr] = (struct secmmu_dirty_batch){};
+	secmmu_dirty_batch_add(&rb->w[rb->nr++], slot, offset);
+added:
+	rb->entries++;
+	return true;
+}
+
+/*
  * 1: a page to protect again; 0: its memslot was deleted since the push
  * (nothing to protect, the entry is simply freed); -1: corrupted (a slot
  * id never used, or an offset beyond a live memslot).
@@ -179,7 +201,7 @@ static bool reset_out_of_order(struct secmmu_dirty_ring *ring, u32 from, u32 end
 
 int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
 			    const struct secmmu_layout *l,
-			    struct secmmu_dirty_batch *batch,
+			    struct secmmu_reset_batch *batch,
 			    secmmu_reprotect_fn reprotect, bool *flush)
 {
 	bool corrupt = false;
@@ -228,10 +250,13 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 			corrupt = true;
 			break;
 		}
-		if (check && !secmmu_dirty_batch_add(batch, slot, offset)) {
+		if (check && !secmmu_reset_batch_add(batch, slot, offset)) {
+			/* One mmu_lock hold for the whole batch. */
 			*flush |= reprotect(vm, batch);
-			batch->mask = 0;
-			secmmu_dirty_batch_add(batch, slot, offset);
+			batch->nr = 0;
+			batch->entries = 0;
+			secmmu_reset_batch_add(batch, slot, offset);
+			cond_resched();
 		}
 		/* Release: the entry is free again, for the vCPU's next push. */
 		smp_store_release(&e->flags, 0);

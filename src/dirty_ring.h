@@ -61,6 +61,20 @@ int secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
 			      void *ctx);
 
 /*
+ * What one mmu_lock hold write-protects: up to SECMMU_RESET_BATCH entries
+ * (pages), coalesced into up to SECMMU_RESET_WINDOWS 64-page windows in
+ * any order, across rings.
+ */
+#define SECMMU_RESET_BATCH	512
+#define SECMMU_RESET_WINDOWS	32
+
+struct secmmu_reset_batch {
+	u32 nr;					/* windows in use */
+	u32 entries;				/* pages added */
+	struct secmmu_dirty_batch w[SECMMU_RESET_WINDOWS];
+};
+
+/*
  * Reset: walk RESET entries from reset_index, validate each (slot, offset)
  * against @l, hand it to @reprotect through @batch (which coalesces), clear
  * it.  Returns the count reset, or -EBADMSG if the ring is corrupted at its
@@ -69,12 +83,13 @@ int secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
  * *@flush was set.
  */
 typedef bool (*secmmu_reprotect_fn)(struct secmmu_vm *vm,
-				    const struct secmmu_dirty_batch *b);
+				    const struct secmmu_reset_batch *b);
 int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
 			    const struct secmmu_layout *l,
-			    struct secmmu_dirty_batch *batch,
+			    struct secmmu_reset_batch *batch,
 			    secmmu_reprotect_fn reprotect, bool *flush);
 
 bool secmmu_dirty_batch_add(struct secmmu_dirty_batch *b, u32 slot, u64 offset);
+bool secmmu_reset_batch_add(struct secmmu_reset_batch *rb, u32 slot, u64 offset);
 
 #endif /* _SECMMU_DIRTY_RING_H */

@@ -23,14 +23,20 @@ struct ring_fixture {
 	const struct secmmu_layout *l;
 };
 
-static struct secmmu_dirty_batch seen[64];
+static struct secmmu_dirty_batch seen[64];	/* windows, in flush order */
 static int nr_seen;
+static int nr_flushes;				/* reprotect calls */
 
-static bool record_batch(struct secmmu_vm *vm, const struct secmmu_dirty_batch *b)
+static bool record_batch(struct secmmu_vm *vm, const struct secmmu_reset_batch *rb)
 {
-	if (nr_seen < ARRAY_SIZE(seen))
-		seen[nr_seen] = *b;
-	nr_seen++;
+	u32 i;
+
+	for (i = 0; i < rb->nr; i++) {
+		if (nr_seen < ARRAY_SIZE(seen))
+			seen[nr_seen] = rb->w[i];
+		nr_seen++;
+	}
+	nr_flushes++;
 	return true;
 }
 
@@ -49,6 +55,7 @@ static struct ring_fixture *ring_setup(struct kunit *test, u32 size)
 	KUNIT_ASSERT_EQ(test, 0, secmmu_dirty_ring_alloc(&f->ring, size));
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, ring_free, &f->ring));
 	nr_seen = 0;
+	nr_flushes = 0;
 	return f;
 }
 
@@ -66,12 +73,12 @@ static bool user_harvest(struct secmmu_dirty_gfn *e, u64 *offset)
 
 static int do_reset(struct ring_fixture *f)
 {
-	struct secmmu_dirty_batch b = {};
+	struct secmmu_reset_batch b = {};
 	bool flush = false;
 	int ret;
 
 	ret = secmmu_dirty_ring_reset(f->vm, &f->ring, f->l, &b, record_batch, &flush);
-	if (b.mask)
+	if (b.nr)
 		record_batch(f->vm, &b);
 	return ret;
 }
@@ -156,6 +163,61 @@ static void ring_coalescing_masks(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 0, 137));	/* 53 back */
 	KUNIT_EXPECT_EQ(test, b.mask, BIT_ULL(0) | BIT_ULL(53) | BIT_ULL(63));
 	KUNIT_EXPECT_FALSE(test, secmmu_dirty_batch_add(&b, 0, 136));
+}
+
+/*
+ * A reset write-protects up to SECMMU_RESET_BATCH pages per mmu_lock hold,
+ * whatever their order: 512 pages of 8 windows pushed in a scrambled order
+ * are one hold; 2048 in order are four; 64 pages 64 apart (one per window)
+ * fill SECMMU_RESET_WINDOWS windows, then the next hold starts.
+ */
+static void ring_reset_batches(struct kunit *test)
+{
+	struct ring_fixture *f = ring_setup(test, 4096);
+	struct secmmu_dirty_gfn out[32];
+	u64 covered[8] = {};
+	int i, n;
+
+	for (i = 0; i < SECMMU_RESET_BATCH; i++)
+		secmmu_dirty_ring_push(f->vm, &f->ring, 0, (i * 37) % 512);
+	for (n = 0; n < SECMMU_RESET_BATCH; n += 32)
+		KUNIT_ASSERT_EQ(test, secmmu_dirty_ring_harvest(&f->ring, out, 32,
+								NULL, NULL), 32);
+	KUNIT_EXPECT_EQ(test, do_reset(f), SECMMU_RESET_BATCH);
+	KUNIT_EXPECT_EQ(test, nr_flushes, 1);
+	KUNIT_ASSERT_LE(test, nr_seen, SECMMU_RESET_WINDOWS);
+	/* Every page in exactly one window. */
+	for (i = 0; i < nr_seen; i++) {
+		unsigned long bit;
+
+		for_each_set_bit(bit, (unsigned long *)&seen[i].mask, 64) {
+			u64 pg = seen[i].base + bit;
+
+			KUNIT_ASSERT_LT(test, pg, 512ULL);
+			KUNIT_EXPECT_FALSE(test, covered[pg / 64] & BIT_ULL(pg % 64));
+			covered[pg / 64] |= BIT_ULL(pg % 64);
+		}
+	}
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ_MSG(test, covered[i], ~0ULL, "pages %d..", 64 * i);
+
+	nr_flushes = 0;
+	for (i = 0; i < 4 * SECMMU_RESET_BATCH; i++)
+		secmmu_dirty_ring_push(f->vm, &f->ring, 0, 1000 + i);
+	for (n = 0; n < 4 * SECMMU_RESET_BATCH; n += 32)
+		KUNIT_ASSERT_EQ(test, secmmu_dirty_ring_harvest(&f->ring, out, 32,
+								NULL, NULL), 32);
+	KUNIT_EXPECT_EQ(test, do_reset(f), 4 * SECMMU_RESET_BATCH);
+	KUNIT_EXPECT_EQ(test, nr_flushes, 4);
+
+	nr_flushes = 0;
+	for (i = 0; i < 2 * SECMMU_RESET_WINDOWS; i++)
+		secmmu_dirty_ring_push(f->vm, &f->ring, 0, 10000 + 64 * i);
+	for (n = 0; n < 2 * SECMMU_RESET_WINDOWS; n += 32)
+		KUNIT_ASSERT_EQ(test, secmmu_dirty_ring_harvest(&f->ring, out, 32,
+								NULL, NULL), 32);
+	KUNIT_EXPECT_EQ(test, do_reset(f), 2 * SECMMU_RESET_WINDOWS);
+	KUNIT_EXPECT_EQ(test, nr_flushes, 2);
 }
 
 static void ring_corruption_detected(struct kunit *test)
@@ -355,6 +417,7 @@ static struct kunit_case dirty_ring_cases[] = {
 	KUNIT_CASE(ring_push_harvest_reset),
 	KUNIT_CASE(ring_wraps_and_soft_limit),
 	KUNIT_CASE(ring_coalescing_masks),
+	KUNIT_CASE(ring_reset_batches),
 	KUNIT_CASE(ring_corruption_detected),
 	KUNIT_CASE(ring_failed_harvest_loses_nothing),
 	KUNIT_CASE(ring_deleted_slot_entry_freed),
