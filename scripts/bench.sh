@@ -26,7 +26,9 @@ args=()
 [ -z "${SIZE_MB:-}" ] || args+=(--size-mb "$SIZE_MB")
 [ -z "${REPS:-}" ] || args+=(--reps "$REPS")
 [ -z "${DURATION_MS:-}" ] || args+=(--duration-ms "$DURATION_MS")
-[ -z "${SERIES:-}" ] || args+=(--series "$SERIES")
+# One --series per name: the guest's init splits smtest_args at ','.
+series=${SERIES:-}
+for s in ${series//,/ }; do args+=(--series "$s"); done
 host=
 [ -z "${HOST:-}" ] || [ "$HOST" = 0 ] || host=1
 mkdir -p "$out"
