@@ -658,129 +658,349 @@ static void series_age(void)
 
 /* ---- series 3: vCPU throughput during continuous aging ---------------- */
 
+/*
+ * A thread on CPU 1 that loops SECMMU_AGE with @flags over @np pages from
+ * @gfn of VM @vm: CLEAR over the vCPU's own pages (aging), or TEST over an
+ * unrelated memslot of the same VM, all mapped and young (the baseline: the
+ * same ioctl, the same walker and locks of the same VM, the same CPU taken
+ * away from the guest, but none of the vCPU's pages).
+ */
 struct ager {
 	pthread_t thr;
 	int vm;
-	const __u64 *mem;
+	__u32 flags;
+	__u64 gfn;
 	size_t np;
 	atomic_bool stop;
-	__u64 sweeps;
+	__u64 sweeps, young;
 };
 
 static void *ager_fn(void *arg)
 {
 	struct ager *g = arg;
 	__u64 *young = calloc((g->np + 63) / 64, 8);
+	struct secmmu_age res;
 
+	if (!young)
+		die("calloc");
 	pin(1);
 	while (!atomic_load(&g->stop)) {
-		CHECK(smu_age(g->vm, SECMMU_AGE_CLEAR, GFN0, g->np, young,
-			      NULL, NULL));
+		CHECK(smu_age(g->vm, g->flags, g->gfn, g->np, young, NULL, &res));
 		g->sweeps++;
+		g->young += res.nr_young;
 	}
 	free(young);
 	return NULL;
 }
 
-/* The "CPU 1 busy" baseline: the same pages read by the process, no aging. */
-static void *reader_fn(void *arg)
+static void ager_start(struct ager *g, int vm, __u32 flags, __u64 gfn, size_t np)
 {
-	struct ager *g = arg;
+	g->vm = vm;
+	g->flags = flags;
+	g->gfn = gfn;
+	g->np = np;
+	g->sweeps = g->young = 0;
+	atomic_store(&g->stop, false);
+	if (pthread_create(&g->thr, NULL, ager_fn, g))
+		die("pthread_create");
+}
 
-	pin(1);
-	while (!atomic_load(&g->stop)) {
-		sink += sum_words(g->mem, g->np, PAGE / 8);
-		g->sweeps++;
-	}
-	return NULL;
+static void ager_stop(struct ager *g)
+{
+	atomic_store(&g->stop, true);
+	pthread_join(g->thr, NULL);
+}
+
+/* Zap the SPTEs of @n pages at @p (host pages stay): an mprotect() round trip. */
+static void zap_range(char *p, size_t n)
+{
+	if (mprotect(p, n * PAGE, PROT_READ) ||
+	    mprotect(p, n * PAGE, PROT_READ | PROT_WRITE))
+		die("mprotect: %s", strerror(errno));
 }
 
 /*
- * vCPU workloads, for cfg.dur_ms: "hit" reads one word of every page in a
- * loop (SPTEs stay present); "fault" zaps a 256-page chunk with an
- * mprotect() round trip, then reads it (one secondary fault per page).
- * Returns pages per second.
+ * Pages zapped, then faulted, at a time: big, because under TCG the
+ * mprotect() round trip (a TLB shootdown of the busy CPU 1) costs as much
+ * as thousands of faults, and the timed faults per sample must be many.
  */
-static double tp_run(struct vm *vm, char *mem, size_t np, bool fault)
-{
-	size_t chunk = fault ? 256 : BATCH, off = 0;
-	__u64 word, pages = 0, t0 = now_ns(), end = t0 + cfg.dur_ms * 1000000ULL;
-	__u64 t = t0;
-	struct ops o;
+#define TP_CHUNK	BATCH
 
-	ops_build(&o, 0, GFN0, np, sizeof(word), false, &word);
+/*
+ * One vCPU's workload over the ops @o (one 8-byte read per page of @mem) for
+ * cfg.dur_ms: "hit" reads every page in BATCH-op batches, SPTEs stay
+ * present; "fault" zaps each TP_CHUNK-page chunk (untimed), then reads it
+ * (timed: one secondary fault per page).  Returns pages per second of
+ * timed vCPU work: the zaps are not in it, so the ratio to the baseline is
+ * the fault path's own.
+ */
+static double tp_run(int vcpu, const struct ops *o, char *mem, bool fault)
+{
+	size_t chunk = fault ? TP_CHUNK : BATCH, off = 0, np = o->n;
+	__u64 t0 = now_ns(), end = t0 + cfg.dur_ms * 1000000ULL, t = t0;
+	__u64 pages = 0, busy = 0;
+
 	while (t < end) {
 		size_t n = chunk < np - off ? chunk : np - off;
-		struct ops part = { o.op + off, n };
+		struct ops part = { o->op + off, n };
+		__u64 t1;
 
-		if (fault && (mprotect(mem + off * PAGE, n * PAGE, PROT_READ) ||
-			      mprotect(mem + off * PAGE, n * PAGE,
-				       PROT_READ | PROT_WRITE)))
-			die("mprotect: %s", strerror(errno));
-		ops_run(vm->vcpu[0], &part);
+		if (fault)
+			zap_range(mem + off * PAGE, n);
+		t1 = now_ns();
+		ops_run(vcpu, &part);
+		t = now_ns();
+		busy += t - t1;
 		pages += n;
 		off = (off + n) % np;
-		t = now_ns();
 	}
-	ops_free(&o);
-	return pages / ((t - t0) / 1e9);
+	return busy ? pages / (busy / 1e9) : 0;
 }
+
+/*
+ * Fault scaling: vCPU 0 (CPU 0) faults the first half of the slot, and with
+ * @two, vCPU 1 (CPU 1, this helper) the second half at the same time.
+ * Rounds: the whole slot is zapped (untimed, both vCPUs idle), then the
+ * round is timed from its start to the end of the last vCPU's faults.
+ */
+struct helper {
+	pthread_t thr;
+	int vcpu;
+	struct ops o;
+	atomic_uint go, done;		/* round numbers; go = ~0: exit */
+};
+
+static void *helper_fn(void *arg)
+{
+	struct helper *h = arg;
+	unsigned int seen = 0, g;
+
+	pin(1);
+	for (;;) {
+		while ((g = atomic_load(&h->go)) == seen)
+			;
+		if (g == ~0U)
+			return NULL;
+		ops_run(h->vcpu, &h->o);
+		seen = g;
+		atomic_store(&h->done, g);
+	}
+}
+
+static double scale_run(struct vm *vm, const struct ops *o, char *mem, bool two)
+{
+	size_t half = o->n / 2;
+	struct ops first = { o->op, half };
+	__u64 t0 = now_ns(), end = t0 + cfg.dur_ms * 1000000ULL, t = t0;
+	__u64 pages = 0, busy = 0;
+	struct helper h;
+	unsigned int round = 0;
+
+	h.vcpu = vm->vcpu[1];
+	h.o.op = o->op + half;
+	h.o.n = o->n - half;
+	atomic_store(&h.go, 0);
+	atomic_store(&h.done, 0);
+	if (two && pthread_create(&h.thr, NULL, helper_fn, &h))
+		die("pthread_create");
+	while (t < end) {
+		__u64 t1;
+
+		zap_range(mem, o->n);
+		t1 = now_ns();
+		round++;
+		if (two)
+			atomic_store(&h.go, round);
+		ops_run(vm->vcpu[0], &first);
+		if (two)
+			while (atomic_load(&h.done) != round)
+				;
+		t = now_ns();
+		busy += t - t1;
+		pages += two ? o->n : half;
+	}
+	if (two) {
+		atomic_store(&h.go, ~0U);
+		pthread_join(h.thr, NULL);
+	}
+	return busy ? pages / (busy / 1e9) : 0;
+}
+
+/* What a throughput repetition measures, per rmap mode. */
+enum { TP_AGING, TP_BASE, TP_TWIN, TP_IDLE, TP_KINDS };
+
+static const char *const tp_kind[TP_KINDS] = {
+	[TP_AGING]	= "aging",
+	[TP_BASE]	= "ager-shaped baseline",
+	[TP_TWIN]	= "ager-shaped baseline (twin)",
+	[TP_IDLE]	= "no ager, CPU 1 idle",
+};
+
+static const char *const tp_role[TP_KINDS] = {
+	[TP_AGING] = "secmmu", [TP_BASE] = "baseline", [TP_TWIN] = "twin",
+	[TP_IDLE] = "reference",
+};
+
+/*
+ * The order of one repetition (rotated by one every repetition): each
+ * mode's aging run next to its baseline; the baseline twin and the idle
+ * reference in the single-lockless VM only (the goal's mode).
+ */
+static const struct { int mode, kind; } tp_items[] = {
+	{ SECMMU_RMAP_LOCKED,		TP_AGING },
+	{ SECMMU_RMAP_LOCKED,		TP_BASE },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	TP_AGING },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	TP_BASE },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	TP_TWIN },
+	{ SECMMU_RMAP_LOCK_BIT,		TP_AGING },
+	{ SECMMU_RMAP_LOCK_BIT,		TP_BASE },
+	{ SECMMU_RMAP_TABLE_WALK,	TP_AGING },
+	{ SECMMU_RMAP_TABLE_WALK,	TP_BASE },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	TP_IDLE },
+};
+#define TP_NR	(int)(sizeof(tp_items) / sizeof(tp_items[0]))
+
+/* Fault scaling: 1 and 2 vCPUs per mode, and a twin of 1 vCPU. */
+static const struct { int mode, vcpus; bool twin; } sc_items[] = {
+	{ SECMMU_RMAP_LOCKED,		1, false },
+	{ SECMMU_RMAP_LOCKED,		2, false },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	1, false },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	2, false },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	1, true },
+	{ SECMMU_RMAP_LOCK_BIT,		1, false },
+	{ SECMMU_RMAP_LOCK_BIT,		2, false },
+	{ SECMMU_RMAP_TABLE_WALK,	1, false },
+	{ SECMMU_RMAP_TABLE_WALK,	2, false },
+};
+#define SC_NR	(int)(sizeof(sc_items) / sizeof(sc_items[0]))
+
+struct tp_sample {
+	double v[MAX_SAMPLES], sweeps[MAX_SAMPLES], young[MAX_SAMPLES];
+	double faults[MAX_SAMPLES], retries[MAX_SAMPLES];
+};
 
 static void series_throughput(void)
 {
 	size_t len = (size_t)cfg.tp_mb << 20, np = len / PAGE;
-	char *mem = region(len, true);
-	int mode, w;
+	unsigned int reps = cfg.quick ? cfg.reps : cfg.reps > 9 ? cfg.reps : 9;
+	static struct tp_sample S[2][TP_NR], C[SC_NR];
+	struct vm vms[SECMMU_RMAP_NR_MODES];
+	char *mem[SECMMU_RMAP_NR_MODES], *other = region(len, true);
+	struct ops o[SECMMU_RMAP_NR_MODES];
+	__u64 word;
+	unsigned int r;
+	int m, w, k;
 
 	printf("\n== throughput: vCPU pages/s over %zu pages (%u MiB) while "
-	       "SECMMU_AGE CLEAR sweeps them, %u ms x %u reps ==\n",
-	       np, cfg.tp_mb, cfg.dur_ms, cfg.reps);
+	       "SECMMU_AGE CLEAR sweeps them, against the same sweeps (TEST) of an "
+	       "unrelated memslot; fault scaling 1 -> 2 vCPUs; %u ms x %u reps, "
+	       "interleaved ==\n", np, cfg.tp_mb, cfg.dur_ms, reps);
+	/*
+	 * One VM per mode: slot 0 is the vCPUs' (its own host pages, so one
+	 * VM's zaps never reach another's mappings), slot 1 the baseline
+	 * ager's (every page mapped once, never zapped: TEST keeps them so).
+	 */
+	for (m = 0; m < SECMMU_RMAP_NR_MODES; m++) {
+		struct ops t;
+
+		mem[m] = region(len, true);
+		vm_open(&vms[m], m);
+		CHECK(smu_set_memslot(vms[m].fd, 0, 0, GFN0, np, mem[m]));
+		CHECK(smu_set_memslot(vms[m].fd, 1, 0, GFN1, np, other));
+		ops_build(&o[m], 0, GFN0, np, sizeof(word), false, &word);
+		ops_build(&t, 0, GFN1, np, sizeof(word), false, &word);
+		ops_run(vms[m].vcpu[1], &t);
+		ops_free(&t);
+	}
+
 	for (w = 0; w < 2; w++) {
-		/*
-		 * Baselines in a LOCKED VM: no aging with CPU 1 idle (mode -2),
-		 * and with CPU 1 reading the same pages instead of aging them
-		 * (mode -1: the same competition for the host's CPUs).
-		 */
-		for (mode = -2; mode < SECMMU_RMAP_NR_MODES; mode++) {
-			double v[MAX_SAMPLES], sweeps[MAX_SAMPLES];
-			struct ager g = { .np = np, .mem = (__u64 *)mem };
-			const char *what = mode == -2 ? "no aging, CPU 1 idle" :
-					   mode == -1 ? "no aging, CPU 1 busy" :
-					   mode_name[mode];
-			unsigned int r;
-			struct vm vm;
-			char kase[64];
+		for (r = 0; r < reps; r++) {
+			for (k = 0; k < TP_NR; k++) {
+				int a = (k + r) % TP_NR, kind = tp_items[a].kind;
+				struct tp_sample *s = &S[w][a];
+				struct vm *vm = &vms[tp_items[a].mode];
+				struct secmmu_stats s0, s1;
+				struct ager g;
+				__u64 t;
 
-			vm_open(&vm, mode < 0 ? SECMMU_RMAP_LOCKED : mode);
-			CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
-			touch_views(&vm, np, 0, 1);
-			for (r = 0; r < cfg.reps; r++) {
-				__u64 t = now_ns();
-
-				g.vm = vm.fd;
-				g.sweeps = 0;
-				atomic_store(&g.stop, false);
-				if (mode >= -1 && pthread_create(&g.thr, NULL,
-						mode < 0 ? reader_fn : ager_fn, &g))
-					die("pthread_create");
-				v[r] = tp_run(&vm, mem, np, w);
-				if (mode >= -1) {
-					atomic_store(&g.stop, true);
-					pthread_join(g.thr, NULL);
+				m = tp_items[a].mode;
+				if (!w)			/* every SPTE present (untimed) */
+					ops_run(vm->vcpu[0], &o[m]);
+				snap(vm->fd, &s0);
+				t = now_ns();
+				if (kind == TP_AGING)
+					ager_start(&g, vm->fd, SECMMU_AGE_CLEAR, GFN0, np);
+				else if (kind != TP_IDLE)
+					ager_start(&g, vm->fd, SECMMU_AGE_TEST, GFN1, np);
+				s->v[r] = tp_run(vm->vcpu[0], &o[m], mem[m], w);
+				if (kind != TP_IDLE) {
+					ager_stop(&g);
+					s->sweeps[r] = g.sweeps / ((now_ns() - t) / 1e9);
+					s->young[r] = g.sweeps ? (double)g.young / g.sweeps : 0;
+				} else {
+					s->sweeps[r] = s->young[r] = 0;
 				}
-				sweeps[r] = g.sweeps / ((now_ns() - t) / 1e9);
+				snap(vm->fd, &s1);
+				s->faults[r] = DELTA(&s0, &s1, SECMMU_STAT_FAULTS);
+				s->retries[r] = DELTA(&s0, &s1, SECMMU_STAT_FAULT_RETRIES);
 			}
-			snprintf(kase, sizeof(kase), "%s, %s", w ? "fault" : "hit", what);
-			emit("throughput", kase, mode < 0 ? "baseline" : "secmmu",
-			     "pages/s", v, r, "\"workload\":\"%s\",\"mode\":\"%s\","
-			     "\"pages\":%zu,\"duration_ms\":%u,\"sweeps_per_s\":%.2f",
-			     w ? "fault" : "hit", mode == -2 ? "none-idle" :
-			     mode == -1 ? "none" : mode_name[mode],
-			     np, cfg.dur_ms, median(sweeps, r));
-			vm_close(&vm);
+		}
+		for (k = 0; k < TP_NR; k++) {
+			struct tp_sample *s = &S[w][k];
+			int kind = tp_items[k].kind;
+			char kase[96];
+
+			m = tp_items[k].mode;
+			snprintf(kase, sizeof(kase), "%s, %s, %s", w ? "fault" : "hit",
+				 mode_name[m], tp_kind[kind]);
+			emit("throughput", kase, tp_role[kind], "pages/s", s->v, reps,
+			     "\"kind\":\"aging\",\"workload\":\"%s\",\"mode\":\"%s\","
+			     "\"load\":\"%s\",\"pages\":%zu,\"duration_ms\":%u,"
+			     "\"sweeps_per_s\":%.2f,\"young_per_sweep\":%.0f,"
+			     "\"faults\":%.0f,\"fault_retries\":%.0f",
+			     w ? "fault" : "hit", mode_name[m], tp_kind[kind], np,
+			     cfg.dur_ms, median(s->sweeps, reps), median(s->young, reps),
+			     median(s->faults, reps), median(s->retries, reps));
 		}
 	}
-	munmap(mem, len);
+
+	/* Fault scaling, no aging. */
+	for (r = 0; r < reps; r++) {
+		for (k = 0; k < SC_NR; k++) {
+			int a = (k + r) % SC_NR;
+			struct vm *vm = &vms[sc_items[a].mode];
+			struct secmmu_stats s0, s1;
+
+			m = sc_items[a].mode;
+			snap(vm->fd, &s0);
+			C[a].v[r] = scale_run(vm, &o[m], mem[m], sc_items[a].vcpus == 2);
+			snap(vm->fd, &s1);
+			C[a].faults[r] = DELTA(&s0, &s1, SECMMU_STAT_FAULTS);
+			C[a].retries[r] = DELTA(&s0, &s1, SECMMU_STAT_FAULT_RETRIES);
+		}
+	}
+	for (k = 0; k < SC_NR; k++) {
+		char kase[96];
+
+		m = sc_items[k].mode;
+		snprintf(kase, sizeof(kase), "scaling, %s, %d vCPU%s%s", mode_name[m],
+			 sc_items[k].vcpus, sc_items[k].vcpus > 1 ? "s" : "",
+			 sc_items[k].twin ? " (twin)" : "");
+		emit("throughput", kase, sc_items[k].twin ? "twin" :
+		     sc_items[k].vcpus == 1 ? "baseline" : "secmmu", "pages/s",
+		     C[k].v, reps, "\"kind\":\"scaling\",\"mode\":\"%s\",\"vcpus\":%d,"
+		     "\"pages_per_vcpu\":%zu,\"duration_ms\":%u,\"faults\":%.0f,"
+		     "\"fault_retries\":%.0f", mode_name[m], sc_items[k].vcpus,
+		     np / 2, cfg.dur_ms, median(C[k].faults, reps),
+		     median(C[k].retries, reps));
+	}
+
+	for (m = 0; m < SECMMU_RMAP_NR_MODES; m++) {
+		ops_free(&o[m]);
+		vm_close(&vms[m]);
+		munmap(mem[m], len);
+	}
+	munmap(other, len);
 }
 
 /* ---- series 4: invalidation (munmap, MADV_DONTNEED) ------------------- */
@@ -1480,7 +1700,7 @@ int main(int argc, char **argv)
 	cfg.reps = reps ? reps : cfg.quick ? 3 : 7;
 	if (cfg.reps > MAX_SAMPLES)
 		cfg.reps = MAX_SAMPLES;
-	cfg.dur_ms = dur ? dur : cfg.quick ? 300 : 1500;
+	cfg.dur_ms = dur ? dur : cfg.quick ? 300 : 1000;
 	cfg.acc_mb = min_u(cfg.size_mb, cfg.quick ? 8 : 32);
 	cfg.mem_mb = min_u(cfg.size_mb, 64);
 	cfg.tp_mb = min_u(cfg.size_mb, 64);
