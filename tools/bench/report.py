@@ -753,46 +753,70 @@ set key inside right top
 %s
 plot """ % (pages, arrows) + ', \\\n     '.join(plots) + '\n', data)
 
+    def mem_rec(self, mode, deg):
+        return self.find('mem', '%s, degree %d' % (mode, deg), 'secmmu')
+
     def mem(self):
-        recs = [r for r in self.of('mem') if r['role'] == 'secmmu']
+        recs = [r for r in self.of('mem') if r['role'] == 'secmmu' and 'mode' in r]
         if not recs:
             return
         base = self.find('mem', 'host page tables', 'baseline')
         hb = base['stats']['median'] if base else 0
+        r0 = recs[0]
         self.md.append('### 6. Memory overhead per mirrored page (bytes)\n')
-        self.md.append('(TABLES × 4096 + RMAP_DESCS × 128) / MAPPED after mapping %d pages '
-                       'through d views; per memslot page as well, where the rmap head '
-                       'array (8 B per memslot page, not in the counters) adds to it.  '
-                       'Baseline: the process\'s own page tables for the same pages '
-                       '(VmPTE delta): %s B/page.\n' % (recs[0]['pages'], fmt(hb)))
+        self.md.append(
+            'A %d-page (%d MiB) memslot mapped through d views (alias degree d), one VM '
+            'per rmap mode.  Counters TABLES and RMAP_DESCS are read before anything is '
+            'mapped, after the first half of the slot is mapped in every view, and after '
+            'all of it.  **Marginal** bytes per mirrored page = (ΔTABLES × 4096 + '
+            'ΔRMAP_DESCS × %g) over the second half ÷ its %d pages + the rmap head: the '
+            'steady cost of one more page (the roots, upper-level tables and the vCPUs\' '
+            'spare stock are already there).  **Total** = (TABLES × 4096 + RMAP_DESCS × '
+            '%g) at the end ÷ %d pages + the head: everything the VM holds, at this size.  '
+            'Rmap heads: 8 B per memslot page (one unsigned long per page, kvcalloc), '
+            'none in table_walk mode; not in any counter.  Descriptor size: %g B, from %s '
+            '(struct secmmu_rmap_desc: u32 count + u32 pad + next pointer + 12 SPTE '
+            'pointers = 4 + 4 + 8 + 96 = %d B); %.1f B with the slab page\'s unused tail.  '
+            'Baseline: the process\'s own page tables for the same pages (VmPTE delta): '
+            '%s B/page.\n' %
+            (r0['pages'], r0['pages'] // 256, r0['desc_bytes'], r0['half_pages'],
+             r0['desc_bytes'], r0['pages'], r0['desc_bytes'], r0['desc_size_source'],
+             r0['desc_struct_bytes'], r0['desc_bytes_effective'], fmt(hb)))
         rows, data = [], ''
         for r in recs:
-            per_page = r['bytes_per_slot_page'] + 8
-            rows.append([r['degree'], r['mapped'], r['tables'], r['rmap_descs'],
-                         fmt(r['stats']['median']), fmt(r['bytes_per_slot_page']),
-                         fmt(per_page), '%.2f%%' % (per_page / 40.96),
-                         rfmt(per_page / hb if hb else None)])
-            tab = r['tables'] * 4096.0 / r['pages']
-            desc = r['rmap_descs'] * 128.0 / r['pages']
-            data += 'degree %d\t%g\t%g\t8\t0\n' % (r['degree'], tab, desc)
+            t, d = r['tables'], r['rmap_descs']
+            n2 = r['half_pages']
+            tab = (t[2] - t[1]) * 4096.0 / n2
+            desc = (d[2] - d[1]) * r['desc_bytes'] / n2
+            rows.append([r['mode'], r['degree'], r['mapped'],
+                         '%d → %d → %d' % tuple(t), '%d → %d → %d' % tuple(d),
+                         fmt(tab), fmt(desc), fmt(r['head_bytes']),
+                         '**%s**' % fmt(r['stats']['median']),
+                         fmt(r['total_bytes_per_page']),
+                         '%.2f%%' % (r['stats']['median'] / 40.96),
+                         rfmt(r['stats']['median'] / hb if hb else None)])
+            data += '%s d%d\t%g\t%g\t%g\t0\n' % (r['mode'], r['degree'], tab, desc,
+                                                 r['head_bytes'])
         data += 'host page tables\t0\t0\t0\t%g\n' % hb
-        self.table(['degree', 'MAPPED', 'TABLES', 'RMAP_DESCS', 'B / SPTE (formula)',
-                    'B / memslot page', '+ rmap head', '% of 4 KiB',
+        self.table(['rmap mode', 'degree', 'MAPPED', 'TABLES (empty → half → all)',
+                    'RMAP_DESCS (empty → half → all)', 'tables B/page', 'descs B/page',
+                    'head B/page', 'marginal B/page', 'total B/page', '% of 4 KiB',
                     '÷ host page tables'], rows)
         self.gnuplot('mem', """
-set title 'Series 6: secondary MMU memory per mirrored (memslot) page'
+set title 'Series 6: secondary MMU memory per mirrored page (marginal), per rmap mode and alias degree'
 set ylabel 'bytes per memslot page'
 set yrange [0:*]
 set style data histograms
 set style histogram rowstacked
 set style fill solid 0.7 border -1
 set boxwidth 0.6
-set key inside left top
+set xtics noenhanced rotate by -45
+set key below
 plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f02', \\
-     '' using 3 title 'rmap descriptors (RMAP\\_DESCS x 128)' lc rgb '#7570b3', \\
+     '' using 3 title 'rmap descriptors (RMAP\\_DESCS x %g B)' lc rgb '#7570b3', \\
      '' using 4 title 'rmap heads (8 B per page)' lc rgb '#1b9e77', \\
      '' using 5 title 'baseline: host page tables (VmPTE)' lc rgb '#666666'
-""", data)
+""" % r0['desc_bytes'], data)
 
 
 def host_meta(args):

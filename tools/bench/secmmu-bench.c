@@ -1582,17 +1582,65 @@ static long vm_pte_kb(void)
 	return smu_read_key("/proc/self/status", "VmPTE");
 }
 
+/*
+ * The kernel's struct secmmu_rmap_desc (src/rmap.h), mirrored for its size:
+ * u32 count, u32 pad, the next pointer, RMAP_DESC_SPTES (12) SPTE pointers.
+ */
+struct rmap_desc_mirror {
+	__u32 count;
+	__u32 pad;
+	void *more;
+	__u64 *sptes[12];
+};
+
+/*
+ * Bytes of one descriptor as the slab hands it out: SLUB's slab_size for
+ * the cache (KMEM_CACHE(secmmu_rmap_desc): align 8, so the struct's size
+ * unless SLUB adds debug metadata or merged the cache into a bigger one),
+ * and the bytes per object including the slab page's unused tail.  Falls
+ * back to sizeof of the mirror when /sys/kernel/slab is not readable.
+ */
+static void desc_size(double *obj, double *eff, const char **src)
+{
+	long long slab = smu_read_ll("/sys/kernel/slab/secmmu_rmap_desc/slab_size");
+	long long per = smu_read_ll("/sys/kernel/slab/secmmu_rmap_desc/objs_per_slab");
+	long long order = smu_read_ll("/sys/kernel/slab/secmmu_rmap_desc/order");
+
+	if (slab > 0 && per > 0 && order >= 0) {
+		*obj = slab;
+		*eff = (double)(PAGE << order) / per;
+		*src = "/sys/kernel/slab/secmmu_rmap_desc";
+	} else {
+		*obj = *eff = sizeof(struct rmap_desc_mirror);
+		*src = "sizeof(struct secmmu_rmap_desc) (src/rmap.h, mirrored)";
+	}
+}
+
+/*
+ * For every rmap mode and alias degree d (each memslot page mapped in views
+ * 0..d-1): TABLES and RMAP_DESCS before anything is mapped, after the first
+ * half of the slot is mapped in every view, and after all of it.  The
+ * second half's deltas are the marginal cost per mirrored page (the roots,
+ * the upper levels and the vCPUs' spare stock are already there); the
+ * final counters over the slot's pages the total.  Rmap heads: 8 bytes per
+ * memslot page (a kvcalloc'ed array per memslot), none in table-walk mode.
+ */
 static void series_mem(void)
 {
 	static const int degrees[] = { 1, 2, 4 };
-	size_t len = (size_t)cfg.mem_mb << 20, np = len / PAGE;
+	size_t len = (size_t)cfg.mem_mb << 20, np = len / PAGE, half = np / 2;
+	double host, dobj, deff;
+	const char *dsrc;
 	long pte0, pte1;
 	char *mem;
-	double host;
-	int di, v;
+	int di, v, m;
 
-	printf("\n== mem: SPTE tables + rmap descriptors per mirrored page, "
-	       "%zu pages (%u MiB) ==\n", np, cfg.mem_mb);
+	printf("\n== mem: SPTE tables + rmap descriptors + rmap heads per mirrored "
+	       "page, %zu pages (%u MiB), per rmap mode ==\n", np, cfg.mem_mb);
+	desc_size(&dobj, &deff, &dsrc);	/* the cache exists from insmod on */
+	printf("   mem    rmap descriptor: %g bytes per object, %.2f with the slab's "
+	       "tail (%s); struct %zu\n", dobj, deff, dsrc,
+	       sizeof(struct rmap_desc_mirror));
 	pte0 = vm_pte_kb();
 	mem = region(len, true);
 	pte1 = vm_pte_kb();
@@ -1600,38 +1648,64 @@ static void series_mem(void)
 	emit("mem", "host page tables", "baseline", "bytes/page", &host, 1,
 	     "\"label\":\"process page tables (VmPTE delta) per populated page\","
 	     "\"pages\":%zu", np);
-	for (di = 0; di < 3; di++) {
-		double per_leaf, per_page;
-		struct secmmu_stats st;
-		__u64 tables, descs, mapped;
-		struct vm vm;
+	for (m = 0; m < SECMMU_RMAP_NR_MODES; m++) {
+		for (di = 0; di < 3; di++) {
+			struct secmmu_stats s0, s1, s2;
+			double marginal, total, heads;
+			struct ops o;
+			__u64 word;
+			struct vm vm;
+			char kase[64];
 
-		vm_open(&vm, -1);
-		CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
-		for (v = 1; v < degrees[di]; v++)
-			CHECK(smu_set_view(vm.fd, v, GFN0, np, GFN0));
-		touch_views(&vm, np, 0, degrees[di]);
-		snap(vm.fd, &st);
-		tables = st.val[SECMMU_STAT_TABLES];
-		descs = st.val[SECMMU_STAT_RMAP_DESCS];
-		mapped = st.val[SECMMU_STAT_MAPPED];
-		if (!mapped)
-			die("nothing mapped");
-		per_leaf = (tables * 4096.0 + descs * 128.0) / mapped;
-		per_page = (tables * 4096.0 + descs * 128.0) / np;
-		{
-			char kase[32];
-
-			snprintf(kase, sizeof(kase), "degree %d", degrees[di]);
-			emit("mem", kase, "secmmu", "bytes/SPTE", &per_leaf, 1,
-			     "\"degree\":%d,\"pages\":%zu,\"tables\":%llu,"
-			     "\"rmap_descs\":%llu,\"mapped\":%llu,"
-			     "\"bytes_per_slot_page\":%.2f,\"rmap_head_bytes_per_slot_page\":8",
-			     degrees[di], np, (unsigned long long)tables,
-			     (unsigned long long)descs, (unsigned long long)mapped,
-			     per_page);
+			vm_open(&vm, m);
+			CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
+			for (v = 1; v < degrees[di]; v++)
+				CHECK(smu_set_view(vm.fd, v, GFN0, np, GFN0));
+			snap(vm.fd, &s0);
+			for (v = 0; v < degrees[di]; v++) {
+				ops_build(&o, v, GFN0, half, sizeof(word), false, &word);
+				ops_run(vm.vcpu[0], &o);
+				ops_free(&o);
+			}
+			snap(vm.fd, &s1);
+			for (v = 0; v < degrees[di]; v++) {
+				ops_build(&o, v, GFN0 + half, np - half, sizeof(word),
+					  false, &word);
+				ops_run(vm.vcpu[0], &o);
+				ops_free(&o);
+			}
+			snap(vm.fd, &s2);
+			if (s2.val[SECMMU_STAT_MAPPED] != np * degrees[di])
+				die("mem: %llu SPTEs mapped, expected %zu",
+				    (unsigned long long)s2.val[SECMMU_STAT_MAPPED],
+				    np * degrees[di]);
+			heads = m == SECMMU_RMAP_TABLE_WALK ? 0 : 8;
+			marginal = (DELTA(&s1, &s2, SECMMU_STAT_TABLES) * PAGE +
+				    DELTA(&s1, &s2, SECMMU_STAT_RMAP_DESCS) * dobj) /
+				   (np - half) + heads;
+			total = (s2.val[SECMMU_STAT_TABLES] * (double)PAGE +
+				 s2.val[SECMMU_STAT_RMAP_DESCS] * dobj) / np + heads;
+			snprintf(kase, sizeof(kase), "%s, degree %d", mode_name[m],
+				 degrees[di]);
+			emit("mem", kase, "secmmu", "bytes/page", &marginal, 1,
+			     "\"mode\":\"%s\",\"degree\":%d,\"pages\":%zu,"
+			     "\"half_pages\":%zu,\"mapped\":%llu,"
+			     "\"tables\":[%llu,%llu,%llu],\"rmap_descs\":[%llu,%llu,%llu],"
+			     "\"head_bytes\":%g,\"desc_bytes\":%g,"
+			     "\"desc_bytes_effective\":%.2f,\"desc_size_source\":\"%s\","
+			     "\"desc_struct_bytes\":%zu,\"total_bytes_per_page\":%.3f",
+			     mode_name[m], degrees[di], np, np - half,
+			     (unsigned long long)s2.val[SECMMU_STAT_MAPPED],
+			     (unsigned long long)s0.val[SECMMU_STAT_TABLES],
+			     (unsigned long long)s1.val[SECMMU_STAT_TABLES],
+			     (unsigned long long)s2.val[SECMMU_STAT_TABLES],
+			     (unsigned long long)s0.val[SECMMU_STAT_RMAP_DESCS],
+			     (unsigned long long)s1.val[SECMMU_STAT_RMAP_DESCS],
+			     (unsigned long long)s2.val[SECMMU_STAT_RMAP_DESCS],
+			     heads, dobj, deff, dsrc, sizeof(struct rmap_desc_mirror),
+			     total);
+			vm_close(&vm);
 		}
-		vm_close(&vm);
 	}
 	munmap(mem, len);
 }
