@@ -475,8 +475,10 @@ plot DATA using 3:4:5:xtic(stringcolumn(1).', '.stringcolumn(2)) title 'measured
             'start to the end of the last vCPU\'s faults, for %d ms per sample.  Scaling = '
             'total pages/s with 2 vCPUs ÷ pages/s with 1 (2.00× = perfect), median of '
             'per-repetition ratios [min–max].  Noise band: a twin of the 1-vCPU run '
-            '(%s).  Under QEMU TCG the guest\'s 2 CPUs are 2 host threads: a busy host '
-            'takes one away, so only HOST=1 runs say much here.\n' %
+            '(%s).  **Control**: the same rounds with a compute loop in place of each '
+            'vCPU\'s faults, no secmmu: the machine\'s own 1 -> 2 CPU scaling (under QEMU '
+            'TCG the guest\'s 2 CPUs are 2 host threads, and a busy host takes one away: '
+            'read the modes\' factors against the control\'s).\n' %
             (m['pages_per_vcpu'], m['pages_per_vcpu'], m.get('duration_ms', 0),
              self.TP_TWIN_MODE))
         rows, data = [], ''
@@ -491,6 +493,14 @@ plot DATA using 3:4:5:xtic(stringcolumn(1).', '.stringcolumn(2)) title 'measured
                          '%d / %d' % (one['fault_retries'], two['fault_retries'])])
             if v:
                 data += '%s\t%g\t%g\t%g\n' % (mode, x, min(v), max(v))
+        one, two = self.sc_rec('control', 1), self.sc_rec('control', 2)
+        if one and two:
+            v = self.paired_all(two, one)
+            rows.append(['control: compute loop, no secmmu (work units/s)', cell(one),
+                         cell(two), self.pcell(v), '-', '-'])
+            if v:
+                data += '%s\t%g\t%g\t%g\n' % ('control (no secmmu)',
+                                               statistics.median(v), min(v), max(v))
         t, o = self.sc_rec(self.TP_TWIN_MODE, 1, True), self.sc_rec(self.TP_TWIN_MODE, 1)
         if t and o:
             rows.append([self.TP_TWIN_MODE + ': 1-vCPU twin', cell(t), cell(o),
@@ -824,10 +834,12 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
             g.append(('throughput: fault pages/s under continuous %s aging >= 0.9x the '
                       'ager-shaped baseline' % mode, self.tp_ratio('fault', mode), 0.9, 'ge',
                       '×', band(fb)))
-        sb = self.sc_band()
+        sb, ctl = self.sc_band(), self.sc_factor('control')
         for mode in MODES:
             g.append(('scaling: fault pages/s >= 1.8x from 1 to 2 faulting vCPUs, %s' % mode,
-                      self.sc_factor(mode), 1.8, 'ge', '×', band(sb)))
+                      self.sc_factor(mode), 1.8, 'ge', '×', band(sb) + (
+                          '; the machine\'s own (compute control): %.2f×' % ctl
+                          if ctl else '')))
 
         def mem(modes, deg):
             v = [self.mem_rec(m, deg) for m in modes]

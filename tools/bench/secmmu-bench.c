@@ -32,7 +32,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
@@ -762,13 +764,53 @@ static double tp_run(int vcpu, const struct ops *o, char *mem, bool fault)
  * @two, vCPU 1 (CPU 1, this helper) the second half at the same time.
  * Rounds: the whole slot is zapped (untimed, both vCPUs idle), then the
  * round is timed from its start to the end of the last vCPU's faults.
+ *
+ * The control (no VM): the same rounds with a compute loop in place of
+ * each vCPU's faults, so the machine's own 1 -> 2 CPU scaling (under QEMU
+ * TCG, whether the host gives the guest two CPUs at all) is measured next
+ * to secmmu's.
  */
 struct helper {
 	pthread_t thr;
-	int vcpu;
+	int vcpu;			/* < 0: the control */
 	struct ops o;
 	atomic_uint go, done;		/* round numbers; go = ~0: exit */
 };
+
+/*
+ * Wait while *@w == @old: spin a little, then sleep in the kernel, so that a
+ * guest CPU with nothing to do goes idle (under QEMU TCG, a spinning vCPU
+ * would take a host CPU from the one doing the work).
+ */
+static void wait_while(atomic_uint *w, unsigned int old)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		if (atomic_load(w) != old)
+			return;
+	while (atomic_load(w) == old)
+		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, old, NULL, NULL, 0);
+}
+
+static void post(atomic_uint *w, unsigned int val)
+{
+	atomic_store(w, val);
+	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void spin_work(size_t n)
+{
+	__u64 x = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < n * 256; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	sink += x;
+}
 
 static void *helper_fn(void *arg)
 {
@@ -777,13 +819,16 @@ static void *helper_fn(void *arg)
 
 	pin(1);
 	for (;;) {
-		while ((g = atomic_load(&h->go)) == seen)
-			;
+		wait_while(&h->go, seen);
+		g = atomic_load(&h->go);
 		if (g == ~0U)
 			return NULL;
-		ops_run(h->vcpu, &h->o);
+		if (h->vcpu < 0)
+			spin_work(h->o.n);
+		else
+			ops_run(h->vcpu, &h->o);
 		seen = g;
-		atomic_store(&h->done, g);
+		post(&h->done, g);
 	}
 }
 
@@ -796,7 +841,7 @@ static double scale_run(struct vm *vm, const struct ops *o, char *mem, bool two)
 	struct helper h;
 	unsigned int round = 0;
 
-	h.vcpu = vm->vcpu[1];
+	h.vcpu = vm ? vm->vcpu[1] : -1;
 	h.o.op = o->op + half;
 	h.o.n = o->n - half;
 	atomic_store(&h.go, 0);
@@ -806,21 +851,24 @@ static double scale_run(struct vm *vm, const struct ops *o, char *mem, bool two)
 	while (t < end) {
 		__u64 t1;
 
-		zap_range(mem, o->n);
+		if (vm)
+			zap_range(mem, o->n);
 		t1 = now_ns();
 		round++;
 		if (two)
-			atomic_store(&h.go, round);
-		ops_run(vm->vcpu[0], &first);
+			post(&h.go, round);
+		if (vm)
+			ops_run(vm->vcpu[0], &first);
+		else
+			spin_work(half);
 		if (two)
-			while (atomic_load(&h.done) != round)
-				;
+			wait_while(&h.done, round - 1);
 		t = now_ns();
 		busy += t - t1;
 		pages += two ? o->n : half;
 	}
 	if (two) {
-		atomic_store(&h.go, ~0U);
+		post(&h.go, ~0U);
 		pthread_join(h.thr, NULL);
 	}
 	return busy ? pages / (busy / 1e9) : 0;
@@ -860,7 +908,10 @@ static const struct { int mode, kind; } tp_items[] = {
 };
 #define TP_NR	(int)(sizeof(tp_items) / sizeof(tp_items[0]))
 
-/* Fault scaling: 1 and 2 vCPUs per mode, and a twin of 1 vCPU. */
+/*
+ * Fault scaling: 1 and 2 vCPUs per mode, a twin of 1 vCPU, and the
+ * control (mode -1: a compute loop instead of faults, no VM).
+ */
 static const struct { int mode, vcpus; bool twin; } sc_items[] = {
 	{ SECMMU_RMAP_LOCKED,		1, false },
 	{ SECMMU_RMAP_LOCKED,		2, false },
@@ -871,6 +922,8 @@ static const struct { int mode, vcpus; bool twin; } sc_items[] = {
 	{ SECMMU_RMAP_LOCK_BIT,		2, false },
 	{ SECMMU_RMAP_TABLE_WALK,	1, false },
 	{ SECMMU_RMAP_TABLE_WALK,	2, false },
+	{ -1,				1, false },
+	{ -1,				2, false },
 };
 #define SC_NR	(int)(sizeof(sc_items) / sizeof(sc_items[0]))
 
@@ -968,10 +1021,17 @@ static void series_throughput(void)
 	for (r = 0; r < reps; r++) {
 		for (k = 0; k < SC_NR; k++) {
 			int a = (k + r) % SC_NR;
-			struct vm *vm = &vms[sc_items[a].mode];
 			struct secmmu_stats s0, s1;
+			struct vm *vm;
 
 			m = sc_items[a].mode;
+			if (m < 0) {	/* the control: o[0] for its length only */
+				C[a].v[r] = scale_run(NULL, &o[0], NULL,
+						      sc_items[a].vcpus == 2);
+				C[a].faults[r] = C[a].retries[r] = 0;
+				continue;
+			}
+			vm = &vms[m];
 			snap(vm->fd, &s0);
 			C[a].v[r] = scale_run(vm, &o[m], mem[m], sc_items[a].vcpus == 2);
 			snap(vm->fd, &s1);
@@ -983,14 +1043,17 @@ static void series_throughput(void)
 		char kase[96];
 
 		m = sc_items[k].mode;
-		snprintf(kase, sizeof(kase), "scaling, %s, %d vCPU%s%s", mode_name[m],
+		snprintf(kase, sizeof(kase), "scaling, %s, %d vCPU%s%s",
+			 m < 0 ? "control" : mode_name[m],
 			 sc_items[k].vcpus, sc_items[k].vcpus > 1 ? "s" : "",
 			 sc_items[k].twin ? " (twin)" : "");
 		emit("throughput", kase, sc_items[k].twin ? "twin" :
-		     sc_items[k].vcpus == 1 ? "baseline" : "secmmu", "pages/s",
+		     sc_items[k].vcpus == 1 ? "baseline" : "secmmu",
+		     m < 0 ? "work units/s" : "pages/s",
 		     C[k].v, reps, "\"kind\":\"scaling\",\"mode\":\"%s\",\"vcpus\":%d,"
 		     "\"pages_per_vcpu\":%zu,\"duration_ms\":%u,\"faults\":%.0f,"
-		     "\"fault_retries\":%.0f", mode_name[m], sc_items[k].vcpus,
+		     "\"fault_retries\":%.0f", m < 0 ? "control" : mode_name[m],
+		     sc_items[k].vcpus,
 		     np / 2, cfg.dur_ms, median(C[k].faults, reps),
 		     median(C[k].retries, reps));
 	}
