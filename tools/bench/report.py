@@ -861,12 +861,14 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
         return g
 
     def goals(self):
-        rows = []
+        rows, self.goal_list = [], []
         for name, x, lim, how, unit, note in self.goal_rows():
+            ok = None if x is None else x <= lim if how == 'le' else x >= lim
+            self.goal_list.append({'goal': name, 'measured': x, 'limit': lim,
+                                   'direction': how, 'met': ok, 'note': note})
             if x is None:
                 rows.append([name, '-', 'not measured (series not run or incomplete)', note])
                 continue
-            ok = x <= lim if how == 'le' else x >= lim
             val = '%.2f%s' % (x, unit) if unit == '×' else '%s%s' % (fmt(x), unit)
             rows.append([name, val, 'met' if ok else '**not met**', note])
         self.md.append('### Goals (issue 13)\n')
@@ -955,6 +957,7 @@ def main():
         f.write('\n'.join(rep.md))
     res = {'meta': dict(meta, **hm), 'finished': bool(done), 'done': done,
            'skipped': skipped, 'records': recs}
+    res['goals'] = getattr(rep, 'goal_list', [])
     if getattr(rep, 'cross', None):
         res['dirty_crossover_fraction'] = rep.cross
     with open(os.path.join(args.out, 'results.json'), 'w') as f:
