@@ -84,7 +84,9 @@ else
 	cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=bench"
 	[ ${#args[@]} = 0 ] || cmdline="$cmdline smtest_args=$(IFS=,; echo "${args[*]}")"
 	if [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; then tmo=600; else tmo=3600; fi
-	log=$SECMMU_LOGS/bench.log
+	# The console goes to this worktree's own (locked) work directory:
+	# two worktrees benchmarking at once must not write one file.
+	log=$work/console.log
 	step "bench: boot $kver in QEMU (console $log)"
 	t=$SECONDS
 	rc=0
@@ -92,6 +94,7 @@ else
 		"$work/initramfs.cpio.gz" "$cmdline" "$log" || rc=$?
 	tr -d '\r' <"$log" >"$out/console.log"
 	cp "$out/console.log" "$log"
+	cp "$out/console.log" "$SECMMU_LOGS/bench.log"	# the latest, for humans
 	info "qemu exited $rc after $((SECONDS - t)) s"
 	problems=0
 	complain() { echo "FAIL: $*"; problems=$((problems + 1)); }
