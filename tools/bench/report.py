@@ -388,11 +388,13 @@ plot """ + ', \\\n     '.join(plots) + '\n', data)
             '(timed: one secondary fault per page), so pages/s is the fault path\'s own.  '
             'The four modes\' aging and baseline runs, a twin of the single_lockless '
             'baseline (identical code) and a reference with CPU 1 idle are interleaved, '
-            'in an order rotating every repetition.  Ratios are medians of per-repetition '
+            'in an order rotating every repetition (%d repetitions).  Ratios are medians '
+            'of per-repetition '
             'ratios [min–max].  **Noise band**: spread of the baseline against its twin '
             '(max of |median-1| and half the interquartile range, at least 2%%); inside '
             'it: "no difference".\n' %
-            (m.get('duration_ms', 0), m.get('pages', 0), m.get('pages', 0), 4096))
+            (m.get('duration_ms', 0), m.get('pages', 0), m.get('pages', 0), 4096,
+             m['stats']['n']))
         rows, data = [], ''
         for w in ('hit', 'fault'):
             band = self.tp_band(w)
@@ -472,7 +474,8 @@ plot DATA using 3:4:5:xtic(stringcolumn(1).', '.stringcolumn(2)) title 'measured
             'Rounds of: the whole slot zapped (mprotect round trip, untimed), then vCPU 0 '
             '(CPU 0) faults its %d pages, and in the 2-vCPU runs vCPU 1 (CPU 1) faults '
             '%d other pages of the same VM at the same time; a round is timed from its '
-            'start to the end of the last vCPU\'s faults, for %d ms per sample.  Scaling = '
+            'start to the end of the last vCPU\'s faults, for %d ms per sample, %d '
+            'repetitions interleaved.  Scaling = '
             'total pages/s with 2 vCPUs ÷ pages/s with 1 (2.00× = perfect), median of '
             'per-repetition ratios [min–max].  Noise band: a twin of the 1-vCPU run '
             '(%s).  **Control**: the same rounds with a compute loop in place of each '
@@ -480,7 +483,7 @@ plot DATA using 3:4:5:xtic(stringcolumn(1).', '.stringcolumn(2)) title 'measured
             'TCG the guest\'s 2 CPUs are 2 host threads, and a busy host takes one away: '
             'read the modes\' factors against the control\'s).\n' %
             (m['pages_per_vcpu'], m['pages_per_vcpu'], m.get('duration_ms', 0),
-             self.TP_TWIN_MODE))
+             m['stats']['n'], self.TP_TWIN_MODE))
         rows, data = [], ''
         for mode in MODES:
             one, two = self.sc_rec(mode, 1), self.sc_rec(mode, 2)
