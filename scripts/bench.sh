@@ -13,7 +13,7 @@
 #      SIZE_MB=N      mirrored size of the aging series, largest invalidation
 #                     (default 256, QUICK 16)
 #      REPS=N         repetitions per point (default 7, QUICK 3)
-#      DURATION_MS=N  length of one throughput sample (default 1500, QUICK 300)
+#      DURATION_MS=N  length of one throughput sample (default 1000, QUICK 300)
 #      SERIES=a,b     only these series (access,age,throughput,inval,dirty,mem)
 #      KVER=6.12      kernel flavour or release to boot (QEMU only)
 #      BENCH_OUT=DIR  output directory (default <repo>/out/bench)
@@ -26,7 +26,9 @@ args=()
 [ -z "${SIZE_MB:-}" ] || args+=(--size-mb "$SIZE_MB")
 [ -z "${REPS:-}" ] || args+=(--reps "$REPS")
 [ -z "${DURATION_MS:-}" ] || args+=(--duration-ms "$DURATION_MS")
-[ -z "${SERIES:-}" ] || args+=(--series "$SERIES")
+# One --series per name: the guest's init splits smtest_args at ','.
+series=${SERIES:-}
+for s in ${series//,/ }; do args+=(--series "$s"); done
 host=
 [ -z "${HOST:-}" ] || [ "$HOST" = 0 ] || host=1
 mkdir -p "$out"
@@ -82,7 +84,9 @@ else
 	cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=bench"
 	[ ${#args[@]} = 0 ] || cmdline="$cmdline smtest_args=$(IFS=,; echo "${args[*]}")"
 	if [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; then tmo=600; else tmo=3600; fi
-	log=$SECMMU_LOGS/bench.log
+	# The console goes to this worktree's own (locked) work directory:
+	# two worktrees benchmarking at once must not write one file.
+	log=$work/console.log
 	step "bench: boot $kver in QEMU (console $log)"
 	t=$SECONDS
 	rc=0
@@ -90,6 +94,7 @@ else
 		"$work/initramfs.cpio.gz" "$cmdline" "$log" || rc=$?
 	tr -d '\r' <"$log" >"$out/console.log"
 	cp "$out/console.log" "$log"
+	cp "$out/console.log" "$SECMMU_LOGS/bench.log"	# the latest, for humans
 	info "qemu exited $rc after $((SECONDS - t)) s"
 	problems=0
 	complain() { echo "FAIL: $*"; problems=$((problems + 1)); }

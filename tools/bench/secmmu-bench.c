@@ -16,8 +16,10 @@
  * fails; a skipped series is reported as such.
  *
  * usage: secmmu-bench [--quick] [--size-mb N] [--reps N] [--duration-ms N]
- *                     [--series a,b,...]
- *   series: access age throughput inval dirty mem (default: all)
+ *                     [--series a,b,...] [--series c ...]
+ *   series: access age throughput inval dirty mem (default: all); --series
+ *   may be repeated (scripts/bench.sh passes one per series: the QEMU init
+ *   splits its argument string at commas)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,7 +32,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
@@ -656,129 +660,410 @@ static void series_age(void)
 
 /* ---- series 3: vCPU throughput during continuous aging ---------------- */
 
+/*
+ * A thread on CPU 1 that loops SECMMU_AGE with @flags over @np pages from
+ * @gfn of VM @vm: CLEAR over the vCPU's own pages (aging), or TEST over an
+ * unrelated memslot of the same VM, all mapped and young (the baseline: the
+ * same ioctl, the same walker and locks of the same VM, the same CPU taken
+ * away from the guest, but none of the vCPU's pages).
+ */
 struct ager {
 	pthread_t thr;
 	int vm;
-	const __u64 *mem;
+	__u32 flags;
+	__u64 gfn;
 	size_t np;
 	atomic_bool stop;
-	__u64 sweeps;
+	__u64 sweeps, young;
 };
 
 static void *ager_fn(void *arg)
 {
 	struct ager *g = arg;
 	__u64 *young = calloc((g->np + 63) / 64, 8);
+	struct secmmu_age res;
 
+	if (!young)
+		die("calloc");
 	pin(1);
 	while (!atomic_load(&g->stop)) {
-		CHECK(smu_age(g->vm, SECMMU_AGE_CLEAR, GFN0, g->np, young,
-			      NULL, NULL));
+		CHECK(smu_age(g->vm, g->flags, g->gfn, g->np, young, NULL, &res));
 		g->sweeps++;
+		g->young += res.nr_young;
 	}
 	free(young);
 	return NULL;
 }
 
-/* The "CPU 1 busy" baseline: the same pages read by the process, no aging. */
-static void *reader_fn(void *arg)
+static void ager_start(struct ager *g, int vm, __u32 flags, __u64 gfn, size_t np)
 {
-	struct ager *g = arg;
+	g->vm = vm;
+	g->flags = flags;
+	g->gfn = gfn;
+	g->np = np;
+	g->sweeps = g->young = 0;
+	atomic_store(&g->stop, false);
+	if (pthread_create(&g->thr, NULL, ager_fn, g))
+		die("pthread_create");
+}
 
-	pin(1);
-	while (!atomic_load(&g->stop)) {
-		sink += sum_words(g->mem, g->np, PAGE / 8);
-		g->sweeps++;
-	}
-	return NULL;
+static void ager_stop(struct ager *g)
+{
+	atomic_store(&g->stop, true);
+	pthread_join(g->thr, NULL);
+}
+
+/* Zap the SPTEs of @n pages at @p (host pages stay): an mprotect() round trip. */
+static void zap_range(char *p, size_t n)
+{
+	if (mprotect(p, n * PAGE, PROT_READ) ||
+	    mprotect(p, n * PAGE, PROT_READ | PROT_WRITE))
+		die("mprotect: %s", strerror(errno));
 }
 
 /*
- * vCPU workloads, for cfg.dur_ms: "hit" reads one word of every page in a
- * loop (SPTEs stay present); "fault" zaps a 256-page chunk with an
- * mprotect() round trip, then reads it (one secondary fault per page).
- * Returns pages per second.
+ * Pages zapped, then faulted, at a time: big, because under TCG the
+ * mprotect() round trip (a TLB shootdown of the busy CPU 1) costs as much
+ * as thousands of faults, and the timed faults per sample must be many.
  */
-static double tp_run(struct vm *vm, char *mem, size_t np, bool fault)
-{
-	size_t chunk = fault ? 256 : BATCH, off = 0;
-	__u64 word, pages = 0, t0 = now_ns(), end = t0 + cfg.dur_ms * 1000000ULL;
-	__u64 t = t0;
-	struct ops o;
+#define TP_CHUNK	BATCH
 
-	ops_build(&o, 0, GFN0, np, sizeof(word), false, &word);
+/*
+ * One vCPU's workload over the ops @o (one 8-byte read per page of @mem) for
+ * cfg.dur_ms: "hit" reads every page in BATCH-op batches, SPTEs stay
+ * present; "fault" zaps each TP_CHUNK-page chunk (untimed), then reads it
+ * (timed: one secondary fault per page).  Returns pages per second of
+ * timed vCPU work: the zaps are not in it, so the ratio to the baseline is
+ * the fault path's own.
+ */
+static double tp_run(int vcpu, const struct ops *o, char *mem, bool fault)
+{
+	size_t chunk = fault ? TP_CHUNK : BATCH, off = 0, np = o->n;
+	__u64 t0 = now_ns(), end = t0 + cfg.dur_ms * 1000000ULL, t = t0;
+	__u64 pages = 0, busy = 0;
+
 	while (t < end) {
 		size_t n = chunk < np - off ? chunk : np - off;
-		struct ops part = { o.op + off, n };
+		struct ops part = { o->op + off, n };
+		__u64 t1;
 
-		if (fault && (mprotect(mem + off * PAGE, n * PAGE, PROT_READ) ||
-			      mprotect(mem + off * PAGE, n * PAGE,
-				       PROT_READ | PROT_WRITE)))
-			die("mprotect: %s", strerror(errno));
-		ops_run(vm->vcpu[0], &part);
+		if (fault)
+			zap_range(mem + off * PAGE, n);
+		t1 = now_ns();
+		ops_run(vcpu, &part);
+		t = now_ns();
+		busy += t - t1;
 		pages += n;
 		off = (off + n) % np;
-		t = now_ns();
 	}
-	ops_free(&o);
-	return pages / ((t - t0) / 1e9);
+	return busy ? pages / (busy / 1e9) : 0;
 }
+
+/*
+ * Fault scaling: vCPU 0 (CPU 0) faults the first half of the slot, and with
+ * @two, vCPU 1 (CPU 1, this helper) the second half at the same time.
+ * Rounds: the whole slot is zapped (untimed, both vCPUs idle), then the
+ * round is timed from its start to the end of the last vCPU's faults.
+ *
+ * The control (no VM): the same rounds with a compute loop in place of
+ * each vCPU's faults, so the machine's own 1 -> 2 CPU scaling (under QEMU
+ * TCG, whether the host gives the guest two CPUs at all) is measured next
+ * to secmmu's.
+ */
+struct helper {
+	pthread_t thr;
+	int vcpu;			/* < 0: the control */
+	struct ops o;
+	atomic_uint go, done;		/* round numbers; go = ~0: exit */
+};
+
+/*
+ * Wait while *@w == @old: spin a little, then sleep in the kernel, so that a
+ * guest CPU with nothing to do goes idle (under QEMU TCG, a spinning vCPU
+ * would take a host CPU from the one doing the work).
+ */
+static void wait_while(atomic_uint *w, unsigned int old)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		if (atomic_load(w) != old)
+			return;
+	while (atomic_load(w) == old)
+		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, old, NULL, NULL, 0);
+}
+
+static void post(atomic_uint *w, unsigned int val)
+{
+	atomic_store(w, val);
+	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void spin_work(size_t n)
+{
+	__u64 x = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < n * 256; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	sink += x;
+}
+
+static void *helper_fn(void *arg)
+{
+	struct helper *h = arg;
+	unsigned int seen = 0, g;
+
+	pin(1);
+	for (;;) {
+		wait_while(&h->go, seen);
+		g = atomic_load(&h->go);
+		if (g == ~0U)
+			return NULL;
+		if (h->vcpu < 0)
+			spin_work(h->o.n);
+		else
+			ops_run(h->vcpu, &h->o);
+		seen = g;
+		post(&h->done, g);
+	}
+}
+
+static double scale_run(struct vm *vm, const struct ops *o, char *mem, bool two)
+{
+	size_t half = o->n / 2;
+	struct ops first = { o->op, half };
+	__u64 t0 = now_ns(), end = t0 + cfg.dur_ms * 1000000ULL, t = t0;
+	__u64 pages = 0, busy = 0;
+	struct helper h;
+	unsigned int round = 0;
+
+	h.vcpu = vm ? vm->vcpu[1] : -1;
+	h.o.op = o->op + half;
+	h.o.n = o->n - half;
+	atomic_store(&h.go, 0);
+	atomic_store(&h.done, 0);
+	if (two && pthread_create(&h.thr, NULL, helper_fn, &h))
+		die("pthread_create");
+	while (t < end) {
+		__u64 t1;
+
+		if (vm)
+			zap_range(mem, o->n);
+		t1 = now_ns();
+		round++;
+		if (two)
+			post(&h.go, round);
+		if (vm)
+			ops_run(vm->vcpu[0], &first);
+		else
+			spin_work(half);
+		if (two)
+			wait_while(&h.done, round - 1);
+		t = now_ns();
+		busy += t - t1;
+		pages += two ? o->n : half;
+	}
+	if (two) {
+		post(&h.go, ~0U);
+		pthread_join(h.thr, NULL);
+	}
+	return busy ? pages / (busy / 1e9) : 0;
+}
+
+/* What a throughput repetition measures, per rmap mode. */
+enum { TP_AGING, TP_BASE, TP_TWIN, TP_IDLE, TP_KINDS };
+
+static const char *const tp_kind[TP_KINDS] = {
+	[TP_AGING]	= "aging",
+	[TP_BASE]	= "ager-shaped baseline",
+	[TP_TWIN]	= "ager-shaped baseline (twin)",
+	[TP_IDLE]	= "no ager, CPU 1 idle",
+};
+
+static const char *const tp_role[TP_KINDS] = {
+	[TP_AGING] = "secmmu", [TP_BASE] = "baseline", [TP_TWIN] = "twin",
+	[TP_IDLE] = "reference",
+};
+
+/*
+ * The order of one repetition (rotated by one every repetition): each
+ * mode's aging run next to its baseline; the baseline twin and the idle
+ * reference in the single-lockless VM only (the goal's mode).
+ */
+static const struct { int mode, kind; } tp_items[] = {
+	{ SECMMU_RMAP_LOCKED,		TP_AGING },
+	{ SECMMU_RMAP_LOCKED,		TP_BASE },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	TP_AGING },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	TP_BASE },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	TP_TWIN },
+	{ SECMMU_RMAP_LOCK_BIT,		TP_AGING },
+	{ SECMMU_RMAP_LOCK_BIT,		TP_BASE },
+	{ SECMMU_RMAP_TABLE_WALK,	TP_AGING },
+	{ SECMMU_RMAP_TABLE_WALK,	TP_BASE },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	TP_IDLE },
+};
+#define TP_NR	(int)(sizeof(tp_items) / sizeof(tp_items[0]))
+
+/*
+ * Fault scaling: 1 and 2 vCPUs per mode, a twin of 1 vCPU, and the
+ * control (mode -1: a compute loop instead of faults, no VM).
+ */
+static const struct { int mode, vcpus; bool twin; } sc_items[] = {
+	{ SECMMU_RMAP_LOCKED,		1, false },
+	{ SECMMU_RMAP_LOCKED,		2, false },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	1, false },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	2, false },
+	{ SECMMU_RMAP_SINGLE_LOCKLESS,	1, true },
+	{ SECMMU_RMAP_LOCK_BIT,		1, false },
+	{ SECMMU_RMAP_LOCK_BIT,		2, false },
+	{ SECMMU_RMAP_TABLE_WALK,	1, false },
+	{ SECMMU_RMAP_TABLE_WALK,	2, false },
+	{ -1,				1, false },
+	{ -1,				2, false },
+};
+#define SC_NR	(int)(sizeof(sc_items) / sizeof(sc_items[0]))
+
+struct tp_sample {
+	double v[MAX_SAMPLES], sweeps[MAX_SAMPLES], young[MAX_SAMPLES];
+	double faults[MAX_SAMPLES], retries[MAX_SAMPLES];
+};
 
 static void series_throughput(void)
 {
 	size_t len = (size_t)cfg.tp_mb << 20, np = len / PAGE;
-	char *mem = region(len, true);
-	int mode, w;
+	unsigned int reps = cfg.quick ? cfg.reps : cfg.reps > 9 ? cfg.reps : 9;
+	static struct tp_sample S[2][TP_NR], C[SC_NR];
+	struct vm vms[SECMMU_RMAP_NR_MODES];
+	char *mem[SECMMU_RMAP_NR_MODES], *other = region(len, true);
+	struct ops o[SECMMU_RMAP_NR_MODES];
+	__u64 word;
+	unsigned int r;
+	int m, w, k;
 
 	printf("\n== throughput: vCPU pages/s over %zu pages (%u MiB) while "
-	       "SECMMU_AGE CLEAR sweeps them, %u ms x %u reps ==\n",
-	       np, cfg.tp_mb, cfg.dur_ms, cfg.reps);
+	       "SECMMU_AGE CLEAR sweeps them, against the same sweeps (TEST) of an "
+	       "unrelated memslot; fault scaling 1 -> 2 vCPUs; %u ms x %u reps, "
+	       "interleaved ==\n", np, cfg.tp_mb, cfg.dur_ms, reps);
+	/*
+	 * One VM per mode: slot 0 is the vCPUs' (its own host pages, so one
+	 * VM's zaps never reach another's mappings), slot 1 the baseline
+	 * ager's (every page mapped once, never zapped: TEST keeps them so).
+	 */
+	for (m = 0; m < SECMMU_RMAP_NR_MODES; m++) {
+		struct ops t;
+
+		mem[m] = region(len, true);
+		vm_open(&vms[m], m);
+		CHECK(smu_set_memslot(vms[m].fd, 0, 0, GFN0, np, mem[m]));
+		CHECK(smu_set_memslot(vms[m].fd, 1, 0, GFN1, np, other));
+		ops_build(&o[m], 0, GFN0, np, sizeof(word), false, &word);
+		ops_build(&t, 0, GFN1, np, sizeof(word), false, &word);
+		ops_run(vms[m].vcpu[1], &t);
+		ops_free(&t);
+	}
+
 	for (w = 0; w < 2; w++) {
-		/*
-		 * Baselines in a LOCKED VM: no aging with CPU 1 idle (mode -2),
-		 * and with CPU 1 reading the same pages instead of aging them
-		 * (mode -1: the same competition for the host's CPUs).
-		 */
-		for (mode = -2; mode < SECMMU_RMAP_NR_MODES; mode++) {
-			double v[MAX_SAMPLES], sweeps[MAX_SAMPLES];
-			struct ager g = { .np = np, .mem = (__u64 *)mem };
-			const char *what = mode == -2 ? "no aging, CPU 1 idle" :
-					   mode == -1 ? "no aging, CPU 1 busy" :
-					   mode_name[mode];
-			unsigned int r;
-			struct vm vm;
-			char kase[64];
+		for (r = 0; r < reps; r++) {
+			for (k = 0; k < TP_NR; k++) {
+				int a = (k + r) % TP_NR, kind = tp_items[a].kind;
+				struct tp_sample *s = &S[w][a];
+				struct vm *vm = &vms[tp_items[a].mode];
+				struct secmmu_stats s0, s1;
+				struct ager g;
+				__u64 t;
 
-			vm_open(&vm, mode < 0 ? SECMMU_RMAP_LOCKED : mode);
-			CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
-			touch_views(&vm, np, 0, 1);
-			for (r = 0; r < cfg.reps; r++) {
-				__u64 t = now_ns();
-
-				g.vm = vm.fd;
-				g.sweeps = 0;
-				atomic_store(&g.stop, false);
-				if (mode >= -1 && pthread_create(&g.thr, NULL,
-						mode < 0 ? reader_fn : ager_fn, &g))
-					die("pthread_create");
-				v[r] = tp_run(&vm, mem, np, w);
-				if (mode >= -1) {
-					atomic_store(&g.stop, true);
-					pthread_join(g.thr, NULL);
+				m = tp_items[a].mode;
+				if (!w)			/* every SPTE present (untimed) */
+					ops_run(vm->vcpu[0], &o[m]);
+				snap(vm->fd, &s0);
+				t = now_ns();
+				if (kind == TP_AGING)
+					ager_start(&g, vm->fd, SECMMU_AGE_CLEAR, GFN0, np);
+				else if (kind != TP_IDLE)
+					ager_start(&g, vm->fd, SECMMU_AGE_TEST, GFN1, np);
+				s->v[r] = tp_run(vm->vcpu[0], &o[m], mem[m], w);
+				if (kind != TP_IDLE) {
+					ager_stop(&g);
+					s->sweeps[r] = g.sweeps / ((now_ns() - t) / 1e9);
+					s->young[r] = g.sweeps ? (double)g.young / g.sweeps : 0;
+				} else {
+					s->sweeps[r] = s->young[r] = 0;
 				}
-				sweeps[r] = g.sweeps / ((now_ns() - t) / 1e9);
+				snap(vm->fd, &s1);
+				s->faults[r] = DELTA(&s0, &s1, SECMMU_STAT_FAULTS);
+				s->retries[r] = DELTA(&s0, &s1, SECMMU_STAT_FAULT_RETRIES);
 			}
-			snprintf(kase, sizeof(kase), "%s, %s", w ? "fault" : "hit", what);
-			emit("throughput", kase, mode < 0 ? "baseline" : "secmmu",
-			     "pages/s", v, r, "\"workload\":\"%s\",\"mode\":\"%s\","
-			     "\"pages\":%zu,\"duration_ms\":%u,\"sweeps_per_s\":%.2f",
-			     w ? "fault" : "hit", mode == -2 ? "none-idle" :
-			     mode == -1 ? "none" : mode_name[mode],
-			     np, cfg.dur_ms, median(sweeps, r));
-			vm_close(&vm);
+		}
+		for (k = 0; k < TP_NR; k++) {
+			struct tp_sample *s = &S[w][k];
+			int kind = tp_items[k].kind;
+			char kase[96];
+
+			m = tp_items[k].mode;
+			snprintf(kase, sizeof(kase), "%s, %s, %s", w ? "fault" : "hit",
+				 mode_name[m], tp_kind[kind]);
+			emit("throughput", kase, tp_role[kind], "pages/s", s->v, reps,
+			     "\"kind\":\"aging\",\"workload\":\"%s\",\"mode\":\"%s\","
+			     "\"load\":\"%s\",\"pages\":%zu,\"duration_ms\":%u,"
+			     "\"sweeps_per_s\":%.2f,\"young_per_sweep\":%.0f,"
+			     "\"faults\":%.0f,\"fault_retries\":%.0f",
+			     w ? "fault" : "hit", mode_name[m], tp_kind[kind], np,
+			     cfg.dur_ms, median(s->sweeps, reps), median(s->young, reps),
+			     median(s->faults, reps), median(s->retries, reps));
 		}
 	}
-	munmap(mem, len);
+
+	/* Fault scaling, no aging. */
+	for (r = 0; r < reps; r++) {
+		for (k = 0; k < SC_NR; k++) {
+			int a = (k + r) % SC_NR;
+			struct secmmu_stats s0, s1;
+			struct vm *vm;
+
+			m = sc_items[a].mode;
+			if (m < 0) {	/* the control: o[0] for its length only */
+				C[a].v[r] = scale_run(NULL, &o[0], NULL,
+						      sc_items[a].vcpus == 2);
+				C[a].faults[r] = C[a].retries[r] = 0;
+				continue;
+			}
+			vm = &vms[m];
+			snap(vm->fd, &s0);
+			C[a].v[r] = scale_run(vm, &o[m], mem[m], sc_items[a].vcpus == 2);
+			snap(vm->fd, &s1);
+			C[a].faults[r] = DELTA(&s0, &s1, SECMMU_STAT_FAULTS);
+			C[a].retries[r] = DELTA(&s0, &s1, SECMMU_STAT_FAULT_RETRIES);
+		}
+	}
+	for (k = 0; k < SC_NR; k++) {
+		char kase[96];
+
+		m = sc_items[k].mode;
+		snprintf(kase, sizeof(kase), "scaling, %s, %d vCPU%s%s",
+			 m < 0 ? "control" : mode_name[m],
+			 sc_items[k].vcpus, sc_items[k].vcpus > 1 ? "s" : "",
+			 sc_items[k].twin ? " (twin)" : "");
+		emit("throughput", kase, sc_items[k].twin ? "twin" :
+		     sc_items[k].vcpus == 1 ? "baseline" : "secmmu",
+		     m < 0 ? "work units/s" : "pages/s",
+		     C[k].v, reps, "\"kind\":\"scaling\",\"mode\":\"%s\",\"vcpus\":%d,"
+		     "\"pages_per_vcpu\":%zu,\"duration_ms\":%u,\"faults\":%.0f,"
+		     "\"fault_retries\":%.0f", m < 0 ? "control" : mode_name[m],
+		     sc_items[k].vcpus,
+		     np / 2, cfg.dur_ms, median(C[k].faults, reps),
+		     median(C[k].retries, reps));
+	}
+
+	for (m = 0; m < SECMMU_RMAP_NR_MODES; m++) {
+		ops_free(&o[m]);
+		vm_close(&vms[m]);
+		munmap(mem[m], len);
+	}
+	munmap(other, len);
 }
 
 /* ---- series 4: invalidation (munmap, MADV_DONTNEED) ------------------- */
@@ -1360,17 +1645,65 @@ static long vm_pte_kb(void)
 	return smu_read_key("/proc/self/status", "VmPTE");
 }
 
+/*
+ * The kernel's struct secmmu_rmap_desc (src/rmap.h), mirrored for its size:
+ * u32 count, u32 pad, the next pointer, RMAP_DESC_SPTES (12) SPTE pointers.
+ */
+struct rmap_desc_mirror {
+	__u32 count;
+	__u32 pad;
+	void *more;
+	__u64 *sptes[12];
+};
+
+/*
+ * Bytes of one descriptor as the slab hands it out: SLUB's slab_size for
+ * the cache (KMEM_CACHE(secmmu_rmap_desc): align 8, so the struct's size
+ * unless SLUB adds debug metadata or merged the cache into a bigger one),
+ * and the bytes per object including the slab page's unused tail.  Falls
+ * back to sizeof of the mirror when /sys/kernel/slab is not readable.
+ */
+static void desc_size(double *obj, double *eff, const char **src)
+{
+	long long slab = smu_read_ll("/sys/kernel/slab/secmmu_rmap_desc/slab_size");
+	long long per = smu_read_ll("/sys/kernel/slab/secmmu_rmap_desc/objs_per_slab");
+	long long order = smu_read_ll("/sys/kernel/slab/secmmu_rmap_desc/order");
+
+	if (slab > 0 && per > 0 && order >= 0) {
+		*obj = slab;
+		*eff = (double)(PAGE << order) / per;
+		*src = "/sys/kernel/slab/secmmu_rmap_desc";
+	} else {
+		*obj = *eff = sizeof(struct rmap_desc_mirror);
+		*src = "sizeof(struct secmmu_rmap_desc) (src/rmap.h, mirrored)";
+	}
+}
+
+/*
+ * For every rmap mode and alias degree d (each memslot page mapped in views
+ * 0..d-1): TABLES and RMAP_DESCS before anything is mapped, after the first
+ * half of the slot is mapped in every view, and after all of it.  The
+ * second half's deltas are the marginal cost per mirrored page (the roots,
+ * the upper levels and the vCPUs' spare stock are already there); the
+ * final counters over the slot's pages the total.  Rmap heads: 8 bytes per
+ * memslot page (a kvcalloc'ed array per memslot), none in table-walk mode.
+ */
 static void series_mem(void)
 {
 	static const int degrees[] = { 1, 2, 4 };
-	size_t len = (size_t)cfg.mem_mb << 20, np = len / PAGE;
+	size_t len = (size_t)cfg.mem_mb << 20, np = len / PAGE, half = np / 2;
+	double host, dobj, deff;
+	const char *dsrc;
 	long pte0, pte1;
 	char *mem;
-	double host;
-	int di, v;
+	int di, v, m;
 
-	printf("\n== mem: SPTE tables + rmap descriptors per mirrored page, "
-	       "%zu pages (%u MiB) ==\n", np, cfg.mem_mb);
+	printf("\n== mem: SPTE tables + rmap descriptors + rmap heads per mirrored "
+	       "page, %zu pages (%u MiB), per rmap mode ==\n", np, cfg.mem_mb);
+	desc_size(&dobj, &deff, &dsrc);	/* the cache exists from insmod on */
+	printf("   mem    rmap descriptor: %g bytes per object, %.2f with the slab's "
+	       "tail (%s); struct %zu\n", dobj, deff, dsrc,
+	       sizeof(struct rmap_desc_mirror));
 	pte0 = vm_pte_kb();
 	mem = region(len, true);
 	pte1 = vm_pte_kb();
@@ -1378,38 +1711,64 @@ static void series_mem(void)
 	emit("mem", "host page tables", "baseline", "bytes/page", &host, 1,
 	     "\"label\":\"process page tables (VmPTE delta) per populated page\","
 	     "\"pages\":%zu", np);
-	for (di = 0; di < 3; di++) {
-		double per_leaf, per_page;
-		struct secmmu_stats st;
-		__u64 tables, descs, mapped;
-		struct vm vm;
+	for (m = 0; m < SECMMU_RMAP_NR_MODES; m++) {
+		for (di = 0; di < 3; di++) {
+			struct secmmu_stats s0, s1, s2;
+			double marginal, total, heads;
+			struct ops o;
+			__u64 word;
+			struct vm vm;
+			char kase[64];
 
-		vm_open(&vm, -1);
-		CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
-		for (v = 1; v < degrees[di]; v++)
-			CHECK(smu_set_view(vm.fd, v, GFN0, np, GFN0));
-		touch_views(&vm, np, 0, degrees[di]);
-		snap(vm.fd, &st);
-		tables = st.val[SECMMU_STAT_TABLES];
-		descs = st.val[SECMMU_STAT_RMAP_DESCS];
-		mapped = st.val[SECMMU_STAT_MAPPED];
-		if (!mapped)
-			die("nothing mapped");
-		per_leaf = (tables * 4096.0 + descs * 128.0) / mapped;
-		per_page = (tables * 4096.0 + descs * 128.0) / np;
-		{
-			char kase[32];
-
-			snprintf(kase, sizeof(kase), "degree %d", degrees[di]);
-			emit("mem", kase, "secmmu", "bytes/SPTE", &per_leaf, 1,
-			     "\"degree\":%d,\"pages\":%zu,\"tables\":%llu,"
-			     "\"rmap_descs\":%llu,\"mapped\":%llu,"
-			     "\"bytes_per_slot_page\":%.2f,\"rmap_head_bytes_per_slot_page\":8",
-			     degrees[di], np, (unsigned long long)tables,
-			     (unsigned long long)descs, (unsigned long long)mapped,
-			     per_page);
+			vm_open(&vm, m);
+			CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
+			for (v = 1; v < degrees[di]; v++)
+				CHECK(smu_set_view(vm.fd, v, GFN0, np, GFN0));
+			snap(vm.fd, &s0);
+			for (v = 0; v < degrees[di]; v++) {
+				ops_build(&o, v, GFN0, half, sizeof(word), false, &word);
+				ops_run(vm.vcpu[0], &o);
+				ops_free(&o);
+			}
+			snap(vm.fd, &s1);
+			for (v = 0; v < degrees[di]; v++) {
+				ops_build(&o, v, GFN0 + half, np - half, sizeof(word),
+					  false, &word);
+				ops_run(vm.vcpu[0], &o);
+				ops_free(&o);
+			}
+			snap(vm.fd, &s2);
+			if (s2.val[SECMMU_STAT_MAPPED] != np * degrees[di])
+				die("mem: %llu SPTEs mapped, expected %zu",
+				    (unsigned long long)s2.val[SECMMU_STAT_MAPPED],
+				    np * degrees[di]);
+			heads = m == SECMMU_RMAP_TABLE_WALK ? 0 : 8;
+			marginal = (DELTA(&s1, &s2, SECMMU_STAT_TABLES) * PAGE +
+				    DELTA(&s1, &s2, SECMMU_STAT_RMAP_DESCS) * dobj) /
+				   (np - half) + heads;
+			total = (s2.val[SECMMU_STAT_TABLES] * (double)PAGE +
+				 s2.val[SECMMU_STAT_RMAP_DESCS] * dobj) / np + heads;
+			snprintf(kase, sizeof(kase), "%s, degree %d", mode_name[m],
+				 degrees[di]);
+			emit("mem", kase, "secmmu", "bytes/page", &marginal, 1,
+			     "\"mode\":\"%s\",\"degree\":%d,\"pages\":%zu,"
+			     "\"half_pages\":%zu,\"mapped\":%llu,"
+			     "\"tables\":[%llu,%llu,%llu],\"rmap_descs\":[%llu,%llu,%llu],"
+			     "\"head_bytes\":%g,\"desc_bytes\":%g,"
+			     "\"desc_bytes_effective\":%.2f,\"desc_size_source\":\"%s\","
+			     "\"desc_struct_bytes\":%zu,\"total_bytes_per_page\":%.3f",
+			     mode_name[m], degrees[di], np, np - half,
+			     (unsigned long long)s2.val[SECMMU_STAT_MAPPED],
+			     (unsigned long long)s0.val[SECMMU_STAT_TABLES],
+			     (unsigned long long)s1.val[SECMMU_STAT_TABLES],
+			     (unsigned long long)s2.val[SECMMU_STAT_TABLES],
+			     (unsigned long long)s0.val[SECMMU_STAT_RMAP_DESCS],
+			     (unsigned long long)s1.val[SECMMU_STAT_RMAP_DESCS],
+			     (unsigned long long)s2.val[SECMMU_STAT_RMAP_DESCS],
+			     heads, dobj, deff, dsrc, sizeof(struct rmap_desc_mirror),
+			     total);
+			vm_close(&vm);
 		}
-		vm_close(&vm);
 	}
 	munmap(mem, len);
 }
@@ -1462,7 +1821,13 @@ int main(int argc, char **argv)
 		case 's': size = strtoul(optarg, NULL, 0); break;
 		case 'r': reps = strtoul(optarg, NULL, 0); break;
 		case 'd': dur = strtoul(optarg, NULL, 0); break;
-		case 'S': snprintf(cfg.series, sizeof(cfg.series), "%s", optarg); break;
+		case 'S':	/* repeatable: the QEMU init splits arguments at ',' */
+			if (strlen(cfg.series) + strlen(optarg) + 2 > sizeof(cfg.series))
+				usage();
+			if (cfg.series[0])
+				strcat(cfg.series, ",");
+			strcat(cfg.series, optarg);
+			break;
 		default: usage();
 		}
 	}
@@ -1472,7 +1837,7 @@ int main(int argc, char **argv)
 	cfg.reps = reps ? reps : cfg.quick ? 3 : 7;
 	if (cfg.reps > MAX_SAMPLES)
 		cfg.reps = MAX_SAMPLES;
-	cfg.dur_ms = dur ? dur : cfg.quick ? 300 : 1500;
+	cfg.dur_ms = dur ? dur : cfg.quick ? 300 : 1000;
 	cfg.acc_mb = min_u(cfg.size_mb, cfg.quick ? 8 : 32);
 	cfg.mem_mb = min_u(cfg.size_mb, 64);
 	cfg.tp_mb = min_u(cfg.size_mb, 64);
