@@ -89,16 +89,21 @@ linux_src() {
 }
 
 # graft_src SRC: make the shared source tree SRC build this checkout as
-# drivers/misc/secmmu (a symlink + a Kconfig and a Makefile line), and hold
-# the graft until the calling script exits: every configure or build of a
-# kernel from SRC (KUnit, the debug kernels) reads drivers/misc/Kconfig,
-# so none may see another checkout's graft, or a dangling one.
+# drivers/misc/secmmu (a symlink to a copy of it + a Kconfig and a Makefile
+# line), and hold the graft until the calling script exits: every configure
+# or build of a kernel from SRC (KUnit, the debug kernels) reads
+# drivers/misc/Kconfig, so none may see another checkout's graft, or a
+# dangling one.
 graft_src() {
-	local src=$1 link=$1/drivers/misc/secmmu
+	local src=$1 link=$1/drivers/misc/secmmu dst=$SECMMU_CACHE/graft
 	lock_dir "$SECMMU_CACHE/kunit"
-	if [ "$(readlink "$link" 2>/dev/null)" != "$SECMMU_REPO" ]; then
+	# A content-compared copy, not a link to the checkout: kbuild decides
+	# by mtime, and a checkout older than the objects another one left in
+	# a shared build dir would otherwise link those stale objects.
+	copy_tree "$dst"
+	if [ "$(readlink "$link" 2>/dev/null)" != "$dst" ]; then
 		rm -rf "$link"
-		ln -s "$SECMMU_REPO" "$link"
+		ln -s "$dst" "$link"
 	fi
 	grep -qxF 'source "drivers/misc/secmmu/Kconfig"' "$src/drivers/misc/Kconfig" ||
 		sed -i '$i source "drivers/misc/secmmu/Kconfig"' "$src/drivers/misc/Kconfig"
