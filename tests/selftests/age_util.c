@@ -186,19 +186,6 @@ long long age_swap_used_kb(void)
 	return total - free_kb;
 }
 
-bool age_has_memcg(void)
-{
-	char line[256] = "";
-	FILE *f = fopen(AGE_CG_ROOT "/cgroup.controllers", "re");
-
-	if (!f)
-		return false;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = 0;
-	fclose(f);
-	return strstr(line, "memory");
-}
-
 int age_cg_enter(const char *cg)
 {
 	char path[256], pid[16];

@@ -74,7 +74,6 @@ long long age_swap_used_kb(void);
 
 /* cgroup v2 under /sys/fs/cgroup. */
 #define AGE_CG_ROOT	"/sys/fs/cgroup"
-bool age_has_memcg(void);
 /*
  * Create @cg (a path under AGE_CG_ROOT), enable +memory in the root's
  * subtree_control and move the caller into it.  0 or -errno.

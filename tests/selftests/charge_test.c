@@ -18,19 +18,6 @@ FIXTURE(charge) {
 	bool in_cg;
 };
 
-static bool has_memory_controller(void)
-{
-	char line[256] = "";
-	FILE *f = fopen(CG_ROOT "/cgroup.controllers", "re");
-
-	if (!f)
-		return false;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = 0;
-	fclose(f);
-	return strstr(line, "memory");
-}
-
 FIXTURE_SETUP(charge)
 {
 	char path[128], pid[16];
@@ -38,7 +25,7 @@ FIXTURE_SETUP(charge)
 	self->in_cg = false;
 	snprintf(self->cg, sizeof(self->cg), CG_ROOT "/secmmu-charge-%d",
 		 getpid());
-	if (!has_memory_controller())
+	if (!smu_has_memcg())
 		SKIP(return, "no cgroup v2 memory controller");
 	smu_write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
 	ASSERT_EQ(0, mkdir(self->cg, 0755));

@@ -106,19 +106,6 @@ FIXTURE_TEARDOWN(mfree)
 	free(self->buf);
 }
 
-static bool has_memcg(void)
-{
-	char line[256] = "";
-	FILE *f = fopen("/sys/fs/cgroup/cgroup.controllers", "re");
-
-	if (!f)
-		return false;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = 0;
-	fclose(f);
-	return strstr(line, "memory");
-}
-
 /* "never" selected in THP_ENABLED (THP compiled in, but off). */
 static bool thp_never(void)
 {
@@ -246,7 +233,7 @@ TEST_F_TIMEOUT(mfree, vcpu_data_survives_reclaim, 300)
 	if (!kpf_available())
 		SKIP(return, "no /proc/kpageflags (needs root)");
 	if (v->memcg) {
-		if (!has_memcg())
+		if (!smu_has_memcg())
 			SKIP(return, "no cgroup v2 memory controller");
 		smu_write_file("/sys/fs/cgroup/cgroup.subtree_control",
 			       "+memory");

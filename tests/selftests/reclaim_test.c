@@ -103,7 +103,7 @@ static const char *cant_reclaim(void)
 {
 	if (!age_has_swap())
 		return "no swap (nothing to swap anon pages out to)";
-	if (!age_has_memcg())
+	if (!smu_has_memcg())
 		return "no cgroup v2 memory controller";
 	return NULL;
 }

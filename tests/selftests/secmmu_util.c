@@ -506,3 +506,16 @@ void smu_quiesce(void)
 	/* Best effort: absent without CONFIG_NUMA_BALANCING. */
 	smu_write_file("/proc/sys/kernel/numa_balancing", "0");
 }
+
+bool smu_has_memcg(void)
+{
+	char line[256] = "";
+	FILE *f = fopen("/sys/fs/cgroup/cgroup.controllers", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	return strstr(line, "memory");
+}

@@ -117,6 +117,7 @@ uint64_t smu_pagemap(const void *addr);
 
 /* Files. */
 int smu_write_file(const char *path, const char *val);	/* 0 or -errno */
+bool smu_has_memcg(void);	/* cgroup v2 with the memory controller */
 long long smu_read_ll(const char *path);		/* -1 on error */
 /* Value of "key <n>" in a key/value file like memory.stat, -1 if absent. */
 long long smu_read_key(const char *path, const char *key);

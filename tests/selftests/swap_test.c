@@ -52,19 +52,6 @@ static bool has_swap(void)
 	return n > 1;
 }
 
-static bool has_memory_controller(void)
-{
-	char line[256] = "";
-	FILE *f = fopen(CG_ROOT "/cgroup.controllers", "re");
-
-	if (!f)
-		return false;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = 0;
-	fclose(f);
-	return strstr(line, "memory");
-}
-
 static void cg_path(char *out, size_t n, const char *cg, const char *file)
 {
 	snprintf(out, n, "%s/%s", cg, file);
@@ -153,7 +140,7 @@ TEST_F_TIMEOUT(swap, reclaim_cgroup, 240)
 
 	if (!has_swap())
 		SKIP(return, "no swap");
-	if (!has_memory_controller())
+	if (!smu_has_memcg())
 		SKIP(return, "no cgroup v2 memory controller");
 	smu_write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
 	ASSERT_EQ(0, mkdir(self->cg, 0755));
