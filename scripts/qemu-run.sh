@@ -39,21 +39,21 @@ extra=
 if [ "$mode" = demo ]; then
 	step "demo: build tools (make -C tools)"
 	linux_src >/dev/null
-	run_logged tools-build make -C "$SECMMU_REPO/tools"
+	run_logged "tools-build-$name" make -C "$SECMMU_REPO/tools"
 	extra=$SECMMU_REPO/tools/secmmu-demo
 elif [ "$mode" = torture ]; then
 	step "torture: build tools (fuzz, torture, lifecycle)"
 	linux_src >/dev/null
 	tout=$SECMMU_CACHE/torture/$SECMMU_REPO_KEY
 	mkdir -p "$tout"
-	run_logged torture-build make -C "$SECMMU_REPO/tools" OUTPUT="$tout" torture-bins
+	run_logged "torture-build-$name" make -C "$SECMMU_REPO/tools" OUTPUT="$tout" torture-bins
 	extra="$tout/secmmu-fuzz $tout/secmmu-torture $tout/secmmu-lifecycle"
 elif [ -f "$SECMMU_REPO/tests/selftests/Makefile" ]; then
 	step "selftests: build"
 	linux_src >/dev/null
 	out=$SECMMU_CACHE/selftests/$SECMMU_REPO_KEY
 	mkdir -p "$out"
-	run_logged selftests-build make -C "$SECMMU_REPO/tests/selftests" OUTPUT="$out"
+	run_logged "selftests-build-$name" make -C "$SECMMU_REPO/tests/selftests" OUTPUT="$out"
 	selftests=$(make -s -C "$SECMMU_REPO/tests/selftests" OUTPUT="$out" list)
 else
 	info "no tests/selftests yet"
