@@ -125,26 +125,33 @@ run_mutant() {
 	fi
 
 	# Its own run name, logs and results: nothing reaches make check's sum.
-	rm -rf "$base/results/$name"
-	mkdir -p "$base/results/$name"
-	log=$SECMMU_LOGS/mutant-$name.log
-	rm -f "$log"
-	rc=0
-	SECMMU_REPO=$tree SECMMU_RESULTS=$base/results/$name \
-	SECMMU_RUN_NAME=mutant-$name SECMMU_TESTS="${have[*]}" \
-	SECMMU_QEMU_TIMEOUT=${timeout:-600} \
-		"$tree/scripts/qemu-run.sh" "$kver" "$tree/secmmu.ko" \
-		>"$SECMMU_LOGS/mutant-$name-run.log" 2>&1 || rc=$?
-	info "console: $log"
+	# A boot that dies before any named test ran (a TCG guest has been
+	# seen to panic in a timer interrupt at boot, before secmmu loads)
+	# is tried once more before the mutant is called broken.
+	for attempt in 1 2; do
+		rm -rf "$base/results/$name"
+		mkdir -p "$base/results/$name"
+		log=$SECMMU_LOGS/mutant-$name.log
+		rm -f "$log"
+		rc=0
+		SECMMU_REPO=$tree SECMMU_RESULTS=$base/results/$name \
+		SECMMU_RUN_NAME=mutant-$name SECMMU_TESTS="${have[*]}" \
+		SECMMU_QEMU_TIMEOUT=${timeout:-600} \
+			"$tree/scripts/qemu-run.sh" "$kver" "$tree/secmmu.ko" \
+			>"$SECMMU_LOGS/mutant-$name-run.log" 2>&1 || rc=$?
+		info "console: $log"
 
-	ran=
-	failing=
-	for t in "${have[@]}"; do
-		grep -qx "secmmu-init: RUN $t" "$log" 2>/dev/null || continue
-		ran="$ran $t"
-		if ! grep -qE "^secmmu-init: EXIT $t rc=(0|4)$" "$log"; then
-			failing="$failing $t"
-		fi
+		ran=
+		failing=
+		for t in "${have[@]}"; do
+			grep -qx "secmmu-init: RUN $t" "$log" 2>/dev/null || continue
+			ran="$ran $t"
+			if ! grep -qE "^secmmu-init: EXIT $t rc=(0|4)$" "$log"; then
+				failing="$failing $t"
+			fi
+		done
+		[ -z "$ran" ] || break
+		[ "$attempt" = 2 ] || info "no named test ran (qemu-run exit $rc): booting again"
 	done
 	if [ -z "$ran" ]; then
 		echo "FAIL: none of the named tests ran for $name (qemu-run exit $rc):"
