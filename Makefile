@@ -97,14 +97,17 @@ mutants:
 	MUTANTS_KVER=$(KVER) $(SCRIPTS)/mutants.sh $(if $(SHORT),--short) $(MUTANTS)
 
 # Reliability rig (issue #7): selftests, fuzzer, mm torture and lifecycle on
-# the debug kernels: KASAN (+ lockdep, kmemleak, ...) and KCSAN (data races);
-# 'make check' runs the short versions.  SAN=kasan|kcsan picks one kernel.
-.PHONY: torture torture-kasan torture-kcsan debug-kernel
-torture: torture-kasan torture-kcsan
+# the debug kernels: KASAN (+ lockdep, kmemleak, ...), KCSAN (data races) and
+# PREEMPT_RT (+ lockdep: sleeping in atomic context, lock nesting); 'make
+# check' runs the short versions.  SAN=kasan|kcsan|rt picks one kernel.
+.PHONY: torture torture-kasan torture-kcsan torture-rt debug-kernel
+torture: torture-kasan torture-kcsan torture-rt
 torture-kasan:
 	$(SCRIPTS)/torture.sh long
 torture-kcsan:
 	TORTURE_KERNEL=kcsan $(SCRIPTS)/torture.sh long
+torture-rt:
+	TORTURE_KERNEL=rt $(SCRIPTS)/torture.sh long
 debug-kernel:
 	$(SCRIPTS)/debug-kernel.sh $(SAN)
 
@@ -128,6 +131,6 @@ help:
 	@echo 'make qemu KVER=6.12 [TESTS=...]  selftests in QEMU on a Debian kernel'
 	@echo 'make dkms-check      DKMS add/build/install, boot the result, remove'
 	@echo 'make mutants [SHORT=1] [MUTANTS=...]  mutation check: break the module, the tests must fail'
-	@echo 'make debug-kernel [SAN=kcsan]  build the KASAN (or KCSAN) debug 6.12 kernel + secmmu.ko'
-	@echo 'make torture         selftests, fuzzer, torture, lifecycle on both (long)'
-	@echo 'make torture-kasan | torture-kcsan  the same on one of them'
+	@echo 'make debug-kernel [SAN=kcsan|rt]  build the KASAN (KCSAN, PREEMPT_RT) debug 6.12 kernel + secmmu.ko'
+	@echo 'make torture         selftests, fuzzer, torture, lifecycle on all three (long)'
+	@echo 'make torture-kasan | torture-kcsan | torture-rt  the same on one of them'

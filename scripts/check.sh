@@ -74,9 +74,11 @@ run_step qemu-6.12-rt "$S/qemu-run.sh" 6.12-rt
 run_step dkms       "$S/dkms-check.sh" 6.1 6.12
 run_step mutants    "$S/mutants.sh" --short
 # Fuzzer + torture + lifecycle on the debug kernels (scripts/torture.sh):
-# KASAN + lockdep + kmemleak, then KCSAN (selftests first) for data races.
+# KASAN + lockdep + kmemleak, then KCSAN (selftests first) for data races,
+# then PREEMPT_RT + lockdep (selftests first) for sleeping in atomic context.
 run_step qemu-torture "$S/torture.sh" short
 run_step qemu-kcsan env TORTURE_KERNEL=kcsan "$S/torture.sh" short
+run_step qemu-rt    env TORTURE_KERNEL=rt "$S/torture.sh" short
 if [ -f "$SECMMU_REPO/tools/Makefile" ] &&
    grep -qE '^bench[[:space:]]*:' "$SECMMU_REPO/tools/Makefile"; then
 	run_step bench make -C "$SECMMU_REPO" bench QUICK=1

@@ -3,18 +3,19 @@
 # Build a secmmu debug kernel from the extracted Debian 6.12 source, out of
 # tree and incrementally, and secmmu.ko against it.  Config: allnoconfig +
 # scripts/debug-kernel-common.config (lockdep, PROVE_RCU, DEBUG_VM,
-# DEBUG_LIST, DEBUG_ATOMIC_SLEEP, kmemleak) + the sanitizer's fragment:
+# DEBUG_LIST, DEBUG_ATOMIC_SLEEP, kmemleak) + the flavour's fragment:
 #   kasan  debug-kernel-kasan.config: KASAN + KFENCE  ($SECMMU_CACHE/debug-kernel)
 #   kcsan  debug-kernel-kcsan.config: KCSAN, strict   ($SECMMU_CACHE/debug-kernel-kcsan)
+#   rt     debug-kernel-rt.config: PREEMPT_RT, no sanitizer ($SECMMU_CACHE/debug-kernel-rt)
 #
 # The result is laid out like an unpacked linux-image package, so the QEMU
 # rig takes it as it is (SECMMU_KIMG=<dir> scripts/qemu-run.sh <kver> <ko>):
-#   $SECMMU_CACHE/debug-kernel[-kcsan]-root/boot/vmlinuz-<kver>
-#   $SECMMU_CACHE/debug-kernel[-kcsan]-root/lib/modules/<kver>/...
+#   $SECMMU_CACHE/debug-kernel[-kcsan|-rt]-root/boot/vmlinuz-<kver>
+#   $SECMMU_CACHE/debug-kernel[-kcsan|-rt]-root/lib/modules/<kver>/...
 #   $SECMMU_CACHE/build/<kver>/secmmu.ko
 #   $SECMMU_CACHE/build/<kver>/tests/kcsan/secmmu_race_canary.ko (kcsan)
 #
-# usage: debug-kernel.sh [kasan|kcsan]   build; print "KVER KIMG_DIR KO" last
+# usage: debug-kernel.sh [kasan|kcsan|rt]   build; print "KVER KIMG_DIR KO" last
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +23,8 @@ san=${1:-kasan}
 case $san in
 kasan) out=$SECMMU_CACHE/debug-kernel ;;
 kcsan) out=$SECMMU_CACHE/debug-kernel-kcsan ;;
-*) die "usage: debug-kernel.sh [kasan|kcsan]" ;;
+rt) out=$SECMMU_CACHE/debug-kernel-rt ;;
+*) die "usage: debug-kernel.sh [kasan|kcsan|rt]" ;;
 esac
 root=$out-root
 frags="$SECMMU_REPO/scripts/debug-kernel-common.config $SECMMU_REPO/scripts/debug-kernel-$san.config"
@@ -41,18 +43,20 @@ cat $frags >"$frag"
 step "debug-kernel: $san config (allnoconfig + common + $san fragment)" >&2
 if ! cmp -s "$frag" "$out/.secmmu-fragment" || [ ! -f "$out/.config" ]; then
 	run_logged "debug-kernel-$san-config" mk KCONFIG_ALLCONFIG="$frag" allnoconfig >&2
-	# Every option the fragment asks for must have stuck.
+	# Every option the fragment asks for must have stuck: each symbol's
+	# last line (a flavour's fragment may override the common one), "is
+	# not set" ones too (absent from .config counts).
 	missing=0
 	while IFS= read -r line; do
 		case $line in
-		CONFIG_*=*) ;;
-		*) continue ;;
-		esac
-		if ! grep -qxF "$line" "$out/.config"; then
-			echo "debug-kernel: $line did not stick (dependency?)" >&2
+		CONFIG_*=*) grep -qxF "$line" "$out/.config" ;;
+		*) sym=${line#\# } && ! grep -q "^${sym%% *}=" "$out/.config" ;;
+		esac || {
+			echo "debug-kernel: '$line' did not stick (dependency?)" >&2
 			missing=1
-		fi
-	done <"$frag"
+		}
+	done < <(sed -nE 's/^(# )?(CONFIG_[A-Za-z0-9_]+)[= ].*/\2\t&/p' "$frag" |
+		 awk -F'\t' '{ last[$1] = $2 } END { for (s in last) print last[s] }')
 	[ "$missing" = 0 ] || die "debug kernel config incomplete"
 	mv "$frag" "$out/.secmmu-fragment"
 fi

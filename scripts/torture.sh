@@ -9,11 +9,13 @@
 #
 # usage: torture.sh [short|long]
 #   short  (make check)   fuzz 60 s, torture 30 s per rmap mode, 3 kill -9 rounds
-#                         (kcsan: the selftests first, then 30 s / 20 s / 2)
+#                         (kcsan: the selftests first, then 30 s / 20 s / 2;
+#                         rt: the selftests first, then 30 s / 15 s / 2)
 #   long   (make torture) the selftests on the debug kernel first, then
 #                         fuzz 600 s, torture 300 s per rmap mode, 10 rounds
 # env TORTURE_KERNEL   debug (default: KASAN + KFENCE), kcsan (KCSAN,
-#                      strict; the data-race run) or a Debian flavour/KVER
+#                      strict; the data-race run), rt (PREEMPT_RT: sleeping
+#                      in atomic context, lock nesting) or a Debian flavour/KVER
 # env TORTURE_FUZZ_S, TORTURE_S, TORTURE_KILL_ROUNDS  override the durations
 # env TORTURE_SEED     fuzzer seed to replay (printed by every run)
 set -euo pipefail
@@ -31,12 +33,16 @@ if [ "$kernel" = kcsan ] && [ "$len" = short ]; then
 	# The data-race run: every selftest's threads, then shorter rigs.
 	fz=30 ts=20 kr=2 selftests=y
 fi
+if [ "$kernel" = rt ] && [ "$len" = short ]; then
+	# Every selftest's path once on PREEMPT_RT, then shorter rigs.
+	fz=30 ts=15 kr=2 selftests=y
+fi
 fz=${TORTURE_FUZZ_S:-$fz}
 ts=${TORTURE_S:-$ts}
 kr=${TORTURE_KILL_ROUNDS:-$kr}
 
-if [ "$kernel" = debug ] || [ "$kernel" = kcsan ]; then
-	san=$([ "$kernel" = debug ] && echo kasan || echo kcsan)
+if [ "$kernel" = debug ] || [ "$kernel" = kcsan ] || [ "$kernel" = rt ]; then
+	san=$([ "$kernel" = debug ] && echo kasan || echo "$kernel")
 	step "torture: $san debug kernel"
 	t=$SECONDS
 	if ! out=$("$SECMMU_REPO/scripts/debug-kernel.sh" "$san"); then
