@@ -73,6 +73,7 @@ static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
  * is private to the zap, and a linked one is walked again from the root.
  */
 #define ZAP_CHECK	64
+#define ZAP_RT_BREAK	4096	/* PREEMPT_RT: leaves between lock breaks */
 
 struct zap {
 	struct secmmu_vm *vm;
@@ -81,7 +82,7 @@ struct zap {
 	unsigned int flags;
 	bool rmap;		/* remove each leaf from its rmap head */
 	bool flush;
-	unsigned int work;
+	unsigned int work;	/* leaves zapped since the last check */
 };
 
 /* True when the lock was dropped (the caller re-walks from the root). */
@@ -89,11 +90,22 @@ static bool zap_cond_resched(struct zap *z)
 {
 	struct secmmu_vm *vm = z->vm;
 
-	if (!(z->flags & SECMMU_ZAP_YIELD) || ++z->work < ZAP_CHECK)
+	if (!(z->flags & SECMMU_ZAP_YIELD) || z->work < ZAP_CHECK)
 		return false;
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		/*
+		 * mmu_lock sleeps on RT: the zapper is preempted instead of
+		 * asked to reschedule, and rwlock_needbreak() cannot see
+		 * waiters.  Let the lock go every ZAP_RT_BREAK leaves, so
+		 * that vCPUs blocked on it get in.
+		 */
+		if (z->work < ZAP_RT_BREAK)
+			return false;
+	} else if (!need_resched() && !rwlock_needbreak(&vm->mmu_lock)) {
+		z->work = 0;
+		return false;
+	}
 	z->work = 0;
-	if (!need_resched() && !rwlock_needbreak(&vm->mmu_lock))
-		return false;
 	write_unlock(&vm->mmu_lock);
 	cond_resched();
 	write_lock(&vm->mmu_lock);
@@ -103,6 +115,7 @@ static bool zap_cond_resched(struct zap *z)
 
 static void zap_one(struct zap *z, u64 *sptep, u64 gfn)
 {
+	z->work++;
 	z->flush |= zap_leaf(z->vm, sptep,
 			     z->rmap ? leaf_head(z->vm, z->l, z->view, gfn) : NULL);
 }
@@ -200,7 +213,7 @@ static void clear_heads(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	}
 }
 
-#define ZAP_CHUNK	SECMMU_PT_ENTRIES	/* memslot gfns per rmap pass */
+#define ZAP_CHUNK	64	/* memslot gfns per rmap pass (x up to 449 aliases) */
 
 /*
  * Zap memslot gfns [start, end) in every view that maps them.  Every leaf
@@ -226,7 +239,6 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		}
 		clear_heads(vm, l, c, hi);
 		z.flags = flags & SECMMU_ZAP_YIELD;
-		z.work = ZAP_CHECK;
 		zap_cond_resched(&z);
 	}
 	if (flags & SECMMU_ZAP_FREE_TABLES) {
