@@ -10,7 +10,10 @@
  *                          publishing a new layout, mmu_invalidate_*.
  *                          Taken for write by faults, zaps and the
  *                          notifier; never held across anything that
- *                          sleeps or takes mmap_lock.
+ *                          sleeps or takes mmap_lock.  Long zaps that
+ *                          may sleep drop it to reschedule (mmu.c).
+ *                          Read suffices to write-protect (a cmpxchg
+ *                          per leaf): dirty-ring resets take it so.
  *   srcu                   lifetime of a layout read outside mmu_lock
  *                          (a fault sleeping in GUP).
  *   RCU                    lifetime of table pages for lockless walkers
