@@ -125,8 +125,9 @@ static void zap_one(struct zap *z, u64 *sptep, u64 gfn)
  * may still be inside it, hence xchg on the leaves and RCU for the pages.
  * Recursion depth is at most SECMMU_PT_LEVELS - 1.
  */
-static void free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
+static bool free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
 {
+	bool yielded = false;
 	int i;
 
 	for (i = 0; i < SECMMU_PT_ENTRIES; i++) {
@@ -136,19 +137,22 @@ static void free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
 		if (!spte_present(spte))
 			continue;
 		if (level > 1) {
-			free_unlinked(z, secmmu_pt_child(spte), level - 1, g);
+			yielded |= free_unlinked(z, secmmu_pt_child(spte), level - 1, g);
 		} else {
 			zap_one(z, &table[i], g);
-			zap_cond_resched(z);	/* the table is ours: go on */
+			/* The table is ours: go on with it after a break. */
+			yielded |= zap_cond_resched(z);
 		}
 	}
 	secmmu_pt_free_rcu(z->vm, table);
+	return yielded;
 }
 
 static void zap_range(struct zap *z, u64 start, u64 end)
 {
 	u64 *root = z->vm->roots[z->view];
 	struct secmmu_iter it;
+	bool yielded;
 
 	lockdep_assert_held_write(&z->vm->mmu_lock);
 
@@ -160,21 +164,27 @@ static void zap_range(struct zap *z, u64 start, u64 end)
 			secmmu_iter_next(&it);
 			continue;
 		}
+		yielded = false;
 		if (it.level == 1) {
 			zap_one(z, it.sptep, it.gfn);
 		} else if ((z->flags & SECMMU_ZAP_FREE_TABLES) &&
 			   secmmu_iter_covered(&it)) {
 			WRITE_ONCE(*it.sptep, 0);
-			free_unlinked(z, secmmu_pt_child(it.old_spte), it.level - 1,
-				      it.gfn);
+			yielded = free_unlinked(z, secmmu_pt_child(it.old_spte),
+						it.level - 1, it.gfn);
 		} else {
 			secmmu_iter_next(&it);	/* descend */
 			continue;
 		}
-		if (zap_cond_resched(z) && next < end)
-			secmmu_iter_start(&it, root, 1, next, end, false);
-		else
+		yielded |= zap_cond_resched(z);
+		if (!yielded) {
 			secmmu_iter_next(&it);
+			continue;
+		}
+		/* The lock was let go: the tables above may have changed. */
+		if (next >= end)
+			break;
+		secmmu_iter_start(&it, root, 1, next, end, false);
 	}
 }
 
