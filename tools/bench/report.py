@@ -216,12 +216,14 @@ plot DATA using 2:3:4:xtic(1) title 'secmmu vCPU (SECMMU\\_ACCESS\\_BATCH)' lc r
         return max(abs(statistics.median(v) - 1), (q3 - q1) / 2, 0.02)
 
     @staticmethod
-    def verdict(x, band):
+    def verdict(x, band, higher='slower'):
+        """x: a ratio of two measurements; @higher says what x > 1 means."""
         if x is None or band is None:
             return '-'
         if abs(x - 1) <= band:
             return 'no difference'
-        return '%.2f× %s' % (x if x > 1 else 1 / x, 'slower' if x > 1 else 'faster')
+        lower = 'faster' if higher == 'slower' else 'slower'
+        return '%.2f× %s' % (x if x > 1 else 1 / x, higher if x > 1 else lower)
 
     def age(self):
         recs = [r for r in self.of('age') if r['role'] == 'secmmu']
@@ -357,15 +359,6 @@ plot """ + ', \\\n     '.join(plots) + '\n', data)
         v = self.paired_all(self.sc_rec(mode, 2), self.sc_rec(mode, 1))
         return statistics.median(v) if v else None
 
-    @staticmethod
-    def tp_verdict(x, band):
-        """x: throughput ratio (higher is faster)."""
-        if x is None or band is None:
-            return '-'
-        if abs(x - 1) <= band:
-            return 'no difference'
-        return '%.2f× %s' % (x if x > 1 else 1 / x, 'faster' if x > 1 else 'slower')
-
     def throughput(self):
         recs = [r for r in self.of('throughput') if r.get('kind') == 'aging']
         if recs:
@@ -407,7 +400,7 @@ plot """ + ', \\\n     '.join(plots) + '\n', data)
                 x = statistics.median(v) if v else None
                 rows.append([w, mode, cell(a), cell(b), self.pcell(v),
                              '-' if band is None else '±%.0f%%' % (100 * band),
-                             self.tp_verdict(x, band),
+                             self.verdict(x, band, higher='faster'),
                              '%s / %s' % (fmt(a['sweeps_per_s']), fmt(b['sweeps_per_s'])),
                              '%d / %d' % (a['young_per_sweep'], b['young_per_sweep']),
                              '%d (%d retries)' % (a['faults'], a['fault_retries'])])
