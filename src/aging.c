@@ -8,7 +8,8 @@
  * VM's rmap mode, or, in TABLE_WALK mode, memslot gfns -> the view gfn
  * ranges that map them -> each view's table.  Walkers hold vm->srcu (the
  * layout and the rmap arrays stay alive) and RCU (table pages stay alive);
- * in LOCKED mode a chunk of pages is walked under one mmu_lock read hold.
+ * in LOCKED mode a run of pages is walked under one mmu_lock write hold
+ * (as KVM's shadow MMU ages under its write lock: faults wait meanwhile).
  * The mode is fixed once a memslot exists: it is read once per call.
  *
  * clear_flush_young never flushes: secmmu vCPUs cache no translation, every
@@ -160,7 +161,7 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 
 /*
  * Age pages [idx, idx + n) of @slot; their bitmap bits start at @bit.
- * Does not sleep.  LOCKED mode holds mmu_lock for read over the whole run.
+ * Does not sleep.  LOCKED mode holds mmu_lock for write over the whole run.
  */
 static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			   const struct secmmu_slot *slot, u64 idx, u64 n,
@@ -176,9 +177,9 @@ static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 					 bit + done, req);
 		}
 	} else if (req->mode == SECMMU_RMAP_LOCKED && !req->fast_only) {
-		read_lock(&vm->mmu_lock);
+		write_lock(&vm->mmu_lock);
 		age_rmap_pages(vm, slot, idx, n, bit, req, true);
-		read_unlock(&vm->mmu_lock);
+		write_unlock(&vm->mmu_lock);
 	} else {
 		age_rmap_pages(vm, slot, idx, n, bit, req, false);
 	}

@@ -10,8 +10,8 @@
  *  2. Snapshot mmu_invalidate_seq.
  *  3. Resolve the address with GUP (FOLL_WRITE for a write).  This may
  *     sleep and may itself cause invalidations.
- *  4. Take mmu_lock.  If an invalidation covering the address is in
- *     progress, or one ended since step 2 (the seq moved), or the layout
+ *  4. Take mmu_lock for read.  If an invalidation covering the address is
+ *     in progress, or one ended since step 2 (the seq moved), or the layout
  *     changed, the page may already be stale: drop everything, the caller
  *     retries - after waiting for the invalidations to end in the first
  *     case, so that a vCPU does not spin against the thread invalidating.
@@ -20,7 +20,14 @@
  *     invalidate_range_start(), which zaps the leaf before the page can go.
  *
  * An invalidation bumps in_progress in its start and the seq in its end,
- * both under mmu_lock, so step 4 cannot miss one that overlaps steps 2-3.
+ * both under mmu_lock for write, so step 4 cannot miss one that overlaps
+ * steps 2-3, and none can start while a fault holds the read lock.
+ *
+ * Faults run concurrently with each other under the read lock (as KVM's
+ * TDP MMU does): installs are cmpxchgs (mmu.c).  Only replacing a present
+ * leaf needs the write lock; step 4 is then repeated under it, with the
+ * same seq snapshot, so nothing that happened while no lock was held is
+ * missed.
  */
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -67,6 +74,43 @@ void secmmu_fault_gup_done(struct secmmu_vm *vm, unsigned long hva)
 	SECMMU_TEST_HOOK(secmmu_fault_gup_done, vm, hva);
 }
 
+/* One fault's state, from translation to install. */
+struct fault {
+	struct secmmu_vcpu *vcpu;
+	const struct secmmu_layout *l;
+	const struct secmmu_slot *slot;
+	u32 view;
+	u64 gfn;		/* in the view */
+	u64 target;		/* memslot gfn it maps */
+	unsigned long seq;	/* mmu_invalidate_seq before GUP */
+	unsigned long hva;
+	struct page *page;
+	bool write;
+};
+
+/* Steps 4 and 5 under mmu_lock (@shared: for read); secmmu_fault()'s returns. */
+static int fault_install(struct fault *f, bool shared)
+{
+	struct secmmu_vm *vm = f->vcpu->vm;
+	const struct secmmu_slot *slot = f->slot;
+	int ret;
+
+	if (vm->dead)
+		return -EIO;
+	ret = fault_must_retry(vm, f->l, f->seq, f->hva);
+	if (ret) {
+		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_RETRIES);
+		return min(ret, 0);
+	}
+	ret = secmmu_mmu_install(vm, f->view, f->gfn, page_to_pfn(f->page),
+				 f->write, &f->vcpu->cache,
+				 slot->rmap ? &slot->rmap[f->target - slot->base_gfn] : NULL,
+				 shared);
+	if (f->write && ret >= 0)
+		secmmu_dirty_record(f->vcpu, f->l, slot, f->target);
+	return ret;
+}
+
 /*
  * Returns 0 when the access should be tried again (leaf installed, or the
  * fault lost a race), -EAGAIN when it should be tried again after
@@ -74,12 +118,8 @@ void secmmu_fault_gup_done(struct secmmu_vm *vm, unsigned long hva)
  */
 int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 {
+	struct fault f = { .vcpu = vcpu, .view = view, .gfn = gfn, .write = write };
 	struct secmmu_vm *vm = vcpu->vm;
-	const struct secmmu_slot *slot;
-	struct secmmu_layout *l;
-	unsigned long seq, hva;
-	struct page *page;
-	u64 target;
 	long npages;
 	int idx, ret;
 
@@ -87,17 +127,17 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		return -EIO;
 
 	idx = srcu_read_lock(&vm->srcu);
-	l = srcu_dereference(vm->layout, &vm->srcu);
-	if (!secmmu_view_translate(l, view, gfn, &target)) {
+	f.l = srcu_dereference(vm->layout, &vm->srcu);
+	if (!secmmu_view_translate(f.l, view, gfn, &f.target)) {
 		ret = SECMMU_EXIT_UNBACKED;
 		goto out;
 	}
-	slot = secmmu_slot_find(l, target);
-	if (!slot) {
+	f.slot = secmmu_slot_find(f.l, f.target);
+	if (!f.slot) {
 		ret = SECMMU_EXIT_UNBACKED;
 		goto out;
 	}
-	if (write && (slot->flags & SECMMU_MEM_READONLY)) {
+	if (write && (f.slot->flags & SECMMU_MEM_READONLY)) {
 		ret = SECMMU_EXIT_READONLY;
 		goto out;
 	}
@@ -106,36 +146,27 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		goto out;
 
 	secmmu_stat_inc(vm, SECMMU_STAT_FAULTS);
-	seq = READ_ONCE(vm->mmu_invalidate_seq);
+	f.seq = READ_ONCE(vm->mmu_invalidate_seq);
 	smp_rmb();	/* seq before the page tables GUP reads */
 
-	hva = secmmu_slot_hva(slot, target);
-	npages = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, &page);
+	f.hva = secmmu_slot_hva(f.slot, f.target);
+	npages = get_user_pages_fast(f.hva, 1, write ? FOLL_WRITE : 0, &f.page);
 	if (npages != 1) {
 		ret = gup_errno(npages);
 		goto out;
 	}
-	secmmu_fault_gup_done(vm, hva);
+	secmmu_fault_gup_done(vm, f.hva);
 
-	write_lock(&vm->mmu_lock);
-	if (vm->dead) {
-		ret = -EIO;
-	} else {
-		ret = fault_must_retry(vm, l, seq, hva);
-		if (ret) {
-			secmmu_stat_inc(vm, SECMMU_STAT_FAULT_RETRIES);
-			ret = min(ret, 0);
-		} else {
-			ret = secmmu_mmu_install(vm, view, gfn, page_to_pfn(page),
-						 write, &vcpu->cache,
-						 slot->rmap ? &slot->rmap[target - slot->base_gfn] :
-						 NULL);
-			if (write && ret >= 0)
-				secmmu_dirty_record(vcpu, l, slot, target);
-		}
+	read_lock(&vm->mmu_lock);
+	ret = fault_install(&f, true);
+	read_unlock(&vm->mmu_lock);
+	if (ret == -EBUSY) {
+		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_SLOW);
+		write_lock(&vm->mmu_lock);
+		ret = fault_install(&f, false);
+		write_unlock(&vm->mmu_lock);
 	}
-	write_unlock(&vm->mmu_lock);
-	put_page(page);
+	put_page(f.page);
 	if (ret > 0) {			/* replaced a leaf: see install */
 		secmmu_remote_flush(vm);
 		ret = 0;

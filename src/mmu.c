@@ -305,50 +305,89 @@ bool secmmu_zap_all(struct secmmu_vm *vm, unsigned int flags)
 }
 
 /*
+ * Link a table for @it's entry unless another fault got there first.  The
+ * page comes zeroed from @cache; a loser gives it back, still zeroed (no
+ * one saw it).  Release: the zeroed page before the link, for walkers.
+ */
+static int link_table(struct secmmu_vm *vm, struct secmmu_iter *it,
+		      struct secmmu_pt_cache *cache)
+{
+	u64 *table = secmmu_pt_cache_take(cache);
+	u64 old = 0;
+
+	if (!table)
+		return -ENOMEM;
+	if (!try_cmpxchg64_release(it->sptep, &old, spte_make_table(__pa(table)))) {
+		secmmu_pt_cache_give(cache, table);
+		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
+	}
+	return 0;		/* the iterator descends into whichever won */
+}
+
+/*
  * Map @gfn of @view to @pfn and add the leaf to @head, the rmap head of
- * the memslot gfn it maps (NULL only in unit tests).  A present leaf for the same pfn keeps its A/D
- * bits and gains write permission if asked.  A leaf for another pfn cannot
- * exist while the fault protocol holds (every change of the primary mapping
- * or of the layout zaps first); should one appear it is zapped like any
- * other and 1 is returned: the caller owes a remote flush.
+ * the memslot gfn it maps (NULL only in unit tests).
+ *
+ * mmu_lock is held for read (@shared) or write.  For read, faults on other
+ * CPUs install at the same time: tables and leaves go in with cmpxchg
+ * against an empty entry, and only the winner of a leaf adds it to the rmap
+ * (rmap.h: adds take the head's bit and may run under the read lock).
+ * Nothing is ever removed under the read lock.
+ *
+ * A present leaf for the same pfn keeps its A/D bits and gains write
+ * permission if asked.  A leaf for another pfn cannot exist while the fault
+ * protocol holds (every change of the primary mapping or of the layout zaps
+ * first); should one appear, @shared returns -EBUSY (the caller retries
+ * under the write lock) and otherwise it is zapped like any other and 1 is
+ * returned: the caller owes a remote flush.
  */
 int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
 		       bool writable, struct secmmu_pt_cache *cache,
-		       unsigned long *head)
+		       unsigned long *head, bool shared)
 {
 	u64 new = spte_make_leaf(pfn, writable);
 	struct secmmu_iter it;
 	int ret = 0;
 
-	lockdep_assert_held_write(&vm->mmu_lock);
+	if (shared)
+		lockdep_assert_held_read(&vm->mmu_lock);
+	else
+		lockdep_assert_held_write(&vm->mmu_lock);
 
 	for_each_secmmu_spte(it, vm->roots[view], 1, gfn, gfn + 1) {
 		u64 old;
 
 		if (it.level > 1) {
-			u64 *table;
-
-			if (spte_present(it.old_spte))
-				continue;
-			table = secmmu_pt_cache_take(cache);
-			if (!table)
-				return -ENOMEM;
-			/* Zeroed page before link: pairs with READ_ONCE walkers. */
-			smp_store_release(it.sptep, spte_make_table(__pa(table)));
+			if (!spte_present(it.old_spte)) {
+				ret = link_table(vm, &it, cache);
+				if (ret)
+					return ret;
+			}
 			continue;
 		}
 
 		old = READ_ONCE(*it.sptep);
-		do {
-			if (!spte_present(old) || spte_pfn(old) != pfn)
+		for (;;) {
+			if (!spte_present(old)) {
+				if (try_cmpxchg64(it.sptep, &old, new))
+					break;
+				secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
+				continue;
+			}
+			if (spte_pfn(old) != pfn)
 				break;
-			new |= old & (SPTE_ACCESSED | SPTE_DIRTY | SPTE_WRITABLE);
-		} while (!try_cmpxchg64(it.sptep, &old, new));
+			if (try_cmpxchg64(it.sptep, &old,
+					  new | (old & (SPTE_ACCESSED | SPTE_DIRTY |
+							SPTE_WRITABLE))))
+				return 0;
+		}
 
-		if (spte_present(old) && spte_pfn(old) == pfn)
-			return 0;
-		ret = zap_leaf(vm, it.sptep, head);
-		WRITE_ONCE(*it.sptep, new);
+		if (spte_present(old)) {	/* another pfn */
+			if (shared)
+				return -EBUSY;
+			ret = zap_leaf(vm, it.sptep, head);
+			WRITE_ONCE(*it.sptep, new);
+		}
 		if (head)
 			secmmu_rmap_add(vm, head, it.sptep, &cache->desc);
 		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_INSTALLED);

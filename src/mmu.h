@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Installing and zapping leaf SPTEs.  Every function here needs mmu_lock
- * held for write, except secmmu_spte_lookup() (lockless, RCU).  The zap
+ * held for write, except secmmu_mmu_install() with @shared (read suffices)
+ * and secmmu_spte_lookup() (lockless, RCU).  The zap
  * functions return true when a present leaf was zapped: the caller then
  * owes one secmmu_remote_flush() before anyone may rely on the zap.
  */
@@ -17,7 +18,7 @@ struct secmmu_pt_cache;
 
 int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
 		       bool writable, struct secmmu_pt_cache *cache,
-		       unsigned long *head);
+		       unsigned long *head, bool shared);
 
 /* Zap flags. */
 #define SECMMU_ZAP_FREE_TABLES	BIT(0)	/* unlink and free emptied tables */

@@ -132,6 +132,13 @@ u64 *secmmu_pt_cache_take(struct secmmu_pt_cache *c)
 	return c->nr ? c->pages[--c->nr] : NULL;
 }
 
+/* Give back a page taken and not used: it is still zeroed. */
+void secmmu_pt_cache_give(struct secmmu_pt_cache *c, u64 *table)
+{
+	if (!WARN_ON_ONCE(c->nr >= ARRAY_SIZE(c->pages)))
+		c->pages[c->nr++] = table;
+}
+
 void secmmu_pt_cache_free(struct secmmu_vm *vm, struct secmmu_pt_cache *c)
 {
 	secmmu_rmap_desc_free(vm, c->desc);

@@ -6,8 +6,11 @@
  * (9 bits per level, 36 bits in all).  The root page lives as long as the VM.
  *
  * Rules for walkers:
- *  - Writers change table structure and leaves only under mmu_lock held for
- *    write, with WRITE_ONCE() for table entries and xchg for leaves.
+ *  - Faults link tables and install leaves under mmu_lock held for read,
+ *    with cmpxchg against an empty entry (several may race for one entry;
+ *    the loser uses the winner's).  Everything else that changes table
+ *    structure or replaces a present entry holds mmu_lock for write, with
+ *    WRITE_ONCE() for table entries and xchg for leaves.
  *  - Table pages are freed through RCU (secmmu_pt_free_rcu()), never
  *    directly, once unlinked: a lockless walker inside rcu_read_lock() may
  *    still be reading a page that a writer has just unlinked.
@@ -98,6 +101,7 @@ struct secmmu_pt_cache {
 
 int secmmu_pt_cache_topup(struct secmmu_vm *vm, struct secmmu_pt_cache *c);
 u64 *secmmu_pt_cache_take(struct secmmu_pt_cache *c);
+void secmmu_pt_cache_give(struct secmmu_pt_cache *c, u64 *table);
 void secmmu_pt_cache_free(struct secmmu_vm *vm, struct secmmu_pt_cache *c);
 
 #endif /* _SECMMU_PGTABLE_H */

@@ -104,7 +104,7 @@ void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 	unsigned long old, new;
 	struct secmmu_rmap_desc *d;
 
-	lockdep_assert_held_write(&vm->mmu_lock);
+	lockdep_assert_held(&vm->mmu_lock);
 
 	old = secmmu_rmap_lock(vm, head);
 	if (!old) {
@@ -125,7 +125,9 @@ void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 		new = (unsigned long)d | RMAP_MANY;
 	} else {
 		d = head_desc(old);
-		d->sptes[d->count++] = sptep;
+		WRITE_ONCE(d->sptes[d->count], sptep);
+		/* Release: the slot before the count that covers it (rmap.h). */
+		smp_store_release(&d->count, d->count + 1);
 		new = old;
 	}
 	secmmu_rmap_unlock(head, new);
@@ -222,12 +224,13 @@ void secmmu_rmap_iter_next(struct secmmu_rmap_iter *it)
 	it->sptep = NULL;
 	if (!it->desc)
 		return;
-	if (++it->pos >= it->desc->count) {
+	/* Acquire: an entry counted is an entry written (append, rmap.h). */
+	if (++it->pos >= smp_load_acquire(&it->desc->count)) {
 		it->desc = it->desc->more;
 		it->pos = 0;
 	}
 	if (it->desc)
-		it->sptep = it->desc->sptes[it->pos];
+		it->sptep = READ_ONCE(it->desc->sptes[it->pos]);
 }
 
 unsigned int secmmu_rmap_count(unsigned long head)
@@ -282,9 +285,9 @@ static unsigned int age_fallback(struct secmmu_vm *vm, unsigned long *head,
 	unsigned int young;
 
 	secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
-	read_lock(&vm->mmu_lock);
+	write_lock(&vm->mmu_lock);
 	young = secmmu_rmap_age_locked(vm, head, clear);
-	read_unlock(&vm->mmu_lock);
+	write_unlock(&vm->mmu_lock);
 	return young | RMAP_AGE_LOCKED;
 }
 

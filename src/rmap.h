@@ -8,11 +8,17 @@
  *   desc | RMAP_MANY (bit 0) a chain of descriptors, two or more leaves
  *   RMAP_LOCKED  (bit 1)    the head's lock bit
  *
- * Writers (add and remove) hold mmu_lock for write *and* take the head's
- * lock bit; they publish a new head with one release store that also drops
- * the bit, so a head is never seen half built.  Readers:
+ * Writers take the head's lock bit and publish a new head with one release
+ * store that also drops the bit, so a head is never seen half built.
+ * Removers hold mmu_lock for write.  Adders (faults) may hold it only for
+ * read, so adds race with readers under the read lock; an add never
+ * changes what such a reader can see, only extends it: a new head (direct
+ * to chain, or a new first descriptor) is published by the release store,
+ * and an append to the first descriptor writes the slot before the count
+ * (release; readers load the count with acquire).  Readers:
  *
- *   locked walk        mmu_lock (read or write): the chain cannot change.
+ *   locked walk        mmu_lock (read or write): no entry goes away; one
+ *                      added meanwhile may or may not be seen.
  *   lock-bit walk      the head's bit (acquire on take, release on drop):
  *                      writers take it too, so the chain cannot change.
  *   single-entry walk  RCU only: READ_ONCE() the head once; use it only in
@@ -20,7 +26,8 @@
  *                      SPTE it points to lives in a table page freed via RCU.
  *
  * Descriptors are freed without RCU: only the locked and lock-bit walks
- * follow them, and a writer unlinks one holding both mmu_lock and the bit,
+ * follow them, and a writer unlinks one holding both mmu_lock (for write)
+ * and the bit,
  * so no walker can hold a pointer into it.  The writer frees it after
  * dropping the bit (still under mmu_lock): the bit's section has
  * preemption off, and the slab may sleep on PREEMPT_RT.
@@ -63,7 +70,7 @@ void secmmu_rmap_desc_freeing(struct secmmu_vm *vm, struct secmmu_rmap_desc *d);
 /* The head of memslot gfn @gfn, or NULL when no memslot backs it. */
 unsigned long *secmmu_rmap_head(const struct secmmu_layout *l, u64 gfn);
 
-/* Writers: mmu_lock held for write.  add may consume *@spare. */
+/* Writers: mmu_lock for read (add) or write.  add may consume *@spare. */
 void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 		     struct secmmu_rmap_desc **spare);
 void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep);

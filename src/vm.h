@@ -8,12 +8,14 @@
  *                          vCPU creation.  Outer to mmu_lock.
  *   mmu_lock (rwlock)      table structure, leaf installs and zaps,
  *                          publishing a new layout, mmu_invalidate_*.
- *                          Taken for write by faults, zaps and the
- *                          notifier; never held across anything that
- *                          sleeps or takes mmap_lock.  Long zaps that
- *                          may sleep drop it to reschedule (mmu.c).
- *                          Read suffices to write-protect (a cmpxchg
- *                          per leaf): dirty-ring resets take it so.
+ *                          For write: zaps, the notifier, layout
+ *                          changes, a fault replacing a present leaf.
+ *                          For read: faults (tables and leaves go in by
+ *                          cmpxchg, fault.c), write-protection (a cmpxchg
+ *                          per leaf: dirty-ring resets), locked aging.
+ *                          Never held across anything that sleeps or
+ *                          takes mmap_lock.  Long zaps that may sleep
+ *                          drop it to reschedule (mmu.c).
  *   srcu                   lifetime of a layout read outside mmu_lock
  *                          (a fault sleeping in GUP).
  *   RCU                    lifetime of table pages for lockless walkers
@@ -21,7 +23,8 @@
  *   cmpxchg on a leaf      A bit cleared by aging and A/D bits set by
  *                          vCPUs, outside mmu_lock.
  *   rmap head lock bit     one rmap chain (rmap.h); writers take it under
- *                          mmu_lock, lock-bit aging instead of mmu_lock.
+ *                          mmu_lock (adds: read), lock-bit aging instead
+ *                          of mmu_lock.
  *                          TABLE_WALK VMs have no rmap: aging walks the
  *                          tables under RCU alone (aging.c).
  *   mmu_invalidate_seq +   a fault that resolved a page before or during

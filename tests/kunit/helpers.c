@@ -26,9 +26,9 @@ static void install(struct kunit *test, struct secmmu_vm *vm, u32 view,
 	int ret;
 
 	KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
-	write_lock(&vm->mmu_lock);
-	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, &cache, head);
-	write_unlock(&vm->mmu_lock);
+	read_lock(&vm->mmu_lock);
+	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, &cache, head, true);
+	read_unlock(&vm->mmu_lock);
 	secmmu_pt_cache_free(vm, &cache);
 	KUNIT_ASSERT_EQ(test, 0, ret);
 }

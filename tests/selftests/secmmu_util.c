@@ -297,6 +297,8 @@ static const char * const smu_stat_names[SECMMU_STAT_NR] = {
 	[SECMMU_STAT_DIRTY_REPROTECTED]		= "dirty_reprotected",
 	[SECMMU_STAT_DIRTY_RING_ERRORS]		= "dirty_ring_errors",
 	[SECMMU_STAT_ZAP_YIELDS]		= "zap_yields",
+	[SECMMU_STAT_FAULT_INSTALL_RACES]	= "fault_install_races",
+	[SECMMU_STAT_FAULT_SLOW]		= "fault_slow",
 };
 
 const char *smu_stat_name(unsigned int idx)

@@ -81,7 +81,9 @@
  * synchronise with SPTE install and zap.  Only before the first memslot is
  * created (-EBUSY after).  The default is SECMMU_RMAP_LOCKED.
  *
- *   LOCKED           every walk takes mmu_lock (read).  Never "fast".
+ *   LOCKED           every walk takes mmu_lock for write, as KVM's shadow
+ *                    MMU does: faults (which take it for read) wait.
+ *                    Never "fast".
  *   SINGLE_LOCKLESS  a gfn mapped by exactly one SPTE is aged under RCU
  *                    with no lock (the head word points at the SPTE); a
  *                    gfn mapped by several is walked under mmu_lock, or,
@@ -442,6 +444,11 @@ struct secmmu_access_batch {
  * SECMMU_GET_STATS: VM counters, indexed by enum secmmu_stat.  The kernel
  * fills @version = SECMMU_STATS_VERSION, @nr = SECMMU_STAT_NR and val[0..nr);
  * the rest of val[] is zero.  Counters only grow, except SECMMU_STAT_MAPPED.
+ *
+ * Faults run in parallel (mmu_lock for read): FAULT_INSTALL_RACES counts
+ * the tables and leaves a fault found installed by another one between its
+ * look and its cmpxchg; FAULT_SLOW the faults that had to take mmu_lock
+ * for write to replace a present leaf of another page.
  */
 #define SECMMU_STATS_VERSION	1
 
@@ -489,6 +496,8 @@ enum secmmu_stat {
 	SECMMU_STAT_DIRTY_REPROTECTED,	/* leaves write-protected again */
 	SECMMU_STAT_DIRTY_RING_ERRORS,	/* corrupted ring entries seen */
 	SECMMU_STAT_ZAP_YIELDS,		/* long zaps that let mmu_lock go */
+	SECMMU_STAT_FAULT_INSTALL_RACES, /* lost to a parallel fault */
+	SECMMU_STAT_FAULT_SLOW,		/* faults replacing a present leaf */
 	SECMMU_STAT_NR
 };
 
