@@ -91,7 +91,7 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			continue;
 		if (locked) {
 			r = secmmu_rmap_age_locked(vm, head, req->clear) | RMAP_AGE_LOCKED;
-		} else if (req->mode == SECMMU_RMAP_SINGLE_LOCKLESS && !(h & RMAP_MANY)) {
+		} else if (req->mode == SECMMU_RMAP_SINGLE_LOCKLESS && secmmu_rmap_direct(h)) {
 			u64 *sptep = (u64 *)(h & RMAP_PTR_MASK);
 
 			lockless++;

@@ -166,6 +166,7 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		ret = fault_install(&f, false);
 		write_unlock(&vm->mmu_lock);
 	}
+	secmmu_pt_cache_reap(vm, &vcpu->cache);
 	put_page(f.page);
 	if (ret > 0) {			/* replaced a leaf: see install */
 		secmmu_remote_flush(vm);

@@ -389,7 +389,7 @@ int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
 			WRITE_ONCE(*it.sptep, new);
 		}
 		if (head)
-			secmmu_rmap_add(vm, head, it.sptep, &cache->desc);
+			secmmu_rmap_add(vm, head, it.sptep, &cache->rmap);
 		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_INSTALLED);
 		secmmu_stat_inc(vm, SECMMU_STAT_MAPPED);
 	}

@@ -112,11 +112,9 @@ void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 *table)
 int secmmu_pt_cache_topup(struct secmmu_vm *vm, struct secmmu_pt_cache *c)
 {
 	/* Table-walk mode has no rmap (its mode is fixed before any fault). */
-	if (!c->desc && READ_ONCE(vm->rmap_mode) != SECMMU_RMAP_TABLE_WALK) {
-		c->desc = secmmu_rmap_desc_alloc(vm);
-		if (!c->desc)
-			return -ENOMEM;
-	}
+	if (READ_ONCE(vm->rmap_mode) != SECMMU_RMAP_TABLE_WALK &&
+	    secmmu_rmap_spares_topup(vm, &c->rmap))
+		return -ENOMEM;
 	while (c->nr < ARRAY_SIZE(c->pages)) {
 		u64 *table = secmmu_pt_alloc(vm, GFP_KERNEL_ACCOUNT);
 
@@ -141,8 +139,7 @@ void secmmu_pt_cache_give(struct secmmu_pt_cache *c, u64 *table)
 
 void secmmu_pt_cache_free(struct secmmu_vm *vm, struct secmmu_pt_cache *c)
 {
-	secmmu_rmap_desc_free(vm, c->desc);
-	c->desc = NULL;
+	secmmu_rmap_spares_free(vm, &c->rmap);
 	while (c->nr) {
 		free_page((unsigned long)c->pages[--c->nr]);
 		secmmu_stat_dec(vm, SECMMU_STAT_TABLES);

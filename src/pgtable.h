@@ -29,13 +29,14 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
+#include "rmap.h"
+
 #define SECMMU_PT_LEVELS	4
 #define SECMMU_PT_BITS		9
 #define SECMMU_PT_ENTRIES	BIT(SECMMU_PT_BITS)
 #define SECMMU_PT_GFN_BITS	(SECMMU_PT_LEVELS * SECMMU_PT_BITS)
 
 struct secmmu_vm;
-struct secmmu_rmap_desc;
 
 /* Number of gfns one entry at @level spans. */
 static inline u64 secmmu_level_pages(int level)
@@ -96,10 +97,17 @@ u64 *secmmu_pt_child(u64 table_spte);
 struct secmmu_pt_cache {
 	int nr;
 	u64 *pages[SECMMU_PT_LEVELS - 1];
-	struct secmmu_rmap_desc *desc;	/* one spare: an install adds one leaf */
+	struct secmmu_rmap_spares rmap;	/* an install adds one leaf */
 };
 
 int secmmu_pt_cache_topup(struct secmmu_vm *vm, struct secmmu_pt_cache *c);
+/* After mmu_lock is dropped: what an install unlinked (rmap.h). */
+static inline void secmmu_pt_cache_reap(struct secmmu_vm *vm,
+					struct secmmu_pt_cache *c)
+{
+	secmmu_rmap_spares_reap(vm, &c->rmap);
+}
+
 u64 *secmmu_pt_cache_take(struct secmmu_pt_cache *c);
 void secmmu_pt_cache_give(struct secmmu_pt_cache *c, u64 *table);
 void secmmu_pt_cache_free(struct secmmu_vm *vm, struct secmmu_pt_cache *c);

@@ -14,15 +14,21 @@
 #include "vm.h"
 
 static struct kmem_cache *rmap_desc_cache;
+static struct kmem_cache *rmap_pair_cache;
 
 int secmmu_rmap_init(void)
 {
 	rmap_desc_cache = KMEM_CACHE(secmmu_rmap_desc, SLAB_ACCOUNT);
-	return rmap_desc_cache ? 0 : -ENOMEM;
+	rmap_pair_cache = KMEM_CACHE(secmmu_rmap_pair, SLAB_ACCOUNT);
+	if (rmap_desc_cache && rmap_pair_cache)
+		return 0;
+	secmmu_rmap_exit();
+	return -ENOMEM;
 }
 
 void secmmu_rmap_exit(void)
 {
+	kmem_cache_destroy(rmap_pair_cache);
 	kmem_cache_destroy(rmap_desc_cache);
 }
 
@@ -49,6 +55,59 @@ void secmmu_rmap_desc_free(struct secmmu_vm *vm, struct secmmu_rmap_desc *d)
 	secmmu_rmap_desc_freeing(vm, d);
 	secmmu_stat_dec(vm, SECMMU_STAT_RMAP_DESCS);
 	kmem_cache_free(rmap_desc_cache, d);
+}
+
+static struct secmmu_rmap_pair *pair_alloc(struct secmmu_vm *vm)
+{
+	struct secmmu_rmap_pair *p;
+
+	p = kmem_cache_zalloc(rmap_pair_cache, GFP_KERNEL_ACCOUNT);
+	if (p)
+		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_PAIRS);
+	return p;
+}
+
+static void pair_free(struct secmmu_vm *vm, struct secmmu_rmap_pair *p)
+{
+	if (!p)
+		return;
+	secmmu_stat_dec(vm, SECMMU_STAT_RMAP_PAIRS);
+	kmem_cache_free(rmap_pair_cache, p);
+}
+
+int secmmu_rmap_spares_topup(struct secmmu_vm *vm, struct secmmu_rmap_spares *sp)
+{
+	if (!sp->desc) {
+		sp->desc = secmmu_rmap_desc_alloc(vm);
+		if (!sp->desc)
+			return -ENOMEM;
+	}
+	if (!sp->pair) {
+		sp->pair = pair_alloc(vm);
+		if (!sp->pair)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void secmmu_rmap_spares_reap(struct secmmu_vm *vm, struct secmmu_rmap_spares *sp)
+{
+	if (!sp->dead)
+		return;
+	/* Readers under the read lock may be inside it: wait them out. */
+	write_lock(&vm->mmu_lock);
+	write_unlock(&vm->mmu_lock);
+	pair_free(vm, sp->dead);
+	sp->dead = NULL;
+}
+
+void secmmu_rmap_spares_free(struct secmmu_vm *vm, struct secmmu_rmap_spares *sp)
+{
+	secmmu_rmap_spares_reap(vm, sp);
+	secmmu_rmap_desc_free(vm, sp->desc);
+	sp->desc = NULL;
+	pair_free(vm, sp->pair);
+	sp->pair = NULL;
 }
 
 unsigned long *secmmu_rmap_head(const struct secmmu_layout *l, u64 gfn)
@@ -98,27 +157,44 @@ static struct secmmu_rmap_desc *head_desc(unsigned long head)
 	return (struct secmmu_rmap_desc *)(head & RMAP_PTR_MASK);
 }
 
-void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
-		     struct secmmu_rmap_desc **spare)
+static struct secmmu_rmap_pair *head_pair(unsigned long head)
 {
-	unsigned long old, new;
+	return (struct secmmu_rmap_pair *)(head & RMAP_PTR_MASK);
+}
+
+void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
+		     struct secmmu_rmap_spares *sp)
+{
 	struct secmmu_rmap_desc *d;
+	struct secmmu_rmap_pair *p;
+	unsigned long old, new;
 
 	lockdep_assert_held(&vm->mmu_lock);
 
 	old = secmmu_rmap_lock(vm, head);
 	if (!old) {
 		new = (unsigned long)sptep;
-	} else if (!(old & RMAP_MANY)) {
-		d = *spare;
-		*spare = NULL;
-		d->sptes[0] = (u64 *)old;
-		d->sptes[1] = sptep;
-		d->count = 2;
+	} else if (secmmu_rmap_direct(old)) {
+		p = sp->pair;
+		sp->pair = NULL;
+		p->sptes[0] = (u64 *)old;
+		p->sptes[1] = sptep;
+		new = (unsigned long)p | RMAP_PAIR;
+	} else if (old & RMAP_PAIR) {
+		/* Readers may be inside the pair: it is freed later (rmap.h). */
+		p = head_pair(old);
+		d = sp->desc;
+		sp->desc = NULL;
+		d->sptes[0] = p->sptes[0];
+		d->sptes[1] = p->sptes[1];
+		d->sptes[2] = sptep;
+		d->count = 3;
 		new = (unsigned long)d | RMAP_MANY;
+		WARN_ON_ONCE(sp->dead);
+		sp->dead = p;
 	} else if (head_desc(old)->count == RMAP_DESC_SPTES) {
-		d = *spare;
-		*spare = NULL;
+		d = sp->desc;
+		sp->desc = NULL;
 		d->sptes[0] = sptep;
 		d->count = 1;
 		d->more = head_desc(old);
@@ -136,6 +212,7 @@ void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep)
 {
 	struct secmmu_rmap_desc *first, *d, *dead = NULL;
+	struct secmmu_rmap_pair *p, *dead_pair = NULL;
 	unsigned long old, new;
 	unsigned int i;
 
@@ -143,6 +220,14 @@ void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep)
 
 	old = secmmu_rmap_lock(vm, head);
 	new = old;
+	if (old & RMAP_PAIR) {
+		p = head_pair(old);
+		if (p->sptes[0] == sptep || !WARN_ON_ONCE(p->sptes[1] != sptep)) {
+			new = (unsigned long)p->sptes[p->sptes[0] == sptep];
+			dead_pair = p;
+		}
+		goto out;
+	}
 	if (!(old & RMAP_MANY)) {
 		if (!WARN_ON_ONCE(old != (unsigned long)sptep))
 			new = 0;
@@ -178,6 +263,7 @@ out:
 	 * PREEMPT_RT.  No walker can reach @dead: the new head is published.
 	 */
 	secmmu_rmap_desc_free(vm, dead);
+	pair_free(vm, dead_pair);
 }
 
 void secmmu_rmap_clear(struct secmmu_vm *vm, unsigned long *heads, u64 n)
@@ -194,6 +280,8 @@ void secmmu_rmap_clear(struct secmmu_vm *vm, unsigned long *heads, u64 n)
 		/* The bit: a lock-bit walker may be reading the chain. */
 		old = secmmu_rmap_lock(vm, &heads[i]);
 		secmmu_rmap_unlock(&heads[i], 0);
+		if (old & RMAP_PAIR)
+			pair_free(vm, head_pair(old));
 		if (!(old & RMAP_MANY))
 			continue;
 		for (d = head_desc(old); d; d = next) {
@@ -209,8 +297,12 @@ struct secmmu_rmap_iter *secmmu_rmap_iter_start(struct secmmu_rmap_iter *it,
 	head &= ~RMAP_LOCKED;
 	it->pos = 0;
 	it->desc = NULL;
+	it->pair = NULL;
 	it->sptep = NULL;
-	if (head & RMAP_MANY) {
+	if (head & RMAP_PAIR) {
+		it->pair = head_pair(head);
+		it->sptep = it->pair->sptes[0];
+	} else if (head & RMAP_MANY) {
 		it->desc = head_desc(head);
 		it->sptep = it->desc->sptes[0];
 	} else if (head) {
@@ -222,6 +314,11 @@ struct secmmu_rmap_iter *secmmu_rmap_iter_start(struct secmmu_rmap_iter *it,
 void secmmu_rmap_iter_next(struct secmmu_rmap_iter *it)
 {
 	it->sptep = NULL;
+	if (it->pair) {
+		if (!it->pos++)
+			it->sptep = it->pair->sptes[1];
+		return;
+	}
 	if (!it->desc)
 		return;
 	/* Acquire: an entry counted is an entry written (append, rmap.h). */
@@ -308,7 +405,7 @@ unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
 
 	switch (READ_ONCE(vm->rmap_mode)) {
 	case SECMMU_RMAP_SINGLE_LOCKLESS:
-		if (!(h & RMAP_MANY)) {
+		if (secmmu_rmap_direct(h)) {
 			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCKLESS);
 			return age_spte(vm, (u64 *)(h & RMAP_PTR_MASK), clear);
 		}

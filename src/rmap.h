@@ -3,38 +3,50 @@
  * Reverse map: for every memslot gfn, one head word listing each leaf SPTE,
  * in any view, that maps the gfn.
  *
- *   0                       empty
- *   sptep        (bit 0 = 0) the only leaf
- *   desc | RMAP_MANY (bit 0) a chain of descriptors, two or more leaves
- *   RMAP_LOCKED  (bit 1)    the head's lock bit
+ *   0                        empty
+ *   sptep         (bits 0-2 = 0) the only leaf
+ *   pair | RMAP_PAIR (bit 2)  exactly two leaves, in a 16-byte pair
+ *   desc | RMAP_MANY (bit 0)  a chain of descriptors, two or more leaves
+ *   RMAP_LOCKED   (bit 1)     the head's lock bit
  *
  * Writers take the head's lock bit and publish a new head with one release
  * store that also drops the bit, so a head is never seen half built.
  * Removers hold mmu_lock for write.  Adders (faults) may hold it only for
  * read, so adds race with readers under the read lock; an add never
  * changes what such a reader can see, only extends it: a new head (direct
- * to chain, or a new first descriptor) is published by the release store,
- * and an append to the first descriptor writes the slot before the count
- * (release; readers load the count with acquire).  Readers:
+ * to pair, pair to chain, or a new first descriptor) is published by the
+ * release store, a pair is never written once published, and an append to
+ * the first descriptor writes the slot before the count (release; readers
+ * load the count with acquire).  Readers:
  *
  *   locked walk        mmu_lock (read or write): no entry goes away; one
  *                      added meanwhile may or may not be seen.
  *   lock-bit walk      the head's bit (acquire on take, release on drop):
  *                      writers take it too, so the chain cannot change.
  *   single-entry walk  RCU only: READ_ONCE() the head once; use it only in
- *                      the direct form (never follows a descriptor).  The
- *                      SPTE it points to lives in a table page freed via RCU.
+ *                      the direct form (never follows a pair or a
+ *                      descriptor).  The SPTE it points to lives in a table
+ *                      page freed via RCU.
  *
- * Descriptors are freed without RCU: only the locked and lock-bit walks
- * follow them, and a writer unlinks one holding both mmu_lock (for write)
- * and the bit,
- * so no walker can hold a pointer into it.  The writer frees it after
- * dropping the bit (still under mmu_lock): the bit's section has
- * preemption off, and the slab may sleep on PREEMPT_RT.
+ * Descriptors and pairs are freed without RCU: only the locked and lock-bit
+ * walks follow them.  A remover unlinks one holding mmu_lock for write and
+ * the bit, so no walker can hold a pointer into it, and frees it after
+ * dropping the bit (still under mmu_lock): the bit's section has preemption
+ * off, and the slab may sleep on PREEMPT_RT.  The one add that unlinks
+ * something, a pair turned into a descriptor by a third leaf, may run under
+ * the read lock, where other readers can still be inside the pair: the pair
+ * is left in the caller's spares (->dead) and freed by
+ * secmmu_rmap_spares_reap() once mmu_lock, taken once for write, has waited
+ * them out.
  *
- * Canonical form: one leaf is always direct, none is 0, descriptors are
- * dense (holes are filled from the first descriptor) and only the first
- * descriptor of a chain may be partly full.
+ * Canonical form: none is 0, one leaf is direct, two are a pair when the
+ * second was added (a chain shrunk to two by removals stays a chain: going
+ * back would allocate under the lock), descriptors are dense (holes are
+ * filled from the first descriptor) and only the first descriptor of a
+ * chain may be partly full.
+ *
+ * Memory per gfn: 8 bytes of head; at two leaves +16 (the pair); at three
+ * to twelve +112 (one descriptor), and +112 per further twelve.
  */
 #ifndef _SECMMU_RMAP_H
 #define _SECMMU_RMAP_H
@@ -48,7 +60,18 @@ struct secmmu_layout;
 
 #define RMAP_MANY		BIT(0)
 #define RMAP_LOCKED		BIT(1)
-#define RMAP_PTR_MASK		(~(RMAP_MANY | RMAP_LOCKED))
+#define RMAP_PAIR		BIT(2)
+#define RMAP_PTR_MASK		(~(RMAP_MANY | RMAP_LOCKED | RMAP_PAIR))
+
+/* A head naming exactly one leaf, the only form lockless walkers follow. */
+static inline bool secmmu_rmap_direct(unsigned long head)
+{
+	return (head & RMAP_PTR_MASK) && !(head & (RMAP_MANY | RMAP_PAIR));
+}
+
+struct secmmu_rmap_pair {
+	u64 *sptes[2];
+};
 
 #define RMAP_DESC_SPTES		12
 
@@ -67,12 +90,28 @@ struct secmmu_rmap_desc *secmmu_rmap_desc_alloc(struct secmmu_vm *vm);
 void secmmu_rmap_desc_free(struct secmmu_vm *vm, struct secmmu_rmap_desc *d);
 void secmmu_rmap_desc_freeing(struct secmmu_vm *vm, struct secmmu_rmap_desc *d);
 
+/*
+ * What one add may need, allocated where sleeping is allowed (a fault's
+ * stock, with its table pages), and what it may leave to free.
+ */
+struct secmmu_rmap_spares {
+	struct secmmu_rmap_desc *desc;
+	struct secmmu_rmap_pair *pair;
+	struct secmmu_rmap_pair *dead;	/* unlinked under the read lock */
+};
+
+int secmmu_rmap_spares_topup(struct secmmu_vm *vm, struct secmmu_rmap_spares *sp);
+/* mmu_lock not held: free ->dead once no reader can be inside it. */
+void secmmu_rmap_spares_reap(struct secmmu_vm *vm, struct secmmu_rmap_spares *sp);
+/* Reap, then free the stock. */
+void secmmu_rmap_spares_free(struct secmmu_vm *vm, struct secmmu_rmap_spares *sp);
+
 /* The head of memslot gfn @gfn, or NULL when no memslot backs it. */
 unsigned long *secmmu_rmap_head(const struct secmmu_layout *l, u64 gfn);
 
-/* Writers: mmu_lock for read (add) or write.  add may consume *@spare. */
+/* Writers: mmu_lock for read (add) or write.  add uses @sp's stock. */
 void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
-		     struct secmmu_rmap_desc **spare);
+		     struct secmmu_rmap_spares *sp);
 void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep);
 unsigned int secmmu_rmap_count(unsigned long head);
 /* Empty @n heads whose leaves are all zapped already; mmu_lock for write. */
@@ -86,6 +125,7 @@ void secmmu_rmap_unlock(unsigned long *head, unsigned long val);
 struct secmmu_rmap_iter {
 	u64 *sptep;			/* current leaf, NULL at the end */
 	struct secmmu_rmap_desc *desc;
+	struct secmmu_rmap_pair *pair;
 	unsigned int pos;
 };
 

@@ -30,6 +30,7 @@ static int shared_install(struct secmmu_vm *vm, struct secmmu_pt_cache *cache,
 	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, cache,
 				 secmmu_kunit_head(vm, gfn), true);
 	read_unlock(&vm->mmu_lock);
+	secmmu_pt_cache_reap(vm, cache);
 	return ret;
 }
 
@@ -185,6 +186,7 @@ static void install_races_two_cpus(struct kunit *test)
 			(u64)rounds * RACE_PAGES * RACE_VIEWS);
 	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_TABLES), tables);
 	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_DESCS), 0ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_PAIRS), 0ULL);
 }
 
 /* A present leaf of another pfn is replaced only under the write lock. */

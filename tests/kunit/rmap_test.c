@@ -35,13 +35,13 @@ static struct fake *fake_setup(struct kunit *test)
 
 static void fake_add(struct kunit *test, struct fake *f, int i)
 {
-	struct secmmu_rmap_desc *spare = secmmu_rmap_desc_alloc(f->vm);
+	struct secmmu_rmap_spares sp = {};
 
-	KUNIT_ASSERT_NOT_NULL(test, spare);
-	write_lock(&f->vm->mmu_lock);
-	secmmu_rmap_add(f->vm, &f->head, &f->sptes[i], &spare);
-	write_unlock(&f->vm->mmu_lock);
-	secmmu_rmap_desc_free(f->vm, spare);
+	KUNIT_ASSERT_EQ(test, 0, secmmu_rmap_spares_topup(f->vm, &sp));
+	read_lock(&f->vm->mmu_lock);		/* as a fault adds */
+	secmmu_rmap_add(f->vm, &f->head, &f->sptes[i], &sp);
+	read_unlock(&f->vm->mmu_lock);
+	secmmu_rmap_spares_free(f->vm, &sp);
 }
 
 static void fake_remove(struct fake *f, int i)
@@ -73,12 +73,17 @@ static void expect_exactly(struct kunit *test, struct fake *f, const bool *prese
 	if (n == 0)
 		KUNIT_EXPECT_EQ(test, f->head, 0UL);
 	else if (n == 1)
+		KUNIT_EXPECT_TRUE(test, secmmu_rmap_direct(f->head));
+	else if (n == 2 && (f->head & RMAP_PAIR))
 		KUNIT_EXPECT_EQ(test, f->head & RMAP_MANY, 0UL);
 	else
-		KUNIT_EXPECT_EQ(test, f->head & RMAP_MANY, RMAP_MANY);
-	/* Dense: descriptors = ceil(n / per-descriptor) when n > 1. */
+		KUNIT_EXPECT_EQ(test, f->head & (RMAP_MANY | RMAP_PAIR), RMAP_MANY);
+	/* A pair only for two; dense: descriptors = ceil(n / per-descriptor). */
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_RMAP_PAIRS),
+			f->head & RMAP_PAIR ? 1ULL : 0ULL);
 	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_RMAP_DESCS),
-			n > 1 ? (u64)DIV_ROUND_UP(n, RMAP_DESC_SPTES) : 0ULL);
+			n > 1 && !(f->head & RMAP_PAIR) ?
+			(u64)DIV_ROUND_UP(n, RMAP_DESC_SPTES) : 0ULL);
 }
 
 static void rmap_grow_and_shrink(struct kunit *test)
@@ -98,6 +103,43 @@ static void rmap_grow_and_shrink(struct kunit *test)
 		present[i] = false;
 		expect_exactly(test, f, present);
 	}
+}
+
+/*
+ * Two leaves are a pair (16 bytes, no descriptor); a third turns it into a
+ * descriptor and the pair is freed once the adder reaps it; removals back
+ * to two keep the descriptor, to one make the head direct again.
+ */
+static void rmap_pair_forms(struct kunit *test)
+{
+	struct fake *f = fake_setup(test);
+	unsigned long h;
+
+	fake_add(test, f, 0);
+	fake_add(test, f, 1);
+	h = f->head;
+	KUNIT_EXPECT_EQ(test, h & (RMAP_PAIR | RMAP_MANY), RMAP_PAIR);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_RMAP_PAIRS), 1ULL);
+	fake_remove(f, 0);
+	KUNIT_EXPECT_EQ(test, f->head, (unsigned long)&f->sptes[1]);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_RMAP_PAIRS), 0ULL);
+	fake_add(test, f, 2);
+	fake_remove(f, 2);			/* the second of a pair */
+	KUNIT_EXPECT_EQ(test, f->head, (unsigned long)&f->sptes[1]);
+
+	fake_add(test, f, 2);
+	fake_add(test, f, 3);
+	KUNIT_EXPECT_EQ(test, f->head & (RMAP_PAIR | RMAP_MANY), RMAP_MANY);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_RMAP_PAIRS), 0ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_RMAP_DESCS), 1ULL);
+	fake_remove(f, 1);
+	KUNIT_EXPECT_EQ(test, f->head & (RMAP_PAIR | RMAP_MANY), RMAP_MANY);
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_count(f->head), 2U);
+	fake_remove(f, 3);
+	KUNIT_EXPECT_EQ(test, f->head, (unsigned long)&f->sptes[2]);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_RMAP_DESCS), 0ULL);
+	fake_remove(f, 2);
+	KUNIT_EXPECT_EQ(test, f->head, 0UL);
 }
 
 static void rmap_descriptor_boundaries(struct kunit *test)
@@ -329,7 +371,7 @@ static void rmap_lockless_walkers_vs_writer(struct kunit *test)
 		/* Single-entry lockless walk and the mode walker, under RCU. */
 		rcu_read_lock();
 		h = READ_ONCE(*head);
-		if (h && !(h & RMAP_MANY))
+		if (secmmu_rmap_direct(h))
 			READ_ONCE(*(u64 *)(h & RMAP_PTR_MASK));
 		secmmu_rmap_age(vm, head, true, true);
 		rcu_read_unlock();
@@ -346,6 +388,7 @@ static void rmap_lockless_walkers_vs_writer(struct kunit *test)
 
 static struct kunit_case rmap_cases[] = {
 	KUNIT_CASE(rmap_grow_and_shrink),
+	KUNIT_CASE(rmap_pair_forms),
 	KUNIT_CASE(rmap_descriptor_boundaries),
 	KUNIT_CASE(rmap_remove_from_middle),
 	KUNIT_CASE(rmap_desc_freed_unlocked),

@@ -299,6 +299,7 @@ static const char * const smu_stat_names[SECMMU_STAT_NR] = {
 	[SECMMU_STAT_ZAP_YIELDS]		= "zap_yields",
 	[SECMMU_STAT_FAULT_INSTALL_RACES]	= "fault_install_races",
 	[SECMMU_STAT_FAULT_SLOW]		= "fault_slow",
+	[SECMMU_STAT_RMAP_PAIRS]		= "rmap_pairs",
 };
 
 const char *smu_stat_name(unsigned int idx)

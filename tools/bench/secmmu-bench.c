@@ -1656,32 +1656,45 @@ struct rmap_desc_mirror {
 	__u64 *sptes[12];
 };
 
-/*
- * Bytes of one descriptor as the slab hands it out: SLUB's slab_size for
- * the cache (KMEM_CACHE(secmmu_rmap_desc): align 8, so the struct's size
- * unless SLUB adds debug metadata or merged the cache into a bigger one),
- * and the bytes per object including the slab page's unused tail.  Falls
- * back to sizeof of the mirror when /sys/kernel/slab is not readable.
- */
-static void desc_size(double *obj, double *eff, const char **src)
-{
-	long long slab = smu_read_ll("/sys/kernel/slab/secmmu_rmap_desc/slab_size");
-	long long per = smu_read_ll("/sys/kernel/slab/secmmu_rmap_desc/objs_per_slab");
-	long long order = smu_read_ll("/sys/kernel/slab/secmmu_rmap_desc/order");
+/* The same for a two-leaf pair (struct secmmu_rmap_pair: two pointers). */
+#define RMAP_PAIR_MIRROR_BYTES	(2 * sizeof(void *))
 
+/*
+ * Bytes of one object of slab cache @name as the slab hands it out: SLUB's
+ * slab_size for the cache (KMEM_CACHE: align 8, so the struct's size unless
+ * SLUB adds debug metadata or merged the cache into a bigger one), and the
+ * bytes per object including the slab page's unused tail.  Falls back to
+ * @mirror, the struct's size mirrored here, when /sys/kernel/slab is not
+ * readable.
+ */
+static void obj_size(const char *name, size_t mirror, double *obj, double *eff,
+		     const char **src)
+{
+	static char path[3][128];
+	static int n;
+	long long slab, per, order;
+	char *p = path[n++ % 3];
+
+	snprintf(p, sizeof(path[0]), "/sys/kernel/slab/%s/slab_size", name);
+	slab = smu_read_ll(p);
+	snprintf(p, sizeof(path[0]), "/sys/kernel/slab/%s/objs_per_slab", name);
+	per = smu_read_ll(p);
+	snprintf(p, sizeof(path[0]), "/sys/kernel/slab/%s/order", name);
+	order = smu_read_ll(p);
 	if (slab > 0 && per > 0 && order >= 0) {
 		*obj = slab;
 		*eff = (double)(PAGE << order) / per;
-		*src = "/sys/kernel/slab/secmmu_rmap_desc";
+		snprintf(p, sizeof(path[0]), "/sys/kernel/slab/%s", name);
+		*src = p;
 	} else {
-		*obj = *eff = sizeof(struct rmap_desc_mirror);
-		*src = "sizeof(struct secmmu_rmap_desc) (src/rmap.h, mirrored)";
+		*obj = *eff = mirror;
+		*src = "sizeof (src/rmap.h, mirrored)";
 	}
 }
 
 /*
  * For every rmap mode and alias degree d (each memslot page mapped in views
- * 0..d-1): TABLES and RMAP_DESCS before anything is mapped, after the first
+ * 0..d-1): TABLES, RMAP_PAIRS and RMAP_DESCS before anything is mapped, after the first
  * half of the slot is mapped in every view, and after all of it.  The
  * second half's deltas are the marginal cost per mirrored page (the roots,
  * the upper levels and the vCPUs' spare stock are already there); the
@@ -1692,18 +1705,24 @@ static void series_mem(void)
 {
 	static const int degrees[] = { 1, 2, 4 };
 	size_t len = (size_t)cfg.mem_mb << 20, np = len / PAGE, half = np / 2;
-	double host, dobj, deff;
-	const char *dsrc;
+	double host, dobj, deff, pobj, peff;
+	const char *dsrc, *psrc;
 	long pte0, pte1;
 	char *mem;
 	int di, v, m;
 
 	printf("\n== mem: SPTE tables + rmap descriptors + rmap heads per mirrored "
 	       "page, %zu pages (%u MiB), per rmap mode ==\n", np, cfg.mem_mb);
-	desc_size(&dobj, &deff, &dsrc);	/* the cache exists from insmod on */
+	/* The caches exist from insmod on. */
+	obj_size("secmmu_rmap_desc", sizeof(struct rmap_desc_mirror), &dobj, &deff,
+		 &dsrc);
+	obj_size("secmmu_rmap_pair", RMAP_PAIR_MIRROR_BYTES, &pobj, &peff, &psrc);
 	printf("   mem    rmap descriptor: %g bytes per object, %.2f with the slab's "
 	       "tail (%s); struct %zu\n", dobj, deff, dsrc,
 	       sizeof(struct rmap_desc_mirror));
+	printf("   mem    rmap pair: %g bytes per object, %.2f with the slab's "
+	       "tail (%s); struct %zu\n", pobj, peff, psrc,
+	       RMAP_PAIR_MIRROR_BYTES);
 	pte0 = vm_pte_kb();
 	mem = region(len, true);
 	pte1 = vm_pte_kb();
@@ -1744,10 +1763,12 @@ static void series_mem(void)
 				    np * degrees[di]);
 			heads = m == SECMMU_RMAP_TABLE_WALK ? 0 : 8;
 			marginal = (DELTA(&s1, &s2, SECMMU_STAT_TABLES) * PAGE +
-				    DELTA(&s1, &s2, SECMMU_STAT_RMAP_DESCS) * dobj) /
+				    DELTA(&s1, &s2, SECMMU_STAT_RMAP_DESCS) * dobj +
+				    DELTA(&s1, &s2, SECMMU_STAT_RMAP_PAIRS) * pobj) /
 				   (np - half) + heads;
 			total = (s2.val[SECMMU_STAT_TABLES] * (double)PAGE +
-				 s2.val[SECMMU_STAT_RMAP_DESCS] * dobj) / np + heads;
+				 s2.val[SECMMU_STAT_RMAP_DESCS] * dobj +
+				 s2.val[SECMMU_STAT_RMAP_PAIRS] * pobj) / np + heads;
 			snprintf(kase, sizeof(kase), "%s, degree %d", mode_name[m],
 				 degrees[di]);
 			emit("mem", kase, "secmmu", "bytes/page", &marginal, 1,
@@ -1756,7 +1777,9 @@ static void series_mem(void)
 			     "\"tables\":[%llu,%llu,%llu],\"rmap_descs\":[%llu,%llu,%llu],"
 			     "\"head_bytes\":%g,\"desc_bytes\":%g,"
 			     "\"desc_bytes_effective\":%.2f,\"desc_size_source\":\"%s\","
-			     "\"desc_struct_bytes\":%zu,\"total_bytes_per_page\":%.3f",
+			     "\"desc_struct_bytes\":%zu,\"total_bytes_per_page\":%.3f,"
+			     "\"rmap_pairs\":[%llu,%llu,%llu],\"pair_bytes\":%g,"
+			     "\"pair_size_source\":\"%s\"",
 			     mode_name[m], degrees[di], np, np - half,
 			     (unsigned long long)s2.val[SECMMU_STAT_MAPPED],
 			     (unsigned long long)s0.val[SECMMU_STAT_TABLES],
@@ -1766,7 +1789,11 @@ static void series_mem(void)
 			     (unsigned long long)s1.val[SECMMU_STAT_RMAP_DESCS],
 			     (unsigned long long)s2.val[SECMMU_STAT_RMAP_DESCS],
 			     heads, dobj, deff, dsrc, sizeof(struct rmap_desc_mirror),
-			     total);
+			     total,
+			     (unsigned long long)s0.val[SECMMU_STAT_RMAP_PAIRS],
+			     (unsigned long long)s1.val[SECMMU_STAT_RMAP_PAIRS],
+			     (unsigned long long)s2.val[SECMMU_STAT_RMAP_PAIRS], pobj,
+			     psrc);
 			vm_close(&vm);
 		}
 	}

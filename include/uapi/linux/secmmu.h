@@ -498,6 +498,7 @@ enum secmmu_stat {
 	SECMMU_STAT_ZAP_YIELDS,		/* long zaps that let mmu_lock go */
 	SECMMU_STAT_FAULT_INSTALL_RACES, /* lost to a parallel fault */
 	SECMMU_STAT_FAULT_SLOW,		/* faults replacing a present leaf */
+	SECMMU_STAT_RMAP_PAIRS,		/* rmap pairs now (+1 spare/vCPU) */
 	SECMMU_STAT_NR
 };
 
