@@ -5,14 +5,21 @@
  * An access is cut at page boundaries.  For each piece the vCPU enters
  * guest mode, walks its view's table without locks and, if the leaf allows
  * the access, sets A (and D for a write) with cmpxchg and copies between the
- * page and a per-vCPU bounce page.  Copies to and from the user buffer
- * happen outside guest mode, so guest mode never faults or sleeps.  A miss
- * runs the fault path and tries again.
+ * page and the user's buffer directly, with page faults disabled: guest
+ * mode never faults or sleeps.  Should that copy fault (the buffer is not
+ * mapped, or not writable, right now), the piece is done again through a
+ * per-vCPU bounce page, copied to or from the user outside guest mode.  A
+ * miss runs the fault path and tries again.
+ *
+ * The module parameter access_bounce=1 always bounces (what secmmu did
+ * before; the bench compares the two in one boot).  A read whose buffer
+ * overlaps the page it reads gets memcpy()'s semantics for the overlap.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -27,14 +34,52 @@
 
 #define SECMMU_GPA_LIMIT	(1ULL << (SECMMU_GFN_BITS + PAGE_SHIFT))
 
-/* Returns true when done, false on a miss (the caller faults). */
-static bool access_in_guest(struct secmmu_vcpu *vcpu, u32 view, u64 gpa,
-			    unsigned int len, bool write)
+static bool access_bounce;
+module_param(access_bounce, bool, 0644);
+MODULE_PARM_DESC(access_bounce,
+		 "Copy vCPU accesses through a bounce page, never directly (default 0)");
+
+enum guest_result {
+	GUEST_DONE,
+	GUEST_MISS,		/* no leaf allows it: fault */
+	GUEST_COPY_FAULTED,	/* the direct copy faulted: bounce */
+};
+
+/* Copy one piece between the page and @iter (or the bounce page if NULL). */
+static enum guest_result guest_copy(struct secmmu_vcpu *vcpu, void *kaddr,
+				    unsigned int len, bool write,
+				    struct iov_iter *iter)
+{
+	size_t n;
+
+	if (!iter) {
+		if (write)
+			memcpy(kaddr, vcpu->bounce, len);
+		else
+			memcpy(vcpu->bounce, kaddr, len);
+		return GUEST_DONE;
+	}
+	pagefault_disable();
+	n = write ? copy_from_iter(kaddr, len, iter) : copy_to_iter(kaddr, len, iter);
+	pagefault_enable();
+	if (n == len)
+		return GUEST_DONE;
+	iov_iter_revert(iter, n);
+	return GUEST_COPY_FAULTED;
+}
+
+/*
+ * One piece in guest mode: translate, set A (and D), copy between the page
+ * and @iter directly, or the bounce page when @iter is NULL.
+ */
+static enum guest_result access_in_guest(struct secmmu_vcpu *vcpu, u32 view,
+					 u64 gpa, unsigned int len, bool write,
+					 struct iov_iter *iter)
 {
 	u64 want = SPTE_ACCESSED | (write ? SPTE_DIRTY : 0);
+	enum guest_result ret = GUEST_MISS;
 	const struct secmmu_layout *l;
 	struct secmmu_iter it;
-	bool done = false;
 	u64 *sptep = NULL;
 	u64 spte = 0;
 	void *kaddr;
@@ -74,15 +119,11 @@ static bool access_in_guest(struct secmmu_vcpu *vcpu, u32 view, u64 gpa,
 	}
 
 	kaddr = kmap_local_page(pfn_to_page(spte_pfn(spte)));
-	if (write)
-		memcpy(kaddr + offset_in_page(gpa), vcpu->bounce, len);
-	else
-		memcpy(vcpu->bounce, kaddr + offset_in_page(gpa), len);
+	ret = guest_copy(vcpu, kaddr + offset_in_page(gpa), len, write, iter);
 	kunmap_local(kaddr);
-	done = true;
 out:
 	secmmu_guest_exit(vcpu);
-	return done;
+	return ret;
 }
 
 /* A write must not push into the ring's reserve: exit to harvest first. */
@@ -98,10 +139,28 @@ static bool ring_full(struct secmmu_vcpu *vcpu, bool write,
 	return true;
 }
 
+/* The fault path for a miss; 0: try again, > 0: exit reason, < 0: errno. */
+static int access_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gpa, bool write)
+{
+	int ret = secmmu_fault(vcpu, view, gpa >> PAGE_SHIFT, write);
+
+	if (ret == -EAGAIN) {
+		secmmu_fault_wait(vcpu->vm);
+		ret = 0;
+	}
+	if (!ret && signal_pending(current))
+		ret = -EINTR;
+	if (!ret)
+		cond_resched();
+	return ret;
+}
+
 static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *op,
 		       struct iov_iter *iter, struct secmmu_exit *exit, u64 *done,
 		       bool write)
 {
+	bool direct = !READ_ONCE(access_bounce);
+	enum guest_result r;
 	unsigned int tries;
 	int ret;
 
@@ -109,6 +168,7 @@ static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *
 		u64 gpa = op->gpa + *done;
 		unsigned int len = min_t(u64, op->len - *done,
 					 PAGE_SIZE - offset_in_page(gpa));
+		bool bounced = false;
 
 		if (gpa < op->gpa || gpa >= SECMMU_GPA_LIMIT) {
 			exit->reason = SECMMU_EXIT_UNBACKED;
@@ -117,11 +177,25 @@ static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *
 		}
 		if (ring_full(vcpu, write, exit, gpa))
 			return 0;
-		if (write && copy_from_iter(vcpu->bounce, len, iter) != len)
-			return -EFAULT;
+		if (!direct) {
+			bounced = true;
+			if (write && copy_from_iter(vcpu->bounce, len, iter) != len)
+				return -EFAULT;
+		}
 
-		for (tries = 0; !access_in_guest(vcpu, op->view, gpa, len, write);
-		     tries++) {
+		for (tries = 0;; tries++) {
+			r = access_in_guest(vcpu, op->view, gpa, len, write,
+					    bounced ? NULL : iter);
+			if (r == GUEST_DONE)
+				break;
+			if (r == GUEST_COPY_FAULTED) {
+				/* Again through the bounce page, faulting allowed. */
+				secmmu_stat_inc(vcpu->vm, SECMMU_STAT_ACCESS_BOUNCED);
+				bounced = true;
+				if (write && copy_from_iter(vcpu->bounce, len, iter) != len)
+					return -EFAULT;
+				continue;
+			}
 			/*
 			 * Each fault of a write may push a record, and a piece
 			 * racing invalidations may fault many times: check the
@@ -129,11 +203,7 @@ static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *
 			 */
 			if (tries && ring_full(vcpu, write, exit, gpa))
 				return 0;
-			ret = secmmu_fault(vcpu, op->view, gpa >> PAGE_SHIFT, write);
-			if (ret == -EAGAIN) {
-				secmmu_fault_wait(vcpu->vm);
-				ret = 0;
-			}
+			ret = access_fault(vcpu, op->view, gpa, write);
 			if (ret < 0)
 				return ret;
 			if (ret > 0) {
@@ -141,16 +211,36 @@ static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *
 				exit->gpa = gpa;
 				return 0;
 			}
-			if (signal_pending(current))
-				return -EINTR;
-			cond_resched();
 		}
 
-		if (!write && copy_to_iter(vcpu->bounce, len, iter) != len)
+		if (!write && bounced && copy_to_iter(vcpu->bounce, len, iter) != len)
 			return -EFAULT;
 		*done += len;
 	}
 	return 0;
+}
+
+/* One access op, vm->srcu held (the layout the dirty fast path reads). */
+static int access_op(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *op,
+		     struct iov_iter *iter, struct secmmu_exit *exit, u64 *done)
+{
+	bool write = op->flags & SECMMU_ACCESS_WRITE;
+	struct secmmu_vm *vm = vcpu->vm;
+	int ret;
+
+	*done = 0;
+	exit->reason = SECMMU_EXIT_NONE;
+	exit->gpa = 0;
+	if (!op->len || op->len > SECMMU_MAX_ACCESS_LEN ||
+	    op->view >= SECMMU_MAX_VIEWS || (op->flags & ~SECMMU_ACCESS_WRITE))
+		return -EINVAL;
+
+	ret = vcpu_access(vcpu, op, iter, exit, done, write);
+	if (!ret && exit->reason == SECMMU_EXIT_NONE) {
+		secmmu_stat_inc(vm, SECMMU_STAT_ACCESS_OPS);
+		secmmu_stat_add(vm, SECMMU_STAT_ACCESS_BYTES, op->len);
+	}
+	return ret;
 }
 
 /*
@@ -161,25 +251,11 @@ int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
 		       const struct secmmu_access_op *op, struct iov_iter *iter,
 		       struct secmmu_exit *exit, u64 *done)
 {
-	bool write = op->flags & SECMMU_ACCESS_WRITE;
-	struct secmmu_vm *vm = vcpu->vm;
 	int ret, idx;
 
-	*done = 0;
-	exit->reason = SECMMU_EXIT_NONE;
-	exit->gpa = 0;
-	if (!op->len || op->len > SECMMU_MAX_ACCESS_LEN ||
-	    op->view >= SECMMU_MAX_VIEWS || (op->flags & ~SECMMU_ACCESS_WRITE))
-		return -EINVAL;
-
-	/* The layout stays alive for the dirty fast path's lookups. */
-	idx = srcu_read_lock(&vm->srcu);
-	ret = vcpu_access(vcpu, op, iter, exit, done, write);
-	srcu_read_unlock(&vm->srcu, idx);
-	if (!ret && exit->reason == SECMMU_EXIT_NONE) {
-		secmmu_stat_inc(vm, SECMMU_STAT_ACCESS_OPS);
-		secmmu_stat_add(vm, SECMMU_STAT_ACCESS_BYTES, op->len);
-	}
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	ret = access_op(vcpu, op, iter, exit, done);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	return ret;
 }
 
@@ -226,7 +302,7 @@ static long vcpu_ioctl_access_batch(struct secmmu_vcpu *vcpu, void __user *argp)
 	struct secmmu_access_batch b;
 	struct secmmu_exit exit = {};
 	struct secmmu_access_op __user *uops;
-	int ret = 0;
+	int ret = 0, idx;
 
 	if (copy_from_user(&b, argp, sizeof(b)))
 		return -EFAULT;
@@ -246,18 +322,20 @@ static long vcpu_ioctl_access_batch(struct secmmu_vcpu *vcpu, void __user *argp)
 			ret = -EFAULT;
 			break;
 		}
+		/* One SRCU section per chunk, not per op. */
+		idx = srcu_read_lock(&vcpu->vm->srcu);
 		for (i = 0; i < n; i++) {
 			struct iov_iter iter;
 			u64 done;
 
 			ret = user_iter(&ops[i], &iter);
 			if (!ret)
-				ret = secmmu_vcpu_access(vcpu, &ops[i], &iter,
-							 &exit, &done);
+				ret = access_op(vcpu, &ops[i], &iter, &exit, &done);
 			if (ret || exit.reason != SECMMU_EXIT_NONE)
 				break;
 			b.done++;
 		}
+		srcu_read_unlock(&vcpu->vm->srcu, idx);
 		if (!ret && exit.reason == SECMMU_EXIT_NONE && signal_pending(current) &&
 		    b.done < b.nr)
 			ret = -EINTR;

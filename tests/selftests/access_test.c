@@ -615,4 +615,47 @@ TEST_F(acc, stats_exact)
 	free(buf);
 }
 
+/*
+ * The copy goes directly between the guest page and the buffer, and falls
+ * back to a bounce page for a piece whose buffer would fault: reads into,
+ * and writes from, buffers whose pages are not populated yet, across the
+ * boundary inside one piece (the direct copy stops half way: what it did
+ * must be undone, or the bounced copy lands at the wrong offset).
+ * SECMMU_STAT_ACCESS_BOUNCED counts the fallbacks, exactly.
+ */
+TEST_F(acc, direct_and_bounced)
+{
+	const size_t half = PAGE / 2;
+	char *buf = smu_mmap_anon(4 * PAGE);
+	__u64 b0;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	smu_fill(self->e.mem, NPAGES * PAGE, 21);
+	/* Populated buffer: direct both ways. */
+	buf[0] = 1;
+	b0 = smu_t_stat(_metadata, self->e.vm, SECMMU_STAT_ACCESS_BOUNCED);
+	smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN), buf, PAGE, false);
+	EXPECT_EQ(-1, smu_check(buf, PAGE, 21));
+	smu_fill(buf, PAGE, 22);
+	smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN + 1), buf, PAGE, true);
+	EXPECT_EQ(-1, smu_check(self->e.mem + PAGE, PAGE, 22));
+	EXPECT_EQ(b0, smu_t_stat(_metadata, self->e.vm, SECMMU_STAT_ACCESS_BOUNCED));
+
+	/* A read into page 1 (populated) and page 2 (not): one fallback. */
+	buf[PAGE] = 1;
+	smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN + 2), buf + PAGE + half,
+		 PAGE, false);
+	EXPECT_EQ(-1, smu_check_off(buf + PAGE + half, PAGE, 21, 2 * PAGE));
+	EXPECT_EQ(b0 + 1, smu_t_stat(_metadata, self->e.vm, SECMMU_STAT_ACCESS_BOUNCED));
+
+	/* A write from page 3 (not populated: reads as zero) after page 2. */
+	smu_fill(buf + 2 * PAGE + half, half, 23);
+	smu_t_rw(_metadata, self->e.vcpu, 0, SMU_GPA(GFN + 3), buf + 2 * PAGE + half,
+		 PAGE, true);
+	EXPECT_EQ(-1, smu_check(self->e.mem + 3 * PAGE, half, 23));
+	EXPECT_TRUE(smu_is_zero(self->e.mem + 3 * PAGE + half, half));
+	EXPECT_EQ(b0 + 2, smu_t_stat(_metadata, self->e.vm, SECMMU_STAT_ACCESS_BOUNCED));
+	munmap(buf, 4 * PAGE);
+}
+
 TEST_HARNESS_MAIN

@@ -378,7 +378,12 @@ struct secmmu_age {
 /*
  * One access by a vCPU: copy @len bytes between guest memory at @gpa in
  * @view and the caller's buffer @buf (guest -> buf for reads, buf -> guest
- * for SECMMU_ACCESS_WRITE).  An access may span pages and memslots.
+ * for SECMMU_ACCESS_WRITE).  An access may span pages and memslots.  The
+ * copy goes directly between the guest page and @buf while the vCPU is in
+ * guest mode; where @buf cannot be touched without a page fault, that
+ * piece goes through a kernel bounce page instead (SECMMU_STAT_ACCESS_BOUNCED;
+ * module parameter access_bounce=1 bounces every piece).  A read whose
+ * @buf overlaps the guest page it reads gets memcpy()'s semantics.
  */
 #define SECMMU_ACCESS_WRITE	(1U << 0)
 
@@ -402,7 +407,9 @@ struct secmmu_access_op {
  *   SECMMU_EXIT_DIRTY_RING_FULL  see "Dirty tracking"
  *
  * Errors (nothing further accessed): -EFAULT (the memslot's host address is
- * not mapped in the process, or not writable for a write; or @buf is bad),
+ * not mapped in the process, or not writable for a write; or @buf is bad:
+ * the guest page may then have been mapped and marked accessed, and for a
+ * write dirty and logged, as the copy is tried before it can fail),
  * -EINVAL (bad view, len, flags or reserved bits), -EINTR (a signal is
  * pending; @done tells the progress), -EIO (VM released or wrong mm).
  */
@@ -499,6 +506,7 @@ enum secmmu_stat {
 	SECMMU_STAT_FAULT_INSTALL_RACES, /* lost to a parallel fault */
 	SECMMU_STAT_FAULT_SLOW,		/* faults replacing a present leaf */
 	SECMMU_STAT_RMAP_PAIRS,		/* rmap pairs now (+1 spare/vCPU) */
+	SECMMU_STAT_ACCESS_BOUNCED,	/* pieces copied via a bounce page */
 	SECMMU_STAT_NR
 };
 
