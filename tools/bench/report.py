@@ -173,6 +173,28 @@ class Report:
         self.table(['case', 'secmmu', 'ns/page median [min–max]', 'baseline',
                     'ns/page median [min–max]', 'ratio (medians)', 'ratio (minima)',
                     'faults/page'], rows)
+        cmp_rows = []
+        for r in recs:
+            d = r.get('direct') and self.find('access', r['direct'], 'secmmu')
+            if not d:
+                continue
+            v = sorted(x / y for x, y in zip(r['samples'], d['samples']) if y)
+            if not v:
+                continue
+            q1, q3 = quartiles(v)
+            band = max((q3 - q1) / 2, 0.05)
+            x = statistics.median(v)
+            cmp_rows.append([d['case'], '%.2f' % x, '±%.0f%%' % (100 * band),
+                             self.verdict(x, band, 'slower')])
+        if cmp_rows:
+            self.md.append('Direct copy vs bounce page: the same hits with the module '
+                           'parameter access_bounce=1, interleaved with the direct ones '
+                           '(the order alternates every repetition).  Ratio = median of '
+                           'per-repetition bounce ÷ direct; noise band = half the '
+                           'interquartile range of those ratios, at least 5%; inside it, '
+                           '"no difference".\n')
+            self.table(['hit', 'bounce ÷ direct', 'noise band', 'bounce page is'],
+                       cmp_rows)
         self.gnuplot('access', """
 set title 'Series 1: cost per 4 KiB touch, secmmu vCPU vs process memcpy (median, min-max bars)'
 set ylabel 'ns per 4 KiB page'

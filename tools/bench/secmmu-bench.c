@@ -279,15 +279,23 @@ static void copy_pages(void *dst, const void *src, size_t npages, bool to_region
 	}
 }
 
+#define ACCESS_BOUNCE_PARAM	"/sys/module/secmmu/parameters/access_bounce"
+
+/*
+ * vCPU access cost per 4 KiB: hits (direct copy, and through the bounce
+ * page with access_bounce=1, interleaved), first touches.
+ */
 static void series_access(void)
 {
 	size_t len = (size_t)cfg.acc_mb << 20, np = len / PAGE;
 	double base_r[MAX_SAMPLES], base_w[MAX_SAMPLES];
 	double hit_r[MAX_SAMPLES], hit_w[MAX_SAMPLES], ft[MAX_SAMPLES];
 	double ft_w[MAX_SAMPLES], faults[MAX_SAMPLES], faults_w[MAX_SAMPLES];
+	double bnc_r[MAX_SAMPLES], bnc_w[MAX_SAMPLES];
 	struct secmmu_stats a, b;
 	struct ops rd, wr;
-	unsigned int r;
+	unsigned int r, k;
+	bool bounce;
 	char *mem, *buf;
 	struct vm vm;
 	__u64 t;
@@ -303,18 +311,31 @@ static void series_access(void)
 	ops_build(&wr, 0, GFN0, np, PAGE, true, buf);
 
 	ops_run(vm.vcpu[0], &rd);		/* warm: everything mapped */
+	/* Direct copy vs the bounce page: the module parameter, interleaved. */
+	bounce = !smu_write_file(ACCESS_BOUNCE_PARAM, "0");
 	for (r = 0; r < cfg.reps; r++) {
 		t = now_ns();
 		copy_pages(buf, mem, np, false);
 		base_r[r] = (double)(now_ns() - t) / np;
 
-		t = now_ns();
-		ops_run(vm.vcpu[0], &rd);
-		hit_r[r] = (double)(now_ns() - t) / np;
+		for (k = 0; k < 2; k++) {
+			/* Alternate which goes first: ABBA over two reps. */
+			bool b_now = bounce && ((k ^ r) & 1);
 
-		t = now_ns();
-		ops_run(vm.vcpu[0], &wr);
-		hit_w[r] = (double)(now_ns() - t) / np;
+			if (bounce)
+				CHECK(smu_write_file(ACCESS_BOUNCE_PARAM, b_now ? "1" : "0"));
+			if (!bounce && k)
+				break;
+			t = now_ns();
+			ops_run(vm.vcpu[0], &rd);
+			(b_now ? bnc_r : hit_r)[r] = (double)(now_ns() - t) / np;
+
+			t = now_ns();
+			ops_run(vm.vcpu[0], &wr);
+			(b_now ? bnc_w : hit_w)[r] = (double)(now_ns() - t) / np;
+		}
+		if (bounce)
+			CHECK(smu_write_file(ACCESS_BOUNCE_PARAM, "0"));
 
 		/* Secondary fault only: the host pages stay resident. */
 		CHECK(smu_del_memslot(vm.fd, 0));
@@ -347,6 +368,18 @@ static void series_access(void)
 	     "\"label\":\"memcpy 4 KiB from resident page\",\"pages\":%zu", np);
 	emit("access", "hit write", "secmmu", "ns/page", hit_w, r,
 	     "\"label\":\"vCPU write 4 KiB, SPTE present\",\"pages\":%zu", np);
+	if (bounce) {
+		emit("access", "hit, bounce page", "baseline", "ns/page", base_r, r,
+		     "\"label\":\"memcpy 4 KiB from resident page\",\"pages\":%zu", np);
+		emit("access", "hit, bounce page", "secmmu", "ns/page", bnc_r, r,
+		     "\"label\":\"vCPU read 4 KiB, SPTE present, access_bounce=1\","
+		     "\"pages\":%zu,\"direct\":\"hit\"", np);
+		emit("access", "hit write, bounce page", "baseline", "ns/page", base_r, r,
+		     "\"label\":\"memcpy 4 KiB from resident page\",\"pages\":%zu", np);
+		emit("access", "hit write, bounce page", "secmmu", "ns/page", bnc_w, r,
+		     "\"label\":\"vCPU write 4 KiB, SPTE present, access_bounce=1\","
+		     "\"pages\":%zu,\"direct\":\"hit write\"", np);
+	}
 	emit("access", "first touch", "baseline", "ns/page", base_r, r,
 	     "\"label\":\"memcpy 4 KiB from resident page\",\"pages\":%zu", np);
 	emit("access", "first touch", "secmmu", "ns/page", ft, r,
