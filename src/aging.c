@@ -4,8 +4,9 @@
  * last time we were asked?" for reclaim (the mmu_notifier aging hooks) and
  * for harnesses (SECMMU_AGE, per page, with fast-only and look-around).
  *
- * Every answer goes memslot gfn -> rmap head -> leaf SPTEs (rmap.c), in the
- * VM's rmap mode, or, in TABLE_WALK mode, memslot gfns -> the view gfn
+ * Every answer goes memslot gfn -> rmap head -> leaf SPTEs (the chains are
+ * rmap.c's, the per-mode policy of walking them is here), in the VM's rmap
+ * mode, or, in TABLE_WALK mode, memslot gfns -> the view gfn
  * ranges that map them -> each view's table.  Walkers hold vm->srcu (the
  * layout and the rmap arrays stay alive) and RCU (table pages stay alive);
  * in LOCKED mode a run of pages is walked under one mmu_lock write hold
@@ -69,6 +70,92 @@ static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
 	if (clear && !try_cmpxchg64(sptep, &spte, spte & ~SPTE_ACCESSED))
 		(*lost)++;
 	return true;
+}
+
+/*
+ * The rmap walkers' policy, per mode: which heads are answered without a
+ * lock, under the head's bit, or under mmu_lock (rmap.h has the rules).
+ */
+
+/* One leaf of a chain: age_leaf() on its current value. */
+static unsigned int age_spte(struct secmmu_vm *vm, u64 *sptep, bool clear)
+{
+	u64 lost = 0;
+	bool young = age_leaf(sptep, READ_ONCE(*sptep), clear, &lost);
+
+	if (lost)
+		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED);
+	return young ? RMAP_AGE_YOUNG : 0;
+}
+
+/* Every leaf of a head; the chain must be stable (mmu_lock or the bit). */
+static unsigned int age_chain(struct secmmu_vm *vm, unsigned long head, bool clear)
+{
+	struct secmmu_rmap_iter it;
+	unsigned int young = 0;
+
+	for_each_rmap_spte(it, head)
+		young |= age_spte(vm, it.sptep, clear);
+	return young;
+}
+
+/* Locked walk: the caller holds mmu_lock. */
+unsigned int secmmu_rmap_age_locked(struct secmmu_vm *vm, unsigned long *head,
+				    bool clear)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return age_chain(vm, READ_ONCE(*head), clear);
+}
+
+static unsigned int age_fallback(struct secmmu_vm *vm, unsigned long *head,
+				 bool clear)
+{
+	unsigned int young;
+
+	secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
+	write_lock(&vm->mmu_lock);
+	young = secmmu_rmap_age_locked(vm, head, clear);
+	write_unlock(&vm->mmu_lock);
+	return young | RMAP_AGE_LOCKED;
+}
+
+/*
+ * Age one gfn in the VM's rmap mode, the caller inside rcu_read_lock() and
+ * not holding mmu_lock.  @fast_only: never take mmu_lock; report the gfns
+ * that would need it.  Whether a gfn is fast depends only on the mode and
+ * the head's form, never on whether a lock happens to be free.
+ */
+unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
+			     bool clear, bool fast_only)
+{
+	unsigned long h = READ_ONCE(*head);
+	unsigned int young;
+
+	if (!(h & RMAP_PTR_MASK))
+		return 0;
+
+	switch (READ_ONCE(vm->rmap_mode)) {
+	case SECMMU_RMAP_SINGLE_LOCKLESS:
+		if (secmmu_rmap_direct(h)) {
+			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCKLESS);
+			return age_spte(vm, (u64 *)(h & RMAP_PTR_MASK), clear);
+		}
+		if (fast_only) {
+			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_MULTI_SKIPPED);
+			return RMAP_AGE_FAST_FAILED;
+		}
+		return age_fallback(vm, head, clear);
+	case SECMMU_RMAP_LOCK_BIT:
+		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_BIT_LOCKS);
+		h = secmmu_rmap_lock(vm, head);
+		young = age_chain(vm, h, clear);
+		secmmu_rmap_unlock(head, h);
+		return young;
+	default:
+		if (fast_only)
+			return RMAP_AGE_FAST_FAILED;
+		return age_fallback(vm, head, clear);
+	}
 }
 
 /*

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Aging (aging.c): the notifier hooks' walk and SECMMU_AGE. */
+/* Aging (aging.c): the notifier hooks' walk, SECMMU_AGE, per-head policy. */
 #ifndef _SECMMU_AGING_H
 #define _SECMMU_AGING_H
 
+#include <linux/bits.h>
 #include <linux/secmmu.h>
 #include <linux/types.h>
 
@@ -11,5 +12,18 @@ struct secmmu_vm;
 bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 			  unsigned long end, bool clear, bool *fast);
 int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a);
+
+/*
+ * Aging one gfn.  Result bits: young; (fast-only callers) "could not be
+ * answered without mmu_lock"; "answered, but under mmu_lock".
+ */
+#define RMAP_AGE_YOUNG		BIT(0)
+#define RMAP_AGE_FAST_FAILED	BIT(1)
+#define RMAP_AGE_LOCKED		BIT(2)	/* answered under mmu_lock */
+
+unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
+			     bool clear, bool fast_only);
+unsigned int secmmu_rmap_age_locked(struct secmmu_vm *vm, unsigned long *head,
+				    bool clear);
 
 #endif /* _SECMMU_AGING_H */

@@ -238,7 +238,8 @@ long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries)
 long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only)
 {
 	struct secmmu_reset_batch batch = {};
-	int i, nr, idx, err = 0;
+	struct secmmu_vcpu *vcpu;
+	int idx, err = 0;
 	bool flush = false;
 	long total = 0;
 
@@ -246,10 +247,7 @@ long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only)
 		return -EINVAL;
 
 	idx = srcu_read_lock(&vm->srcu);
-	/* Acquire: pairs with secmmu_vcpu_publish(). */
-	nr = smp_load_acquire(&vm->nr_vcpus);
-	for (i = 0; i < nr; i++) {
-		struct secmmu_vcpu *vcpu = vm->vcpus[i];
+	secmmu_for_each_vcpu(vcpu, vm) {
 		int r;
 
 		if (only && vcpu != only)

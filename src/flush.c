@@ -7,16 +7,12 @@
 
 void secmmu_remote_flush(struct secmmu_vm *vm)
 {
+	struct secmmu_vcpu *vcpu;
 	bool waited = false;
-	int i, nr;
-
-	/* Acquire: pairs with secmmu_vcpu_publish(), the vCPUs are set up. */
-	nr = smp_load_acquire(&vm->nr_vcpus);
 
 	/* Zaps before guest_seq reads; pairs with secmmu_guest_enter(). */
 	smp_mb();
-	for (i = 0; i < nr; i++) {
-		struct secmmu_vcpu *vcpu = vm->vcpus[i];
+	secmmu_for_each_vcpu(vcpu, vm) {
 		unsigned int seq = READ_ONCE(vcpu->guest_seq);
 
 		if (!(seq & 1))

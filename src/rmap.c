@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reverse map heads, their descriptors, the lock bit and the aging walkers.
- * Encoding and rules are in rmap.h.
+ * Reverse map heads, their pairs and descriptors, and the lock bit.
+ * Encoding and rules are in rmap.h; aging's walks of them are in aging.c.
  */
 #include <linux/bug.h>
 #include <linux/processor.h>
@@ -9,7 +9,6 @@
 
 #include "layout.h"
 #include "rmap.h"
-#include "spte.h"
 #include "testhook.h"
 #include "vm.h"
 
@@ -338,91 +337,4 @@ unsigned int secmmu_rmap_count(unsigned long head)
 	for_each_rmap_spte(it, head)
 		n++;
 	return n;
-}
-
-/*
- * Test (and clear) one leaf's A bit without any lock.  The cmpxchg acts
- * only if the leaf is unchanged since it was read: still present, same pfn.
- * A failed cmpxchg means the leaf is being modified right now (a vCPU
- * setting A/D, or a zap); like upstream KVM, count the page young.
- */
-static unsigned int age_spte(struct secmmu_vm *vm, u64 *sptep, bool clear)
-{
-	u64 spte = READ_ONCE(*sptep);
-
-	if (!spte_present(spte) || !spte_accessed(spte))
-		return 0;
-	if (clear && !try_cmpxchg64(sptep, &spte, spte & ~SPTE_ACCESSED))
-		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED);
-	return RMAP_AGE_YOUNG;
-}
-
-/* Every leaf of a head; the chain must be stable (mmu_lock or the bit). */
-static unsigned int age_chain(struct secmmu_vm *vm, unsigned long head, bool clear)
-{
-	struct secmmu_rmap_iter it;
-	unsigned int young = 0;
-
-	for_each_rmap_spte(it, head)
-		young |= age_spte(vm, it.sptep, clear);
-	return young;
-}
-
-/* Locked walk: the caller holds mmu_lock. */
-unsigned int secmmu_rmap_age_locked(struct secmmu_vm *vm, unsigned long *head,
-				    bool clear)
-{
-	lockdep_assert_held(&vm->mmu_lock);
-	return age_chain(vm, READ_ONCE(*head), clear);
-}
-
-static unsigned int age_fallback(struct secmmu_vm *vm, unsigned long *head,
-				 bool clear)
-{
-	unsigned int young;
-
-	secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
-	write_lock(&vm->mmu_lock);
-	young = secmmu_rmap_age_locked(vm, head, clear);
-	write_unlock(&vm->mmu_lock);
-	return young | RMAP_AGE_LOCKED;
-}
-
-/*
- * Age one gfn in the VM's rmap mode, the caller inside rcu_read_lock() and
- * not holding mmu_lock.  @fast_only: never take mmu_lock; report the gfns
- * that would need it.  Whether a gfn is fast depends only on the mode and
- * the head's form, never on whether a lock happens to be free.
- */
-unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
-			     bool clear, bool fast_only)
-{
-	unsigned long h = READ_ONCE(*head);
-	unsigned int young;
-
-	if (!(h & RMAP_PTR_MASK))
-		return 0;
-
-	switch (READ_ONCE(vm->rmap_mode)) {
-	case SECMMU_RMAP_SINGLE_LOCKLESS:
-		if (secmmu_rmap_direct(h)) {
-			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCKLESS);
-			return age_spte(vm, (u64 *)(h & RMAP_PTR_MASK), clear);
-		}
-		if (fast_only) {
-			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_MULTI_SKIPPED);
-			return RMAP_AGE_FAST_FAILED;
-		}
-		return age_fallback(vm, head, clear);
-	case SECMMU_RMAP_LOCK_BIT:
-		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_BIT_LOCKS);
-		h = secmmu_rmap_lock(vm, head);
-		young = age_chain(vm, h, clear);
-		secmmu_rmap_unlock(head, h);
-		return young;
-	default:
-		if (fast_only)
-			return RMAP_AGE_FAST_FAILED;
-		return age_fallback(vm, head, clear);
-	}
 }

@@ -137,17 +137,4 @@ void secmmu_rmap_iter_next(struct secmmu_rmap_iter *it);
 	for (struct secmmu_rmap_iter *__rit = secmmu_rmap_iter_start(&(it), head); \
 	     __rit->sptep; secmmu_rmap_iter_next(__rit))
 
-/*
- * Aging one gfn.  Result bits: young; (fast-only callers) "could not be
- * answered without mmu_lock"; "answered, but under mmu_lock".
- */
-#define RMAP_AGE_YOUNG		BIT(0)
-#define RMAP_AGE_FAST_FAILED	BIT(1)
-#define RMAP_AGE_LOCKED		BIT(2)	/* answered under mmu_lock */
-
-unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
-			     bool clear, bool fast_only);
-unsigned int secmmu_rmap_age_locked(struct secmmu_vm *vm, unsigned long *head,
-				    bool clear);
-
 #endif /* _SECMMU_RMAP_H */

@@ -508,14 +508,14 @@ int secmmu_vcpu_create_fd(struct secmmu_vm *vm, unsigned long id)
 {
 	struct secmmu_vcpu *vcpu;
 	struct file *file;
-	int fd, i;
+	int fd;
 
 	if (id >= SECMMU_MAX_VCPUS)
 		return -EINVAL;
 
 	mutex_lock(&vm->slots_lock);
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		if (vm->vcpus[i]->id == id) {
+	secmmu_for_each_vcpu(vcpu, vm) {
+		if (vcpu->id == id) {
 			fd = -EEXIST;
 			goto out;
 		}

@@ -22,6 +22,7 @@
  */
 void secmmu_vm_free(struct secmmu_vm *vm)
 {
+	struct secmmu_vcpu *vcpu;
 	struct secmmu_layout *l;
 	u32 v;
 	int i;
@@ -29,8 +30,8 @@ void secmmu_vm_free(struct secmmu_vm *vm)
 	write_lock(&vm->mmu_lock);
 	secmmu_zap_all(vm, 0);		/* may run in an RCU callback */
 	write_unlock(&vm->mmu_lock);
-	for (i = 0; i < vm->nr_vcpus; i++)
-		secmmu_vcpu_free(vm->vcpus[i]);
+	secmmu_for_each_vcpu(vcpu, vm)
+		secmmu_vcpu_free(vcpu);
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
 		if (vm->roots[v]) {
 			free_page((unsigned long)vm->roots[v]);

@@ -81,6 +81,20 @@ struct secmmu_vm {
 	struct secmmu_stat_block __percpu *stats;
 };
 
+/* The published vCPU after the *@i first ones, or NULL. */
+static inline struct secmmu_vcpu *secmmu_vcpu_next(struct secmmu_vm *vm, int *i)
+{
+	/* Acquire: a vCPU counted is a vCPU set up (secmmu_vcpu_publish()). */
+	return *i < smp_load_acquire(&vm->nr_vcpus) ? vm->vcpus[(*i)++] : NULL;
+}
+
+/*
+ * Every published vCPU, in creation order.  Needs no lock: vCPUs live as
+ * long as the VM (one published meanwhile may or may not be visited).
+ */
+#define secmmu_for_each_vcpu(vcpu, vm)					\
+	for (int __i = 0; ((vcpu) = secmmu_vcpu_next(vm, &__i)); )
+
 extern const struct mmu_notifier_ops secmmu_mn_ops;
 
 struct secmmu_vm *secmmu_vm_alloc(void);

@@ -9,6 +9,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 
+#include "aging.h"
 #include "mmu.h"
 #include "pgtable.h"
 #include "rmap.h"
