@@ -74,6 +74,12 @@ void secmmu_fault_gup_done(struct secmmu_vm *vm, unsigned long hva)
 	SECMMU_TEST_HOOK(secmmu_fault_gup_done, vm, hva);
 }
 
+/* After an install, mmu_lock dropped: where tests zap the new leaf again. */
+void secmmu_fault_installed(struct secmmu_vcpu *vcpu, u32 view, u64 gfn)
+{
+	SECMMU_TEST_HOOK(secmmu_fault_installed, vcpu, view, gfn);
+}
+
 /* One fault's state, from translation to install. */
 struct fault {
 	struct secmmu_vcpu *vcpu;
@@ -172,6 +178,8 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		secmmu_remote_flush(vm);
 		ret = 0;
 	}
+	if (!ret)
+		secmmu_fault_installed(vcpu, view, gfn);
 out:
 	srcu_read_unlock(&vm->srcu, idx);
 	return ret;

@@ -42,6 +42,7 @@ int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
 /* fault.c */
 int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write);
 void secmmu_fault_gup_done(struct secmmu_vm *vm, unsigned long hva);
+void secmmu_fault_installed(struct secmmu_vcpu *vcpu, u32 view, u64 gfn);
 void secmmu_fault_wait(struct secmmu_vm *vm);
 
 #endif /* _SECMMU_VCPU_H */

@@ -295,6 +295,67 @@ static void remove_view_mid_record(struct secmmu_vcpu *vcpu, u32 view, u64 gfn)
 	c->hits++;
 }
 
+/*
+ * The ring's soft limit holds per fault, not per piece: a write piece whose
+ * fresh leaf is zapped again before the vCPU uses it faults (and records)
+ * again, so the limit is checked before every fault.  The hook zaps each
+ * new leaf; with the ring one record short of the limit, the write must
+ * stop with DIRTY_RING_FULL after one record, never eat into the reserve.
+ */
+static int zaps_after_install;
+
+static void zap_new_leaf(struct secmmu_vcpu *vcpu, u32 view, u64 gfn)
+{
+	struct secmmu_vm *vm = vcpu->vm;
+
+	if (zaps_after_install >= 4)
+		return;
+	zaps_after_install++;
+	write_lock(&vm->mmu_lock);
+	secmmu_zap_view_range(vm, secmmu_layout_locked(vm), view, gfn, gfn + 1, 0);
+	write_unlock(&vm->mmu_lock);
+}
+
+static void vm_ring_soft_limit_per_fault(struct kunit *test)
+{
+	struct fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct secmmu_dirty_ring *ring;
+	struct secmmu_exit exit;
+	char buf[8] = "racing";
+	u32 i, limit;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->hva = kunit_vm_mmap(test, NULL, 0, NPAGES * PAGE_SIZE,
+			       PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(f->hva));
+	f->vm = secmmu_vm_create(current->mm);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f->vm));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, vm_put, f->vm));
+	KUNIT_ASSERT_EQ(test, 0, secmmu_dirty_enable_ring(f->vm, SECMMU_DIRTY_RING_MIN));
+	KUNIT_ASSERT_EQ(test, 0, set_slot(f, SECMMU_MEM_LOG_DIRTY, NPAGES));
+	mutex_lock(&f->vm->slots_lock);
+	f->vcpu = secmmu_vcpu_create(f->vm, 0);
+	if (f->vcpu)
+		secmmu_vcpu_publish(f->vcpu);
+	mutex_unlock(&f->vm->slots_lock);
+	KUNIT_ASSERT_NOT_NULL(test, f->vcpu);
+
+	ring = &f->vcpu->ring;
+	limit = ring->size - SECMMU_DIRTY_RING_RSVD;
+	for (i = 0; i + 1 < limit; i++)
+		secmmu_dirty_ring_push(f->vm, ring, 0, 3);
+	KUNIT_ASSERT_FALSE(test, secmmu_dirty_ring_soft_full(ring));
+
+	zaps_after_install = 0;
+	kunit_activate_static_stub(test, secmmu_fault_installed, zap_new_leaf);
+	KUNIT_EXPECT_EQ(test, 0, do_access(f, 0, GPA(8), buf, sizeof(buf), true, &exit));
+	kunit_deactivate_static_stub(test, secmmu_fault_installed);
+
+	KUNIT_EXPECT_EQ(test, exit.reason, SECMMU_EXIT_DIRTY_RING_FULL);
+	KUNIT_EXPECT_EQ(test, zaps_after_install, 1);
+	KUNIT_EXPECT_EQ(test, ring->dirty_index - ring->reset_index, limit);
+}
+
 static void vm_dirty_fast_path_layout_race(struct kunit *test)
 {
 	struct fixture *f = setup(test);
@@ -442,6 +503,7 @@ static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(vm_memslot_delete_zaps_and_frees),
 	KUNIT_CASE(vm_alias_view_zapped_with_primary),
 	KUNIT_CASE(vm_dirty_fast_path_layout_race),
+	KUNIT_CASE(vm_ring_soft_limit_per_fault),
 	KUNIT_CASE_SLOW(vm_access_races_munmap),
 	{}
 };
