@@ -12,7 +12,8 @@
 #                         (kcsan: the selftests first, then 30 s / 20 s / 2;
 #                         rt: the selftests first, then 30 s / 15 s / 2)
 #   long   (make torture) the selftests on the debug kernel first, then
-#                         fuzz 600 s, torture 300 s per rmap mode, 10 rounds
+#                         fuzz 600 s, torture 480 s per rmap mode (32 min
+#                         in all), 10 rounds
 # env TORTURE_KERNEL   debug (default: KASAN + KFENCE), kcsan (KCSAN,
 #                      strict; the data-race run), rt (PREEMPT_RT: sleeping
 #                      in atomic context, lock nesting) or a Debian flavour/KVER
@@ -24,7 +25,7 @@ set -euo pipefail
 len=${1:-short}
 case $len in
 short) fz=60  ts=30  kr=3 ;;
-long)  fz=600 ts=300 kr=10 ;;
+long)  fz=600 ts=480 kr=10 ;;
 *) die "usage: torture.sh [short|long]" ;;
 esac
 kernel=${TORTURE_KERNEL:-debug}

@@ -151,7 +151,8 @@ static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 
 	if (flush)
 		secmmu_remote_flush(vm);
-	synchronize_srcu(&vm->srcu);
+	/* Expedited, as KVM swaps memslots: the caller waits for it. */
+	synchronize_srcu_expedited(&vm->srcu);
 	secmmu_layout_free(old);
 }
 
