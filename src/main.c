@@ -51,6 +51,8 @@ long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap)
 		return 1;
 	case SECMMU_CAP_DIRTY_RING:
 		return SECMMU_DIRTY_RING_MAX;
+	case SECMMU_CAP_PROT_POLICY:
+		return READ_ONCE(vm->prot_policy);
 	default:
 		return 0;
 	}

@@ -14,8 +14,10 @@
  * The aging hooks answer reclaim from the rmap (aging.c), lockless when the
  * VM's rmap mode allows it.
  */
+#include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched.h>
+#include <linux/userfaultfd_k.h>
 #include <linux/wait.h>
 
 #include "aging.h"
@@ -52,6 +54,45 @@ static void count_event(struct secmmu_vm *vm,
 		secmmu_stat_inc(vm, SECMMU_STAT_INVAL_NONBLOCKABLE);
 }
 
+/*
+ * May the leaves over @range stay across this invalidation?  Only under
+ * SECMMU_PROT_KEEP_NUMA_HINT, and only for a protection change that arms
+ * NUMA hinting faults: change_prot_numa() makes the PTEs PROT_NONE and
+ * leaves the VMA as it is; the page cannot then move or be freed without a
+ * later CLEAR or MIGRATE invalidation, which zaps.
+ *
+ * The event does not tell: mprotect(), change_prot_numa() and userfaultfd
+ * write protection all send MMU_NOTIFY_PROTECTION_VMA (mm/mprotect.c,
+ * mm/hugetlb.c), always with the mmap_lock held by the sending task
+ * (mprotect: for write; task_numa_work(), mbind(MPOL_MF_LAZY), uffd-wp:
+ * for read), and for a range inside one VMA.  So the VMA can be read here,
+ * and it tells them apart: mprotect_fixup() installs the new VMA flags
+ * before it changes the PTEs (6.1 and 6.12 alike), so a VMA that still
+ * allows read and write lost nothing a leaf relies on (an upgrade, or no
+ * change: keeping is right), while one that lost either must zap; a VMA
+ * registered for uffd-wp must lose W (zap); shared mappings may be write-
+ * protected for dirty tracking (zap).  When in doubt (no mmap_lock held,
+ * no VMA covering the range), zap.
+ */
+static bool keep_for_protection(struct secmmu_vm *vm,
+				const struct mmu_notifier_range *range)
+{
+	struct mm_struct *mm = range->mm;
+	struct vm_area_struct *vma;
+
+	if (range->event != MMU_NOTIFY_PROTECTION_VMA ||
+	    READ_ONCE(vm->prot_policy) != SECMMU_PROT_KEEP_NUMA_HINT)
+		return false;
+	if (!mm || !rwsem_is_locked(&mm->mmap_lock))
+		return false;
+	vma = find_vma(mm, range->start);
+	if (!vma || vma->vm_start > range->start || vma->vm_end < range->end)
+		return false;
+	if ((vma->vm_flags & (VM_READ | VM_WRITE | VM_SHARED)) != (VM_READ | VM_WRITE))
+		return false;
+	return !userfaultfd_wp(vma);
+}
+
 static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 					    const struct mmu_notifier_range *range)
 {
@@ -77,8 +118,13 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 		vm->mmu_invalidate_end = max(vm->mmu_invalidate_end, range->end);
 	}
 	/* Faults in the range wait for its end: the zap may yield. */
-	flush = secmmu_zap_hva_range(vm, srcu_dereference(vm->layout, &vm->srcu),
-				     range->start, range->end, flags);
+	if (keep_for_protection(vm, range)) {
+		secmmu_stat_inc(vm, SECMMU_STAT_PROT_KEPT);
+		flush = false;
+	} else {
+		flush = secmmu_zap_hva_range(vm, srcu_dereference(vm->layout, &vm->srcu),
+					     range->start, range->end, flags);
+	}
 	write_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 

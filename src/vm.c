@@ -315,6 +315,12 @@ static long vm_ioctl_enable_cap(struct secmmu_vm *vm, void __user *argp)
 	if (cap.flags || cap.reserved[0] || cap.reserved[1] ||
 	    cap.args[1] || cap.args[2] || cap.args[3])
 		return -EINVAL;
+	if (cap.cap == SECMMU_CAP_PROT_POLICY) {
+		if (cap.args[0] >= SECMMU_PROT_NR_POLICIES)
+			return -EINVAL;
+		WRITE_ONCE(vm->prot_policy, cap.args[0]);	/* read by the notifier */
+		return 0;
+	}
 	if (cap.cap != SECMMU_CAP_RMAP_MODE || cap.args[0] >= SECMMU_RMAP_NR_MODES)
 		return -EINVAL;
 

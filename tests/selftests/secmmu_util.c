@@ -301,6 +301,7 @@ static const char * const smu_stat_names[SECMMU_STAT_NR] = {
 	[SECMMU_STAT_FAULT_SLOW]		= "fault_slow",
 	[SECMMU_STAT_RMAP_PAIRS]		= "rmap_pairs",
 	[SECMMU_STAT_ACCESS_BOUNCED]		= "access_bounced",
+	[SECMMU_STAT_PROT_KEPT]			= "prot_kept",
 };
 
 const char *smu_stat_name(unsigned int idx)

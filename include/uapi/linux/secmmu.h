@@ -72,6 +72,7 @@
 #define SECMMU_CAP_AGE			12	/* SECMMU_MAX_AGE_PAGES */
 #define SECMMU_CAP_DIRTY_LOG		13	/* 1: LOG_DIRTY, bitmaps */
 #define SECMMU_CAP_DIRTY_RING		14	/* SECMMU_DIRTY_RING_MAX */
+#define SECMMU_CAP_PROT_POLICY		15	/* this VM's SECMMU_PROT_* */
 
 /*
  * SECMMU_ENABLE_CAP: change a VM setting.  Unknown @cap, nonzero @flags,
@@ -105,6 +106,29 @@
 #define SECMMU_RMAP_LOCK_BIT		2
 #define SECMMU_RMAP_TABLE_WALK		3
 #define SECMMU_RMAP_NR_MODES		4
+
+/*
+ * SECMMU_CAP_PROT_POLICY, args[0] = SECMMU_PROT_*: what a protection
+ * invalidation (MMU_NOTIFY_PROTECTION_VMA) does to the leaves of its range.
+ * Any time; CHECK_CAP returns the current one.
+ *
+ *   ZAP              zap them, as for every other invalidation (KVM's
+ *                    behaviour; the default).
+ *   KEEP_NUMA_HINT   keep them when the change only arms NUMA hinting
+ *                    faults (NUMA balancing's change_prot_numa(): the page
+ *                    cannot move or be freed without a later CLEAR or
+ *                    MIGRATE invalidation, which zaps).  The module tells
+ *                    that apart from a change it must honour by the VMA,
+ *                    read under the mmap_lock the sender holds: a private
+ *                    VMA that still allows read and write and is not
+ *                    registered for userfaultfd write protection keeps
+ *                    its leaves; mprotect() to read-only or none, uffd-wp,
+ *                    shared mappings, and anything else, zap.
+ *                    SECMMU_STAT_PROT_KEPT counts the invalidations kept.
+ */
+#define SECMMU_PROT_ZAP			0
+#define SECMMU_PROT_KEEP_NUMA_HINT	1
+#define SECMMU_PROT_NR_POLICIES		2
 
 struct secmmu_enable_cap {
 	__u32 cap;
@@ -507,6 +531,9 @@ enum secmmu_stat {
 	SECMMU_STAT_FAULT_SLOW,		/* faults replacing a present leaf */
 	SECMMU_STAT_RMAP_PAIRS,		/* rmap pairs now (+1 spare/vCPU) */
 	SECMMU_STAT_ACCESS_BOUNCED,	/* pieces copied via a bounce page */
+	SECMMU_STAT_PROT_KEPT,		/* PROTECTION_VMA invalidations that
+					 * kept their leaves (PROT_POLICY)
+					 */
 	SECMMU_STAT_NR
 };
 
