@@ -26,6 +26,7 @@
 #include "dirty_log.h"
 #include "dirty_ring.h"
 #include "flush.h"
+#include "ioctl.h"
 #include "layout.h"
 #include "pgtable.h"
 #include "rmap.h"
@@ -347,25 +348,33 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 	return ret;
 }
 
-long secmmu_dirty_log_ioctl(struct secmmu_vm *vm, unsigned int cmd,
-			    void __user *argp)
+static long dirty_log_ioctl(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
+			    bool clear)
 {
 	const struct secmmu_slot *slot;
-	struct secmmu_dirty_log d;
 	struct secmmu_layout *l;
 	int idx, ret;
 
-	if (copy_from_user(&d, argp, sizeof(d)))
-		return -EFAULT;
 	idx = srcu_read_lock(&vm->srcu);
 	l = srcu_dereference(vm->layout, &vm->srcu);
-	ret = dirty_log_slot(vm, l, &d, &slot);
+	ret = dirty_log_slot(vm, l, d, &slot);
 	if (!ret) {
-		if (cmd == SECMMU_GET_DIRTY_LOG)
-			ret = get_dirty_log(slot, &d);
+		if (clear)
+			ret = clear_dirty_log(vm, slot, l, d);
 		else
-			ret = clear_dirty_log(vm, slot, l, &d);
+			ret = get_dirty_log(slot, d);
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return ret;
+}
+
+long secmmu_vm_ioctl_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	return dirty_log_ioctl(vm, c->karg, false);
+}
+
+long secmmu_vm_ioctl_clear_dirty_log(struct secmmu_vm *vm,
+				     struct secmmu_ioctl_call *c)
+{
+	return dirty_log_ioctl(vm, c->karg, true);
 }

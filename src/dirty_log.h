@@ -23,7 +23,5 @@ void secmmu_dirty_fast_path(struct secmmu_vcpu *vcpu, u32 view, u64 gfn);
 
 long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries);
 long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only);
-long secmmu_dirty_log_ioctl(struct secmmu_vm *vm, unsigned int cmd,
-			    void __user *argp);
 
 #endif /* _SECMMU_DIRTY_LOG_H */

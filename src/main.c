@@ -12,6 +12,7 @@
 #include <linux/sched.h>
 
 #include "rmap.h"
+#include "ioctl.h"
 #include "vm.h"
 
 static ushort mode = 0600;
@@ -79,19 +80,7 @@ static int secmmu_release(struct inode *inode, struct file *file)
 
 static long secmmu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct secmmu_vm *vm = file->private_data;
-
-	if (current->mm != vm->mm)
-		return -EIO;
-
-	switch (cmd) {
-	case SECMMU_GET_API_VERSION:
-		return SECMMU_API_VERSION;
-	case SECMMU_CHECK_CAP:
-		return secmmu_check_cap(vm, arg);
-	default:
-		return secmmu_vm_ioctl(vm, cmd, arg);
-	}
+	return secmmu_vm_dispatch(file->private_data, cmd, arg);
 }
 
 static const struct file_operations secmmu_fops = {

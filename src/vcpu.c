@@ -27,6 +27,7 @@
 
 #include "dirty_log.h"
 #include "flush.h"
+#include "ioctl.h"
 #include "secmmu_probes.h"
 #include "spte.h"
 #include "vcpu.h"
@@ -270,45 +271,40 @@ static int user_iter(const struct secmmu_access_op *op, struct iov_iter *iter)
 	return 0;
 }
 
-static long vcpu_ioctl_access(struct secmmu_vcpu *vcpu, void __user *argp)
+long secmmu_vcpu_ioctl_access(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c)
 {
+	struct secmmu_access *a = c->karg;
 	struct secmmu_exit exit;
-	struct secmmu_access a;
 	struct iov_iter iter;
 	int ret;
 
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.pad || a.reserved[0] || a.reserved[1])
+	if (a->pad || a->reserved[0] || a->reserved[1])
 		return -EINVAL;
-	ret = user_iter(&a.op, &iter);
+	ret = user_iter(&a->op, &iter);
 	if (ret)
 		return ret;
-	ret = secmmu_vcpu_access(vcpu, &a.op, &iter, &exit, &a.done);
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	ret = secmmu_vcpu_access(vcpu, &a->op, &iter, &exit, &a->done);
+	mutex_unlock(&vcpu->mutex);
 	if (ret == -EINVAL)
 		return ret;
-	a.exit_reason = exit.reason;
-	a.exit_gpa = exit.gpa;
-	if (copy_to_user(argp, &a, sizeof(a)))
-		return -EFAULT;
+	a->exit_reason = exit.reason;
+	a->exit_gpa = exit.gpa;
+	c->report = true;		/* @done tells the progress */
 	return ret;
 }
 
 #define BATCH_CHUNK	32
 
-static long vcpu_ioctl_access_batch(struct secmmu_vcpu *vcpu, void __user *argp)
+static long access_batch(struct secmmu_vcpu *vcpu, struct secmmu_access_batch *bp)
 {
 	struct secmmu_access_op ops[BATCH_CHUNK];
-	struct secmmu_access_batch b;
+	struct secmmu_access_batch b = *bp;
 	struct secmmu_exit exit = {};
 	struct secmmu_access_op __user *uops;
 	int ret = 0, idx;
 
-	if (copy_from_user(&b, argp, sizeof(b)))
-		return -EFAULT;
-	if (!b.nr || b.nr > SECMMU_MAX_BATCH || b.flags ||
-	    b.reserved[0] || b.reserved[1])
-		return -EINVAL;
 	/* Output fields: what a previous call left there means nothing. */
 	b.done = 0;
 	b.exit_reason = 0;
@@ -343,8 +339,23 @@ static long vcpu_ioctl_access_batch(struct secmmu_vcpu *vcpu, void __user *argp)
 	}
 	b.exit_reason = exit.reason;
 	b.exit_gpa = exit.gpa;
-	if (copy_to_user(argp, &b, sizeof(b)))
-		return -EFAULT;
+	*bp = b;
+	return ret;
+}
+
+long secmmu_vcpu_ioctl_batch(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c)
+{
+	struct secmmu_access_batch *b = c->karg;
+	long ret;
+
+	if (!b->nr || b->nr > SECMMU_MAX_BATCH || b->flags ||
+	    b->reserved[0] || b->reserved[1])
+		return -EINVAL;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	ret = access_batch(vcpu, b);
+	mutex_unlock(&vcpu->mutex);
+	c->report = true;		/* @done tells the progress */
 	return ret;
 }
 
@@ -358,69 +369,40 @@ static int harvest_copy_out(void *ctx, const struct secmmu_dirty_gfn *out, u32 n
 	return 0;
 }
 
-static long vcpu_ioctl_harvest(struct secmmu_vcpu *vcpu, void __user *argp)
+long secmmu_vcpu_ioctl_harvest(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c)
 {
 	struct secmmu_dirty_gfn out[SECMMU_HARVEST_CHUNK];
 	struct secmmu_dirty_gfn __user *uout;
-	struct secmmu_harvest h;
+	struct secmmu_harvest *h = c->karg;
 	int n;
 
-	if (copy_from_user(&h, argp, sizeof(h)))
-		return -EFAULT;
-	if (h.count || h.reserved[0] || h.reserved[1] || !vcpu->ring.entries)
+	if (h->count || h->reserved[0] || h->reserved[1] || !vcpu->ring.entries)
 		return -EINVAL;
-	uout = u64_to_user_ptr(h.entries);
-	if (!access_ok(uout, (u64)h.max * sizeof(*uout)))
+	uout = u64_to_user_ptr(h->entries);
+	if (!access_ok(uout, (u64)h->max * sizeof(*uout)))
 		return -EFAULT;
-	while (h.count < h.max) {
+	while (h->count < h->max) {
 		/* Entries turn RESET only once they are in the user's array. */
-		n = secmmu_dirty_ring_harvest(&vcpu->ring, out, h.max - h.count,
+		n = secmmu_dirty_ring_harvest(&vcpu->ring, out, h->max - h->count,
 					      harvest_copy_out, &uout);
 		if (n < 0) {
 			/* Entries already delivered are RESET: report them. */
-			if (!h.count)
+			if (!h->count)
 				return n;
 			break;
 		}
-		h.count += n;
+		h->count += n;
 		if (n < SECMMU_HARVEST_CHUNK || signal_pending(current))
 			break;
 		cond_resched();
 	}
-	return copy_to_user(argp, &h, sizeof(h)) ? -EFAULT : 0;
+	return 0;
 }
 
 static long secmmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
-	struct secmmu_vcpu *vcpu = file->private_data;
-	void __user *argp = (void __user *)arg;
-	long ret;
-
-	if (current->mm != vcpu->vm->mm)
-		return -EIO;
-
-	switch (cmd) {
-	case SECMMU_ACCESS:
-	case SECMMU_ACCESS_BATCH:
-		if (mutex_lock_killable(&vcpu->mutex))
-			return -EINTR;
-		if (cmd == SECMMU_ACCESS)
-			ret = vcpu_ioctl_access(vcpu, argp);
-		else
-			ret = vcpu_ioctl_access_batch(vcpu, argp);
-		mutex_unlock(&vcpu->mutex);
-		return ret;
-	/* The ring has its own lock: these work while the vCPU runs. */
-	case SECMMU_RESET_DIRTY_RING:
-		if (!vcpu->ring.entries)
-			return -EINVAL;
-		return secmmu_dirty_reset_rings(vcpu->vm, vcpu);
-	case SECMMU_HARVEST:
-		return vcpu_ioctl_harvest(vcpu, argp);
-	default:
-		return -ENOTTY;
-	}
+	return secmmu_vcpu_dispatch(file->private_data, cmd, arg);
 }
 
 /* The dirty ring, shared with userspace: see "Dirty tracking" in the UAPI. */

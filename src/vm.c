@@ -11,6 +11,7 @@
 #include "aging.h"
 #include "dirty_log.h"
 #include "flush.h"
+#include "ioctl.h"
 #include "mmu.h"
 #include "spte.h"
 #include "vcpu.h"
@@ -305,122 +306,71 @@ out:
 	return ret;
 }
 
-static long vm_ioctl_enable_cap(struct secmmu_vm *vm, void __user *argp)
+long secmmu_vm_ioctl_enable_cap(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
-	struct secmmu_enable_cap cap;
+	const struct secmmu_enable_cap *cap = c->karg;
 	long ret = 0;
 
-	if (copy_from_user(&cap, argp, sizeof(cap)))
-		return -EFAULT;
-	if (cap.flags || cap.reserved[0] || cap.reserved[1] ||
-	    cap.args[1] || cap.args[2] || cap.args[3])
+	if (cap->flags || cap->reserved[0] || cap->reserved[1] ||
+	    cap->args[1] || cap->args[2] || cap->args[3])
 		return -EINVAL;
-	if (cap.cap == SECMMU_CAP_PROT_POLICY) {
-		if (cap.args[0] >= SECMMU_PROT_NR_POLICIES)
+	if (cap->cap == SECMMU_CAP_PROT_POLICY) {
+		if (cap->args[0] >= SECMMU_PROT_NR_POLICIES)
 			return -EINVAL;
-		WRITE_ONCE(vm->prot_policy, cap.args[0]);	/* read by the notifier */
+		WRITE_ONCE(vm->prot_policy, cap->args[0]);	/* read by the notifier */
 		return 0;
 	}
-	if (cap.cap != SECMMU_CAP_RMAP_MODE || cap.args[0] >= SECMMU_RMAP_NR_MODES)
+	if (cap->cap != SECMMU_CAP_RMAP_MODE || cap->args[0] >= SECMMU_RMAP_NR_MODES)
 		return -EINVAL;
 
 	mutex_lock(&vm->slots_lock);
 	if (vm->had_memslot)
 		ret = -EBUSY;	/* documented: the mode is fixed by the first memslot */
 	else
-		WRITE_ONCE(vm->rmap_mode, cap.args[0]);
+		WRITE_ONCE(vm->rmap_mode, cap->args[0]);
 	mutex_unlock(&vm->slots_lock);
 	return ret;
 }
 
-static long vm_ioctl_age(struct secmmu_vm *vm, void __user *argp)
+long secmmu_vm_ioctl_age(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
-	struct secmmu_age a;
-	int ret;
+	int ret = secmmu_age(vm, c->karg);
 
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	ret = secmmu_age(vm, &a);
-	if (ret && ret != -EINTR)
-		return ret;
-	if (copy_to_user(argp, &a, sizeof(a)))
-		return -EFAULT;
+	c->report = ret == -EINTR;	/* the progress made is reported */
 	return ret;
 }
 
-static long vm_ioctl_get_spte(struct secmmu_vm *vm, void __user *argp)
+long secmmu_vm_ioctl_get_spte(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
-	struct secmmu_spte_info info;
+	struct secmmu_spte_info *info = c->karg;
 	u64 spte;
 	int level;
 
-	if (copy_from_user(&info, argp, sizeof(info)))
-		return -EFAULT;
-	if (info.view >= SECMMU_MAX_VIEWS || info.level || info.flags ||
-	    info.pfn || info.reserved[0] || info.reserved[1])
+	if (info->view >= SECMMU_MAX_VIEWS || info->level || info->flags ||
+	    info->pfn || info->reserved[0] || info->reserved[1])
 		return -EINVAL;
-	if (info.gfn >= (1ULL << SECMMU_GFN_BITS))
+	if (info->gfn >= (1ULL << SECMMU_GFN_BITS))
 		return -ERANGE;
 
-	spte = secmmu_spte_lookup(vm, info.view, info.gfn, &level);
-	info.level = level;
-	info.flags = spte & SPTE_UAPI_MASK;
-	info.pfn = capable(CAP_SYS_ADMIN) && spte_present(spte) ? spte_pfn(spte) : 0;
-	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+	spte = secmmu_spte_lookup(vm, info->view, info->gfn, &level);
+	info->level = level;
+	info->flags = spte & SPTE_UAPI_MASK;
+	info->pfn = capable(CAP_SYS_ADMIN) && spte_present(spte) ? spte_pfn(spte) : 0;
+	return 0;
 }
 
-static long vm_ioctl_get_stats(struct secmmu_vm *vm, void __user *argp)
+long secmmu_vm_ioctl_get_stats(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
-	struct secmmu_stats *st;
-	long ret = 0;
-
-	st = kmalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
-		return -ENOMEM;
-	secmmu_stats_fill(vm, st);
-	if (copy_to_user(argp, st, sizeof(*st)))
-		ret = -EFAULT;
-	kfree(st);
-	return ret;
+	secmmu_stats_fill(vm, c->karg);
+	return 0;
 }
 
-long secmmu_vm_ioctl(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg)
+long secmmu_vm_ioctl_set_memslot(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
-	void __user *argp = (void __user *)arg;
+	return secmmu_vm_set_memslot(vm, c->karg);
+}
 
-	switch (cmd) {
-	case SECMMU_SET_MEMSLOT: {
-		struct secmmu_memslot req;
-
-		if (copy_from_user(&req, argp, sizeof(req)))
-			return -EFAULT;
-		return secmmu_vm_set_memslot(vm, &req);
-	}
-	case SECMMU_SET_VIEW_MAPPING: {
-		struct secmmu_view_mapping req;
-
-		if (copy_from_user(&req, argp, sizeof(req)))
-			return -EFAULT;
-		return secmmu_vm_set_view_mapping(vm, &req);
-	}
-	case SECMMU_GET_SPTE:
-		return vm_ioctl_get_spte(vm, argp);
-	case SECMMU_CREATE_VCPU:
-		return secmmu_vcpu_create_fd(vm, arg);
-	case SECMMU_GET_STATS:
-		return vm_ioctl_get_stats(vm, argp);
-	case SECMMU_ENABLE_CAP:
-		return vm_ioctl_enable_cap(vm, argp);
-	case SECMMU_AGE:
-		return vm_ioctl_age(vm, argp);
-	case SECMMU_ENABLE_DIRTY_RING:
-		return secmmu_dirty_enable_ring(vm, arg);
-	case SECMMU_RESET_DIRTY_RINGS:
-		return secmmu_dirty_reset_rings(vm, NULL);
-	case SECMMU_GET_DIRTY_LOG:
-	case SECMMU_CLEAR_DIRTY_LOG:
-		return secmmu_dirty_log_ioctl(vm, cmd, argp);
-	default:
-		return -ENOTTY;
-	}
+long secmmu_vm_ioctl_set_view(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	return secmmu_vm_set_view_mapping(vm, c->karg);
 }

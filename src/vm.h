@@ -117,6 +117,5 @@ int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
 			       const struct secmmu_view_mapping *req);
 
 long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap);
-long secmmu_vm_ioctl(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg);
 
 #endif /* _SECMMU_VM_H */
