@@ -27,6 +27,7 @@
 #include "pgtable.h"
 #include "rmap.h"
 #include "spte.h"
+#include "trace.h"
 #include "vm.h"
 
 #define AGE_CHUNK	512		/* pages between signal checks */
@@ -307,6 +308,8 @@ bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 	srcu_read_unlock(&vm->srcu, idx);
 	secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
 	*fast = !req.took_lock;
+	trace_secmmu_age(start, (end - start) >> PAGE_SHIFT, req.nr_young, 0,
+			 req.mode, true);
 	return req.nr_young;
 }
 
@@ -457,6 +460,8 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
 		cond_resched();
 	}
 	secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, a->nr_young);
+	trace_secmmu_age(a->start, a->done, a->nr_young, a->nr_fast_failed, mode,
+			 false);
 out:
 	srcu_read_unlock(&vm->srcu, idx);
 	return ret;

@@ -30,6 +30,7 @@
 #include "layout.h"
 #include "pgtable.h"
 #include "rmap.h"
+#include "trace.h"
 #include "spte.h"
 #include "testhook.h"
 #include "vcpu.h"
@@ -321,6 +322,7 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 	bool flush = false;
 	int ret = 0;
 
+	trace_secmmu_dirty_log_clear(slot - l->slots, d->first_page, d->num_pages);
 	for (w = 0; w < words; w++) {
 		struct secmmu_dirty_batch *b = &rb.w[rb.nr];
 		u64 want;

@@ -15,6 +15,7 @@
 #include "dirty_ring.h"
 #include "layout.h"
 #include "stats.h"
+#include "trace.h"
 #include "testhook.h"
 #include "vm.h"
 
@@ -121,6 +122,7 @@ void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 	/* Release: slot, offset and the index are visible before DIRTY is. */
 	smp_store_release(&e->flags, F_DIRTY);
 	secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_LOGGED);
+	trace_secmmu_ring_push(slot, offset, ring_used(ring));
 }
 
 /*
@@ -272,6 +274,7 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 	mutex_unlock(&ring->lock);
 
 	secmmu_stat_add(vm, SECMMU_STAT_DIRTY_RESETS, count);
+	trace_secmmu_ring_reset(count);
 	if (corrupt) {
 		secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_RING_ERRORS);
 		if (!count)

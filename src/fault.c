@@ -36,6 +36,7 @@
 #include "flush.h"
 #include "mmu.h"
 #include "testhook.h"
+#include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -126,6 +127,7 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 {
 	struct fault f = { .vcpu = vcpu, .view = view, .gfn = gfn, .write = write };
 	struct secmmu_vm *vm = vcpu->vm;
+	bool counted = false;
 	long npages;
 	int idx, ret;
 
@@ -152,6 +154,7 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		goto out;
 
 	secmmu_stat_inc(vm, SECMMU_STAT_FAULTS);
+	counted = true;
 	f.seq = READ_ONCE(vm->mmu_invalidate_seq);
 	smp_rmb();	/* seq before the page tables GUP reads */
 
@@ -182,5 +185,7 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		secmmu_fault_installed(vcpu, view, gfn);
 out:
 	srcu_read_unlock(&vm->srcu, idx);
+	if (counted)
+		trace_secmmu_fault(view, gfn, write, ret);
 	return ret;
 }

@@ -24,6 +24,7 @@
 #include "flush.h"
 #include "secmmu_probes.h"
 #include "mmu.h"
+#include "trace.h"
 #include "vm.h"
 
 static const enum secmmu_stat event_stat[] = {
@@ -98,7 +99,7 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 {
 	struct secmmu_vm *vm = mn_to_vm(mn);
 	unsigned int flags = 0;
-	bool flush;
+	bool flush, kept;
 	int idx;
 
 	count_event(vm, range);
@@ -118,7 +119,8 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 		vm->mmu_invalidate_end = max(vm->mmu_invalidate_end, range->end);
 	}
 	/* Faults in the range wait for its end: the zap may yield. */
-	if (keep_for_protection(vm, range)) {
+	kept = keep_for_protection(vm, range);
+	if (kept) {
 		secmmu_stat_inc(vm, SECMMU_STAT_PROT_KEPT);
 		flush = false;
 	} else {
@@ -130,6 +132,8 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 
 	if (flush)
 		secmmu_remote_flush(vm);
+	trace_secmmu_invalidate_start(range->event, range->start, range->end,
+				      kept, flush);
 	return 0;
 }
 
@@ -146,6 +150,7 @@ static void secmmu_mn_invalidate_range_end(struct mmu_notifier *mn,
 	write_unlock(&vm->mmu_lock);
 	if (idle)
 		wake_up_all(&vm->invalidate_wq);	/* faults waiting it out */
+	trace_secmmu_invalidate_end(range->start, range->end);
 }
 
 static void secmmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)

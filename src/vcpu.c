@@ -30,6 +30,7 @@
 #include "ioctl.h"
 #include "secmmu_probes.h"
 #include "spte.h"
+#include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -135,6 +136,7 @@ static bool ring_full(struct secmmu_vcpu *vcpu, bool write,
 	    !secmmu_dirty_ring_soft_full(&vcpu->ring))
 		return false;
 	secmmu_stat_inc(vcpu->vm, SECMMU_STAT_DIRTY_RING_FULL);
+	trace_secmmu_ring_full(gpa);
 	exit->reason = SECMMU_EXIT_DIRTY_RING_FULL;
 	exit->gpa = gpa;
 	return true;
@@ -396,6 +398,7 @@ long secmmu_vcpu_ioctl_harvest(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_cal
 			break;
 		cond_resched();
 	}
+	trace_secmmu_harvest(h->count);
 	return 0;
 }
 
