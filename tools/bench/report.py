@@ -828,6 +828,40 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
      '' using 5 title 'baseline: host page tables (VmPTE)' lc rgb '#666666'
 """, data)
 
+    def numa(self):
+        """Series 7: NUMA balancing under each SECMMU_CAP_PROT_POLICY."""
+        z = self.find('numa', 'zap', 'baseline')
+        k = self.find('numa', 'keep_numa_hint', 'secmmu')
+        if not z or not k:
+            return
+        self.md.append('### 7. NUMA balancing: protection policy (vCPU pages/s)\n')
+        self.md.append(
+            'NUMA balancing on (scan delay 0, minimum period 10 ms), vCPU 0 reading one '
+            'word of each of %d pages in a loop; the two policies alternate within one VM, '
+            'the order swapping every repetition.  Per second: protection invalidations '
+            '(MMU_NOTIFY_PROTECTION_VMA, all VMAs of the process), those kept, SPTEs '
+            'zapped and secondary faults (medians).  Ratio = median of per-repetition '
+            'KEEP ÷ ZAP; noise band = half the IQR of those ratios, at least 5%%.\n'
+            % z.get('pages', 0))
+        rows = []
+        for r in (z, k):
+            rows.append([r['policy'], cell(r), '%.1f' % r['prot_inval_per_s'],
+                         '%.1f' % r['kept_per_s'], '%.0f' % r['zapped_per_s'],
+                         '%.0f' % r['faults_per_s']])
+        self.table(['policy', 'vCPU pages/s median [min–max]', 'protection inval/s',
+                    'kept/s', 'SPTEs zapped/s', 'faults/s'], rows)
+        v = sorted(x / y for x, y in zip(k['samples'], z['samples']) if y)
+        if not (z['prot_inval_per_s'] > 0 and k['kept_per_s'] > 0):
+            self.md.append('No comparison: NUMA balancing did not send protection '
+                           'invalidations during both policies\' samples (the scanner '
+                           'runs when the kernel decides; longer samples help).\n')
+        elif v:
+            q1, q3 = quartiles(v)
+            band = max((q3 - q1) / 2, 0.05)
+            x = statistics.median(v)
+            self.md.append('KEEP_NUMA_HINT ÷ ZAP: %.2f (noise band ±%.0f%%): %s.\n' %
+                           (x, 100 * band, self.verdict(x, band, 'faster')))
+
     # ---- goals (issue 13) -------------------------------------------------
 
     def goal_rows(self):
@@ -978,7 +1012,7 @@ def main():
         rep.md.append('- **the benchmark did not finish** (no end record)')
     rep.md.append('- cells: median [min–max] over the repetitions\n')
     for s in (rep.access, rep.age, rep.throughput, rep.inval, rep.dirty, rep.mem,
-              rep.goals):
+              rep.numa, rep.goals):
         s()
     rep.md.append('Plots: ' + ', '.join(rep.plots) + '\n')
 

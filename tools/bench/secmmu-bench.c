@@ -1131,6 +1131,84 @@ static void inval_once(struct vm *vm, unsigned int mb, bool dontneed,
 		munmap(mem, len);
 }
 
+/* ---- NUMA balancing: the protection policy ---------------------------- */
+
+#define NB_SYSCTL	"/proc/sys/kernel/numa_balancing"
+#define NB_DEBUG	"/sys/kernel/debug/sched/numa_balancing/"
+
+/*
+ * NUMA balancing on (scans as often as the kernel allows), vCPU 0 reading
+ * one word of every page in a loop for a sample's duration, under each
+ * SECMMU_CAP_PROT_POLICY in turn (the order alternates every repetition,
+ * one VM): vCPU pages/s, and per second the protection invalidations,
+ * those kept, SPTEs zapped and secondary faults.
+ */
+static void series_numa(void)
+{
+	size_t len = (size_t)cfg.tp_mb << 20, np = len / PAGE;
+	double pps[2][MAX_SAMPLES], fps[2][MAX_SAMPLES], zps[2][MAX_SAMPLES];
+	double ips[2][MAX_SAMPLES], kps[2][MAX_SAMPLES];
+	static const char *const name[2] = { "zap", "keep_numa_hint" };
+	unsigned int r, k;
+	struct ops o;
+	__u64 word;
+	struct vm vm;
+	char *mem;
+
+	printf("\n== numa: NUMA balancing on, %zu pages (%u MiB), vCPU reading every page, "
+	       "per protection policy, %u reps x %u ms ==\n", np, cfg.tp_mb, cfg.reps,
+	       cfg.dur_ms);
+	if (smu_nr_nodes() < 2) {
+		emit_skip("numa", "needs two NUMA nodes");
+		return;
+	}
+	if (smu_write_file(NB_SYSCTL, "1")) {
+		emit_skip("numa", "cannot enable " NB_SYSCTL);
+		return;
+	}
+	smu_write_file(NB_DEBUG "scan_delay_ms", "0");
+	smu_write_file(NB_DEBUG "scan_period_min_ms", "10");
+	mem = region(len, true);
+	vm_open(&vm, -1);
+	CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
+	ops_build(&o, 0, GFN0, np, sizeof(word), false, &word);
+	ops_run(vm.vcpu[0], &o);
+	for (r = 0; r < cfg.reps; r++) {
+		for (k = 0; k < 2; k++) {
+			unsigned int p = (k + r) & 1;
+			struct secmmu_stats a, b;
+			__u64 t, pages = 0;
+			double sec;
+
+			CHECK(smu_enable_cap(vm.fd, SECMMU_CAP_PROT_POLICY,
+					     p ? SECMMU_PROT_KEEP_NUMA_HINT : SECMMU_PROT_ZAP));
+			snap(vm.fd, &a);
+			t = now_ns();
+			while (now_ns() - t < cfg.dur_ms * 1000000ULL) {
+				ops_run(vm.vcpu[0], &o);
+				pages += np;
+			}
+			sec = (now_ns() - t) / 1e9;
+			snap(vm.fd, &b);
+			pps[p][r] = pages / sec;
+			fps[p][r] = DELTA(&a, &b, SECMMU_STAT_FAULTS) / sec;
+			zps[p][r] = DELTA(&a, &b, SECMMU_STAT_SPTES_ZAPPED) / sec;
+			ips[p][r] = DELTA(&a, &b, SECMMU_STAT_INVAL_PROTECTION_VMA) / sec;
+			kps[p][r] = DELTA(&a, &b, SECMMU_STAT_PROT_KEPT) / sec;
+		}
+	}
+	for (k = 0; k < 2; k++)
+		emit("numa", name[k], k ? "secmmu" : "baseline", "pages/s", pps[k], r,
+		     "\"policy\":\"%s\",\"pages\":%zu,\"faults_per_s\":%.1f,"
+		     "\"zapped_per_s\":%.1f,\"prot_inval_per_s\":%.2f,"
+		     "\"kept_per_s\":%.2f", name[k], np, median(fps[k], r),
+		     median(zps[k], r), median(ips[k], r), median(kps[k], r));
+	ops_free(&o);
+	vm_close(&vm);
+	munmap(mem, len);
+	smu_write_file(NB_SYSCTL, "0");
+}
+
 /*
  * The baseline sample: the same invalidation in a child, whose mm never had
  * a secmmu notifier (subscriptions are not inherited by fork).  Forked per
@@ -1838,7 +1916,7 @@ static void series_mem(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: secmmu-bench [--quick] [--size-mb N] [--reps N] "
-		"[--duration-ms N] [--series access,age,throughput,inval,dirty,mem]\n");
+		"[--duration-ms N] [--series access,age,throughput,inval,dirty,mem,numa]\n");
 	exit(2);
 }
 
@@ -1867,6 +1945,7 @@ int main(int argc, char **argv)
 		{ "inval", series_inval },
 		{ "dirty", series_dirty },
 		{ "mem", series_mem },
+		{ "numa", series_numa },
 	};
 	unsigned int size = 0, reps = 0, dur = 0;
 	char nb_old[32] = "";
