@@ -263,7 +263,12 @@ plot DATA using 2:3:4:xtic(1) title 'secmmu vCPU (SECMMU\\_ACCESS\\_BATCH)' lc r
             'cmpxchg (the rmap walkers\' floor).  Ratios are medians of per-repetition '
             'ratios.  **Noise band**: the spread of the table walk against its twin '
             '(max of |median-1| and half the interquartile range, at least 2%%); a '
-            'difference inside it is reported as "no difference".\n' % (pages, pages // 256))
+            'difference inside it is reported as "no difference".  With a concurrent '
+            'vCPU (on CPU 1, zapping its own memslot with mprotect() and faulting it '
+            'back in a loop, started and running before any timing), each sample times '
+            'sweeps, re-made young in between untimed, until 50 ms of them (200 ms '
+            'outside QUICK) are timed, so that they overlap its faults; counters are '
+            'per sweep.\n' % (pages, pages // 256))
         rows, data = [], ''
         for deg in (1, 2, 4):
             for c in (0, 1):
@@ -283,7 +288,8 @@ plot DATA using 2:3:4:xtic(1) title 'secmmu vCPU (SECMMU\\_ACCESS\\_BATCH)' lc r
                         r['young'], r['lockless_heads'], r['bit_locks'], r['bit_spins'],
                         r['lock_fallbacks'])
                     if c:
-                        notes += ', churn %s faults/s' % fmt(r['churn_faults_per_s'])
+                        notes += ', churn %s faults/s, %s sweeps/sample' % (
+                            fmt(r['churn_faults_per_s']), fmt(r.get('sweeps_per_sample', 1)))
                     vs = self.paired(r, ref) if mode != 'single_lockless' else None
                     rows.append([mode, deg, 'yes' if c else 'no', cell(r),
                                  rfmt(self.paired(r, fl)),

@@ -412,6 +412,7 @@ struct churn {
 	char *mem;
 	size_t np;
 	atomic_bool stop;
+	atomic_bool running;		/* in its loop, on CPU 1 */
 	__u64 pages;			/* accessed (all faulted) */
 	__u64 loops;
 };
@@ -424,6 +425,7 @@ static void *churn_fn(void *arg)
 
 	pin(1);
 	ops_build(&o, 0, GFN1, c->np, sizeof(word), false, &word);
+	atomic_store(&c->running, true);
 	while (!atomic_load(&c->stop)) {
 		if (mprotect(c->mem, c->np * PAGE, PROT_READ) ||
 		    mprotect(c->mem, c->np * PAGE, PROT_READ | PROT_WRITE))
@@ -448,8 +450,12 @@ static void churn_start(struct churn *c, int vcpu)
 	c->vcpu = vcpu;
 	c->pages = c->loops = 0;
 	atomic_store(&c->stop, false);
+	atomic_store(&c->running, false);
 	if (pthread_create(&c->thr, NULL, churn_fn, c))
 		die("pthread_create");
+	/* Time nothing before the vCPU is faulting on its CPU. */
+	while (!atomic_load(&c->running))
+		sched_yield();
 }
 
 static void churn_stop(struct churn *c)
@@ -558,6 +564,8 @@ static void series_age(void)
 	static const int degrees[] = { 1, 2, 4 };
 	size_t len = (size_t)cfg.size_mb << 20, np = len / PAGE;
 	size_t churn_np = cfg.quick ? 1024 : 4096;	/* 4 / 16 MiB */
+	/* Timed sweeps per sample with a faulting vCPU: 50 / 200 ms. */
+	__u64 conc_ns = cfg.quick ? 50000000ULL : 200000000ULL;
 	unsigned int reps = cfg.quick ? cfg.reps : cfg.reps > 9 ? cfg.reps : 9;
 	__u64 *young = calloc((np + 63) / 64, 8);
 	__u64 *leaves = calloc(np, 8), *hleaves = calloc(np, 8);
@@ -592,7 +600,7 @@ static void series_age(void)
 			double ns[AV_NR][MAX_SAMPLES], yg[AV_NR][MAX_SAMPLES];
 			double lockless[AV_NR][MAX_SAMPLES], bit[AV_NR][MAX_SAMPLES];
 			double fallback[AV_NR][MAX_SAMPLES], spins[AV_NR][MAX_SAMPLES];
-			double cfault[AV_NR][MAX_SAMPLES];
+			double cfault[AV_NR][MAX_SAMPLES], sweeps[AV_NR][MAX_SAMPLES];
 			char kase[96];
 
 			memset(yg, 0, sizeof(yg));
@@ -601,6 +609,7 @@ static void series_age(void)
 			memset(fallback, 0, sizeof(fallback));
 			memset(spins, 0, sizeof(spins));
 			memset(cfault, 0, sizeof(cfault));
+			memset(sweeps, 0, sizeof(sweeps));
 			for (r = 0; r < reps; r++) {
 				for (k = 0; k < AV_NR; k++) {
 					int a = (k + r) % AV_NR;
@@ -608,34 +617,45 @@ static void series_age(void)
 					int cv = a <= AV_TWIN ? a : SECMMU_RMAP_TABLE_WALK;
 					struct secmmu_stats s0, s1;
 					struct secmmu_age res;
-					__u64 t, ct = 0;
+					__u64 t, tt, ct = 0;
+					unsigned int nsw;
 
-					if (a <= AV_TWIN)	/* every page young (untimed) */
-						touch_views(&vms[a], np, 0, deg);
-					floor_young(leaves, np);
-					floor_young(hleaves, np);
 					if (conc) {
 						churn_start(&churn[cv], vms[cv].vcpu[1]);
 						ct = now_ns();
 					}
 					if (a <= AV_TWIN)
 						snap(vms[a].fd, &s0);
-					t = now_ns();
-					switch (a) {
-					case AV_FLOOR_LOAD:
-						sink += sum_words(leaves, np, 1);
-						break;
-					case AV_FLOOR_CAS:
-						floor_cas(leaves, np);
-						break;
-					case AV_FLOOR_HEAD:
-						floor_head(heads, np);
-						break;
-					default:
-						CHECK(smu_age(vms[a].fd, SECMMU_AGE_CLEAR, GFN0,
-							      np, young, NULL, &res));
+					/*
+					 * One sweep; with a faulting vCPU, sweeps until
+					 * conc_ns of them are timed, so that they
+					 * overlap its faults (a sweep alone can be
+					 * shorter than one of its loops).
+					 */
+					for (nsw = 0, tt = 0; !nsw || (conc && tt < conc_ns); nsw++) {
+						if (a <= AV_TWIN)	/* every page young (untimed) */
+							touch_views(&vms[a], np, 0, deg);
+						floor_young(leaves, np);
+						floor_young(hleaves, np);
+						t = now_ns();
+						switch (a) {
+						case AV_FLOOR_LOAD:
+							sink += sum_words(leaves, np, 1);
+							break;
+						case AV_FLOOR_CAS:
+							floor_cas(leaves, np);
+							break;
+						case AV_FLOOR_HEAD:
+							floor_head(heads, np);
+							break;
+						default:
+							CHECK(smu_age(vms[a].fd, SECMMU_AGE_CLEAR,
+								      GFN0, np, young, NULL, &res));
+						}
+						tt += now_ns() - t;
 					}
-					ns[a][r] = (double)(now_ns() - t) / np;
+					ns[a][r] = (double)tt / (np * nsw);
+					sweeps[a][r] = nsw;
 					if (conc) {
 						churn_stop(&churn[cv]);
 						cfault[a][r] = churn[cv].pages /
@@ -645,10 +665,11 @@ static void series_age(void)
 						continue;
 					snap(vms[a].fd, &s1);
 					yg[a][r] = res.nr_young;
-					lockless[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_LOCKLESS);
-					bit[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_BIT_LOCKS);
-					fallback[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
-					spins[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_BIT_SPINS);
+					lockless[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_LOCKLESS) / nsw;
+					bit[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_BIT_LOCKS) / nsw;
+					fallback[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_LOCK_FALLBACKS) /
+							 nsw;
+					spins[a][r] = DELTA(&s0, &s1, SECMMU_STAT_RMAP_BIT_SPINS) / nsw;
 				}
 			}
 			for (k = 0; k < AV_NR; k++) {
@@ -672,11 +693,13 @@ static void series_age(void)
 				     "\"mode\":\"%s\",\"degree\":%d,\"concurrent\":%d,"
 				     "\"pages\":%zu,\"young\":%.0f,\"lockless_heads\":%.0f,"
 				     "\"bit_locks\":%.0f,\"lock_fallbacks\":%.0f,"
-				     "\"bit_spins\":%.0f,\"churn_faults_per_s\":%.0f",
+				     "\"bit_spins\":%.0f,\"churn_faults_per_s\":%.0f,"
+				     "\"sweeps_per_sample\":%.0f",
 				     k == AV_TWIN ? "table_walk" : mode_name[k], deg, conc,
 				     np, median(yg[k], reps), median(lockless[k], reps),
 				     median(bit[k], reps), median(fallback[k], reps),
-				     median(spins[k], reps), median(cfault[k], reps));
+				     median(spins[k], reps), median(cfault[k], reps),
+				     median(sweeps[k], reps));
 			}
 		}
 	}
