@@ -78,26 +78,25 @@ static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
  * lock, under the head's bit, or under mmu_lock (rmap.h has the rules).
  */
 
-/* One leaf of a chain: age_leaf() on its current value. */
-static unsigned int age_spte(struct secmmu_vm *vm, u64 *sptep, bool clear)
-{
-	u64 lost = 0;
-	bool young = age_leaf(sptep, READ_ONCE(*sptep), clear, &lost);
-
-	if (lost)
-		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED);
-	return young ? RMAP_AGE_YOUNG : 0;
-}
-
 /* Every leaf of a head; the chain must be stable (mmu_lock or the bit). */
-static unsigned int age_chain(struct secmmu_vm *vm, unsigned long head, bool clear)
+static __always_inline bool age_leaves(unsigned long head, bool clear, u64 *lost)
 {
 	struct secmmu_rmap_iter it;
-	unsigned int young = 0;
+	bool young = false;
 
 	for_each_rmap_spte(it, head)
-		young |= age_spte(vm, it.sptep, clear);
+		young |= age_leaf(it.sptep, READ_ONCE(*it.sptep), clear, lost);
 	return young;
+}
+
+static unsigned int age_chain(struct secmmu_vm *vm, unsigned long head, bool clear)
+{
+	u64 lost = 0;
+	bool young = age_leaves(head, clear, &lost);
+
+	if (lost)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, lost);
+	return young ? RMAP_AGE_YOUNG : 0;
 }
 
 /* Locked walk: the caller holds mmu_lock. */
@@ -139,7 +138,7 @@ unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
 	case SECMMU_RMAP_SINGLE_LOCKLESS:
 		if (secmmu_rmap_direct(h)) {
 			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCKLESS);
-			return age_spte(vm, (u64 *)(h & RMAP_PTR_MASK), clear);
+			return age_chain(vm, h, clear);
 		}
 		if (fast_only) {
 			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_MULTI_SKIPPED);
@@ -161,14 +160,14 @@ unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
 
 /*
  * The rmap walkers.  A direct head in SINGLE_LOCKLESS mode (the common
- * case at alias degree 1) is handled inline; its counters are added once
- * per call.
+ * case at alias degree 1) and every head in LOCK_BIT mode are handled
+ * inline; their counters are added once per call.
  */
 static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			   u64 idx, u64 n, u64 bit, struct age_req *req,
 			   bool locked)
 {
-	u64 i, lockless = 0, lost = 0;
+	u64 i, lockless = 0, bitlocks = 0, lost = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned long *head = &slot->rmap[idx + i];
@@ -185,6 +184,11 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			lockless++;
 			r = age_leaf(sptep, READ_ONCE(*sptep), req->clear, &lost) ?
 			    RMAP_AGE_YOUNG : 0;
+		} else if (req->mode == SECMMU_RMAP_LOCK_BIT) {
+			h = secmmu_rmap_lock(vm, head);
+			r = age_leaves(h, req->clear, &lost) ? RMAP_AGE_YOUNG : 0;
+			secmmu_rmap_unlock(head, h);
+			bitlocks++;
 		} else {
 			r = secmmu_rmap_age(vm, head, req->clear, req->fast_only);
 		}
@@ -192,6 +196,8 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 	}
 	if (lockless)
 		secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCKLESS, lockless);
+	if (bitlocks)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_BIT_LOCKS, bitlocks);
 	if (lost)
 		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, lost);
 }

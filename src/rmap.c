@@ -116,39 +116,22 @@ unsigned long *secmmu_rmap_head(const struct secmmu_layout *l, u64 gfn)
 	return slot && slot->rmap ? &slot->rmap[gfn - slot->base_gfn] : NULL;
 }
 
-/*
- * Take @head's lock bit; returns the head's value (without the bit).
- * Preemption stays off until the unlock, so a holder cannot be scheduled
- * out while others spin.
- */
-unsigned long secmmu_rmap_lock(struct secmmu_vm *vm, unsigned long *head)
+/* secmmu_rmap_lock() found the bit taken: spin (preemption is off). */
+unsigned long secmmu_rmap_lock_slow(struct secmmu_vm *vm, unsigned long *head)
 {
-	unsigned long old;
-	bool spun = false;
+	unsigned long old = READ_ONCE(*head);
 
-	preempt_disable();
-	old = READ_ONCE(*head);
+	secmmu_stat_inc(vm, SECMMU_STAT_RMAP_BIT_SPINS);
 	for (;;) {
 		if (old & RMAP_LOCKED) {
-			spun = true;
 			cpu_relax();
 			old = READ_ONCE(*head);
 			continue;
 		}
 		/* Acquire: the chain is read after the bit is ours. */
 		if (try_cmpxchg_acquire(head, &old, old | RMAP_LOCKED))
-			break;
+			return old;
 	}
-	if (spun)
-		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_BIT_SPINS);
-	return old;
-}
-
-void secmmu_rmap_unlock(unsigned long *head, unsigned long val)
-{
-	/* Release: publish @val, fully built, and drop the bit in one store. */
-	smp_store_release(head, val & ~RMAP_LOCKED);
-	preempt_enable();
 }
 
 static struct secmmu_rmap_desc *head_desc(unsigned long head)

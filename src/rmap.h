@@ -51,7 +51,10 @@
 #ifndef _SECMMU_RMAP_H
 #define _SECMMU_RMAP_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/compiler.h>
+#include <linux/preempt.h>
 #include <linux/secmmu.h>
 #include <linux/types.h>
 
@@ -117,9 +120,34 @@ unsigned int secmmu_rmap_count(unsigned long head);
 /* Empty @n heads whose leaves are all zapped already; mmu_lock for write. */
 void secmmu_rmap_clear(struct secmmu_vm *vm, unsigned long *heads, u64 n);
 
-/* Lock-bit mode. */
-unsigned long secmmu_rmap_lock(struct secmmu_vm *vm, unsigned long *head);
-void secmmu_rmap_unlock(unsigned long *head, unsigned long val);
+/*
+ * Take @head's lock bit; returns the head's value (without the bit).
+ * Preemption stays off until the unlock, so a holder cannot be scheduled
+ * out while others spin.  The uncontended case is inline: lock-bit aging
+ * takes it once per page.
+ */
+unsigned long secmmu_rmap_lock_slow(struct secmmu_vm *vm, unsigned long *head);
+
+static inline unsigned long secmmu_rmap_lock(struct secmmu_vm *vm,
+					     unsigned long *head)
+{
+	unsigned long old;
+
+	preempt_disable();
+	old = READ_ONCE(*head);
+	/* Acquire: the chain is read after the bit is ours. */
+	if (likely(!(old & RMAP_LOCKED)) &&
+	    try_cmpxchg_acquire(head, &old, old | RMAP_LOCKED))
+		return old;
+	return secmmu_rmap_lock_slow(vm, head);
+}
+
+static inline void secmmu_rmap_unlock(unsigned long *head, unsigned long val)
+{
+	/* Release: publish @val, fully built, and drop the bit in one store. */
+	smp_store_release(head, val & ~RMAP_LOCKED);
+	preempt_enable();
+}
 
 /* Iterate the leaves of a head value (direct or chain). */
 struct secmmu_rmap_iter {
