@@ -109,7 +109,11 @@ static int fault_install(struct fault *f, bool shared)
 		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_RETRIES);
 		return min(ret, 0);
 	}
-	ret = secmmu_mmu_install(vm, f->view, f->gfn, page_to_pfn(f->page),
+	/*
+	 * data_race(): without VMEMMAP, page_to_pfn() reads the section bits
+	 * of page->flags, which never change, while GUP sets other bits.
+	 */
+	ret = secmmu_mmu_install(vm, f->view, f->gfn, data_race(page_to_pfn(f->page)),
 				 f->write, &f->vcpu->cache,
 				 slot->rmap ? &slot->rmap[f->target - slot->base_gfn] : NULL,
 				 shared);

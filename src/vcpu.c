@@ -120,7 +120,8 @@ static enum guest_result access_in_guest(struct secmmu_vcpu *vcpu, u32 view,
 		}
 	}
 
-	kaddr = kmap_local_page(pfn_to_page(spte_pfn(spte)));
+	/* data_race(): as in fault.c, the page's section bits never change. */
+	kaddr = data_race(kmap_local_page(pfn_to_page(spte_pfn(spte))));
 	ret = guest_copy(vcpu, kaddr + offset_in_page(gpa), len, write, iter);
 	kunmap_local(kaddr);
 out:
