@@ -27,7 +27,7 @@ static void iter_step(struct secmmu_iter *it)
 	/* Descend into the table the visited entry points to now. */
 	if (it->level > it->min_level) {
 		spte = READ_ONCE(*it->sptep);
-		if (spte_present(spte)) {
+		if (spte_is_table(spte)) {
 			it->level--;
 			it->tables[it->level] = secmmu_pt_child(spte);
 			if (it->gfn < it->start)
@@ -53,7 +53,8 @@ static void iter_step(struct secmmu_iter *it)
 /* In leaves-only mode, step over the table entries on the way down. */
 static void iter_skip_tables(struct secmmu_iter *it)
 {
-	while (it->leaves_only && it->valid && it->level > 1)
+	while (it->leaves_only && it->valid && it->level > 1 &&
+	       !spte_huge(it->old_spte))
 		iter_step(it);
 }
 

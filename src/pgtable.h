@@ -21,7 +21,8 @@
  * [start, end), top level first (pre-order).  After an entry at level > 1 is
  * visited, the iterator re-reads it and descends when it (still) points to a
  * table, so a visitor may link a new table (fault) or unlink one (zap) and
- * the walk follows what it did.
+ * the walk follows what it did.  A huge leaf (level 2) is visited, never
+ * descended into; its ->gfn is its first gfn, which may lie before start.
  */
 #ifndef _SECMMU_PGTABLE_H
 #define _SECMMU_PGTABLE_H
@@ -58,7 +59,7 @@ struct secmmu_iter {
 	u64 end;		/* exclusive */
 	int level;		/* 1 = leaf */
 	int min_level;		/* do not descend below this level */
-	bool leaves_only;	/* visit level-1 entries only */
+	bool leaves_only;	/* visit leaves only (level 1, huge) */
 	bool valid;
 };
 
@@ -73,7 +74,7 @@ void secmmu_iter_next(struct secmmu_iter *it);
 		secmmu_iter_start(&(it), root, min_level, start, end, false); \
 	     __iter->valid; secmmu_iter_next(__iter))
 
-/* Only the leaves (level 1) of [start, end), present or not. */
+/* Only the leaves of [start, end): level 1, present or not, and huge ones. */
 #define for_each_secmmu_leaf(it, root, start, end)			\
 	for (struct secmmu_iter *__iter =				\
 		secmmu_iter_start(&(it), root, 1, start, end, true);	\

@@ -3,12 +3,16 @@
  * SPTE encoding.
  *
  * A shadow page-table entry is one u64.  Tables have four levels of 512
- * entries; levels 4..2 hold table entries, level 1 holds leaves.
+ * entries; levels 4..2 hold table entries, level 1 holds leaves, and level 2
+ * may hold a huge leaf instead of a table (2 MiB, mirroring a PMD-mapped
+ * THP: huge.c).
  *
  *   table entry  PRESENT | physical address of the child table page
  *   leaf entry   PRESENT | pfn << 12 | WRITABLE? | ACCESSED? | DIRTY? |
  *                HOST_WRITABLE? (software: the primary allowed a write, so
  *                dirty logging may make it WRITABLE again without a fault)
+ *   huge leaf    a leaf entry | HUGE, the pfn of the first of its 512 pages
+ *                (one A and one D bit for all of them)
  *
  * The A/D/W bit values equal the UAPI's SECMMU_SPTE_* so they can be
  * reported as they are.  Outside mmu_lock a leaf is only ever changed with
@@ -26,6 +30,7 @@
 #define SPTE_WRITABLE		BIT_ULL(1)
 #define SPTE_ACCESSED		BIT_ULL(5)
 #define SPTE_DIRTY		BIT_ULL(6)
+#define SPTE_HUGE		BIT_ULL(7)
 #define SPTE_HOST_WRITABLE	BIT_ULL(9)
 #define SPTE_ADDR_MASK		GENMASK_ULL(51, 12)
 
@@ -62,6 +67,17 @@ static inline bool spte_host_writable(u64 spte)
 	return spte & SPTE_HOST_WRITABLE;
 }
 
+static inline bool spte_huge(u64 spte)
+{
+	return spte & SPTE_HUGE;
+}
+
+/* An entry above level 1 that points to a table (not empty, not huge). */
+static inline bool spte_is_table(u64 spte)
+{
+	return spte_present(spte) && !spte_huge(spte);
+}
+
 static inline u64 spte_pfn(u64 spte)
 {
 	return (spte & SPTE_ADDR_MASK) >> 12;
@@ -75,6 +91,18 @@ static inline u64 spte_make_leaf(u64 pfn, bool writable)
 	if (writable)
 		spte |= SPTE_WRITABLE | SPTE_HOST_WRITABLE | SPTE_DIRTY;
 	return spte;
+}
+
+/* The same for a huge leaf: @pfn is that of its first page. */
+static inline u64 spte_make_huge(u64 pfn, bool writable)
+{
+	return spte_make_leaf(pfn, writable) | SPTE_HUGE;
+}
+
+/* The pfn that leaf @spte, found at @level for @gfn, maps @gfn to. */
+static inline u64 spte_pfn_of(u64 spte, int level, u64 gfn)
+{
+	return spte_pfn(spte) + (level > 1 ? gfn & 511 : 0);
 }
 
 static inline u64 spte_make_table(phys_addr_t table_pa)
