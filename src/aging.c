@@ -24,6 +24,7 @@
 #include <linux/uaccess.h>
 
 #include "aging.h"
+#include "huge.h"
 #include "pgtable.h"
 #include "rmap.h"
 #include "spte.h"
@@ -31,6 +32,20 @@
 #include "vm.h"
 
 #define AGE_CHUNK	512		/* pages between signal checks */
+
+/*
+ * Huge leaves already answered in this call: one A bit answers for 512
+ * pages, so a block is aged once per call and its answer reused for every
+ * page of it, even across chunks (cleared for the first page, it would
+ * read old for the rest).
+ */
+struct age_memo {
+	const struct secmmu_slot *slot;	/* rmap modes: the block's head */
+	u64 blk;
+	unsigned int r;
+	u64 *young[SECMMU_MAX_VIEWS];	/* table walk: huge leaves found young */
+	unsigned int next;
+};
 
 struct age_req {
 	u32 mode;			/* vm->rmap_mode, read once per call */
@@ -41,6 +56,7 @@ struct age_req {
 	unsigned long *failed;
 	u64 nr_young;
 	u64 nr_failed;
+	struct age_memo *memo;		/* NULL: one for this page run */
 };
 
 static void age_result(struct age_req *req, u64 bit, unsigned int r)
@@ -158,48 +174,101 @@ unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
 	}
 }
 
+/* Counters of one run of heads, added once per run. */
+struct age_counts {
+	u64 lockless;
+	u64 bitlocks;
+	u64 lost;
+};
+
 /*
- * The rmap walkers.  A direct head in SINGLE_LOCKLESS mode (the common
- * case at alias degree 1) and every head in LOCK_BIT mode are handled
- * inline; their counters are added once per call.
+ * One head in the VM's mode.  A direct head in SINGLE_LOCKLESS mode (the
+ * common case at alias degree 1) and every head in LOCK_BIT mode are
+ * handled inline.
  */
+static __always_inline unsigned int age_head(struct secmmu_vm *vm,
+					     unsigned long *head,
+					     struct age_req *req, bool locked,
+					     struct age_counts *c)
+{
+	unsigned long h = READ_ONCE(*head);
+	unsigned int r;
+
+	if (!(h & RMAP_PTR_MASK))
+		return 0;
+	if (locked)
+		return secmmu_rmap_age_locked(vm, head, req->clear) | RMAP_AGE_LOCKED;
+	if (req->mode == SECMMU_RMAP_SINGLE_LOCKLESS && secmmu_rmap_direct(h)) {
+		u64 *sptep = (u64 *)(h & RMAP_PTR_MASK);
+
+		c->lockless++;
+		return age_leaf(sptep, READ_ONCE(*sptep), req->clear, &c->lost) ?
+		       RMAP_AGE_YOUNG : 0;
+	}
+	if (req->mode == SECMMU_RMAP_LOCK_BIT) {
+		h = secmmu_rmap_lock(vm, head);
+		r = age_leaves(h, req->clear, &c->lost) ? RMAP_AGE_YOUNG : 0;
+		secmmu_rmap_unlock(head, h);
+		c->bitlocks++;
+		return r;
+	}
+	return secmmu_rmap_age(vm, head, req->clear, req->fast_only);
+}
+
+/* The answer of page @idx's block's huge leaves (huge.h), once per call. */
+static unsigned int age_huge_head(struct secmmu_vm *vm,
+				  const struct secmmu_slot *slot, u64 idx,
+				  struct age_req *req, bool locked,
+				  struct age_counts *c)
+{
+	struct age_memo *m = req->memo;
+	u64 blk = secmmu_slot_block(slot, idx);
+
+	if (m->slot != slot || m->blk != blk) {
+		m->slot = slot;
+		m->blk = blk;
+		m->r = age_head(vm, &slot->hrmap[blk], req, locked, c);
+	}
+	return m->r;
+}
+
+/* The rmap walkers: pages [idx, idx + n) of @slot. */
 static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			   u64 idx, u64 n, u64 bit, struct age_req *req,
 			   bool locked)
 {
-	u64 i, lockless = 0, bitlocks = 0, lost = 0;
+	struct age_counts c = {};
+	u64 i;
 
 	for (i = 0; i < n; i++) {
-		unsigned long *head = &slot->rmap[idx + i];
-		unsigned long h = READ_ONCE(*head);
-		unsigned int r;
+		unsigned int r = age_head(vm, &slot->rmap[idx + i], req, locked, &c);
 
-		if (!(h & RMAP_PTR_MASK))
-			continue;
-		if (locked) {
-			r = secmmu_rmap_age_locked(vm, head, req->clear) | RMAP_AGE_LOCKED;
-		} else if (req->mode == SECMMU_RMAP_SINGLE_LOCKLESS && secmmu_rmap_direct(h)) {
-			u64 *sptep = (u64 *)(h & RMAP_PTR_MASK);
-
-			lockless++;
-			r = age_leaf(sptep, READ_ONCE(*sptep), req->clear, &lost) ?
-			    RMAP_AGE_YOUNG : 0;
-		} else if (req->mode == SECMMU_RMAP_LOCK_BIT) {
-			h = secmmu_rmap_lock(vm, head);
-			r = age_leaves(h, req->clear, &lost) ? RMAP_AGE_YOUNG : 0;
-			secmmu_rmap_unlock(head, h);
-			bitlocks++;
-		} else {
-			r = secmmu_rmap_age(vm, head, req->clear, req->fast_only);
-		}
-		age_result(req, bit + i, r);
+		if (slot->hrmap)
+			r |= age_huge_head(vm, slot, idx + i, req, locked, &c);
+		if (r)
+			age_result(req, bit + i, r);
 	}
-	if (lockless)
-		secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCKLESS, lockless);
-	if (bitlocks)
-		secmmu_stat_add(vm, SECMMU_STAT_RMAP_BIT_LOCKS, bitlocks);
-	if (lost)
-		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, lost);
+	if (c.lockless)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCKLESS, c.lockless);
+	if (c.bitlocks)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_BIT_LOCKS, c.bitlocks);
+	if (c.lost)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, c.lost);
+}
+
+/* Table walk: was huge leaf @sptep (@spte) young in this call? */
+static bool age_huge_leaf(u64 *sptep, u64 spte, struct age_req *req, u64 *lost)
+{
+	struct age_memo *m = req->memo;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(m->young); i++)
+		if (m->young[i] == sptep)
+			return true;
+	if (!age_leaf(sptep, spte, req->clear, lost))
+		return false;
+	m->young[m->next++ % ARRAY_SIZE(m->young)] = sptep;
+	return true;
 }
 
 /*
@@ -230,6 +299,14 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 
 			if (it.level != 2 || !spte_present(it.old_spte))
 				continue;
+			if (spte_huge(it.old_spte)) {
+				if (!age_huge_leaf(it.sptep, it.old_spte, req, &lost))
+					continue;
+				for (g = max(it.gfn, a.view_gfn); g < hi; g++)
+					if (!__test_and_set_bit(off + g, young))
+						nr++;
+				continue;
+			}
 			pt = secmmu_pt_child(it.old_spte);
 			for (g = max(it.gfn, a.view_gfn); g < hi; g++) {
 				u64 *sptep = &pt[g - it.gfn];
@@ -261,8 +338,12 @@ static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			   const struct secmmu_slot *slot, u64 idx, u64 n,
 			   u64 bit, struct age_req *req)
 {
+	struct age_memo memo = {};
+	bool own_memo = !req->memo;
 	u64 done, c;
 
+	if (own_memo)
+		req->memo = &memo;
 	rcu_read_lock();
 	if (req->mode == SECMMU_RMAP_TABLE_WALK) {
 		for (done = 0; done < n; done += c) {
@@ -278,6 +359,8 @@ static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		age_rmap_pages(vm, slot, idx, n, bit, req, false);
 	}
 	rcu_read_unlock();
+	if (own_memo)
+		req->memo = NULL;
 	secmmu_stat_add(vm, SECMMU_STAT_AGE_PAGES, n);
 }
 
@@ -299,7 +382,9 @@ static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 			  unsigned long end, bool clear, bool *fast)
 {
-	struct age_req req = { .mode = READ_ONCE(vm->rmap_mode), .clear = clear };
+	struct age_memo memo = {};
+	struct age_req req = { .mode = READ_ONCE(vm->rmap_mode), .clear = clear,
+			       .memo = &memo };
 	int idx;
 
 	*fast = true;
@@ -328,6 +413,7 @@ static u64 look_around(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		       u64 chunk_gfn, u64 n, const unsigned long *young,
 		       u64 *last_block, u32 mode, bool clear)
 {
+	struct age_memo memo = {};
 	unsigned long i;
 	u64 found = 0;
 
@@ -343,7 +429,7 @@ static u64 look_around(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		*last_block = block;
 		for (g = lo; g < hi; g++) {
 			struct age_req nb = { .mode = mode, .clear = clear,
-					      .fast_only = true };
+					      .fast_only = true, .memo = &memo };
 
 			if (g >= a->start && g < a->start + a->npages)
 				continue;
@@ -399,6 +485,7 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
 	bool hva = a->flags & SECMMU_AGE_HVA;
 	u32 mode = READ_ONCE(vm->rmap_mode);
 	const struct secmmu_slot *slot = NULL;
+	struct age_memo memo = {};
 	struct secmmu_layout *l;
 	u64 last_block = U64_MAX;
 	bool look;
@@ -437,6 +524,7 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
 			.fast_only = a->flags & SECMMU_AGE_FAST_ONLY,
 			.young = young,
 			.failed = failed,
+			.memo = &memo,
 		};
 
 		bitmap_zero(young, AGE_CHUNK);

@@ -26,6 +26,7 @@
 #include "dirty_log.h"
 #include "dirty_ring.h"
 #include "flush.h"
+#include "huge.h"
 #include "ioctl.h"
 #include "layout.h"
 #include "pgtable.h"
@@ -75,6 +76,8 @@ static bool wp_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 				     a.view_gfn + a.n) {
 			u64 off = a.gfn - first + (it.gfn - a.view_gfn);
 
+			if (it.level > 1)	/* huge: none in a logging slot */
+				continue;
 			if (!mask || (*mask & BIT_ULL(off)))
 				changed |= wp_leaf(vm, it.sptep, it.old_spte);
 		}
@@ -85,8 +88,9 @@ static bool wp_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 #define WP_CHUNK	512	/* pages write-protected per mmu_lock hold */
 
 /*
- * Write-protect every leaf of @slot; true if a flush is owed.  Slots can
- * be millions of pages: the lock is dropped between chunks (protection is
+ * Write-protect every leaf of @slot, and zap its huge leaves (dirty records
+ * are per 4 KiB page: huge.h); true if a flush is owed.  Slots can be
+ * millions of pages: the lock is dropped between chunks (protection is
  * idempotent, and a fault in between installs a leaf that logs anyway).
  * slots_lock is held: the layout stays.
  */
@@ -100,6 +104,10 @@ bool secmmu_dirty_wp_slot(struct secmmu_vm *vm, const struct secmmu_slot *slot)
 		u64 n = min_t(u64, WP_CHUNK, slot->npages - c);
 
 		write_lock(&vm->mmu_lock);
+		if (READ_ONCE(vm->huge_leaves))
+			flush |= secmmu_zap_huge(vm, secmmu_layout_locked(vm),
+						 slot->base_gfn + c,
+						 slot->base_gfn + c + n);
 		if (!slot->rmap)
 			flush |= wp_tables(vm, secmmu_layout_locked(vm),
 					   slot->base_gfn + c, n, NULL);

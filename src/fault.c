@@ -19,6 +19,10 @@
  *     reference is kept: every later change of the primary mapping runs
  *     invalidate_range_start(), which zaps the leaf before the page can go.
  *
+ * A fault that may map a huge leaf (huge.h) checks the invalidations
+ * against its whole 2 MiB block, and reads the primary's mapping level in
+ * step 4, under mmu_lock after the check.
+ *
  * An invalidation bumps in_progress in its start and the seq in its end,
  * both under mmu_lock for write, so step 4 cannot miss one that overlaps
  * steps 2-3, and none can start while a fault holds the read lock.
@@ -34,20 +38,25 @@
 
 #include "dirty_log.h"
 #include "flush.h"
+#include "huge.h"
 #include "mmu.h"
 #include "testhook.h"
 #include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
 
-/* 0: install; -EAGAIN: an invalidation covers @hva; 1: retry at once. */
+/*
+ * 0: install; -EAGAIN: an invalidation covers some of [start, end); 1:
+ * retry at once.
+ */
 static int fault_must_retry(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			    unsigned long seq, unsigned long hva)
+			    unsigned long seq, unsigned long start,
+			    unsigned long end)
 {
 	lockdep_assert_held(&vm->mmu_lock);
 
 	if (vm->mmu_invalidate_in_progress &&
-	    hva >= vm->mmu_invalidate_start && hva < vm->mmu_invalidate_end)
+	    end > vm->mmu_invalidate_start && start < vm->mmu_invalidate_end)
 		return -EAGAIN;
 	return vm->mmu_invalidate_seq != seq || rcu_access_pointer(vm->layout) != l;
 }
@@ -93,6 +102,7 @@ struct fault {
 	unsigned long hva;
 	struct page *page;
 	bool write;
+	bool huge;		/* the layout allows a huge leaf */
 };
 
 /* Steps 4 and 5 under mmu_lock (@shared: for read); secmmu_fault()'s returns. */
@@ -100,23 +110,48 @@ static int fault_install(struct fault *f, bool shared)
 {
 	struct secmmu_vm *vm = f->vcpu->vm;
 	const struct secmmu_slot *slot = f->slot;
+	u64 idx = f->target - slot->base_gfn;
+	unsigned long start = f->hva, end = f->hva + PAGE_SIZE;
+	struct secmmu_map m = {
+		.view = f->view,
+		.level = 1,
+		.gfn = f->gfn,
+		/*
+		 * data_race(): without VMEMMAP, page_to_pfn() reads the section
+		 * bits of page->flags, which never change, while GUP sets other
+		 * bits.
+		 */
+		.pfn = data_race(page_to_pfn(f->page)),
+		.writable = f->write,
+		.head = slot->rmap ? &slot->rmap[idx] : NULL,
+		.hhead = secmmu_slot_hhead(slot, idx),
+	};
 	int ret;
 
 	if (vm->dead)
 		return -EIO;
-	ret = fault_must_retry(vm, f->l, f->seq, f->hva);
+	if (f->huge) {
+		start = ALIGN_DOWN(f->hva, PMD_SIZE);
+		end = start + PMD_SIZE;
+	}
+	ret = fault_must_retry(vm, f->l, f->seq, start, end);
 	if (ret) {
 		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_RETRIES);
 		return min(ret, 0);
 	}
-	/*
-	 * data_race(): without VMEMMAP, page_to_pfn() reads the section bits
-	 * of page->flags, which never change, while GUP sets other bits.
-	 */
-	ret = secmmu_mmu_install(vm, f->view, f->gfn, data_race(page_to_pfn(f->page)),
-				 f->write, &f->vcpu->cache,
-				 slot->rmap ? &slot->rmap[f->target - slot->base_gfn] : NULL,
-				 shared);
+	if (f->huge && secmmu_huge_host_ok(vm->mm, f->hva, m.pfn, f->write)) {
+		struct secmmu_map h = m;
+		u64 off = (f->hva - start) >> PAGE_SHIFT;
+
+		h.level = 2;
+		h.gfn -= off;
+		h.pfn -= off;
+		h.head = m.hhead;
+		h.l = f->l;
+		/* No dirty logging here: nothing to record. */
+		return secmmu_mmu_map(vm, &h, &f->vcpu->cache, shared);
+	}
+	ret = secmmu_mmu_map(vm, &m, &f->vcpu->cache, shared);
 	if (f->write && ret >= 0)
 		secmmu_dirty_record(f->vcpu, f->l, slot, f->target);
 	return ret;
@@ -163,6 +198,8 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 	smp_rmb();	/* seq before the page tables GUP reads */
 
 	f.hva = secmmu_slot_hva(f.slot, f.target);
+	f.huge = READ_ONCE(vm->huge_leaves) &&
+		 secmmu_huge_layout_ok(f.l, f.slot, view, gfn, f.hva);
 	npages = get_user_pages_fast(f.hva, 1, write ? FOLL_WRITE : 0, &f.page);
 	if (npages != 1) {
 		ret = gup_errno(npages);

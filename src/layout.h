@@ -22,6 +22,10 @@ struct secmmu_slot {
 	u64 hva;
 	u32 flags;
 	unsigned long *rmap;	/* npages heads (rmap.h); shared by layout copies */
+	unsigned long *hrmap;	/* huge leaves' heads, one per 2 MiB block of
+				 * host addresses (huge.h); NULL: no huge
+				 * leaves in rmap modes; shared too
+				 */
 	unsigned long *dirty_bitmap;	/* once LOG_DIRTY was set; shared too */
 };
 

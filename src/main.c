@@ -54,6 +54,8 @@ long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap)
 		return SECMMU_DIRTY_RING_MAX;
 	case SECMMU_CAP_PROT_POLICY:
 		return READ_ONCE(vm->prot_policy);
+	case SECMMU_CAP_HUGE_LEAVES:
+		return READ_ONCE(vm->huge_leaves);
 	default:
 		return 0;
 	}

@@ -17,6 +17,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 
+#include "huge.h"
 #include "mmu.h"
 #include "pgtable.h"
 #include "rmap.h"
@@ -34,18 +35,26 @@ static void propagate_dirty(struct secmmu_vm *vm, u64 spte)
 }
 
 /*
- * The rmap head of the memslot gfn that leaf @gfn of @view maps, NULL for
- * a leaf that no memslot backs (only unit tests make those).
+ * The rmap head of the leaf at @level for gfn @gfn of @view: the head of
+ * the memslot gfn it maps, or for a huge leaf its block's head (huge.h).
+ * NULL for a leaf that no memslot backs (only unit tests make those).
  */
 static unsigned long *leaf_head(const struct secmmu_vm *vm,
-				const struct secmmu_layout *l, u32 view, u64 gfn)
+				const struct secmmu_layout *l, u32 view, u64 gfn,
+				int level)
 {
+	const struct secmmu_slot *slot;
 	u64 target;
 
 	if (!l || vm->rmap_mode == SECMMU_RMAP_TABLE_WALK ||
 	    !secmmu_view_translate(l, view, gfn, &target))
 		return NULL;
-	return secmmu_rmap_head(l, target);
+	slot = secmmu_slot_find(l, target);
+	if (!slot || !slot->rmap)
+		return NULL;
+	if (level > 1)
+		return secmmu_slot_hhead(slot, target - slot->base_gfn);
+	return &slot->rmap[target - slot->base_gfn];
 }
 
 static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
@@ -58,6 +67,10 @@ static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
 		secmmu_rmap_remove(vm, head, sptep);
 	if (spte_dirty(old))
 		propagate_dirty(vm, old);
+	if (spte_huge(old)) {
+		secmmu_stat_inc(vm, SECMMU_STAT_HUGE_ZAPPED);
+		secmmu_stat_dec(vm, SECMMU_STAT_HUGE_MAPPED);
+	}
 	secmmu_stat_inc(vm, SECMMU_STAT_SPTES_ZAPPED);
 	secmmu_stat_dec(vm, SECMMU_STAT_MAPPED);
 	return true;
@@ -113,11 +126,17 @@ static bool zap_cond_resched(struct zap *z)
 	return true;
 }
 
-static void zap_one(struct zap *z, u64 *sptep, u64 gfn)
+/*
+ * Zap the leaf at @level for @gfn.  A huge leaf always leaves its block's
+ * head: secmmu_zap_gfn_range() empties 4 KiB heads wholesale, never those.
+ */
+static void zap_one(struct zap *z, u64 *sptep, u64 gfn, int level)
 {
+	bool rmap = z->rmap || level > 1;
+
 	z->work++;
 	z->flush |= zap_leaf(z->vm, sptep,
-			     z->rmap ? leaf_head(z->vm, z->l, z->view, gfn) : NULL);
+			     rmap ? leaf_head(z->vm, z->l, z->view, gfn, level) : NULL);
 }
 
 /*
@@ -136,10 +155,10 @@ static bool free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
 
 		if (!spte_present(spte))
 			continue;
-		if (level > 1) {
+		if (spte_is_table(spte) && level > 1) {
 			yielded |= free_unlinked(z, secmmu_pt_child(spte), level - 1, g);
 		} else {
-			zap_one(z, &table[i], g);
+			zap_one(z, &table[i], g, level);
 			/* The table is ours: go on with it after a break. */
 			yielded |= zap_cond_resched(z);
 		}
@@ -165,8 +184,10 @@ static void zap_range(struct zap *z, u64 start, u64 end)
 			continue;
 		}
 		yielded = false;
-		if (it.level == 1) {
-			zap_one(z, it.sptep, it.gfn);
+		if (it.level == 1 || spte_huge(it.old_spte)) {
+			if (!secmmu_iter_covered(&it))
+				secmmu_stat_inc(z->vm, SECMMU_STAT_HUGE_ZAPPED_PARTIAL);
+			zap_one(z, it.sptep, it.gfn, it.level);
 		} else if ((z->flags & SECMMU_ZAP_FREE_TABLES) &&
 			   secmmu_iter_covered(&it)) {
 			WRITE_ONCE(*it.sptep, 0);
@@ -262,6 +283,31 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	return z.flush;
 }
 
+/*
+ * Zap the huge leaves over memslot gfns [start, end), in every view; 4 KiB
+ * leaves stay (dirty logging, when it starts: huge.h).
+ */
+bool secmmu_zap_huge(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		     u64 start, u64 end)
+{
+	struct zap z = { .vm = vm, .l = l };
+	struct secmmu_alias a;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	for_each_view_alias(a, l, start, end) {
+		struct secmmu_iter it;
+
+		if (!vm->roots[a.view])
+			continue;
+		z.view = a.view;
+		for_each_secmmu_spte(it, vm->roots[a.view], 2, a.view_gfn,
+				     a.view_gfn + a.n)
+			if (it.level == 2 && spte_huge(it.old_spte))
+				zap_one(&z, it.sptep, it.gfn, it.level);
+	}
+	return z.flush;
+}
+
 /* Zap whatever maps host virtual addresses [start, end). */
 bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  unsigned long start, unsigned long end, unsigned int flags)
@@ -325,8 +371,28 @@ static int link_table(struct secmmu_vm *vm, struct secmmu_iter *it,
 }
 
 /*
- * Map @gfn of @view to @pfn and add the leaf to @head, the rmap head of
- * the memslot gfn it maps (NULL only in unit tests).
+ * Unlink the table of 4 KiB leaves at @sptep (gfn @gfn) and zap them, for
+ * a huge leaf to take its place; mmu_lock held for write.  True if a flush
+ * is owed.
+ */
+static bool promote(struct secmmu_vm *vm, const struct secmmu_map *m,
+		    u64 *sptep, u64 gfn)
+{
+	struct zap z = { .vm = vm, .l = m->l, .view = m->view,
+			 .rmap = vm->rmap_mode != SECMMU_RMAP_TABLE_WALK };
+	u64 old = READ_ONCE(*sptep);
+
+	WRITE_ONCE(*sptep, 0);
+	free_unlinked(&z, secmmu_pt_child(old), 1, gfn);
+	secmmu_stat_inc(vm, SECMMU_STAT_HUGE_PROMOTED);
+	return z.flush;
+}
+
+/*
+ * Map @m->gfn of @m->view to @m->pfn with a leaf at @m->level (1, or 2 for
+ * a huge leaf: gfn and pfn are then those of the block's first page) and
+ * add the leaf to @m->head, its rmap head (NULL only in unit tests and in
+ * table-walk mode).
  *
  * mmu_lock is held for read (@shared) or write.  For read, faults on other
  * CPUs install at the same time: tables and leaves go in with cmpxchg
@@ -335,17 +401,22 @@ static int link_table(struct secmmu_vm *vm, struct secmmu_iter *it,
  * Nothing is ever removed under the read lock.
  *
  * A present leaf for the same pfn keeps its A/D bits and gains write
- * permission if asked.  A leaf for another pfn cannot exist while the fault
- * protocol holds (every change of the primary mapping or of the layout zaps
- * first); should one appear, @shared returns -EBUSY (the caller retries
- * under the write lock) and otherwise it is zapped like any other and 1 is
- * returned: the caller owes a remote flush.
+ * permission if asked.  A leaf for another pfn, or a huge leaf where a
+ * 4 KiB one is wanted, cannot exist while the fault protocol holds (every
+ * change of the primary mapping or of the layout zaps first); should one
+ * appear, @shared returns -EBUSY (the caller retries under the write lock)
+ * and otherwise it is zapped (a huge one from @m->hhead) and 1 is returned:
+ * the caller owes a remote flush.  A huge leaf wanted where a table of
+ * 4 KiB leaves is linked (the block was mapped before the primary collapsed
+ * it into a THP, or while it logged dirty pages) is the same: -EBUSY, then
+ * under the write lock the table goes, with its leaves, as KVM's TDP MMU
+ * replaces a table by a huge leaf.
  */
-int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
-		       bool writable, struct secmmu_pt_cache *cache,
-		       unsigned long *head, bool shared)
+int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
+		   struct secmmu_pt_cache *cache, bool shared)
 {
-	u64 new = spte_make_leaf(pfn, writable);
+	u64 new = m->level > 1 ? spte_make_huge(m->pfn, m->writable) :
+				 spte_make_leaf(m->pfn, m->writable);
 	struct secmmu_iter it;
 	int ret = 0;
 
@@ -354,27 +425,41 @@ int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
 	else
 		lockdep_assert_held_write(&vm->mmu_lock);
 
-	for_each_secmmu_spte(it, vm->roots[view], 1, gfn, gfn + 1) {
+	for_each_secmmu_spte(it, vm->roots[m->view], m->level, m->gfn, m->gfn + 1) {
 		u64 old;
 
-		if (it.level > 1) {
-			if (!spte_present(it.old_spte)) {
-				ret = link_table(vm, &it, cache);
-				if (ret)
-					return ret;
+		if (it.level > m->level) {
+			if (spte_huge(it.old_spte)) {	/* in the way */
+				if (shared)
+					return -EBUSY;
+				ret = zap_leaf(vm, it.sptep, m->hhead);
+			}
+			if (!spte_is_table(READ_ONCE(*it.sptep))) {
+				int err = link_table(vm, &it, cache);
+
+				if (err)
+					return err;
 			}
 			continue;
 		}
 
 		old = READ_ONCE(*it.sptep);
+		if (m->level > 1 && spte_is_table(old)) {
+			if (shared)
+				return -EBUSY;
+			ret = promote(vm, m, it.sptep, it.gfn);
+			old = 0;
+		}
 		for (;;) {
 			if (!spte_present(old)) {
 				if (try_cmpxchg64(it.sptep, &old, new))
 					break;
 				secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
+				if (m->level > 1 && spte_is_table(old))
+					return -EBUSY;
 				continue;
 			}
-			if (spte_pfn(old) != pfn)
+			if (spte_pfn(old) != m->pfn)
 				break;
 			if (try_cmpxchg64(it.sptep, &old,
 					  new | (old & (SPTE_ACCESSED | SPTE_DIRTY |
@@ -385,20 +470,35 @@ int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
 		if (spte_present(old)) {	/* another pfn */
 			if (shared)
 				return -EBUSY;
-			ret = zap_leaf(vm, it.sptep, head);
+			ret = zap_leaf(vm, it.sptep, m->head);
 			WRITE_ONCE(*it.sptep, new);
 		}
-		if (head)
-			secmmu_rmap_add(vm, head, it.sptep, &cache->rmap);
+		if (m->head)
+			secmmu_rmap_add(vm, m->head, it.sptep, &cache->rmap);
+		if (m->level > 1) {
+			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_INSTALLED);
+			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_MAPPED);
+		}
 		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_INSTALLED);
 		secmmu_stat_inc(vm, SECMMU_STAT_MAPPED);
 	}
 	return ret;
 }
 
+int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
+		       bool writable, struct secmmu_pt_cache *cache,
+		       unsigned long *head, bool shared)
+{
+	struct secmmu_map m = { .view = view, .gfn = gfn, .pfn = pfn, .level = 1,
+				.writable = writable, .head = head };
+
+	return secmmu_mmu_map(vm, &m, cache, shared);
+}
+
 /*
  * Read the leaf of @gfn in @view without locks.  *@level is the level of the
- * last entry the walk reached (1: the leaf).  Returns the leaf or 0.
+ * last entry the walk reached (1: the leaf, 2 with a huge leaf: see
+ * spte_pfn_of()).  Returns the leaf or 0.
  */
 u64 secmmu_spte_lookup(struct secmmu_vm *vm, u32 view, u64 gfn, int *level)
 {
@@ -409,7 +509,7 @@ u64 secmmu_spte_lookup(struct secmmu_vm *vm, u32 view, u64 gfn, int *level)
 	rcu_read_lock();
 	for_each_secmmu_spte(it, vm->roots[view], 1, gfn, gfn + 1) {
 		*level = it.level;
-		if (it.level == 1)
+		if (it.level == 1 || spte_huge(it.old_spte))
 			spte = it.old_spte;
 	}
 	rcu_read_unlock();

@@ -16,6 +16,21 @@ struct secmmu_vm;
 struct secmmu_layout;
 struct secmmu_pt_cache;
 
+/* What secmmu_mmu_map() installs. */
+struct secmmu_map {
+	u32 view;
+	int level;		/* 1, or 2: a huge leaf (huge.h) */
+	u64 gfn;
+	u64 pfn;
+	bool writable;
+	unsigned long *head;	/* the leaf's rmap head */
+	unsigned long *hhead;	/* level 1: the block's huge head */
+	const struct secmmu_layout *l;	/* level 2: the 4 KiB leaves' heads */
+};
+
+int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
+		   struct secmmu_pt_cache *cache, bool shared);
+/* A 4 KiB leaf (unit tests). */
 int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
 		       bool writable, struct secmmu_pt_cache *cache,
 		       unsigned long *head, bool shared);

@@ -84,6 +84,7 @@ static enum guest_result access_in_guest(struct secmmu_vcpu *vcpu, u32 view,
 	struct secmmu_iter it;
 	u64 *sptep = NULL;
 	u64 spte = 0;
+	int level = 1;
 	void *kaddr;
 
 	secmmu_guest_enter(vcpu);
@@ -93,6 +94,7 @@ static enum guest_result access_in_guest(struct secmmu_vcpu *vcpu, u32 view,
 			     (gpa >> PAGE_SHIFT) + 1) {
 		sptep = it.sptep;
 		spte = it.old_spte;
+		level = it.level;
 	}
 	if (!sptep)
 		goto out;
@@ -121,7 +123,8 @@ static enum guest_result access_in_guest(struct secmmu_vcpu *vcpu, u32 view,
 	}
 
 	/* data_race(): as in fault.c, the page's section bits never change. */
-	kaddr = data_race(kmap_local_page(pfn_to_page(spte_pfn(spte))));
+	kaddr = data_race(kmap_local_page(pfn_to_page(spte_pfn_of(spte, level,
+								  gpa >> PAGE_SHIFT))));
 	ret = guest_copy(vcpu, kaddr + offset_in_page(gpa), len, write, iter);
 	kunmap_local(kaddr);
 out:

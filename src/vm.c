@@ -11,6 +11,7 @@
 #include "aging.h"
 #include "dirty_log.h"
 #include "flush.h"
+#include "huge.h"
 #include "ioctl.h"
 #include "mmu.h"
 #include "spte.h"
@@ -178,7 +179,9 @@ static bool zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *old
 
 /*
  * The rmap and dirty bitmap of @want: new, inherited from @old, or none
- * (no rmap in table-walk mode, which is fixed by the first memslot).
+ * (no rmap in table-walk mode, which is fixed by the first memslot).  The
+ * huge leaves' heads, one per block (huge.h), follow the 4 KiB ones in the
+ * same array.
  */
 static int slot_alloc(struct secmmu_vm *vm, const struct secmmu_slot *old,
 		      struct secmmu_slot *want)
@@ -186,12 +189,18 @@ static int slot_alloc(struct secmmu_vm *vm, const struct secmmu_slot *old,
 	if (!want->npages)
 		return 0;
 	want->rmap = old->rmap;
+	want->hrmap = old->hrmap;
 	want->dirty_bitmap = old->dirty_bitmap;
 	if (!want->rmap && vm->rmap_mode != SECMMU_RMAP_TABLE_WALK) {
-		want->rmap = kvcalloc(want->npages, sizeof(*want->rmap),
-				      GFP_KERNEL_ACCOUNT);
+		u64 n = want->npages;
+
+		if (vm->huge_leaves)
+			n += secmmu_slot_blocks(want);
+		want->rmap = kvcalloc(n, sizeof(*want->rmap), GFP_KERNEL_ACCOUNT);
 		if (!want->rmap)
 			return -ENOMEM;
+		if (vm->huge_leaves)
+			want->hrmap = want->rmap + want->npages;
 	}
 	if ((want->flags & SECMMU_MEM_LOG_DIRTY) && !want->dirty_bitmap) {
 		want->dirty_bitmap = kvcalloc(BITS_TO_LONGS(want->npages),
@@ -200,6 +209,7 @@ static int slot_alloc(struct secmmu_vm *vm, const struct secmmu_slot *old,
 			if (!old->rmap)
 				kvfree(want->rmap);
 			want->rmap = NULL;
+			want->hrmap = NULL;
 			return -ENOMEM;
 		}
 	}
@@ -320,14 +330,20 @@ long secmmu_vm_ioctl_enable_cap(struct secmmu_vm *vm, struct secmmu_ioctl_call *
 		WRITE_ONCE(vm->prot_policy, cap->args[0]);	/* read by the notifier */
 		return 0;
 	}
-	if (cap->cap != SECMMU_CAP_RMAP_MODE || cap->args[0] >= SECMMU_RMAP_NR_MODES)
+	if (cap->cap == SECMMU_CAP_RMAP_MODE) {
+		if (cap->args[0] >= SECMMU_RMAP_NR_MODES)
+			return -EINVAL;
+	} else if (cap->cap != SECMMU_CAP_HUGE_LEAVES || cap->args[0] > 1) {
 		return -EINVAL;
+	}
 
 	mutex_lock(&vm->slots_lock);
 	if (vm->had_memslot)
-		ret = -EBUSY;	/* documented: the mode is fixed by the first memslot */
-	else
+		ret = -EBUSY;	/* documented: both are fixed by the first memslot */
+	else if (cap->cap == SECMMU_CAP_RMAP_MODE)
 		WRITE_ONCE(vm->rmap_mode, cap->args[0]);
+	else
+		WRITE_ONCE(vm->huge_leaves, cap->args[0]);
 	mutex_unlock(&vm->slots_lock);
 	return ret;
 }
@@ -355,7 +371,8 @@ long secmmu_vm_ioctl_get_spte(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 	spte = secmmu_spte_lookup(vm, info->view, info->gfn, &level);
 	info->level = level;
 	info->flags = spte & SPTE_UAPI_MASK;
-	info->pfn = capable(CAP_SYS_ADMIN) && spte_present(spte) ? spte_pfn(spte) : 0;
+	info->pfn = capable(CAP_SYS_ADMIN) && spte_present(spte) ?
+		    spte_pfn_of(spte, level, info->gfn) : 0;
 	return 0;
 }
 

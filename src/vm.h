@@ -75,6 +75,7 @@ struct secmmu_vm {
 	bool had_memslot;			/* ... a memslot was ever created */
 	u32 dirty_ring_size;			/* per vCPU ring, 0: none; set once */
 	u32 prot_policy;			/* SECMMU_PROT_*, any time */
+	bool huge_leaves;			/* huge.h; fixed by a memslot */
 
 	int nr_vcpus;				/* published with release */
 	struct secmmu_vcpu *vcpus[SECMMU_MAX_VCPUS];

@@ -302,6 +302,11 @@ static const char * const smu_stat_names[SECMMU_STAT_NR] = {
 	[SECMMU_STAT_RMAP_PAIRS]		= "rmap_pairs",
 	[SECMMU_STAT_ACCESS_BOUNCED]		= "access_bounced",
 	[SECMMU_STAT_PROT_KEPT]			= "prot_kept",
+	[SECMMU_STAT_HUGE_INSTALLED]		= "huge_installed",
+	[SECMMU_STAT_HUGE_ZAPPED]		= "huge_zapped",
+	[SECMMU_STAT_HUGE_ZAPPED_PARTIAL]	= "huge_zapped_partial",
+	[SECMMU_STAT_HUGE_MAPPED]		= "huge_mapped",
+	[SECMMU_STAT_HUGE_PROMOTED]		= "huge_promoted",
 };
 
 const char *smu_stat_name(unsigned int idx)

@@ -73,6 +73,7 @@
 #define SECMMU_CAP_DIRTY_LOG		13	/* 1: LOG_DIRTY, bitmaps */
 #define SECMMU_CAP_DIRTY_RING		14	/* SECMMU_DIRTY_RING_MAX */
 #define SECMMU_CAP_PROT_POLICY		15	/* this VM's SECMMU_PROT_* */
+#define SECMMU_CAP_HUGE_LEAVES		16	/* this VM's setting, 0 or 1 */
 
 /*
  * SECMMU_ENABLE_CAP: change a VM setting.  Unknown @cap, nonzero @flags,
@@ -125,6 +126,19 @@
  *                    its leaves; mprotect() to read-only or none, uffd-wp,
  *                    shared mappings, and anything else, zap.
  *                    SECMMU_STAT_PROT_KEPT counts the invalidations kept.
+ */
+/*
+ * SECMMU_CAP_HUGE_LEAVES, args[0] = 0 (the default) or 1: mirror PMD-mapped
+ * transparent huge pages with one 2 MiB leaf (SECMMU_GET_SPTE then reports
+ * level 2) instead of 512 4 KiB ones.  Only before the first memslot is
+ * created (-EBUSY after).  A fault maps a huge leaf when the primary maps
+ * the page's 2 MiB-aligned block of host addresses with one PMD, the block
+ * lies inside one memslot that does not log dirty pages, and the view maps
+ * the block's 512 gfns with one range starting at a 512-aligned gfn; else
+ * 4 KiB.  A huge leaf has one A and one D bit: aging answers young for
+ * every page it covers, an invalidation of any part zaps all of it
+ * (SECMMU_STAT_HUGE_ZAPPED_PARTIAL), and setting SECMMU_MEM_LOG_DIRTY
+ * zaps a memslot's huge leaves, so that dirty records stay per page.
  */
 #define SECMMU_PROT_ZAP			0
 #define SECMMU_PROT_KEEP_NUMA_HINT	1
@@ -195,8 +209,9 @@ struct secmmu_view_mapping {
 /*
  * SECMMU_GET_SPTE: read the leaf SPTE that maps @gfn of @view.  Returns the
  * SECMMU_SPTE_* bits in @flags (0 when nothing is mapped) and the level of
- * the deepest table present on the path (4 = only the root).  @pfn is filled
- * only for CAP_SYS_ADMIN, else 0.
+ * the deepest table present on the path (4 = only the root), or 2 for a
+ * huge leaf (SECMMU_CAP_HUGE_LEAVES).  @pfn, the page frame @gfn maps to,
+ * is filled only for CAP_SYS_ADMIN, else 0.
  */
 #define SECMMU_SPTE_PRESENT	(1ULL << 0)
 #define SECMMU_SPTE_WRITABLE	(1ULL << 1)
@@ -534,6 +549,11 @@ enum secmmu_stat {
 	SECMMU_STAT_PROT_KEPT,		/* PROTECTION_VMA invalidations that
 					 * kept their leaves (PROT_POLICY)
 					 */
+	SECMMU_STAT_HUGE_INSTALLED,	/* huge leaves (CAP_HUGE_LEAVES) */
+	SECMMU_STAT_HUGE_ZAPPED,
+	SECMMU_STAT_HUGE_ZAPPED_PARTIAL, /* ... by a zap of part of them */
+	SECMMU_STAT_HUGE_MAPPED,	/* huge leaves present now (of MAPPED) */
+	SECMMU_STAT_HUGE_PROMOTED,	/* tables of 4 KiB leaves replaced */
 	SECMMU_STAT_NR
 };
 
