@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: huge (2 MiB) leaves in every rmap mode (huge.h): install, lookup,
+ * aging over every page they cover, a partial zap, a 4 KiB fault meeting a
+ * huge leaf and a huge fault meeting a table; and two CPUs installing the
+ * same huge leaves while a third ages and zaps them (x86_64 -smp 2 with
+ * KASAN and lockdep; interleaved on UML).
+ */
+#include <kunit/test.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/slab.h>
+
+#include "aging.h"
+#include "huge.h"
+#include "mmu.h"
+#include "pgtable.h"
+#include "rmap.h"
+#include "secmmu_kunit.h"
+#include "spte.h"
+
+#define BLOCKS		2
+#define PAGES		(BLOCKS * SECMMU_HUGE_PAGES)
+#define VIEWS		3
+#define PFN_BASE	0x40000		/* 512-aligned, never touched */
+
+static const u32 modes[] = {
+	SECMMU_RMAP_LOCKED, SECMMU_RMAP_SINGLE_LOCKLESS,
+	SECMMU_RMAP_LOCK_BIT, SECMMU_RMAP_TABLE_WALK,
+};
+
+static void mode_desc(const u32 *m, char *desc)
+{
+	static const char * const names[] = {
+		"locked", "single_lockless", "lock_bit", "table_walk",
+	};
+
+	strscpy(desc, names[*m], KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(huge_mode, modes, mode_desc);
+
+/* A slot VM (secmmu_kunit_slot_vm()) at a 2 MiB-aligned hva, with hheads. */
+static struct secmmu_vm *huge_vm(struct kunit *test)
+{
+	u32 mode = *(const u32 *)test->param_value;
+	struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, PAGES, mode);
+	struct secmmu_slot *s = &rcu_dereference_protected(vm->layout, true)->slots[0];
+
+	vm->huge_leaves = true;
+	s->hva = 0x40000000;
+	if (mode != SECMMU_RMAP_TABLE_WALK) {	/* as vm.c's slot_alloc() */
+		kvfree(s->rmap);
+		s->rmap = kvcalloc(PAGES + secmmu_slot_blocks(s),
+				   sizeof(unsigned long), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s->rmap);
+		s->hrmap = s->rmap + PAGES;
+	}
+	KUNIT_ASSERT_EQ(test, secmmu_slot_blocks(s), (u64)BLOCKS);
+	return vm;
+}
+
+static unsigned long *hhead(struct secmmu_vm *vm, u64 gfn)
+{
+	return secmmu_slot_hhead(&rcu_dereference_protected(vm->layout, true)->slots[0],
+				 gfn);
+}
+
+/* One fault's map, under the read lock (@shared) or the write lock. */
+static int map(struct secmmu_vm *vm, struct secmmu_pt_cache *cache, u32 view,
+	       u64 gfn, int level, bool shared)
+{
+	const struct secmmu_layout *l = rcu_dereference_protected(vm->layout, true);
+	u64 first = level > 1 ? round_down(gfn, SECMMU_HUGE_PAGES) : gfn;
+	struct secmmu_map m = {
+		.view = view, .level = level, .gfn = first,
+		.pfn = PFN_BASE + first, .l = l,
+		.head = level > 1 ? hhead(vm, gfn) :
+			(l->slots[0].rmap ? secmmu_kunit_head(vm, gfn) : NULL),
+		.hhead = hhead(vm, gfn),
+	};
+	int ret = secmmu_pt_cache_topup(vm, cache);
+
+	if (ret)
+		return ret;
+	if (shared)
+		read_lock(&vm->mmu_lock);
+	else
+		write_lock(&vm->mmu_lock);
+	ret = secmmu_mmu_map(vm, &m, cache, shared);
+	if (shared)
+		read_unlock(&vm->mmu_lock);
+	else
+		write_unlock(&vm->mmu_lock);
+	secmmu_pt_cache_reap(vm, cache);
+	return ret;
+}
+
+/* SECMMU_AGE over every page; the number of young pages. */
+static u64 age_all(struct kunit *test, struct secmmu_vm *vm, bool clear)
+{
+	struct secmmu_age a = {
+		.flags = clear ? SECMMU_AGE_CLEAR : SECMMU_AGE_TEST,
+		.start = 0, .npages = PAGES,
+	};
+
+	KUNIT_EXPECT_EQ(test, secmmu_age(vm, &a), 0);
+	return a.nr_young;
+}
+
+static void huge_install_age_zap(struct kunit *test)
+{
+	struct secmmu_vm *vm = huge_vm(test);
+	struct secmmu_pt_cache cache = {};
+	bool rmap = *(const u32 *)test->param_value != SECMMU_RMAP_TABLE_WALK;
+	int level, ret;
+	u64 spte;
+	u32 v;
+
+	for (v = 0; v < VIEWS; v++) {
+		KUNIT_ASSERT_EQ(test, map(vm, &cache, v, 3, 2, true), 0);
+		KUNIT_ASSERT_EQ(test, map(vm, &cache, v, 700, 2, true), 0);
+	}
+	spte = secmmu_spte_lookup(vm, 1, 517, &level);
+	KUNIT_EXPECT_EQ(test, level, 2);
+	KUNIT_EXPECT_TRUE(test, spte_huge(spte));
+	KUNIT_EXPECT_EQ(test, spte_pfn_of(spte, level, 517), PFN_BASE + 517ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_HUGE_MAPPED),
+			(u64)BLOCKS * VIEWS);
+	if (rmap)
+		KUNIT_EXPECT_EQ(test, secmmu_rmap_count(READ_ONCE(*hhead(vm, 600))),
+				(unsigned int)VIEWS);
+
+	/* New leaves are young: every page, once; then none. */
+	KUNIT_EXPECT_EQ(test, age_all(test, vm, true), (u64)PAGES);
+	KUNIT_EXPECT_EQ(test, age_all(test, vm, false), 0ULL);
+
+	/* A zap of one page takes view 0's whole leaf, and only it. */
+	secmmu_kunit_zap(vm, 0, 5, 6, false);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_HUGE_ZAPPED_PARTIAL), 1ULL);
+	KUNIT_EXPECT_FALSE(test, spte_present(secmmu_spte_lookup(vm, 0, 511, &level)));
+	KUNIT_EXPECT_TRUE(test, spte_present(secmmu_spte_lookup(vm, 1, 5, &level)));
+	if (rmap)
+		KUNIT_EXPECT_EQ(test, secmmu_rmap_count(READ_ONCE(*hhead(vm, 0))),
+				(unsigned int)VIEWS - 1);
+
+	/* A 4 KiB leaf where view 1 has a huge one: only under the write lock. */
+	KUNIT_EXPECT_EQ(test, map(vm, &cache, 1, 5, 1, true), -EBUSY);
+	ret = map(vm, &cache, 1, 5, 1, false);
+	KUNIT_EXPECT_EQ(test, ret, 1);		/* a flush is owed */
+	spte = secmmu_spte_lookup(vm, 1, 5, &level);
+	KUNIT_EXPECT_EQ(test, level, 1);
+	KUNIT_EXPECT_EQ(test, spte_pfn(spte), PFN_BASE + 5ULL);
+
+	/* And back: the table of 4 KiB leaves goes for a huge leaf. */
+	KUNIT_EXPECT_EQ(test, map(vm, &cache, 1, 9, 2, true), -EBUSY);
+	KUNIT_EXPECT_EQ(test, map(vm, &cache, 1, 9, 2, false), 1);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_HUGE_PROMOTED), 1ULL);
+	KUNIT_EXPECT_TRUE(test, spte_huge(secmmu_spte_lookup(vm, 1, 5, &level)));
+	if (rmap)
+		KUNIT_EXPECT_EQ(test, READ_ONCE(*secmmu_kunit_head(vm, 5)), 0UL);
+
+	for (v = 0; v < VIEWS; v++)
+		secmmu_kunit_zap(vm, v, 0, U64_MAX, true);
+	secmmu_pt_cache_free(vm, &cache);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_MAPPED), 0ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_HUGE_MAPPED), 0ULL);
+	if (rmap) {
+		KUNIT_EXPECT_EQ(test, READ_ONCE(*hhead(vm, 0)), 0UL);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(*hhead(vm, 600)), 0UL);
+	}
+}
+
+struct race {
+	struct secmmu_vm *vm;
+	int round;			/* bumped by the test: go */
+	atomic_t done;			/* installers finished this round */
+	atomic_t errors;		/* maps that did not return 0 */
+};
+
+static int installer(void *arg)
+{
+	struct secmmu_pt_cache cache = {};
+	struct race *r = arg;
+	int seen = 0;
+
+	while (!kthread_should_stop()) {
+		u64 g;
+		u32 v;
+
+		if (READ_ONCE(r->round) == seen) {
+			cond_resched();
+			continue;
+		}
+		seen = READ_ONCE(r->round);
+		for (g = 0; g < PAGES; g += 64)
+			for (v = 0; v < VIEWS; v++)
+				if (map(r->vm, &cache, v, g, 2, true))
+					atomic_inc(&r->errors);
+		atomic_inc(&r->done);
+	}
+	secmmu_pt_cache_free(r->vm, &cache);
+	return 0;
+}
+
+/* After a round: problems seen (each huge leaf once, in table and hhead). */
+static unsigned int check_round(struct secmmu_vm *vm, bool rmap)
+{
+	unsigned int bad = 0;
+	u64 b;
+	u32 v;
+
+	for (b = 0; b < BLOCKS; b++) {
+		u64 g = b * SECMMU_HUGE_PAGES + 77;
+
+		if (rmap)
+			bad += secmmu_rmap_count(READ_ONCE(*hhead(vm, g))) != VIEWS;
+		for (v = 0; v < VIEWS; v++) {
+			int level;
+			u64 spte = secmmu_spte_lookup(vm, v, g, &level);
+
+			bad += !spte_huge(spte) || spte_pfn_of(spte, level, g) != PFN_BASE + g;
+		}
+	}
+	return bad + (secmmu_stat_read(vm, SECMMU_STAT_HUGE_MAPPED) != BLOCKS * VIEWS);
+}
+
+/*
+ * Two kthreads map the same huge leaves of the same views at once (they race
+ * for tables, leaves and hheads) while this thread ages all pages, clearing;
+ * then a partial and a full zap.  Every round must end with each leaf once;
+ * the zaps leave nothing, and no table or rmap object leaks.
+ */
+static void huge_races_two_cpus(struct kunit *test)
+{
+	struct secmmu_vm *vm = huge_vm(test);
+	bool rmap = *(const u32 *)test->param_value != SECMMU_RMAP_TABLE_WALK;
+	u64 tables = secmmu_stat_read(vm, SECMMU_STAT_TABLES);
+	unsigned long deadline = jiffies + HZ;
+	struct race r = { .vm = vm };
+	unsigned int bad = 0, left = 0;
+	struct task_struct *t[2];
+	int i, rounds = 0;
+	u32 v;
+
+	for (i = 0; i < 2; i++) {
+		t[i] = kthread_create(installer, &r, "secmmu-huge/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+		if (num_online_cpus() > 1)
+			kthread_bind(t[i], i);
+		wake_up_process(t[i]);
+	}
+	while (rounds < 4 || (time_before(jiffies, deadline) && rounds < 100)) {
+		atomic_set(&r.done, 0);
+		WRITE_ONCE(r.round, ++rounds);
+		while (atomic_read(&r.done) < 2) {
+			age_all(test, vm, true);
+			cond_resched();
+		}
+		bad += check_round(vm, rmap);
+		/* Every page of every block answers young once, then none. */
+		age_all(test, vm, false);
+		secmmu_kunit_zap(vm, rounds % VIEWS, 300, 301, false);
+		for (v = 0; v < VIEWS; v++)
+			secmmu_kunit_zap(vm, v, 0, U64_MAX, true);
+		left += secmmu_stat_read(vm, SECMMU_STAT_MAPPED) != 0;
+		left += rmap && (READ_ONCE(*hhead(vm, 0)) || READ_ONCE(*hhead(vm, 600)));
+		if (bad + left + atomic_read(&r.errors))
+			break;
+	}
+	for (i = 0; i < 2; i++)
+		kthread_stop(t[i]);
+
+	kunit_info(test, "%d rounds, %llu install races\n", rounds,
+		   secmmu_stat_read(vm, SECMMU_STAT_FAULT_INSTALL_RACES));
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.errors), 0);
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	KUNIT_EXPECT_EQ(test, left, 0U);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_HUGE_INSTALLED),
+			(u64)rounds * BLOCKS * VIEWS);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_TABLES), tables);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_DESCS), 0ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_PAIRS), 0ULL);
+}
+
+static struct kunit_case huge_cases[] = {
+	KUNIT_CASE_PARAM(huge_install_age_zap, huge_mode_gen_params),
+	KUNIT_CASE_PARAM_ATTR(huge_races_two_cpus, huge_mode_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	{}
+};
+
+static struct kunit_suite huge_suite = {
+	.name = "secmmu_huge",
+	.test_cases = huge_cases,
+};
+
+kunit_test_suite(huge_suite);
