@@ -868,6 +868,43 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
             self.md.append('KEEP_NUMA_HINT ÷ ZAP: %.2f (noise band ±%.0f%%): %s.\n' %
                            (x, 100 * band, self.verdict(x, band, 'faster')))
 
+    def huge(self):
+        """Series 8: huge leaves (SECMMU_CAP_HUGE_LEAVES) vs 4 KiB leaves."""
+        rows = []
+        for what in ('first touch', 'age clear'):
+            b = self.find('huge', '4k, %s' % what, 'baseline')
+            t = self.find('huge', '4k (twin), %s' % what, 'twin')
+            h = self.find('huge', 'huge, %s' % what, 'secmmu')
+            if not b or not t or not h:
+                continue
+            tw = sorted(x / y for x, y in zip(t['samples'], b['samples']) if y)
+            band = None
+            if tw:
+                q1, q3 = quartiles(tw)
+                band = max(abs(statistics.median(tw) - 1), (q3 - q1) / 2, 0.02)
+            x = self.paired(h, b)
+            rows.append([what, cell(b), cell(h), rfmt(x),
+                         '-' if band is None else '±%.0f%%' % (100 * band),
+                         self.verdict(x, band)])
+        if not rows:
+            return
+        b = self.find('huge', '4k, first touch', 'baseline')
+        h = self.find('huge', 'huge, first touch', 'secmmu')
+        self.md.append('### 8. Huge leaves: THP mirrored by 2 MiB leaves vs 4 KiB leaves\n')
+        self.md.append(
+            'THP-backed memory (%d pages), a fresh single_lockless VM per sample with '
+            'SECMMU_CAP_HUGE_LEAVES off (4k, and its identical twin for the noise band) '
+            'or on (huge), the three interleaved, order rotating every repetition.  '
+            'First touch: vCPU 0 reads one word of every page (faults included); age '
+            'clear: one SECMMU_AGE CLEAR over all of them, all young.  ns per 4 KiB page; '
+            'ratio = median of per-repetition huge ÷ 4k.  SPTE tables: %.2f B/page with '
+            '4 KiB leaves (%d leaves), %.3f B/page with huge leaves (%d leaves); the rmap '
+            'heads are 8 B/page either way (+8 B per 2 MiB block for huge leaves).\n'
+            % (b.get('pages', 0), b.get('table_bytes_per_page', 0), b.get('leaves', 0),
+               h.get('table_bytes_per_page', 0), h.get('leaves', 0)))
+        self.table(['ns/page', '4 KiB leaves', 'huge leaves', 'huge ÷ 4k (paired)',
+                    'noise band', 'verdict'], rows)
+
     # ---- goals (issue 13) -------------------------------------------------
 
     def goal_rows(self):
@@ -1018,7 +1055,7 @@ def main():
         rep.md.append('- **the benchmark did not finish** (no end record)')
     rep.md.append('- cells: median [min–max] over the repetitions\n')
     for s in (rep.access, rep.age, rep.throughput, rep.inval, rep.dirty, rep.mem,
-              rep.numa, rep.goals):
+              rep.numa, rep.huge, rep.goals):
         s()
     rep.md.append('Plots: ' + ', '.join(rep.plots) + '\n')
 
