@@ -897,8 +897,9 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
             'or on (huge), the three interleaved, order rotating every repetition.  '
             'First touch: vCPU 0 reads one word of every page (faults included); age '
             'clear: one SECMMU_AGE CLEAR over all of them, all young.  ns per 4 KiB page; '
-            'ratio = median of per-repetition huge ÷ 4k.  SPTE tables: %.2f B/page with '
-            '4 KiB leaves (%d leaves), %.3f B/page with huge leaves (%d leaves); the rmap '
+            'ratio = median of per-repetition huge ÷ 4k.  SPTE tables (marginal): %.2f B/page with '
+            '4 KiB leaves (%d leaves), %.3f B/page with huge leaves (%d leaves), both counting '
+            'the faulting vCPU\'s spare tables refilled after use (3 pages); the rmap '
             'heads are 8 B/page either way (+8 B per 2 MiB block for huge leaves).\n'
             % (b.get('pages', 0), b.get('table_bytes_per_page', 0), b.get('leaves', 0),
                h.get('table_bytes_per_page', 0), h.get('leaves', 0)))

@@ -1264,12 +1264,12 @@ static char *thp_region(size_t len)
  * One sample of one variant: a fresh VM (huge leaves on or off) over the
  * same THP-backed memory; the first vCPU read of every page (faults) and
  * a CLEAR sweep of all of them (all young), in ns per 4 KiB page, and the
- * SPTE table bytes per page.
+ * marginal SPTE table bytes per page.
  */
 static void huge_sample(char *mem, size_t np, bool huge, const struct ops *o,
 			double *touch, double *age, double *tbytes, double *leaves)
 {
-	struct secmmu_stats st;
+	struct secmmu_stats st0, st;
 	struct secmmu_age res;
 	struct vm vm;
 	__u64 t;
@@ -1283,6 +1283,7 @@ static void huge_sample(char *mem, size_t np, bool huge, const struct ops *o,
 	vm.vcpu[1] = smu_create_vcpu(vm.fd, 1);
 	CHECK(vm.vcpu[1]);
 	CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
+	snap(vm.fd, &st0);
 	t = now_ns();
 	ops_run(vm.vcpu[0], o);
 	*touch = (now_ns() - t) / (double)np;
@@ -1293,7 +1294,8 @@ static void huge_sample(char *mem, size_t np, bool huge, const struct ops *o,
 		die("huge: %llu of %zu pages young after the first touch",
 		    (unsigned long long)res.nr_young, np);
 	snap(vm.fd, &st);
-	*tbytes = st.val[SECMMU_STAT_TABLES] * (double)PAGE / np;
+	/* Marginal: the roots and the vCPUs' spare stock are there before. */
+	*tbytes = DELTA(&st0, &st, SECMMU_STAT_TABLES) * PAGE / np;
 	*leaves = st.val[SECMMU_STAT_MAPPED];
 	if (huge != (st.val[SECMMU_STAT_HUGE_MAPPED] == np / 512))
 		die("huge: %llu huge leaves for %zu pages (huge %d)",
