@@ -308,6 +308,38 @@ bool secmmu_zap_huge(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	return z.flush;
 }
 
+/*
+ * Mark the present leaves mapping host addresses [start, end) KEPT (spte.h):
+ * a protection invalidation kept them.  mmu_lock held for write, so only
+ * vCPUs and aging change leaves meanwhile, by cmpxchg; so does this.
+ */
+void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
+				unsigned long start, unsigned long end)
+{
+	struct secmmu_hva_piece p;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	for_each_hva_piece(p, l, start, end) {
+		u64 gfn = p.slot->base_gfn + p.first;
+		struct secmmu_alias a;
+
+		for_each_view_alias(a, l, gfn, gfn + p.n) {
+			struct secmmu_iter it;
+
+			if (!vm->roots[a.view])
+				continue;
+			for_each_secmmu_leaf(it, vm->roots[a.view], a.view_gfn,
+					     a.view_gfn + a.n) {
+				u64 old = it.old_spte;
+
+				while (spte_present(old) && !(old & SPTE_KEPT) &&
+				       !try_cmpxchg64(it.sptep, &old, old | SPTE_KEPT))
+					;
+			}
+		}
+	}
+}
+
 /* Zap whatever maps host virtual addresses [start, end). */
 bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  unsigned long start, unsigned long end, unsigned int flags)

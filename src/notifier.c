@@ -122,6 +122,8 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 	kept = keep_for_protection(vm, range);
 	if (kept) {
 		secmmu_stat_inc(vm, SECMMU_STAT_PROT_KEPT);
+		secmmu_mark_kept_hva_range(vm, srcu_dereference(vm->layout, &vm->srcu),
+					   range->start, range->end);
 		flush = false;
 	} else {
 		flush = secmmu_zap_hva_range(vm, srcu_dereference(vm->layout, &vm->srcu),

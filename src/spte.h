@@ -13,6 +13,9 @@
  *                dirty logging may make it WRITABLE again without a fault)
  *   huge leaf    a leaf entry | HUGE, the pfn of the first of its 512 pages
  *                (one A and one D bit for all of them)
+ *   KEPT         (software, leaves) kept across a protection invalidation
+ *                (SECMMU_PROT_KEEP_NUMA_HINT) and not accessed since: the
+ *                first vCPU access clears it and counts a fault avoided
  *
  * The A/D/W bit values equal the UAPI's SECMMU_SPTE_* so they can be
  * reported as they are.  Outside mmu_lock a leaf is only ever changed with
@@ -32,6 +35,7 @@
 #define SPTE_DIRTY		BIT_ULL(6)
 #define SPTE_HUGE		BIT_ULL(7)
 #define SPTE_HOST_WRITABLE	BIT_ULL(9)
+#define SPTE_KEPT		BIT_ULL(10)
 #define SPTE_ADDR_MASK		GENMASK_ULL(51, 12)
 
 #define SPTE_UAPI_MASK		(SPTE_PRESENT | SPTE_WRITABLE | \

@@ -99,7 +99,7 @@ static enum guest_result access_in_guest(struct secmmu_vcpu *vcpu, u32 view,
 	if (!sptep)
 		goto out;
 	for (;;) {
-		u64 new = spte | want;
+		u64 new = (spte | want) & ~SPTE_KEPT;
 
 		if (!spte_present(spte))
 			goto out;
@@ -112,6 +112,8 @@ static enum guest_result access_in_guest(struct secmmu_vcpu *vcpu, u32 view,
 		if (new == spte)
 			break;
 		if (try_cmpxchg64(sptep, &spte, new)) {
+			if (spte & SPTE_KEPT)	/* under PROT_ZAP: a fault */
+				secmmu_stat_inc(vcpu->vm, SECMMU_STAT_PROT_FAULTS_AVOIDED);
 			if (!(spte & SPTE_WRITABLE) && (new & SPTE_WRITABLE)) {
 				secmmu_stat_inc(vcpu->vm, SECMMU_STAT_DIRTY_FAST_PATH);
 				secmmu_dirty_fast_path(vcpu, view, gpa >> PAGE_SHIFT);

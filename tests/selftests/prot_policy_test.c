@@ -87,7 +87,7 @@ TEST_F(pp, caps_and_errnos)
 TEST_F(pp, upgrade_kept_only_when_asked)
 {
 	struct smu_env *e = &self->e;
-	__u64 k0;
+	__u64 k0, f0, a0;
 
 	map_slot(_metadata, e, MAP_PRIVATE);
 	map_all(_metadata, e);
@@ -102,6 +102,15 @@ TEST_F(pp, upgrade_kept_only_when_asked)
 	ASSERT_EQ(0, mprotect(e->mem, NPAGES * PAGE, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(NPAGES, smu_count_present(e->vm, 0, GFN, NPAGES));
 	EXPECT_LT(k0, kept(_metadata, e));
+
+	/* Each kept leaf's first access is a fault avoided, once. */
+	f0 = smu_t_stat(_metadata, e->vm, SECMMU_STAT_FAULTS);
+	a0 = smu_t_stat(_metadata, e->vm, SECMMU_STAT_PROT_FAULTS_AVOIDED);
+	map_all(_metadata, e);
+	map_all(_metadata, e);
+	EXPECT_EQ(f0, smu_t_stat(_metadata, e->vm, SECMMU_STAT_FAULTS));
+	EXPECT_EQ(a0 + NPAGES,
+		  smu_t_stat(_metadata, e->vm, SECMMU_STAT_PROT_FAULTS_AVOIDED));
 }
 
 /* mprotect() to read-only, or none, takes effect on the vCPU. */

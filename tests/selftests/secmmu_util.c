@@ -307,6 +307,7 @@ static const char * const smu_stat_names[SECMMU_STAT_NR] = {
 	[SECMMU_STAT_HUGE_ZAPPED_PARTIAL]	= "huge_zapped_partial",
 	[SECMMU_STAT_HUGE_MAPPED]		= "huge_mapped",
 	[SECMMU_STAT_HUGE_PROMOTED]		= "huge_promoted",
+	[SECMMU_STAT_PROT_FAULTS_AVOIDED]	= "prot_faults_avoided",
 };
 
 const char *smu_stat_name(unsigned int idx)

@@ -125,7 +125,9 @@
  *                    registered for userfaultfd write protection keeps
  *                    its leaves; mprotect() to read-only or none, uffd-wp,
  *                    shared mappings, and anything else, zap.
- *                    SECMMU_STAT_PROT_KEPT counts the invalidations kept.
+ *                    SECMMU_STAT_PROT_KEPT counts the invalidations kept,
+ *                    SECMMU_STAT_PROT_FAULTS_AVOIDED the first vCPU
+ *                    access of each leaf kept (a fault under ZAP).
  */
 /*
  * SECMMU_CAP_HUGE_LEAVES, args[0] = 0 (the default) or 1: mirror PMD-mapped
@@ -554,6 +556,9 @@ enum secmmu_stat {
 	SECMMU_STAT_HUGE_ZAPPED_PARTIAL, /* ... by a zap of part of them */
 	SECMMU_STAT_HUGE_MAPPED,	/* huge leaves present now (of MAPPED) */
 	SECMMU_STAT_HUGE_PROMOTED,	/* tables of 4 KiB leaves replaced */
+	SECMMU_STAT_PROT_FAULTS_AVOIDED, /* first vCPU accesses of leaves
+					  * PROT_KEPT kept: faults under ZAP
+					  */
 	SECMMU_STAT_NR
 };
 
