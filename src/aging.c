@@ -59,21 +59,6 @@ struct age_req {
 	struct age_memo *memo;		/* NULL: one for this page run */
 };
 
-static void age_result(struct age_req *req, u64 bit, unsigned int r)
-{
-	req->took_lock |= r & RMAP_AGE_LOCKED;
-	if (r & RMAP_AGE_YOUNG) {
-		req->nr_young++;
-		if (req->young)
-			__set_bit(bit, req->young);
-	}
-	if (r & RMAP_AGE_FAST_FAILED) {
-		req->nr_failed++;
-		if (req->failed)
-			__set_bit(bit, req->failed);
-	}
-}
-
 /*
  * Clear (or test) one leaf's A bit without a lock: the cmpxchg acts only
  * if the leaf is unchanged since it was read.  Returns young; a lost race
@@ -232,21 +217,44 @@ static unsigned int age_huge_head(struct secmmu_vm *vm,
 	return m->r;
 }
 
-/* The rmap walkers: pages [idx, idx + n) of @slot. */
+/*
+ * The rmap walkers: pages [idx, idx + n) of @slot, a bitmap word at a time
+ * (the answers are gathered in registers, the bitmaps and counters written
+ * once per word).
+ */
 static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			   u64 idx, u64 n, u64 bit, struct age_req *req,
 			   bool locked)
 {
 	struct age_counts c = {};
-	u64 i;
+	u64 i, j, w;
 
-	for (i = 0; i < n; i++) {
-		unsigned int r = age_head(vm, &slot->rmap[idx + i], req, locked, &c);
+	static_assert(RMAP_AGE_YOUNG == BIT(0) && RMAP_AGE_FAST_FAILED == BIT(1));
+	for (i = 0; i < n; i += w) {
+		u64 pos = bit + i;
+		unsigned long ym = 0, fm = 0;
+		unsigned int any = 0;
 
-		if (slot->hrmap)
-			r |= age_huge_head(vm, slot, idx + i, req, locked, &c);
-		if (r)
-			age_result(req, bit + i, r);
+		w = min_t(u64, n - i, BITS_PER_LONG - pos % BITS_PER_LONG);
+		for (j = 0; j < w; j++) {
+			unsigned int r = age_head(vm, &slot->rmap[idx + i + j], req,
+						  locked, &c);
+
+			if (slot->hrmap)
+				r |= age_huge_head(vm, slot, idx + i + j, req, locked, &c);
+			ym |= (unsigned long)(r & RMAP_AGE_YOUNG) << j;
+			fm |= (unsigned long)((r & RMAP_AGE_FAST_FAILED) >> 1) << j;
+			any |= r;
+		}
+		if (!any)
+			continue;
+		req->took_lock |= any & RMAP_AGE_LOCKED;
+		req->nr_young += hweight_long(ym);
+		req->nr_failed += hweight_long(fm);
+		if (req->young && ym)
+			req->young[pos / BITS_PER_LONG] |= ym << (pos % BITS_PER_LONG);
+		if (req->failed && fm)
+			req->failed[pos / BITS_PER_LONG] |= fm << (pos % BITS_PER_LONG);
 	}
 	if (c.lockless)
 		secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCKLESS, c.lockless);
@@ -271,6 +279,18 @@ static bool age_huge_leaf(u64 *sptep, u64 spte, struct age_req *req, u64 *lost)
 	return true;
 }
 
+/* OR @m into @young's word at bit @pos (@m fits there); the bits new. */
+static __always_inline unsigned int young_word_or(unsigned long *young, u64 pos,
+						  unsigned long m)
+{
+	unsigned long *word = &young[pos / BITS_PER_LONG];
+	unsigned long add = m << (pos % BITS_PER_LONG);
+	unsigned int n = hweight_long(add & ~*word);
+
+	*word |= add;
+	return n;
+}
+
 /*
  * Table walk: no rmap.  Every view's leaves over the view gfns that map
  * memslot gfns [first, first + n) (n <= AGE_CHUNK), under RCU only: table
@@ -281,8 +301,9 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 			     u64 first, u64 n, u64 bit, struct age_req *req)
 {
 	DECLARE_BITMAP(young, AGE_CHUNK);
+	bool clear = req->clear;
 	struct secmmu_alias a;
-	u64 lost = 0, nr = 0;
+	u64 lost = 0, nr = 0, w;
 	unsigned long i;
 
 	bitmap_zero(young, n);
@@ -302,18 +323,26 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 			if (spte_huge(it.old_spte)) {
 				if (!age_huge_leaf(it.sptep, it.old_spte, req, &lost))
 					continue;
-				for (g = max(it.gfn, a.view_gfn); g < hi; g++)
-					if (!__test_and_set_bit(off + g, young))
-						nr++;
+				for (g = max(it.gfn, a.view_gfn); g < hi; g += w) {
+					w = min_t(u64, hi - g,
+						  BITS_PER_LONG - (off + g) % BITS_PER_LONG);
+					nr += young_word_or(young, off + g, GENMASK(w - 1, 0));
+				}
 				continue;
 			}
 			pt = secmmu_pt_child(it.old_spte);
-			for (g = max(it.gfn, a.view_gfn); g < hi; g++) {
-				u64 *sptep = &pt[g - it.gfn];
+			/* A word of pages at a time: the loop keeps no state in memory. */
+			for (g = max(it.gfn, a.view_gfn); g < hi; g += w) {
+				u64 *run = &pt[g - it.gfn];
+				unsigned long m = 0;
+				u64 j;
 
-				if (age_leaf(sptep, READ_ONCE(*sptep), req->clear, &lost) &&
-				    !__test_and_set_bit(off + g, young))
-					nr++;
+				w = min_t(u64, hi - g, BITS_PER_LONG - (off + g) % BITS_PER_LONG);
+				for (j = 0; j < w; j++)
+					if (age_leaf(&run[j], READ_ONCE(run[j]), clear, &lost))
+						m |= BIT(j);
+				if (m)
+					nr += young_word_or(young, off + g, m);
 			}
 		}
 	}
