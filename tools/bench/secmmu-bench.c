@@ -1170,7 +1170,7 @@ static void series_numa(void)
 {
 	size_t len = (size_t)cfg.tp_mb << 20, np = len / PAGE;
 	double pps[2][MAX_SAMPLES], fps[2][MAX_SAMPLES], zps[2][MAX_SAMPLES];
-	double ips[2][MAX_SAMPLES], kps[2][MAX_SAMPLES];
+	double ips[2][MAX_SAMPLES], kps[2][MAX_SAMPLES], aps[2][MAX_SAMPLES];
 	static const char *const name[2] = { "zap", "keep_numa_hint" };
 	unsigned int r, k;
 	struct ops o;
@@ -1218,14 +1218,16 @@ static void series_numa(void)
 			zps[p][r] = DELTA(&a, &b, SECMMU_STAT_SPTES_ZAPPED) / sec;
 			ips[p][r] = DELTA(&a, &b, SECMMU_STAT_INVAL_PROTECTION_VMA) / sec;
 			kps[p][r] = DELTA(&a, &b, SECMMU_STAT_PROT_KEPT) / sec;
+			aps[p][r] = DELTA(&a, &b, SECMMU_STAT_PROT_FAULTS_AVOIDED) / sec;
 		}
 	}
 	for (k = 0; k < 2; k++)
 		emit("numa", name[k], k ? "secmmu" : "baseline", "pages/s", pps[k], r,
 		     "\"policy\":\"%s\",\"pages\":%zu,\"faults_per_s\":%.1f,"
 		     "\"zapped_per_s\":%.1f,\"prot_inval_per_s\":%.2f,"
-		     "\"kept_per_s\":%.2f", name[k], np, median(fps[k], r),
-		     median(zps[k], r), median(ips[k], r), median(kps[k], r));
+		     "\"kept_per_s\":%.2f,\"avoided_per_s\":%.1f", name[k], np,
+		     median(fps[k], r), median(zps[k], r), median(ips[k], r),
+		     median(kps[k], r), median(aps[k], r));
 	ops_free(&o);
 	vm_close(&vm);
 	munmap(mem, len);
