@@ -858,10 +858,14 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
         self.table(['policy', 'vCPU pages/s median [min–max]', 'protection inval/s',
                     'kept/s', 'SPTEs zapped/s', 'faults/s', 'faults avoided/s'], rows)
         v = sorted(x / y for x, y in zip(k['samples'], z['samples']) if y)
-        if not (z['prot_inval_per_s'] > 0 and k['kept_per_s'] > 0):
-            self.md.append('No comparison: NUMA balancing did not send protection '
-                           'invalidations during both policies\' samples (the scanner '
-                           'runs when the kernel decides; longer samples help).\n')
+        if not (z['zapped_per_s'] > 0 and k['kept_per_s'] > 0 and
+                k.get('avoided_per_s', 1) > 0):
+            self.md.append('No comparison: NUMA balancing did not reach the mirrored '
+                           'pages during both policies\' samples (under ZAP no SPTE '
+                           'zapped, or under KEEP no invalidation kept or no kept leaf '
+                           'used: protection invalidations of other VMAs do not count; '
+                           'the scanner runs when the kernel decides, longer samples '
+                           'help).\n')
         elif v:
             q1, q3 = quartiles(v)
             band = max((q3 - q1) / 2, 0.05)
