@@ -843,7 +843,9 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
         self.md.append('### 7. NUMA balancing: protection policy (vCPU pages/s)\n')
         self.md.append(
             'NUMA balancing on (scan delay 0, minimum period 10 ms), vCPU 0 reading one '
-            'word of each of %d pages in a loop; the two policies alternate within one VM, '
+            'word of each of %d pages in a loop, the process reading them after it (so the '
+            'scanner keeps visiting the VMA) and an idle second thread (so pages already '
+            'local are protected too); the two policies alternate within one VM, '
             'the order swapping every repetition.  Per second: protection invalidations '
             '(MMU_NOTIFY_PROTECTION_VMA, all VMAs of the process), those kept, SPTEs '
             'zapped, secondary faults and faults avoided (first accesses of kept leaves, '

@@ -1166,13 +1166,26 @@ static void inval_once(struct vm *vm, unsigned int mb, bool dontneed,
  * one VM): vCPU pages/s, and per second the protection invalidations,
  * those kept, SPTEs zapped and secondary faults.
  */
+/* A thread that only waits: see series_numa(). */
+static void *idle_fn(void *arg)
+{
+	char c;
+
+	while (read(*(int *)arg, &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
 static void series_numa(void)
 {
 	size_t len = (size_t)cfg.tp_mb << 20, np = len / PAGE;
 	double pps[2][MAX_SAMPLES], fps[2][MAX_SAMPLES], zps[2][MAX_SAMPLES];
 	double ips[2][MAX_SAMPLES], kps[2][MAX_SAMPLES], aps[2][MAX_SAMPLES];
 	static const char *const name[2] = { "zap", "keep_numa_hint" };
+	pthread_t idler;
+	int idle[2];
 	unsigned int r, k;
+	size_t i;
 	struct ops o;
 	__u64 word;
 	struct vm vm;
@@ -1191,6 +1204,14 @@ static void series_numa(void)
 	}
 	smu_write_file(NB_DEBUG "scan_delay_ms", "0");
 	smu_write_file(NB_DEBUG "scan_period_min_ms", "10");
+	/*
+	 * change_prot_numa() skips the pages of a single-threaded process
+	 * that are on the node it runs on (mm/mprotect.c): with one thread
+	 * the scanner would never reach the mirrored pages.  An idle second
+	 * thread makes the process a multi-threaded one, as a VMM is.
+	 */
+	if (pipe(idle) || pthread_create(&idler, NULL, idle_fn, &idle[0]))
+		die("idle thread: %s", strerror(errno));
 	mem = region(len, true);
 	vm_open(&vm, -1);
 	CHECK(smu_set_memslot(vm.fd, 0, 0, GFN0, np, mem));
@@ -1209,6 +1230,14 @@ static void series_numa(void)
 			t = now_ns();
 			while (now_ns() - t < cfg.dur_ms * 1000000ULL) {
 				ops_run(vm.vcpu[0], &o);
+				/*
+				 * The process reads the pages too: NUMA balancing
+				 * scans only VMAs its tasks fault on (6.x's
+				 * vma_is_accessed()); a VMA touched by the vCPU
+				 * alone stops being scanned.
+				 */
+				for (i = 0; i < np; i++)
+					sink += *(volatile __u64 *)(mem + i * PAGE);
 				pages += np;
 			}
 			sec = (now_ns() - t) / 1e9;
@@ -1231,6 +1260,9 @@ static void series_numa(void)
 	ops_free(&o);
 	vm_close(&vm);
 	munmap(mem, len);
+	close(idle[1]);
+	pthread_join(idler, NULL);
+	close(idle[0]);
 	smu_write_file(NB_SYSCTL, "0");
 }
 
