@@ -96,6 +96,7 @@ struct zap {
 	bool rmap;		/* remove each leaf from its rmap head */
 	bool flush;
 	unsigned int work;	/* leaves zapped since the last check */
+	u64 zapped;		/* leaves zapped in all */
 };
 
 /* True when the lock was dropped (the caller re-walks from the root). */
@@ -135,6 +136,7 @@ static void zap_one(struct zap *z, u64 *sptep, u64 gfn, int level)
 	bool rmap = z->rmap || level > 1;
 
 	z->work++;
+	z->zapped++;
 	z->flush |= zap_leaf(z->vm, sptep,
 			     rmap ? leaf_head(z->vm, z->l, z->view, gfn, level) : NULL);
 }
@@ -258,17 +260,24 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 {
 	struct zap z = { .vm = vm, .l = l, .flags = flags & SECMMU_ZAP_YIELD };
 	struct secmmu_alias a;
-	u64 c, hi;
+	u64 c, hi, zapped;
 
 	for (c = start; c < end; c = hi) {
 		hi = min(round_down(c, ZAP_CHUNK) + ZAP_CHUNK, end);
 		/* No yield inside a chunk: its heads are emptied just after. */
 		z.flags = 0;
+		zapped = z.zapped;
 		for_each_view_alias(a, l, c, hi) {
 			z.view = a.view;
 			zap_range(&z, a.view_gfn, a.view_gfn + a.n);
 		}
-		clear_heads(vm, l, c, hi);
+		/*
+		 * A head lists present leaves only: a chunk with none has only
+		 * empty heads (whole-process invalidations, clear_refs say,
+		 * cross large unmapped memslots).
+		 */
+		if (z.zapped != zapped)
+			clear_heads(vm, l, c, hi);
 		z.flags = flags & SECMMU_ZAP_YIELD;
 		zap_cond_resched(&z);
 	}
