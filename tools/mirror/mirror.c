@@ -164,6 +164,7 @@ static void stop_all(void)
 }
 
 static bool active;
+static bool first_batch_done;
 static pthread_t vcpu_thread, age_thread;
 static bool have_vcpu_thread, have_age_thread;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -718,11 +719,12 @@ static void *vcpu_main(void *arg)
 {
 	static struct secmmu_access_op ops[2 * MAX_OPS];
 	static __u64 pages[MAX_OPS], buf[MAX_OPS];
-	double start = now_s(), next_scan = 0, next_sample, t;
+	double start = now_s(), next_scan, next_sample, t;
 	__u64 seed = 0x9e3779b97f4a7c15ULL ^ (__u64)getpid();
 	unsigned int n, i, nops;
 
 	(void)arg;
+	next_scan = start + opt.scan_ms / 1e3;	/* the constructor scanned */
 	next_sample = start + opt.sample_ms / 1e3;
 	while (!stopping()) {
 		t = now_s();
@@ -742,9 +744,11 @@ static void *vcpu_main(void *arg)
 			if (opt.write)
 				smu_op(&ops[nops++], 0, pages[i], &buf[i], 8, true);
 		}
-		if (nops)
+		if (nops && !stopping()) {
 			run_batch(ops, nops);
-		cnt.touched += n;
+			cnt.touched += n;
+			__atomic_store_n(&first_batch_done, true, __ATOMIC_RELEASE);
+		}
 		/*
 		 * Pace: work / elapsed time <= rate, where a page touched is
 		 * one unit and a page found absent an eighth (the pagemap
@@ -893,6 +897,8 @@ __attribute__((constructor)) static void mirror_init(void)
 	smu_get_stats(vm_fd, &st0);
 	st_last = st0;
 	t0 = now_s();
+	/* Memslots before main(): the vCPU can start at once. */
+	rescan();
 	pthread_atfork(NULL, NULL, atfork_child);
 	active = true;
 	/* Our threads take no signal: they are the program's. */
@@ -1067,11 +1073,19 @@ static void print_json(const struct secmmu_stats *st, double secs)
 __attribute__((destructor)) static void mirror_fini(void)
 {
 	struct secmmu_stats st;
+	unsigned int i;
 	double secs;
 
 	if (!active || getpid() != owner)
 		return;
 	active = false;
+	/*
+	 * A program that ends before the vCPU read anything would show
+	 * nothing: give the first batch up to a second.
+	 */
+	for (i = 0; have_vcpu_thread && i < 100 &&
+	     !__atomic_load_n(&first_batch_done, __ATOMIC_ACQUIRE); i++)
+		sleep_ms(10);
 	stop_all();
 	if (have_vcpu_thread)
 		pthread_join(vcpu_thread, NULL);
