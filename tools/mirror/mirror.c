@@ -736,6 +736,21 @@ static void *vcpu_main(void *arg)
 			take_sample();
 			next_sample += opt.sample_ms / 1e3;
 		}
+		/*
+		 * Pace: work / elapsed time <= rate, where a page touched is
+		 * one unit and a page found absent an eighth (its pagemap
+		 * read), so sparse mappings cannot make us spin.  At most
+		 * 100 ms asleep at a time: the destructor waits for us.
+		 */
+		if (opt.rate > 0) {
+			double work = cnt.touched + cnt.skipped_absent / 8.0;
+			double ahead = work / opt.rate - (t - start);
+
+			if (ahead > 0) {
+				sleep_ms(ahead > 0.1 ? 100 : (long)(ahead * 1e3) + 1);
+				continue;
+			}
+		}
 		pthread_mutex_lock(&lock);
 		n = pick(pages, &seed);
 		pthread_mutex_unlock(&lock);
@@ -748,18 +763,6 @@ static void *vcpu_main(void *arg)
 			run_batch(ops, nops);
 			cnt.touched += n;
 			__atomic_store_n(&first_batch_done, true, __ATOMIC_RELEASE);
-		}
-		/*
-		 * Pace: work / elapsed time <= rate, where a page touched is
-		 * one unit and a page found absent an eighth (the pagemap
-		 * read), so sparse mappings cannot make us spin.
-		 */
-		if (opt.rate > 0) {
-			double work = cnt.touched + cnt.skipped_absent / 8.0;
-			double ahead = work / opt.rate - (now_s() - start);
-
-			if (ahead > 0)
-				sleep_ms(ahead > 0.01 ? 10 : (long)(ahead * 1e3) + 1);
 		}
 		if (!n)
 			sleep_ms(opt.scan_ms < 10 ? opt.scan_ms : 10);
