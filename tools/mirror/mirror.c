@@ -37,10 +37,13 @@
  *  - Only pages present in the program's page tables (/proc/self/pagemap)
  *    of readable mappings are read: a vCPU read of an absent page would
  *    fault it in (the zero page, a file page, a swap-in), which tests of
- *    RSS, pagemap or mlock-on-fault would see.  A page zapped between the
- *    pagemap read and the vCPU's fault is still faulted in: that window
- *    is a few microseconds per page.  SECMMU_MIRROR_ALL=1 touches every
- *    mapped page instead.
+ *    RSS, pagemap, mlock-on-fault, MADV_PAGEOUT or THP population would
+ *    see.  Each page is checked again just before its batch of GROUP
+ *    reads; one discarded (and maybe mapped anew) within that window is
+ *    still faulted in.  SECMMU_MIRROR_ALL=1 touches every mapped page.
+ *  - Like any secondary MMU's, the vCPU's GUP holds a page reference for
+ *    the length of a fault: a MADV_COLLAPSE or migration that meets it
+ *    fails with -EAGAIN, as it would next to a KVM guest.
  *  - Reads only by default.  SECMMU_MIRROR_WRITE=1 writes back the 8
  *    bytes it just read: a program thread writing them in between loses
  *    its write, so it is only for programs that do not run concurrently
@@ -81,7 +84,8 @@
 #define MAX_CLUSTERS		1024
 #define USER_TOP		0x7ffffffff000ULL	/* x86-64 TASK_SIZE */
 #define MAX_VMAS		16384
-#define MAX_OPS			256	/* pages per batch */
+#define MAX_OPS			256	/* pages per pick() */
+#define GROUP			8	/* pages per batch */
 #define PM_CHUNK		512	/* pagemap entries per read */
 #define MAX_SAMPLES		4096
 #define HIGH_FD			1000
@@ -721,7 +725,7 @@ static void *vcpu_main(void *arg)
 	static __u64 pages[MAX_OPS], buf[MAX_OPS];
 	double start = now_s(), next_scan, next_sample, t;
 	__u64 seed = 0x9e3779b97f4a7c15ULL ^ (__u64)getpid();
-	unsigned int n, i, nops;
+	unsigned int n, i, g, nops;
 
 	(void)arg;
 	next_scan = start + opt.scan_ms / 1e3;	/* the constructor scanned */
@@ -754,14 +758,26 @@ static void *vcpu_main(void *arg)
 		pthread_mutex_lock(&lock);
 		n = pick(pages, &seed);
 		pthread_mutex_unlock(&lock);
-		for (i = 0, nops = 0; i < n; i++) {
-			smu_op(&ops[nops++], 0, pages[i], &buf[i], 8, false);
-			if (opt.write)
-				smu_op(&ops[nops++], 0, pages[i], &buf[i], 8, true);
-		}
-		if (nops && !stopping()) {
+		/*
+		 * In groups of GROUP pages, each checked present again just
+		 * before its batch: a page the program unmapped, discarded or
+		 * paged out since pick() (and maybe mapped anew at the same
+		 * address) must not be faulted back in by our read.
+		 */
+		for (g = 0; g < n && !stopping(); g += GROUP) {
+			for (i = g, nops = 0; i < n && i < g + GROUP; i++) {
+				if (!present(pages[i])) {
+					cnt.skipped_absent++;
+					continue;
+				}
+				smu_op(&ops[nops++], 0, pages[i], &buf[i], 8, false);
+				if (opt.write)
+					smu_op(&ops[nops++], 0, pages[i], &buf[i], 8, true);
+			}
+			if (!nops)
+				continue;
 			run_batch(ops, nops);
-			cnt.touched += n;
+			cnt.touched += opt.write ? nops / 2 : nops;
 			__atomic_store_n(&first_batch_done, true, __ATOMIC_RELEASE);
 		}
 		if (!n)
