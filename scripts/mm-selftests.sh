@@ -18,7 +18,7 @@ src=$(linux_src)
 mm=$src/tools/testing/selftests/mm
 list=$SECMMU_REPO/tests/mirror/mm-tests.list
 mkdir -p "$out/mm"
-[ $# -gt 0 ] || set -- $(awk '!/^#/ && NF { print $1 }' "$list")
+[ $# -gt 0 ] || set -- $(awk '!/^#/ && NF && $1 !~ /^bin:/ { print $1 }' "$list")
 echo '/* No liburing support */' >"$out/mm/local_config.h.tmp"
 cmp -s "$out/mm/local_config.h.tmp" "$out/mm/local_config.h" ||
 	mv "$out/mm/local_config.h.tmp" "$out/mm/local_config.h"

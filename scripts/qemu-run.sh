@@ -65,7 +65,12 @@ elif [ "$mode" = mirror ]; then
 	cp "$SECMMU_REPO/tests/mirror/mirror-guest.sh" "$stage/run"
 	cp "$SECMMU_REPO/tests/mirror/mm-tests.list" "$stage/list"
 	for t in $(awk '!/^#/ && NF { print $1 }' "$stage/list"); do
-		cp "$mout/mm/$t" "$stage/mm/"
+		case $t in
+		bin:*)	# a real program of this host (dynamically linked)
+			mkdir -p "$stage/bin"
+			cp "$(command -v "${t#bin:}")" "$stage/bin/" ;;
+		*)	cp "$mout/mm/$t" "$stage/mm/" ;;
+		esac
 	done
 	export SECMMU_MIRROR_DIR=$stage
 elif [ -f "$SECMMU_REPO/tests/selftests/Makefile" ]; then

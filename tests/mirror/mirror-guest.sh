@@ -8,6 +8,10 @@
 # > 0 where the list says the test invalidates.  The tests' own output is
 # indented, so only these cases count on the console.
 #
+# A name "bin:PROG" is a real program, /mirror/bin/PROG: it reads
+# /tmp/mir-data (this kernel's /proc/kallsyms) on stdin, and its stdout
+# must be the same bytes plain and mirrored.
+#
 # usage: mirror-guest.sh [NAME...]   (default: every test in /mirror/list)
 D=/mirror
 T=${MIRROR_TIMEOUT:-600}
@@ -40,16 +44,24 @@ while read -r name set inval args; do
 	nr=$((nr + 1))
 done <$D/list
 echo "1..$nr"
+cat /proc/kallsyms >/tmp/mir-data
 
 while read -r name set inval args; do
 	case $name in ''|'#'*) continue ;; esac
 	[ "$only" = "  " ] || echo "$only" | grep -q " $name " || continue
 	n=$((n + 1))
 	bin=$D/mm/$name
+	in=/dev/null
+	real=
+	if [ "${name#bin:}" != "$name" ]; then
+		bin=$D/bin/${name#bin:}
+		in=/tmp/mir-data
+		real=y
+	fi
 	rm -rf /tmp/mir && mkdir -p /tmp/mir && cd /tmp/mir || exit 1
 	echo "secmmu-mirror-run: RUN $name $args (plain)"
 	t=$(date +%s)
-	timeout "$T" "$bin" $args </dev/null >/tmp/mir-plain.out 2>&1
+	timeout "$T" "$bin" $args <$in >/tmp/mir-plain.out 2>/tmp/mir-plain.err
 	prc=$?
 	tp=$(($(date +%s) - t))
 	rm -rf /tmp/mir && mkdir -p /tmp/mir && cd /tmp/mir || exit 1
@@ -57,7 +69,7 @@ while read -r name set inval args; do
 	rm -f /tmp/mir.sum /tmp/mir.json
 	t=$(date +%s)
 	timeout "$T" $D/secmmu-mirror -o /tmp/mir.sum -j /tmp/mir.json -- \
-		"$bin" $args </dev/null >/tmp/mir-mirror.out 2>&1
+		"$bin" $args <$in >/tmp/mir-mirror.out 2>/tmp/mir-mirror.err
 	mrc=$?
 	tm=$(($(date +%s) - t))
 	cd /
@@ -66,7 +78,17 @@ while read -r name set inval args; do
 	touch /tmp/mir.sum
 	faults=$(sumkey faults /tmp/mir.sum)
 	invals=$(sumkey invalidations /tmp/mir.sum)
+	if [ -z "$real" ]; then	# the tests' stderr is part of their output
+		cat /tmp/mir-plain.err >>/tmp/mir-plain.out
+		cat /tmp/mir-mirror.err >>/tmp/mir-mirror.out
+	fi
 	why=
+	if [ -n "$real" ]; then
+		cmp -s /tmp/mir-plain.out /tmp/mir-mirror.out ||
+			why="$why output differs;"
+		pc="$(wc -c </tmp/mir-plain.out) bytes"
+		mc="$(wc -c </tmp/mir-mirror.out) bytes"
+	fi
 	[ "$prc" = "$mrc" ] || why="$why exit $prc vs $mrc;"
 	[ "$pc" = "$mc" ] || why="$why pass/fail/skip $pc vs $mc;"
 	if [ "$prc" != 4 ]; then	# a test that skips may end too early
@@ -77,9 +99,11 @@ while read -r name set inval args; do
 	grep -q '^secmmu-mirror: result' /tmp/mir.sum || why="$why no mirror summary;"
 	echo "secmmu-mirror-run: $name: plain rc=$prc $pc (${tp}s), mirrored rc=$mrc $mc (${tm}s), faults $faults, invalidations $invals"
 	indent summary /tmp/mir.sum
-	if [ -n "$why" ]; then
+	if [ -n "$why" ] && [ -z "$real" ]; then
 		indent plain /tmp/mir-plain.out
 		indent mirror /tmp/mir-mirror.out
+	fi
+	if [ -n "$why" ]; then
 		echo "not ok $n mirror-$name:$why"
 		fails=$((fails + 1))
 	else
