@@ -256,7 +256,7 @@ static void read_options(void)
 {
 	const char *p = getenv("SECMMU_MIRROR_PATTERN");
 
-	opt.rate = env_long("SECMMU_MIRROR_RATE", 5000);
+	opt.rate = env_long("SECMMU_MIRROR_RATE", 2000);
 	opt.random = p && !strcmp(p, "random");
 	opt.write = env_long("SECMMU_MIRROR_WRITE", 0);
 	opt.all = env_long("SECMMU_MIRROR_ALL", 0);
@@ -604,6 +604,29 @@ static bool present(__u64 hva)
 	return e & SMU_PM_PRESENT;
 }
 
+/*
+ * Pagemap entries of the span @pages[0] .. @pages[n - 1] in @pm with one
+ * read, when the pages ascend within at most PM_SPAN pages (sequential
+ * picks do); returns 0 when not (the caller asks page by page).
+ */
+#define PM_SPAN		64
+
+static unsigned int recheck(const __u64 *pages, unsigned int n, __u64 *pm)
+{
+	__u64 span = ((pages[n - 1] - pages[0]) >> SMU_PAGE_SHIFT) + 1;
+	unsigned int i;
+
+	for (i = 1; i < n; i++)
+		if (pages[i] < pages[i - 1])
+			return 0;
+	if (opt.all || span > PM_SPAN)
+		return 0;
+	if (pread(pm_fd, pm, span * 8, (pages[0] >> SMU_PAGE_SHIFT) * 8) !=
+	    (ssize_t)(span * 8))
+		return 0;
+	return span;
+}
+
 static __u64 rnd(__u64 *s)
 {
 	*s ^= *s << 13;
@@ -729,7 +752,8 @@ static void *vcpu_main(void *arg)
 	static __u64 pages[MAX_OPS], buf[MAX_OPS];
 	double start = now_s(), next_scan, next_sample, t;
 	__u64 seed = 0x9e3779b97f4a7c15ULL ^ (__u64)getpid();
-	unsigned int n, i, g, nops;
+	unsigned int n, i, g, nops, span;
+	__u64 pm[PM_SPAN];
 
 	(void)arg;
 	next_scan = start + opt.scan_ms / 1e3;	/* the constructor scanned */
@@ -769,8 +793,10 @@ static void *vcpu_main(void *arg)
 		 * address) must not be faulted back in by our read.
 		 */
 		for (g = 0; g < n && !stopping(); g += GROUP) {
+			span = recheck(pages + g, n - g < GROUP ? n - g : GROUP, pm);
 			for (i = g, nops = 0; i < n && i < g + GROUP; i++) {
-				if (!present(pages[i])) {
+				if (span ? !(pm[(pages[i] - pages[g]) >> SMU_PAGE_SHIFT] &
+					     SMU_PM_PRESENT) : !present(pages[i])) {
 					cnt.skipped_absent++;
 					continue;
 				}
