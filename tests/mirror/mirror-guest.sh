@@ -99,6 +99,7 @@ while read -r name set inval args; do
 	grep -q '^secmmu-mirror: result' /tmp/mir.sum || why="$why no mirror summary;"
 	echo "secmmu-mirror-run: $name: plain rc=$prc $pc (${tp}s), mirrored rc=$mrc $mc (${tm}s), faults $faults, invalidations $invals"
 	indent summary /tmp/mir.sum
+	[ -z "$real" ] || [ ! -s /tmp/mir.json ] || indent json /tmp/mir.json
 	if [ -n "$why" ] && [ -z "$real" ]; then
 		indent plain /tmp/mir-plain.out
 		indent mirror /tmp/mir-mirror.out
