@@ -68,7 +68,7 @@ elif [ "$mode" = mirror ]; then
 		case $t in
 		bin:*)	# a real program of this host (dynamically linked)
 			mkdir -p "$stage/bin"
-			cp "$(command -v "${t#bin:}")" "$stage/bin/" ;;
+			cp "$(type -P "${t#bin:}")" "$stage/bin/" ;;
 		*)	cp "$mout/mm/$t" "$stage/mm/" ;;
 		esac
 	done

@@ -8,6 +8,7 @@
 # > 0 where the list says the test invalidates.  The tests' own output is
 # indented, so only these cases count on the console.
 #
+# Arguments "OPTS :: ARGS" give secmmu-mirror OPTS, the program ARGS.
 # A name "bin:PROG" is a real program, /mirror/bin/PROG: it reads
 # /tmp/mir-data (this kernel's /proc/kallsyms) on stdin, and its stdout
 # must be the same bytes plain and mirrored.
@@ -50,6 +51,12 @@ while read -r name set inval args; do
 	case $name in ''|'#'*) continue ;; esac
 	[ "$only" = "  " ] || echo "$only" | grep -q " $name " || continue
 	n=$((n + 1))
+	mopts=
+	case " $args " in
+	*" :: "*)	# secmmu-mirror options :: the program's arguments
+		mopts=${args%%::*}
+		args=${args#*::} ;;
+	esac
 	bin=$D/mm/$name
 	in=/dev/null
 	real=
@@ -65,10 +72,10 @@ while read -r name set inval args; do
 	prc=$?
 	tp=$(($(date +%s) - t))
 	rm -rf /tmp/mir && mkdir -p /tmp/mir && cd /tmp/mir || exit 1
-	echo "secmmu-mirror-run: RUN $name $args (mirrored)"
+	echo "secmmu-mirror-run: RUN $name $args (mirrored $mopts)"
 	rm -f /tmp/mir.sum /tmp/mir.json
 	t=$(date +%s)
-	timeout "$T" $D/secmmu-mirror -o /tmp/mir.sum -j /tmp/mir.json -- \
+	timeout "$T" $D/secmmu-mirror $mopts -o /tmp/mir.sum -j /tmp/mir.json -- \
 		"$bin" $args <$in >/tmp/mir-mirror.out 2>/tmp/mir-mirror.err
 	mrc=$?
 	tm=$(($(date +%s) - t))
