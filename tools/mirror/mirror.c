@@ -13,15 +13,16 @@
  *
  * Guest layout: gfn == hva >> 12 (user addresses are below 1 << 47, gfns
  * below 1 << SECMMU_GFN_BITS), so every memslot is an identity window and
- * no two can overlap.  The address space is cut into aligned windows of
- * SECMMU_MAX_SLOT_PAGES pages (8 GiB); every window that holds a mapping
- * gets one memslot covering the whole window (the last one is clipped to
- * the top of the user address space).  A process has few such windows
- * (executable and heap, libraries and mmaps, stack), far below
- * SECMMU_MAX_MEMSLOTS; when there are more, the windows with the most
- * mapped bytes win and the rest is counted as unmirrored.  A memslot over
- * a hole is harmless: the secondary MMU resolves every access through the
- * program's page tables, and one to an unmapped page fails with -EFAULT.
+ * no two can overlap.  Mappings less than MERGE_GAP apart form a cluster
+ * (2 MiB aligned, at most SECMMU_MAX_SLOT_PAGES: 8 GiB), and each cluster
+ * gets one memslot, with some slack on both sides so that growing heaps
+ * and mmap areas do not replace it at every scan (clusters() and
+ * rescan()).  A process has few clusters (executable and heap, libraries
+ * and mmaps, stack), far below SECMMU_MAX_MEMSLOTS; when there are more,
+ * the closest merge, and the rest is counted as unmirrored.  A memslot
+ * over a hole is harmless: the secondary MMU resolves every access through
+ * the program's page tables, and one to an unmapped page fails with
+ * -EFAULT.
  *
  * Following the mappings: the background thread rescans /proc/self/maps
  * every scan period rather than interposing mmap/munmap/mremap/brk.
@@ -29,7 +30,7 @@
  * (glibc's malloc calls mmap internally, programs use syscall(2) and raw
  * clone), and it would have to run our code inside the program's calls
  * and signal handlers.  The rescan cannot miss a mapping for long, needs
- * nothing from the program, and only decides which windows have memslots
+ * nothing from the program, and only decides which ranges have memslots
  * and which pages the vCPU touches: coherence itself is the module's
  * mmu_notifier's job, which sees every change at once.
  *
@@ -173,7 +174,7 @@ static pthread_t vcpu_thread, age_thread;
 static bool have_vcpu_thread, have_age_thread;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Under @lock: the last scan, and the memslot windows. */
+/* Under @lock: the last scan, and the memslots. */
 static struct vma *vmas;
 static unsigned int nr_vmas;
 static __u64 scan_gen;
