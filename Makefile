@@ -89,6 +89,13 @@ demo:
 check:
 	$(SCRIPTS)/check.sh
 
+# secmmu-mirror (tools/mirror) on the kernel's mm selftests in QEMU, each
+# plain and mirrored: the short set (make check), or all with LONG=1.
+# TESTS="name ..." picks tests of tests/mirror/mm-tests.list.
+.PHONY: mirror-check
+mirror-check:
+	SECMMU_TESTS="$(TESTS)" $(SCRIPTS)/mirror-run.sh $(if $(LONG),long,short) $(KVER)
+
 # Mutation check: each scripts/mutants/*.patch breaks one guarantee in a
 # copy of the tree; its named selftests must fail in QEMU (KVER, default
 # 6.12).  SHORT=1: only the "Short: yes" ones (what make check runs);
@@ -100,14 +107,17 @@ mutants:
 # the debug kernels: KASAN (+ lockdep, kmemleak, ...), KCSAN (data races) and
 # PREEMPT_RT (+ lockdep: sleeping in atomic context, lock nesting); 'make
 # check' runs the short versions.  SAN=kasan|kcsan|rt picks one kernel.
-.PHONY: torture torture-kasan torture-kcsan torture-rt debug-kernel
-torture: torture-kasan torture-kcsan torture-rt
+.PHONY: torture torture-kasan torture-kcsan torture-rt torture-mirror debug-kernel
+torture: torture-kasan torture-kcsan torture-rt torture-mirror
 torture-kasan:
 	$(SCRIPTS)/torture.sh long
 torture-kcsan:
 	TORTURE_KERNEL=kcsan $(SCRIPTS)/torture.sh long
 torture-rt:
 	TORTURE_KERNEL=rt $(SCRIPTS)/torture.sh long
+# Every mm selftest of tests/mirror/mm-tests.list, plain and mirrored.
+torture-mirror:
+	$(SCRIPTS)/mirror-run.sh long 6.12
 debug-kernel:
 	$(SCRIPTS)/debug-kernel.sh $(SAN)
 
@@ -134,3 +144,4 @@ help:
 	@echo 'make debug-kernel [SAN=kcsan|rt]  build the KASAN (KCSAN, PREEMPT_RT) debug 6.12 kernel + secmmu.ko'
 	@echo 'make torture         selftests, fuzzer, torture, lifecycle on all three (long)'
 	@echo 'make torture-kasan | torture-kcsan | torture-rt  the same on one of them'
+	@echo 'make mirror-check [LONG=1] [TESTS=...]  mm selftests plain and under secmmu-mirror'

@@ -71,6 +71,9 @@ run_step kunit-x86  "$S/kunit.sh" x86_64
 run_step qemu-6.1   "$S/qemu-run.sh" 6.1
 run_step qemu-6.12  "$S/qemu-run.sh" 6.12
 run_step qemu-6.12-rt "$S/qemu-run.sh" 6.12-rt
+# secmmu-mirror on the kernel's own mm selftests, plain vs mirrored
+# (tests/mirror/mm-tests.list, the short set; make torture runs them all).
+run_step mirror-6.12 "$S/mirror-run.sh" short 6.12
 run_step dkms       "$S/dkms-check.sh" 6.1 6.12
 run_step mutants    "$S/mutants.sh" --short
 # Fuzzer + torture + lifecycle on the debug kernels (scripts/torture.sh):

@@ -13,6 +13,10 @@
 #   env SECMMU_EXTRA_BINS other binaries for /bin (e.g. tools/secmmu-demo)
 #   env SECMMU_EXTRA_KOS  other modules for /lib/modules, not loaded at boot
 #                         (e.g. the KCSAN canary)
+#   env SECMMU_MIRROR_DIR a directory copied as /mirror (secmmu-mirror, its
+#                         library and the kernel's mm selftests: qemu-run.sh
+#                         mode mirror), with the dynamic loader and the
+#                         shared libraries its ELF files need
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -159,6 +163,14 @@ if [ -n "${SECMMU_SELFTESTS:-}" ]; then
 	put_dynamic "$mke2fs" bin/mke2fs
 	mkdir -p "$root/etc"
 	[ ! -f /etc/mke2fs.conf ] || cp /etc/mke2fs.conf "$root/etc/"
+fi
+
+if [ -n "${SECMMU_MIRROR_DIR:-}" ]; then
+	cp -r "$SECMMU_MIRROR_DIR" "$root/mirror"
+	while IFS= read -r f; do
+		file -L "$f" | grep -q 'dynamically linked' || continue
+		put_dynamic "$f" "mirror/${f#"$SECMMU_MIRROR_DIR"/}"
+	done < <(find "$SECMMU_MIRROR_DIR" -type f)
 fi
 
 mkdir -p "$(dirname "$out")"

@@ -16,6 +16,8 @@
 #   env SECMMU_QEMU_APPEND  more kernel command line (e.g. panic_on_warn=1)
 #   env SECMMU_ARGS     "a b" for the guest (smtest_args=a,b)
 #   mode torture        tools/fuzz + tools/torture (scripts/torture.sh)
+#   mode mirror         the kernel's mm selftests plain and under
+#                       secmmu-mirror (scripts/mirror-run.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -48,6 +50,29 @@ elif [ "$mode" = torture ]; then
 	mkdir -p "$tout"
 	run_logged "torture-build-$name" make -C "$SECMMU_REPO/tools" OUTPUT="$tout" torture-bins
 	extra="$tout/secmmu-fuzz $tout/secmmu-torture $tout/secmmu-lifecycle"
+elif [ "$mode" = mirror ]; then
+	step "mirror: build secmmu-mirror and the mm selftests"
+	linux_src >/dev/null
+	mout=$SECMMU_CACHE/mirror/$SECMMU_REPO_KEY
+	mkdir -p "$mout"
+	lock_dir "$mout/build"
+	run_logged "mirror-build-$name" make -C "$SECMMU_REPO/tools" OUTPUT="$mout" mirror
+	run_logged "mm-selftests-build-$name" "$SECMMU_REPO/scripts/mm-selftests.sh" "$mout"
+	stage=$work/mirror
+	rm -rf "$stage"
+	mkdir -p "$stage/mm"
+	cp "$mout/mirror/libsecmmu-mirror.so" "$mout/mirror/secmmu-mirror" "$stage/"
+	cp "$SECMMU_REPO/tests/mirror/mirror-guest.sh" "$stage/run"
+	cp "$SECMMU_REPO/tests/mirror/mm-tests.list" "$stage/list"
+	for t in $(awk '!/^#/ && NF { print $1 }' "$stage/list"); do
+		case $t in
+		bin:*)	# a real program of this host (dynamically linked)
+			mkdir -p "$stage/bin"
+			cp "$(type -P "${t#bin:}")" "$stage/bin/" ;;
+		*)	cp "$mout/mm/$t" "$stage/mm/" ;;
+		esac
+	done
+	export SECMMU_MIRROR_DIR=$stage
 elif [ -f "$SECMMU_REPO/tests/selftests/Makefile" ]; then
 	step "selftests: build"
 	linux_src >/dev/null
