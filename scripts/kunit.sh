@@ -6,6 +6,9 @@
 # Build dirs live in the cache, so reruns are incremental.
 #
 # usage: kunit.sh [uml] [x86_64] [SUITE_GLOB]
+#   env SECMMU_KUNIT_NAME  log name (default kunit: $SECMMU_LOGS/kunit-ARCH.log)
+#   env SECMMU_REPO        the tree to graft (default this checkout;
+#                          scripts/mutants.sh passes a mutated copy)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -52,7 +55,7 @@ for arch in "${arches[@]}"; do
 	esac
 	step "kunit: $arch (build dir $bdir)"
 	start=$SECONDS
-	log=kunit-$arch
+	log=${SECMMU_KUNIT_NAME:-kunit}-$arch
 	rc=0
 	(cd "$src" && python3 tools/testing/kunit/kunit.py run \
 		--kunitconfig="$kunitconfig" --build_dir="$bdir" \

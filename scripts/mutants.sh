@@ -4,8 +4,10 @@
 # the tests notice.  Each scripts/mutants/NAME.patch (format in
 # scripts/mutants/README) is applied to a copy of this checkout, never to
 # the checkout itself; the mutated secmmu.ko is built and its named
-# selftests are run in QEMU (scripts/qemu-run.sh).  A mutant is killed
-# when a named test fails or the run shows a splat, a hang or a leak; it
+# selftests are run in QEMU (scripts/qemu-run.sh), on Debian's kernel or
+# on the debug kernel its Kernel: field names; its KUnit: cases run on the
+# mutated copy (scripts/kunit.sh).  A mutant is killed when a named test
+# or KUnit case fails or the run shows a splat, a hang or a leak; it
 # survived when everything passed.  A patch that no longer applies, a
 # mutant that does not build and a named test that does not exist are
 # failures too, so the list cannot rot silently.
@@ -13,7 +15,8 @@
 # usage: mutants.sh [--short] [NAME ...]
 #   --short             only the mutants marked "Short: yes" (make check)
 #   NAME ...            only these mutants
-#   env MUTANTS_KVER    kernel flavour to test on (default 6.12)
+#   env MUTANTS_KVER    kernel flavour to test on (default 6.12; a
+#                       mutant's Kernel: field overrides it)
 #   env MUTANTS_TESTS   "name ..." selftests to run instead of each
 #                       mutant's Tests: field (looking for a killer)
 #
@@ -70,10 +73,47 @@ verdict() {
 	table+=("$(printf '%-26s %-9s %s' "$1" "$2" "$3")")
 }
 
+# kernel_of NAME: "KVER KIMG KDIR CANARY" of debug kernel NAME (kasan,
+# kcsan, rt; scripts/debug-kernel.sh builds it, incrementally).  CANARY
+# is the KCSAN canary module or "-".
+kernel_of() {
+	local out kv kimg ko canary=-
+	out=$("$SECMMU_REPO/scripts/debug-kernel.sh" "$1" \
+		2>"$SECMMU_LOGS/mutants-kernel-$1.log" | tail -n1) || return 1
+	read -r kv kimg ko <<<"$out"
+	[ -n "$ko" ] && [ -d "${kimg%-root}" ] || return 1
+	[ "$1" != kcsan ] || canary=${ko%/*}/tests/kcsan/secmmu_race_canary.ko
+	echo "$kv $kimg ${kimg%-root} $canary"
+}
+
+# run_kunit NAME TREE ARGS...: scripts/kunit.sh ARGS on the mutated TREE
+# (it grafts SECMMU_REPO, here the mutated copy, into the kernel source).
+# Sets kpassed and kfailed; returns 1 when no case ran (a build failure,
+# or a glob that matches nothing).
+run_kunit() {
+	local name=$1 t=$2 r p f klog=$SECMMU_LOGS/mutant-$1-kunit.log
+	shift 2
+	kpassed=0 kfailed=0
+	rm -f "$base/results/$name"/kunit-*
+	SECMMU_REPO=$t SECMMU_RESULTS=$base/results/$name \
+	SECMMU_KUNIT_NAME=mutant-$name-kunit \
+		"$t/scripts/kunit.sh" "$@" >"$klog" 2>&1 || true
+	info "kunit: $klog"
+	grep -q '^FAIL: kunit.py gave no summary' "$klog" && return 1
+	for r in "$base/results/$name"/kunit-*; do
+		[ -f "$r" ] || continue
+		read -r p f _ <<<"$(read_result "$r")"
+		kpassed=$((kpassed + p))
+		kfailed=$((kfailed + f))
+	done
+	[ $((kpassed + kfailed)) != 0 ]
+}
+
 # run_mutant NAME: apply, build, boot; updates the counters.
 run_mutant() {
 	local name=$1 p=$list/$1.patch tests gap timeout t have=() missing=()
-	local log rc failing ran skipped
+	local log rc failing ran skipped kunit kernel kv kd kimg="" canary=-
+	local mtree=$tree kpassed kfailed why=
 
 	step "mutant $name"
 	if [ ! -f "$p" ]; then
@@ -82,11 +122,19 @@ run_mutant() {
 		return
 	fi
 	tests=${MUTANTS_TESTS:-$(field "$p" Tests)}
+	kunit=$(field "$p" KUnit)
+	kernel=$(field "$p" Kernel)
 	gap=$(field "$p" Gap)
 	timeout=$(field "$p" Timeout)
 	info "breaks: $(field "$p" Breaks)"
-	info "tests:  $tests"
+	[ -z "$tests" ] || info "tests:  $tests${kernel:+ (on the $kernel debug kernel)}"
+	[ -z "$kunit" ] || info "kunit:  $kunit"
 	[ -z "$gap" ] || info "known gap: $gap"
+	if [ -z "$tests" ] && [ -z "$kunit" ]; then
+		echo "FAIL: $name names no Tests: and no KUnit:"
+		broken=$((broken + 1)); verdict "$name" BROKEN "no tests named"
+		return
+	fi
 	for t in $tests; do
 		if [ -f "$SECMMU_REPO/tests/selftests/$t.c" ]; then
 			have+=("$t")
@@ -95,7 +143,7 @@ run_mutant() {
 		fi
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
-		if [ -z "$gap" ] || [ ${#have[@]} -eq 0 ]; then
+		if [ -z "$gap" ] || { [ ${#have[@]} -eq 0 ] && [ -z "$kunit" ]; }; then
 			echo "FAIL: $name names selftests that do not exist: ${missing[*]}"
 			broken=$((broken + 1))
 			verdict "$name" BROKEN "no selftest ${missing[*]}"
@@ -104,8 +152,22 @@ run_mutant() {
 		info "not in the tree yet (known gap): ${missing[*]}"
 	fi
 
-	copy_tree "$tree"
-	if ! patch -d "$tree" -p1 --dry-run --forward --fuzz=0 --batch \
+	kv=$kver kd=$kdir
+	if [ -n "$kernel" ]; then
+		# Its own tree: objects built for another kernel stay apart.
+		if ! read -r kv kimg kd canary <<<"$(kernel_of "$kernel")" || [ -z "$kd" ]; then
+			echo "FAIL: no $kernel debug kernel for $name" \
+				"(log: $SECMMU_LOGS/mutants-kernel-$kernel.log)"
+			broken=$((broken + 1)); verdict "$name" BROKEN "no $kernel kernel"
+			return
+		fi
+		mtree=$tree-$kernel
+		lock_dir "$mtree"
+		info "kernel: $kv ($kimg)"
+	fi
+
+	copy_tree "$mtree"
+	if ! patch -d "$mtree" -p1 --dry-run --forward --fuzz=0 --batch \
 		<"$p" >"$base/$name.patch.log" 2>&1; then
 		echo "FAIL: scripts/mutants/$name.patch no longer applies;" \
 			"update it to the current source:"
@@ -113,36 +175,40 @@ run_mutant() {
 		broken=$((broken + 1)); verdict "$name" BROKEN "patch does not apply"
 		return
 	fi
-	patch -d "$tree" -p1 --forward --fuzz=0 --batch --no-backup-if-mismatch \
+	patch -d "$mtree" -p1 --forward --fuzz=0 --batch --no-backup-if-mismatch \
 		-s <"$p"
 
 	log=mutant-$name-build
-	if ! run_logged "$log" make -C "$kdir" M="$tree" -j"$(nproc)" modules ||
-	   [ ! -f "$tree/secmmu.ko" ]; then
+	if ! run_logged "$log" make -C "$kd" M="$mtree" -j"$(nproc)" modules ||
+	   [ ! -f "$mtree/secmmu.ko" ]; then
 		echo "FAIL: mutant $name does not build (a mutant must compile)"
 		broken=$((broken + 1)); verdict "$name" BROKEN "does not build"
 		return
 	fi
 
+	rm -rf "$base/results/$name"
+	mkdir -p "$base/results/$name"
+	failing=
+	ran=
+	rc=0
 	# Its own run name, logs and results: nothing reaches make check's sum.
 	# A boot that dies before any named test ran (a TCG guest has been
 	# seen to panic in a timer interrupt at boot, before secmmu loads)
 	# is tried once more before the mutant is called broken.
 	for attempt in 1 2; do
-		rm -rf "$base/results/$name"
-		mkdir -p "$base/results/$name"
+		[ ${#have[@]} -gt 0 ] || break
+		rm -f "$base/results/$name/mutant-$name"
 		log=$SECMMU_LOGS/mutant-$name.log
 		rm -f "$log"
 		rc=0
-		SECMMU_REPO=$tree SECMMU_RESULTS=$base/results/$name \
+		SECMMU_REPO=$mtree SECMMU_RESULTS=$base/results/$name \
 		SECMMU_RUN_NAME=mutant-$name SECMMU_TESTS="${have[*]}" \
 		SECMMU_QEMU_TIMEOUT=${timeout:-600} \
-			"$tree/scripts/qemu-run.sh" "$kver" "$tree/secmmu.ko" \
+		SECMMU_KIMG=$kimg SECMMU_EXTRA_KOS=${canary#-} \
+			"$mtree/scripts/qemu-run.sh" "$kv" "$mtree/secmmu.ko" \
 			>"$SECMMU_LOGS/mutant-$name-run.log" 2>&1 || rc=$?
 		info "console: $log"
 
-		ran=
-		failing=
 		for t in "${have[@]}"; do
 			grep -qx "secmmu-init: RUN $t" "$log" 2>/dev/null || continue
 			ran="$ran $t"
@@ -153,37 +219,61 @@ run_mutant() {
 		[ -z "$ran" ] || break
 		[ "$attempt" = 2 ] || info "no named test ran (qemu-run exit $rc): booting again"
 	done
-	if [ -z "$ran" ]; then
+	if [ ${#have[@]} -gt 0 ] && [ -z "$ran" ]; then
 		echo "FAIL: none of the named tests ran for $name (qemu-run exit $rc):"
 		tail -n 20 "$SECMMU_LOGS/mutant-$name-run.log"
 		broken=$((broken + 1)); verdict "$name" BROKEN "tests did not run"
 		return
 	fi
 	if [ "$rc" != 0 ]; then
-		killed=$((killed + 1))
-		info "killed by:${failing:- (no test failed)}"
+		info "selftests killed it:${failing:- (no test failed)}"
 		grep -E '^not ok [0-9]+ ' "$log" | head -n 10 | sed 's/^/    /' || true
 		grep '^FAIL: ' "$SECMMU_LOGS/mutant-$name-run.log" | head -n 5 |
 			sed 's/^/    /' || true
 		if [ -n "$failing" ]; then
-			verdict "$name" killed "by${failing}"
+			why="by${failing}"
 		else
-			verdict "$name" killed "$(grep -m1 '^FAIL: ' \
-				"$SECMMU_LOGS/mutant-$name-run.log" || echo 'qemu-run failed')"
+			why=$(grep -m1 '^FAIL: ' "$SECMMU_LOGS/mutant-$name-run.log" ||
+			      echo 'qemu-run failed')
 		fi
+	fi
+
+	# The KUnit cases, when the selftests did not kill it already.
+	if [ -z "$why" ] && [ -n "$kunit" ]; then
+		# shellcheck disable=SC2086 # "ARCH... GLOB"
+		if ! run_kunit "$name" "$mtree" $kunit; then
+			echo "FAIL: no KUnit case of '$kunit' ran for $name:"
+			tail -n 20 "$SECMMU_LOGS/mutant-$name-kunit.log"
+			broken=$((broken + 1)); verdict "$name" BROKEN "KUnit did not run"
+			return
+		fi
+		if [ "$kfailed" != 0 ]; then
+			info "KUnit killed it: $kfailed failing of $((kpassed + kfailed))"
+			grep -ah '\[FAILED\]' "$SECMMU_LOGS/mutant-$name-kunit-"*.log 2>/dev/null |
+				head -n 10 | sed 's/^/    /' || true
+			why="by KUnit $kunit"
+		fi
+	fi
+
+	if [ -n "$why" ]; then
+		killed=$((killed + 1))
+		verdict "$name" killed "$why"
 		[ -z "$gap" ] || info "note: $name has a Gap: field but was killed; drop the field"
 		return
 	fi
 	# A skipped case tests nothing: say so, it may be why it survived.
-	read -r _ _ skipped <<<"$(read_result "$base/results/$name/mutant-$name")"
-	[ "$skipped" = 0 ] || info "$skipped named test case(s) skipped"
+	if [ -f "$base/results/$name/mutant-$name" ]; then
+		read -r _ _ skipped <<<"$(read_result "$base/results/$name/mutant-$name")"
+		[ "$skipped" = 0 ] || info "$skipped named test case(s) skipped"
+	fi
+	[ -z "$kunit" ] || info "KUnit: every case passed ($kpassed)"
 	if [ -n "$gap" ]; then
 		gaps=$((gaps + 1))
-		info "survived (known gap): every test passed:$ran"
+		info "survived (known gap): every test passed:$ran${kunit:+ KUnit $kunit}"
 		verdict "$name" gap "survived (known gap, see its Gap: field)"
 	else
 		survived=$((survived + 1))
-		echo "FAIL: mutant $name survived: every test passed:$ran"
+		echo "FAIL: mutant $name survived: every test passed:$ran${kunit:+ KUnit $kunit}"
 		verdict "$name" SURVIVED "every named test passed"
 	fi
 }

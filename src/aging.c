@@ -28,6 +28,7 @@
 #include "pgtable.h"
 #include "rmap.h"
 #include "spte.h"
+#include "testhook.h"
 #include "trace.h"
 #include "vm.h"
 
@@ -59,17 +60,28 @@ struct age_req {
 	struct age_memo *memo;		/* NULL: one for this page run */
 };
 
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+void secmmu_age_leaf_read(u64 *sptep, u64 spte)
+{
+	SECMMU_TEST_HOOK(secmmu_age_leaf_read, sptep, spte);
+}
+#endif
+
 /*
  * Clear (or test) one leaf's A bit without a lock: the cmpxchg acts only
  * if the leaf is unchanged since it was read.  Returns young; a lost race
- * counts as young (a vCPU is setting A/D, or a zap is under way).
+ * counts as young (a vCPU is setting A/D, or a zap is under way).  The
+ * test hook sits in that window (aging_test.c changes the leaf there).
  */
 static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
 				     u64 *lost)
 {
 	if (!spte_present(spte) || !spte_accessed(spte))
 		return false;
-	if (clear && !try_cmpxchg64(sptep, &spte, spte & ~SPTE_ACCESSED))
+	if (!clear)
+		return true;
+	secmmu_age_leaf_read(sptep, spte);
+	if (!try_cmpxchg64(sptep, &spte, spte & ~SPTE_ACCESSED))
 		(*lost)++;
 	return true;
 }

@@ -26,4 +26,16 @@ unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
 unsigned int secmmu_rmap_age_locked(struct secmmu_vm *vm, unsigned long *head,
 				    bool clear);
 
+/*
+ * Test hook: aging read young leaf @spte at @sptep and is about to clear
+ * its A bit.  Nothing at all without the KUnit suites.
+ */
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+void secmmu_age_leaf_read(u64 *sptep, u64 spte);
+#else
+static inline void secmmu_age_leaf_read(u64 *sptep, u64 spte)
+{
+}
+#endif
+
 #endif /* _SECMMU_AGING_H */

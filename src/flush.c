@@ -3,7 +3,15 @@
 #include <linux/processor.h>
 
 #include "flush.h"
+#include "testhook.h"
 #include "vm.h"
+
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+void secmmu_flush_waiting(struct secmmu_vcpu *vcpu)
+{
+	SECMMU_TEST_HOOK(secmmu_flush_waiting, vcpu);
+}
+#endif
 
 void secmmu_remote_flush(struct secmmu_vm *vm)
 {
@@ -19,8 +27,10 @@ void secmmu_remote_flush(struct secmmu_vm *vm)
 			continue;
 		waited = true;
 		/* Acquire: the vCPU's page accesses are over after this. */
-		while (smp_load_acquire(&vcpu->guest_seq) == seq)
+		while (smp_load_acquire(&vcpu->guest_seq) == seq) {
+			secmmu_flush_waiting(vcpu);
 			cpu_relax();
+		}
 	}
 	secmmu_stat_inc(vm, SECMMU_STAT_REMOTE_FLUSHES);
 	if (waited)

@@ -39,4 +39,17 @@ static inline void secmmu_guest_exit(struct secmmu_vcpu *vcpu)
 
 void secmmu_remote_flush(struct secmmu_vm *vm);
 
+/*
+ * Test hook: a remote flush is waiting for @vcpu to leave guest mode
+ * (called on every turn of the wait).  Nothing at all without the KUnit
+ * suites.
+ */
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+void secmmu_flush_waiting(struct secmmu_vcpu *vcpu);
+#else
+static inline void secmmu_flush_waiting(struct secmmu_vcpu *vcpu)
+{
+}
+#endif
+
 #endif /* _SECMMU_FLUSH_H */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the four aging strategies (three rmap walkers and the table walk)
- * give the same answers on the same state, and a table walk racing zaps
+ * give the same answers on the same state, a leaf changed between aging's
+ * read and its A-bit clear keeps the change, and a table walk racing zaps
  * that free tables stays sound (run on x86_64 -smp 2 with KASAN).
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -153,6 +155,100 @@ static void aging_modes_agree(struct kunit *test)
 }
 
 /*
+ * The A-bit clear acts only on the leaf it read (cmpxchg): a vCPU setting
+ * D, or a zap, between aging's read and its clear must survive it.  A
+ * plain store there would drop the D bit (a lost write under dirty
+ * tracking) or resurrect the zapped leaf (a mapping of a page the primary
+ * MMU may already have freed).  The window is a few instructions; the
+ * hook (secmmu_age_leaf_read()) makes the change inside it, in every mode,
+ * for a page with one leaf (a direct rmap head) and a page with three (a
+ * descriptor chain; LOCKED and SINGLE_LOCKLESS age it under mmu_lock).
+ * A zap needs mmu_lock and the head's bit, so it is raced only where the
+ * ager holds neither: the table walk and the lockless direct head.
+ */
+#define RACE_SOLO	1	/* mapped by view 0 only */
+#define RACE_SHARED	2	/* mapped by views 0, 1 and 2 */
+
+struct age_race {
+	struct secmmu_vm *vm;
+	u64 *target;		/* the leaf to change inside the window */
+	u32 view;
+	u64 gfn;
+	bool zap;		/* zap it; else set D as a vCPU write does */
+	int hits;
+};
+
+static void change_leaf_mid_age(u64 *sptep, u64 spte)
+{
+	struct age_race *r = kunit_get_current_test()->priv;
+
+	if (sptep != r->target || r->hits++)
+		return;
+	if (r->zap)
+		secmmu_kunit_zap(r->vm, r->view, r->gfn, r->gfn + 1, false);
+	else
+		cmpxchg64(sptep, spte, spte | SPTE_DIRTY);
+}
+
+static void age_race_one(struct kunit *test, struct secmmu_vm *vm, u32 mode,
+			 u32 view, u64 gfn, bool zap)
+{
+	struct age_race r = { .vm = vm, .view = view, .gfn = gfn, .zap = zap };
+	u64 lost = secmmu_stat_read(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED);
+	u64 spte;
+	bool fast;
+
+	r.target = leaf(vm, view, gfn);
+	KUNIT_ASSERT_NOT_NULL(test, r.target);
+	/* Young again (a clear of an earlier round may have made it old). */
+	WRITE_ONCE(*r.target, READ_ONCE(*r.target) | SPTE_ACCESSED);
+	test->priv = &r;
+	kunit_activate_static_stub(test, secmmu_age_leaf_read, change_leaf_mid_age);
+	KUNIT_EXPECT_TRUE_MSG(test, age_page(vm, gfn, true, &fast),
+			      "mode %u gfn %llu", mode, gfn);
+	kunit_deactivate_static_stub(test, secmmu_age_leaf_read);
+	test->priv = NULL;
+
+	spte = READ_ONCE(*r.target);
+	KUNIT_EXPECT_EQ_MSG(test, r.hits, 1, "mode %u gfn %llu", mode, gfn);
+	KUNIT_EXPECT_EQ_MSG(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED),
+			    lost + 1, "mode %u gfn %llu", mode, gfn);
+	if (zap) {
+		KUNIT_EXPECT_FALSE_MSG(test, spte_present(spte),
+				       "mode %u gfn %llu: the zapped leaf came back",
+				       mode, gfn);
+		return;
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, spte_present(spte), "mode %u gfn %llu", mode, gfn);
+	KUNIT_EXPECT_TRUE_MSG(test, spte_dirty(spte),
+			      "mode %u gfn %llu: the vCPU's D bit was lost", mode, gfn);
+	/* Clean again: the pfn is made up, a dirty zap would touch its page. */
+	WRITE_ONCE(*r.target, spte & ~SPTE_DIRTY);
+}
+
+static void aging_clear_keeps_racing_change(struct kunit *test)
+{
+	u32 mode, v;
+
+	for (mode = 0; mode < SECMMU_RMAP_NR_MODES; mode++) {
+		struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, NPAGES, mode);
+		bool unlocked = mode == SECMMU_RMAP_TABLE_WALK ||
+				mode == SECMMU_RMAP_SINGLE_LOCKLESS;
+
+		secmmu_kunit_map(test, vm, 0, RACE_SOLO, 3000 + RACE_SOLO);
+		for (v = 0; v < NVIEWS; v++)
+			secmmu_kunit_map(test, vm, v, RACE_SHARED, 3000 + RACE_SHARED);
+
+		age_race_one(test, vm, mode, 0, RACE_SOLO, false);
+		age_race_one(test, vm, mode, 1, RACE_SHARED, false);
+		if (unlocked)
+			age_race_one(test, vm, mode, 0, RACE_SOLO, true);
+		if (mode == SECMMU_RMAP_TABLE_WALK)
+			age_race_one(test, vm, mode, 1, RACE_SHARED, true);
+	}
+}
+
+/*
  * Table walk vs zap: a kthread keeps mapping and zapping (freeing tables)
  * views 1 and 2 of every page while aging walks all three views' tables
  * with no lock.  View 0's leaf of page 5 stays and is made young before
@@ -218,6 +314,7 @@ static void aging_table_walk_vs_zap(struct kunit *test)
 
 static struct kunit_case aging_cases[] = {
 	KUNIT_CASE(aging_modes_agree),
+	KUNIT_CASE(aging_clear_keeps_racing_change),
 	KUNIT_CASE_SLOW(aging_table_walk_vs_zap),
 	{}
 };

@@ -6,6 +6,8 @@
  */
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/mman.h>
@@ -18,6 +20,7 @@
 #ifdef SECMMU_HAVE_KUNIT_VM_MMAP
 
 #include "dirty_log.h"
+#include "flush.h"
 #include "mmu.h"
 #include "secmmu_kunit.h"
 #include "spte.h"
@@ -400,6 +403,101 @@ static void vm_dirty_fast_path_layout_race(struct kunit *test)
 }
 
 /*
+ * An invalidation returns only once no vCPU can touch the zapped page: its
+ * remote flush waits for every vCPU inside guest mode.  A kthread on
+ * another CPU enters guest mode (the real helpers) and stays there until
+ * the flusher is seen waiting for it (the hook in the wait loop), or the
+ * munmap returned without waiting; it notes that it leaves, then leaves.
+ * The verdict is on that order, never on time: the munmap must return
+ * after the vCPU left.  The deadline only keeps a broken flush from
+ * hanging the run.  Needs two CPUs: the vCPU spins with preemption off.
+ */
+struct guest_hold {
+	struct secmmu_vcpu *vcpu;
+	struct completion entered;
+	atomic_t flusher_waiting;	/* the hook saw the flush wait for us */
+	atomic_t munmap_returned;
+	atomic_t left;			/* set just before guest mode ends */
+	bool timed_out;
+};
+
+static void note_flush_waiting(struct secmmu_vcpu *vcpu)
+{
+	struct guest_hold *h = kunit_get_current_test()->priv;
+
+	if (vcpu == h->vcpu)
+		atomic_set(&h->flusher_waiting, 1);
+}
+
+static int hold_guest_mode(void *arg)
+{
+	struct guest_hold *h = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	secmmu_guest_enter(h->vcpu);
+	complete(&h->entered);
+	while (!atomic_read(&h->flusher_waiting) &&
+	       !atomic_read(&h->munmap_returned)) {
+		if (time_after(jiffies, deadline)) {
+			h->timed_out = true;
+			break;
+		}
+		cpu_relax();
+	}
+	/* Ordered before the exit's release of guest_seq. */
+	atomic_set(&h->left, 1);
+	secmmu_guest_exit(h->vcpu);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void vm_flush_waits_for_guest_mode(struct kunit *test)
+{
+	struct secmmu_exit exit;
+	struct guest_hold *h;
+	struct task_struct *t;
+	struct fixture *f;
+	char buf[8] = "flushed";
+	unsigned int cpu;
+	bool left;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs: the held vCPU spins in guest mode");
+	f = setup(test);
+	KUNIT_ASSERT_EQ(test, 0, do_access(f, 0, GPA(0), buf, sizeof(buf), true, &exit));
+	KUNIT_ASSERT_TRUE(test, spte_present(spte_of(f, 0, GFN)));
+	h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->vcpu = f->vcpu;
+	init_completion(&h->entered);
+
+	/* This thread flushes on one CPU, the vCPU spins on another. */
+	cpu = raw_smp_processor_id();
+	KUNIT_ASSERT_EQ(test, 0, set_cpus_allowed_ptr(current, cpumask_of(cpu)));
+	t = kthread_create(hold_guest_mode, h, "secmmu-guest");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpumask_any_but(cpu_online_mask, cpu));
+	wake_up_process(t);
+	wait_for_completion(&h->entered);
+
+	test->priv = h;
+	kunit_activate_static_stub(test, secmmu_flush_waiting, note_flush_waiting);
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(f->hva, PAGE_SIZE));
+	left = atomic_read(&h->left);
+	atomic_set(&h->munmap_returned, 1);
+	kunit_deactivate_static_stub(test, secmmu_flush_waiting);
+	kthread_stop(t);
+
+	KUNIT_EXPECT_FALSE(test, h->timed_out);
+	KUNIT_EXPECT_TRUE_MSG(test, left,
+			      "munmap returned while a vCPU was still in guest mode");
+	KUNIT_EXPECT_TRUE(test, atomic_read(&h->flusher_waiting));
+	KUNIT_EXPECT_GE(test, secmmu_stat_read(f->vm, SECMMU_STAT_FLUSH_WAITS), 1ULL);
+	KUNIT_EXPECT_FALSE(test, spte_present(spte_of(f, 0, GFN)));
+}
+
+/*
  * The guarantee: a vCPU never reads a page after the invalidation that
  * covers it has returned.  The test thread keeps replacing the mapping
  * (munmap, mmap MAP_FIXED, fill with a new generation, publish it) while a
@@ -504,6 +602,7 @@ static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(vm_alias_view_zapped_with_primary),
 	KUNIT_CASE(vm_dirty_fast_path_layout_race),
 	KUNIT_CASE(vm_ring_soft_limit_per_fault),
+	KUNIT_CASE(vm_flush_waits_for_guest_mode),
 	KUNIT_CASE_SLOW(vm_access_races_munmap),
 	{}
 };
