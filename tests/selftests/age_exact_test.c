@@ -331,25 +331,7 @@ FIXTURE(la) {
 	struct smu_env e;
 };
 
-FIXTURE_VARIANT(la) {
-	__u32 mode;
-};
-
-FIXTURE_VARIANT_ADD(la, locked) {
-	.mode = SECMMU_RMAP_LOCKED,
-};
-
-FIXTURE_VARIANT_ADD(la, single_lockless) {
-	.mode = SECMMU_RMAP_SINGLE_LOCKLESS,
-};
-
-FIXTURE_VARIANT_ADD(la, lock_bit) {
-	.mode = SECMMU_RMAP_LOCK_BIT,
-};
-
-FIXTURE_VARIANT_ADD(la, table_walk) {
-	.mode = SECMMU_RMAP_TABLE_WALK,
-};
+SMU_RMAP_MODE_VARIANTS(la);
 
 FIXTURE_SETUP(la)
 {

@@ -35,25 +35,7 @@ FIXTURE(ar) {
 	int ager_err, reader_err;
 };
 
-FIXTURE_VARIANT(ar) {
-	__u32 mode;
-};
-
-FIXTURE_VARIANT_ADD(ar, locked) {
-	.mode = SECMMU_RMAP_LOCKED,
-};
-
-FIXTURE_VARIANT_ADD(ar, single_lockless) {
-	.mode = SECMMU_RMAP_SINGLE_LOCKLESS,
-};
-
-FIXTURE_VARIANT_ADD(ar, lock_bit) {
-	.mode = SECMMU_RMAP_LOCK_BIT,
-};
-
-FIXTURE_VARIANT_ADD(ar, table_walk) {
-	.mode = SECMMU_RMAP_TABLE_WALK,
-};
+SMU_RMAP_MODE_VARIANTS(ar);
 
 FIXTURE_SETUP(ar)
 {

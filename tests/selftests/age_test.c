@@ -14,25 +14,7 @@ FIXTURE(rmap) {
 	struct smu_env e;
 };
 
-FIXTURE_VARIANT(rmap) {
-	__u32 mode;
-};
-
-FIXTURE_VARIANT_ADD(rmap, locked) {
-	.mode = SECMMU_RMAP_LOCKED,
-};
-
-FIXTURE_VARIANT_ADD(rmap, single_lockless) {
-	.mode = SECMMU_RMAP_SINGLE_LOCKLESS,
-};
-
-FIXTURE_VARIANT_ADD(rmap, lock_bit) {
-	.mode = SECMMU_RMAP_LOCK_BIT,
-};
-
-FIXTURE_VARIANT_ADD(rmap, table_walk) {
-	.mode = SECMMU_RMAP_TABLE_WALK,
-};
+SMU_RMAP_MODE_VARIANTS(rmap);
 
 FIXTURE_SETUP(rmap)
 {

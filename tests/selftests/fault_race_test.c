@@ -45,25 +45,7 @@ FIXTURE(fr) {
 	unsigned int round;
 };
 
-FIXTURE_VARIANT(fr) {
-	__u32 mode;
-};
-
-FIXTURE_VARIANT_ADD(fr, locked) {
-	.mode = SECMMU_RMAP_LOCKED,
-};
-
-FIXTURE_VARIANT_ADD(fr, single_lockless) {
-	.mode = SECMMU_RMAP_SINGLE_LOCKLESS,
-};
-
-FIXTURE_VARIANT_ADD(fr, lock_bit) {
-	.mode = SECMMU_RMAP_LOCK_BIT,
-};
-
-FIXTURE_VARIANT_ADD(fr, table_walk) {
-	.mode = SECMMU_RMAP_TABLE_WALK,
-};
+SMU_RMAP_MODE_VARIANTS(fr);
 
 FIXTURE_SETUP(fr)
 {

@@ -39,25 +39,7 @@ FIXTURE(huge) {
 	struct smu_env e;
 };
 
-FIXTURE_VARIANT(huge) {
-	__u32 mode;
-};
-
-FIXTURE_VARIANT_ADD(huge, locked) {
-	.mode = SECMMU_RMAP_LOCKED,
-};
-
-FIXTURE_VARIANT_ADD(huge, single_lockless) {
-	.mode = SECMMU_RMAP_SINGLE_LOCKLESS,
-};
-
-FIXTURE_VARIANT_ADD(huge, lock_bit) {
-	.mode = SECMMU_RMAP_LOCK_BIT,
-};
-
-FIXTURE_VARIANT_ADD(huge, table_walk) {
-	.mode = SECMMU_RMAP_TABLE_WALK,
-};
+SMU_RMAP_MODE_VARIANTS(huge);
 
 /* THP-backed, filled, 2 MiB aligned memory; NULL after a SKIP. */
 static char *thp_mem(struct __test_metadata *_metadata, bool thp)

@@ -86,6 +86,28 @@ static inline void smu_env_teardown(struct smu_env *e)
 		munmap(e->mem, e->npages * PAGE);
 }
 
+/*
+ * One variant of fixture @f per rmap mode (SECMMU_CAP_RMAP_MODE), named
+ * after it, with the mode in variant->mode: in place of FIXTURE_VARIANT(f)
+ * and its FIXTURE_VARIANT_ADD()s.
+ */
+#define SMU_RMAP_MODE_VARIANTS(f)					\
+	FIXTURE_VARIANT(f) {						\
+		__u32 mode;						\
+	};								\
+	FIXTURE_VARIANT_ADD(f, locked) {				\
+		.mode = SECMMU_RMAP_LOCKED,				\
+	};								\
+	FIXTURE_VARIANT_ADD(f, single_lockless) {			\
+		.mode = SECMMU_RMAP_SINGLE_LOCKLESS,			\
+	};								\
+	FIXTURE_VARIANT_ADD(f, lock_bit) {				\
+		.mode = SECMMU_RMAP_LOCK_BIT,				\
+	};								\
+	FIXTURE_VARIANT_ADD(f, table_walk) {				\
+		.mode = SECMMU_RMAP_TABLE_WALK,				\
+	}
+
 /* Read one stat, asserting the ioctl works. */
 static inline __u64 smu_t_stat(struct __test_metadata *_metadata, int vm,
 			       enum secmmu_stat idx)
