@@ -105,7 +105,8 @@ mutants:
 # PREEMPT_RT (+ lockdep: sleeping in atomic context, lock nesting); 'make
 # check' runs the short versions.  SAN=kasan|kcsan|rt picks one kernel.
 .PHONY: torture torture-kasan torture-kcsan torture-rt debug-kernel
-torture: torture-kasan torture-kcsan torture-rt
+# (and KUnit on UML from the 7.2 tree, kept out of make check's cold time)
+torture: torture-kasan torture-kcsan torture-rt kunit-7.2
 torture-kasan:
 	$(SCRIPTS)/torture.sh long
 torture-kcsan:
@@ -137,5 +138,5 @@ help:
 	@echo 'make dkms-check      DKMS add/build/install, boot the result, remove'
 	@echo 'make mutants [SHORT=1] [MUTANTS=...]  mutation check: break the module, the tests must fail'
 	@echo 'make debug-kernel [SAN=kcsan|rt|ml]  build the KASAN (KCSAN, PREEMPT_RT) debug 6.12 kernel + secmmu.ko, or the 7.2 one'
-	@echo 'make torture         selftests, fuzzer, torture, lifecycle on all three (long)'
+	@echo 'make torture         selftests, fuzzer, torture, lifecycle on all three (long), kunit-7.2'
 	@echo 'make torture-kasan | torture-kcsan | torture-rt  the same on one of them'

@@ -67,12 +67,12 @@ run_step checkpatch "$S/checkpatch.sh"
 run_step sparse     "$S/sparse.sh"
 # The mainline kernel (7.2) from unstable's source: its own step, so its
 # (cold: long) build is timed apart from build-all, which then builds
-# secmmu.ko for it too.
+# secmmu.ko for it too.  (KUnit on the 7.2 tree, another cold kernel
+# build, is in 'make torture': make kunit-7.2.)
 run_step ml-kernel  "$S/debug-kernel.sh" ml
 run_step build-all  "$S/build-all.sh"
 run_step kunit-uml  "$S/kunit.sh" uml
 run_step kunit-x86  "$S/kunit.sh" x86_64
-run_step kunit-uml-7.2 "$S/kunit.sh" 7.2 uml
 run_step qemu-6.1   "$S/qemu-run.sh" 6.1
 run_step qemu-6.12  "$S/qemu-run.sh" 6.12
 run_step qemu-6.12-rt "$S/qemu-run.sh" 6.12-rt
