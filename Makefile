@@ -18,7 +18,7 @@ export SECMMU_CACHE
 LINUX_SRC = bash -c '. $(SCRIPTS)/lib.sh && linux_src >/dev/null'
 
 .PHONY: all modules clean deps lint sparse checkpatch build-all kunit \
-	kunit-uml kunit-x86 selftests tools qemu qemu-all dkms-check demo \
+	kunit-uml kunit-x86 kunit-7.2 selftests tools qemu qemu-all dkms-check demo \
 	check bench version help mutants
 
 all: modules
@@ -62,6 +62,9 @@ kunit-uml:
 	$(SCRIPTS)/kunit.sh uml $(SUITE)
 kunit-x86:
 	$(SCRIPTS)/kunit.sh x86_64 $(SUITE)
+# KUnit on UML from the mainline 7.2 tree (unstable's linux-source).
+kunit-7.2:
+	$(SCRIPTS)/kunit.sh 7.2 uml $(SUITE)
 
 selftests:
 	@$(LINUX_SRC)
@@ -71,7 +74,8 @@ tools:
 	@$(LINUX_SRC)
 	$(MAKE) -C tools
 
-# Selftests in QEMU on a Debian kernel: KVER=6.1|6.12|6.12-rt|<uname -r>,
+# Selftests in QEMU on a Debian kernel: KVER=6.1|6.12|6.12-rt|<uname -r>, or
+# on the mainline kernel built from unstable's source: KVER=7.2;
 # TESTS="name ..." selects selftest binaries.
 qemu:
 	SECMMU_TESTS="$(TESTS)" $(SCRIPTS)/qemu-run.sh $(KVER)
@@ -108,7 +112,8 @@ mutants:
 # PREEMPT_RT (+ lockdep: sleeping in atomic context, lock nesting); 'make
 # check' runs the short versions.  SAN=kasan|kcsan|rt picks one kernel.
 .PHONY: torture torture-kasan torture-kcsan torture-rt torture-mirror debug-kernel
-torture: torture-kasan torture-kcsan torture-rt torture-mirror
+# (and KUnit on UML from the 7.2 tree, kept out of make check's cold time)
+torture: torture-kasan torture-kcsan torture-rt torture-mirror kunit-7.2
 torture-kasan:
 	$(SCRIPTS)/torture.sh long
 torture-kcsan:
@@ -134,14 +139,15 @@ help:
 	@echo 'make bench [QUICK=1] [HOST=1] [SIZE_MB=N]  benchmarks, plots in out/bench/'
 	@echo 'make deps            install the Debian packages the rigs need'
 	@echo 'make lint            checkpatch --strict + sparse'
-	@echo 'make build-all       W=1 builds for 6.1, 6.12, 6.12-rt'
+	@echo 'make build-all       W=1 builds for 6.1, 6.12, 6.12-rt, 7.2'
 	@echo 'make kunit [SUITE=]  KUnit on UML and x86_64 (KASAN, lockdep)'
 	@echo 'make kunit-uml       KUnit on UML only'
+	@echo 'make kunit-7.2       KUnit on UML from the mainline 7.2 tree'
 	@echo 'make selftests       build tests/selftests'
-	@echo 'make qemu KVER=6.12 [TESTS=...]  selftests in QEMU on a Debian kernel'
+	@echo 'make qemu KVER=6.12 [TESTS=...]  selftests in QEMU on a Debian kernel (or KVER=7.2)'
 	@echo 'make dkms-check      DKMS add/build/install, boot the result, remove'
 	@echo 'make mutants [SHORT=1] [MUTANTS=...]  mutation check: break the module, the tests must fail'
-	@echo 'make debug-kernel [SAN=kcsan|rt]  build the KASAN (KCSAN, PREEMPT_RT) debug 6.12 kernel + secmmu.ko'
-	@echo 'make torture         selftests, fuzzer, torture, lifecycle on all three (long)'
+	@echo 'make debug-kernel [SAN=kcsan|rt|ml]  build the KASAN (KCSAN, PREEMPT_RT) debug 6.12 kernel + secmmu.ko, or the 7.2 one'
+	@echo 'make torture         selftests, fuzzer, torture, lifecycle on all three (long), kunit-7.2'
 	@echo 'make torture-kasan | torture-kcsan | torture-rt  the same on one of them'
 	@echo 'make mirror-check [LONG=1] [TESTS=...]  mm selftests plain and under secmmu-mirror'

@@ -1,14 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# W=1 build of secmmu.ko against every supported Debian kernel, each in its
-# own copy of the tree under $SECMMU_CACHE/build/<kver>/ (M= builds write
-# objects next to the sources).  Any "warning:" in a build log fails.
+# W=1 build of secmmu.ko against every supported kernel (Debian's, and the
+# mainline one built from unstable's source by scripts/debug-kernel.sh ml),
+# each in its own copy of the tree under $SECMMU_CACHE/build/<kver>/ (M=
+# builds write objects next to the sources).  Any "warning:" in a build
+# log fails.
 #
-# usage: build-all.sh [FLAVOUR|KVER ...]   (default: 6.1 6.12 6.12-rt)
+# usage: build-all.sh [FLAVOUR|KVER ...]   (default: 6.1 6.12 6.12-rt 7.2)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavours=${*:-$SECMMU_FLAVOURS}
+flavours=${*:-$SECMMU_FLAVOURS $SECMMU_ML_SERIES}
 fail=0
 for f in $flavours; do
 	kver=$(kver_of "$f")

@@ -7,6 +7,9 @@
 #   kasan  debug-kernel-kasan.config: KASAN + KFENCE  ($SECMMU_CACHE/debug-kernel)
 #   kcsan  debug-kernel-kcsan.config: KCSAN, strict   ($SECMMU_CACHE/debug-kernel-kcsan)
 #   rt     debug-kernel-rt.config: PREEMPT_RT, no sanitizer ($SECMMU_CACHE/debug-kernel-rt)
+#   ml     debug-kernel-ml.config: the mainline kernel (7.2), from unstable's
+#          linux-source, no sanitizer ($SECMMU_CACHE/mainline-kernel); the
+#          QEMU rig's "7.2" flavour, secmmu.ko for it comes from build-all.sh
 #
 # The result is laid out like an unpacked linux-image package, so the QEMU
 # rig takes it as it is (SECMMU_KIMG=<dir> scripts/qemu-run.sh <kver> <ko>):
@@ -15,7 +18,10 @@
 #   $SECMMU_CACHE/build/<kver>/secmmu.ko
 #   $SECMMU_CACHE/build/<kver>/tests/kcsan/secmmu_race_canary.ko (kcsan)
 #
-# usage: debug-kernel.sh [kasan|kcsan|rt]   build; print "KVER KIMG_DIR KO" last
+#   env SECMMU_JOBS  make -j (default: nproc)
+#
+# usage: debug-kernel.sh [kasan|kcsan|rt|ml]   build; print "KVER KIMG_DIR KO"
+#        last ("KVER KIMG_DIR" for ml)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,12 +30,17 @@ case $san in
 kasan) out=$SECMMU_CACHE/debug-kernel ;;
 kcsan) out=$SECMMU_CACHE/debug-kernel-kcsan ;;
 rt) out=$SECMMU_CACHE/debug-kernel-rt ;;
-*) die "usage: debug-kernel.sh [kasan|kcsan|rt]" ;;
+ml) out=$SECMMU_CACHE/mainline-kernel ;;
+*) die "usage: debug-kernel.sh [kasan|kcsan|rt|ml]" ;;
 esac
 root=$out-root
 frags="$SECMMU_REPO/scripts/debug-kernel-common.config $SECMMU_REPO/scripts/debug-kernel-$san.config"
-src=$(linux_src)
-jobs=$(nproc)
+if [ "$san" = ml ]; then
+	src=$(linux_src "$SECMMU_ML_SERIES")
+else
+	src=$(linux_src)
+fi
+jobs=${SECMMU_JOBS:-$(nproc)}
 mk() { make -C "$src" O="$out" ARCH=x86_64 "$@"; }
 
 lock_dir "$out"
@@ -82,7 +93,12 @@ if [ ! -f "$root/.done" ] || [ "$stamp" -nt "$root/.done" ]; then
 	cp "$stamp" "$root/boot/vmlinuz-$kver"
 	cp "$out/.config" "$root/boot/config-$kver"
 	cp "$out/System.map" "$root/boot/System.map-$kver"
+	echo "$kver" >"$root/kernelrelease"
 	touch "$root/.done"
+fi
+if [ "$san" = ml ]; then
+	echo "$kver $root"
+	exit 0
 fi
 
 step "debug-kernel: secmmu.ko for $kver" >&2

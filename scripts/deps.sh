@@ -7,7 +7,7 @@ set -euo pipefail
 
 step "deps: Debian packages"
 PKGS="build-essential make gcc bc flex bison cpio xz-utils zstd kmod
-      libelf-dev libssl-dev openssl perl python3 git file
+      libelf-dev libssl-dev openssl perl python3 git file curl gpgv
       linux-source-6.12 linux-headers-amd64 linux-headers-6.12-amd64
       linux-headers-6.12-rt-amd64 qemu-system-x86 busybox-static e2fsprogs dkms
       sparse gnuplot-nox"
@@ -37,4 +37,11 @@ done
 
 step "deps: kernel source"
 src=$(linux_src)
+info "$src"
+
+# The mainline (7.2) source, from Debian unstable: downloaded, not
+# installed (scripts/apt-unstable.sh); its kernel is built by
+# 'scripts/debug-kernel.sh ml' (make check's ml-kernel step).
+step "deps: mainline $SECMMU_ML_SERIES source (Debian unstable)"
+src=$(linux_src "$SECMMU_ML_SERIES")
 info "$src"

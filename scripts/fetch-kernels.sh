@@ -4,11 +4,19 @@
 # (vmlinuz + /lib/modules) into $SECMMU_CACHE/kernels/<kver>/.
 # Prints the unpacked directory on stdout.
 #
+# The mainline flavour (7.2) is no Debian 12 package: its kernel is built
+# from unstable's linux-source (scripts/debug-kernel.sh ml, which
+# scripts/apt-unstable.sh feeds), laid out the same way; this prints its
+# directory, building it first if needed.
+#
 # usage: fetch-kernels.sh FLAVOUR|KVER
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kver=$(kver_of "${1:?usage: fetch-kernels.sh FLAVOUR|KVER}")
+case $kver in
+*-secmmu-ml) ml_kernel | cut -d' ' -f2; exit 0 ;;
+esac
 dst=$SECMMU_CACHE/kernels/$kver
 if [ -f "$dst/.done" ]; then
 	echo "$dst"

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Rig 1: KUnit.  Grafts this repo into the extracted 6.12 tree as
-# drivers/misc/secmmu and runs tools/testing/kunit/kunit.py with
-# tests/kunit/.kunitconfig, on UML and/or x86_64 QEMU (KASAN + lockdep).
-# Build dirs live in the cache, so reruns are incremental.
+# Rig 1: KUnit.  Grafts this repo into the extracted 6.12 tree (or the
+# mainline one) as drivers/misc/secmmu and runs tools/testing/kunit/kunit.py
+# with tests/kunit/.kunitconfig, on UML and/or x86_64 QEMU (KASAN +
+# lockdep).  Build dirs live in the cache, so reruns are incremental.
 #
-# usage: kunit.sh [uml] [x86_64] [SUITE_GLOB]
+# usage: kunit.sh [SERIES] [uml] [x86_64] [SUITE_GLOB]
+#   SERIES  the kernel tree: 6.12 (default) or 7.2 (scripts/apt-unstable.sh
+#           fetches its source); results and build dirs of a series other
+#           than 6.12 are suffixed with it (kunit-uml-7.2)
 #   env SECMMU_KUNIT_NAME  log name (default kunit: $SECMMU_LOGS/kunit-ARCH.log)
 #   env SECMMU_REPO        the tree to graft (default this checkout;
 #                          scripts/mutants.sh passes a mutated copy)
@@ -14,12 +17,16 @@ set -euo pipefail
 
 arches=()
 filter=
+series=$SECMMU_SRC_SERIES
 for a in "$@"; do
 	case $a in
 	uml|x86_64) arches+=("$a") ;;
+	"$SECMMU_SRC_SERIES"|"$SECMMU_ML_SERIES") series=$a ;;
 	*) filter=$a ;;
 	esac
 done
+sfx=
+[ "$series" = "$SECMMU_SRC_SERIES" ] || sfx=-$series
 [ ${#arches[@]} -gt 0 ] || arches=(uml x86_64)
 
 kunitconfig=$SECMMU_REPO/tests/kunit/.kunitconfig
@@ -28,7 +35,7 @@ if [ ! -f "$kunitconfig" ] || [ ! -f "$SECMMU_REPO/Kconfig" ]; then
 	exit 0
 fi
 
-src=$(linux_src)
+src=$(linux_src "$series")
 step "kunit: graft $SECMMU_REPO into $src/drivers/misc/secmmu"
 graft_src "$src"
 
@@ -42,20 +49,20 @@ fail=0
 for arch in "${arches[@]}"; do
 	case $arch in
 	uml)
-		bdir=$SECMMU_CACHE/kunit-uml
+		bdir=$SECMMU_CACHE/kunit-uml$sfx
 		# kunit.py's arch_uml.config enables PCI over virtio with no
 		# device id, which WARNs at boot on 6.12: switch it off.
 		extra=(--kconfig_add CONFIG_UML_PCI_OVER_VIRTIO=n)
 		;;
 	x86_64)
-		bdir=$SECMMU_CACHE/kunit-x86
+		bdir=$SECMMU_CACHE/kunit-x86$sfx
 		extra=(--arch=x86_64 --qemu_args='-smp 2' --timeout=1200)
 		for o in $X86_KCONFIG; do extra+=(--kconfig_add "$o"); done
 		;;
 	esac
 	step "kunit: $arch (build dir $bdir)"
 	start=$SECONDS
-	log=${SECMMU_KUNIT_NAME:-kunit}-$arch
+	log=${SECMMU_KUNIT_NAME:-kunit}-$arch$sfx
 	rc=0
 	(cd "$src" && python3 tools/testing/kunit/kunit.py run \
 		--kunitconfig="$kunitconfig" --build_dir="$bdir" \
@@ -92,7 +99,7 @@ for arch in "${arches[@]}"; do
 		grep -aE '^[[:space:]]*ok [0-9]+ [^#]*#[[:space:]]*SKIP' "$bdir/test.log" |
 			sed 's/^[[:space:]]*/    /' || true
 	fi
-	record "kunit-$arch" "$passed" "$failed" "$skipped"
+	record "kunit-$arch$sfx" "$passed" "$failed" "$skipped"
 	[ "$failed" = 0 ] || fail=1
 done
 exit $fail

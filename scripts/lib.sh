@@ -37,7 +37,7 @@ meta_suffix() {
 	6.1)     echo amd64 ;;
 	6.12)    echo 6.12-amd64 ;;
 	6.12-rt) echo 6.12-rt-amd64 ;;
-	*)       die "unknown kernel flavour '$1' (want one of: $SECMMU_FLAVOURS)" ;;
+	*)       die "unknown kernel flavour '$1' (want one of: $SECMMU_FLAVOURS $SECMMU_ML_SERIES)" ;;
 	esac
 }
 
@@ -55,6 +55,7 @@ first_dep() {
 kver_of() {
 	case $1 in
 	[0-9]*.*.*-*) echo "$1"; return ;;	# already a full release
+	"$SECMMU_ML_SERIES") ml_kernel | cut -d' ' -f1; return ;;
 	esac
 	local pkg
 	pkg=$(first_dep "linux-headers-$(meta_suffix "$1")")
@@ -66,24 +67,61 @@ kver_of() {
 kdir_of() {
 	local kver d
 	kver=$(kver_of "$1")
+	case $kver in
+	*-secmmu-ml) echo "$SECMMU_CACHE/mainline-kernel"; return ;;
+	esac
 	for d in "/usr/src/linux-headers-$kver" "/lib/modules/$kver/build"; do
 		[ -f "$d/Makefile" ] && { echo "$d"; return; }
 	done
 	die "no kernel headers for $kver (run scripts/deps.sh)"
 }
 
-# linux_src: the extracted 6.12 source tree (checkpatch, kunit.py,
-# kselftest_harness.h); extracted into the cache on first use.
+# ml_kernel: "KVER KIMG_DIR" of the mainline kernel, which Debian 12 cannot
+# build modules for with Debian's own headers (unstable builds it with
+# gcc-16): scripts/debug-kernel.sh ml builds it from the mainline source
+# with bookworm's gcc, once; then its kernelrelease is read back.
+ml_kernel() {
+	local root=$SECMMU_CACHE/mainline-kernel-root
+	if [ ! -f "$root/kernelrelease" ] ||
+	   ! cat "$SECMMU_REPO/scripts/debug-kernel-common.config" \
+		 "$SECMMU_REPO/scripts/debug-kernel-ml.config" |
+	     cmp -s - "$SECMMU_CACHE/mainline-kernel/.secmmu-fragment"; then
+		"$SECMMU_REPO/scripts/debug-kernel.sh" ml >/dev/null ||
+			die "cannot build the $SECMMU_ML_SERIES kernel"
+	fi
+	echo "$(cat "$root/kernelrelease") $root"
+}
+
+# linux_src [SERIES]: an extracted kernel source tree, extracted into the
+# cache on first use.  6.12 (the default: checkpatch, kunit.py,
+# kselftest_harness.h) comes from bookworm's installed linux-source-6.12;
+# the mainline series ($SECMMU_ML_SERIES) from unstable's linux-source
+# package, downloaded (not installed) by scripts/apt-unstable.sh.
 SECMMU_SRC_SERIES=6.12
+SECMMU_ML_SERIES=7.2
 linux_src() {
-	local dst=$SECMMU_CACHE/src/linux-source-$SECMMU_SRC_SERIES
-	local tarball=/usr/src/linux-source-$SECMMU_SRC_SERIES.tar.xz
+	local series=${1:-$SECMMU_SRC_SERIES}
+	local dst=$SECMMU_CACHE/src/linux-source-$series
+	local tarball=/usr/src/linux-source-$series.tar.xz deb
 	if [ ! -f "$dst/Makefile" ]; then
-		[ -f "$tarball" ] || die "$tarball missing (run scripts/deps.sh)"
-		echo "  extracting $tarball into $SECMMU_CACHE/src" >&2
 		mkdir -p "$SECMMU_CACHE/src"
+		lock_dir "$dst"
+		[ -f "$dst/Makefile" ] && { echo "$dst"; return; }
 		rm -rf "$dst"
-		tar -C "$SECMMU_CACHE/src" -xf "$tarball"
+		if [ -f "$tarball" ]; then
+			echo "  extracting $tarball into $SECMMU_CACHE/src" >&2
+			tar -C "$SECMMU_CACHE/src" -xf "$tarball"
+		elif [ "$series" = "$SECMMU_ML_SERIES" ]; then
+			deb=$("$SECMMU_REPO/scripts/apt-unstable.sh" "linux-source-$series") ||
+				die "cannot download linux-source-$series"
+			echo "  extracting $(basename "$deb") into $SECMMU_CACHE/src" >&2
+			dpkg-deb --fsys-tarfile "$deb" |
+				tar -xO "./usr/src/linux-source-$series.tar.xz" |
+				tar -C "$SECMMU_CACHE/src" -xJf -
+		else
+			die "$tarball missing (run scripts/deps.sh)"
+		fi
+		[ -f "$dst/Makefile" ] || die "no $dst/Makefile after extracting"
 	fi
 	echo "$dst"
 }
