@@ -117,7 +117,7 @@ FIXTURE_TEARDOWN(zy)
 {
 }
 
-TEST_F_TIMEOUT(zy, munmap_and_delete, 300)
+TEST_F_TIMEOUT(zy, munmap_and_delete, 900)
 {
 	__u64 y0, z0;
 	long nb;
