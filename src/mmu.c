@@ -49,12 +49,10 @@ static unsigned long *leaf_head(const struct secmmu_vm *vm,
 	if (!l || vm->rmap_mode == SECMMU_RMAP_TABLE_WALK ||
 	    !secmmu_view_translate(l, view, gfn, &target))
 		return NULL;
+	if (level == 1)
+		return secmmu_rmap_head(l, target);
 	slot = secmmu_slot_find(l, target);
-	if (!slot || !slot->rmap)
-		return NULL;
-	if (level > 1)
-		return secmmu_slot_hhead(slot, target - slot->base_gfn);
-	return &slot->rmap[target - slot->base_gfn];
+	return slot ? secmmu_slot_hhead(slot, target - slot->base_gfn) : NULL;
 }
 
 static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
