@@ -493,7 +493,10 @@ static void touch_views(struct vm *vm, size_t np, int from, int to)
 /*
  * Fair floors for an aging sweep, in the same process and boot: what the
  * cheapest possible walker pays per page.  A page's "A bit" is bit 5 of a
- * u64, set again (untimed) before every timed sweep.
+ * u64, set again (untimed) before every timed sweep.  At alias degree d a
+ * page has d young leaves, each needing its own cmpxchg, so the floors
+ * walk d leaves per page (d arrays of one leaf per page, one after the
+ * other, as the table walk goes view by view).
  */
 #define FLOOR_A		(1ULL << 5)
 
@@ -554,9 +557,9 @@ static const char *const av_floor_name[] = {
 };
 
 static const char *const av_floor_label[] = {
-	[AV_FLOOR_LOAD - AV_FLOOR_LOAD] = "call-free loop: sum one u64 per page (contiguous array)",
-	[AV_FLOOR_CAS - AV_FLOOR_LOAD] = "load + cmpxchg of one u64 per page (the table walk's floor)",
-	[AV_FLOOR_HEAD - AV_FLOOR_LOAD] = "load head -> load u64 -> cmpxchg, per page (the rmap's floor)",
+	[AV_FLOOR_LOAD - AV_FLOOR_LOAD] = "call-free loop: sum one u64 per leaf (contiguous arrays)",
+	[AV_FLOOR_CAS - AV_FLOOR_LOAD] = "load + cmpxchg of one u64 per leaf (the table walk's floor)",
+	[AV_FLOOR_HEAD - AV_FLOOR_LOAD] = "load head -> load u64 -> cmpxchg, per leaf (the rmap's floor)",
 };
 
 static void series_age(void)
@@ -568,8 +571,9 @@ static void series_age(void)
 	__u64 conc_ns = cfg.quick ? 50000000ULL : 200000000ULL;
 	unsigned int reps = cfg.quick ? cfg.reps : cfg.reps > 9 ? cfg.reps : 9;
 	__u64 *young = calloc((np + 63) / 64, 8);
-	__u64 *leaves = calloc(np, 8), *hleaves = calloc(np, 8);
-	__u64 **heads = calloc(np, sizeof(*heads));
+	/* Floors: up to 4 leaves per page (one per view at degree 4). */
+	__u64 *leaves = calloc(4 * np, 8), *hleaves = calloc(4 * np, 8);
+	__u64 **heads = calloc(4 * np, sizeof(*heads));
 	struct churn churn[AV_TWIN + 1];
 	struct vm vms[AV_TWIN + 1];
 	char *mem = region(len, true);
@@ -581,7 +585,7 @@ static void series_age(void)
 	       "modes and floors interleaved ==\n", np, cfg.size_mb, reps);
 	if (!young || !leaves || !hleaves || !heads)
 		die("calloc");
-	for (i = 0; i < np; i++)
+	for (i = 0; i < 4 * np; i++)
 		heads[i] = &hleaves[i];
 
 	/* One VM per mode, plus a second table-walk VM: the twin. */
@@ -635,18 +639,19 @@ static void series_age(void)
 					for (nsw = 0, tt = 0; !nsw || (conc && tt < conc_ns); nsw++) {
 						if (a <= AV_TWIN)	/* every page young (untimed) */
 							touch_views(&vms[a], np, 0, deg);
-						floor_young(leaves, np);
-						floor_young(hleaves, np);
+						/* d young leaves per page at degree d */
+						floor_young(leaves, deg * np);
+						floor_young(hleaves, deg * np);
 						t = now_ns();
 						switch (a) {
 						case AV_FLOOR_LOAD:
-							sink += sum_words(leaves, np, 1);
+							sink += sum_words(leaves, deg * np, 1);
 							break;
 						case AV_FLOOR_CAS:
-							floor_cas(leaves, np);
+							floor_cas(leaves, deg * np);
 							break;
 						case AV_FLOOR_HEAD:
-							floor_head(heads, np);
+							floor_head(heads, deg * np);
 							break;
 						default:
 							CHECK(smu_age(vms[a].fd, SECMMU_AGE_CLEAR,
