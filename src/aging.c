@@ -76,7 +76,8 @@ void secmmu_age_leaf_read(u64 *sptep, u64 spte)
 static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
 				     u64 *lost)
 {
-	if (!spte_present(spte) || !spte_accessed(spte))
+	/* One test for both bits: this is every walker's inner loop. */
+	if ((spte & (SPTE_PRESENT | SPTE_ACCESSED)) != (SPTE_PRESENT | SPTE_ACCESSED))
 		return false;
 	if (!clear)
 		return true;
@@ -230,6 +231,63 @@ static unsigned int age_huge_head(struct secmmu_vm *vm,
 }
 
 /*
+ * The common case, a SINGLE_LOCKLESS walk outside mmu_lock of a memslot
+ * without huge leaves, one bitmap word at a time: heads [0, @w) of
+ * @heads.  Direct heads are answered here, with one load of the leaf and
+ * at most one cmpxchg; the others are left in *@slow for age_head().
+ * Small enough that every value lives in a register: the cmpxchg's memory
+ * clobber would reload anything kept in memory, per page.
+ */
+static __always_inline unsigned long age_direct_word(unsigned long *heads,
+						     unsigned int w, bool clear,
+						     unsigned long *slow,
+						     struct age_counts *c)
+{
+	unsigned long ym = 0, sm = 0;
+	u64 lockless = 0, lost = 0;
+	unsigned int j;
+
+	for (j = 0; j < w; j++) {
+		unsigned long h = READ_ONCE(heads[j]);
+		u64 *sptep;
+
+		if (!(h & RMAP_PTR_MASK))
+			continue;
+		if (unlikely(!secmmu_rmap_direct(h))) {
+			sm |= BIT(j);
+			continue;
+		}
+		sptep = (u64 *)(h & RMAP_PTR_MASK);
+		lockless++;
+		if (age_leaf(sptep, READ_ONCE(*sptep), clear, &lost))
+			ym |= BIT(j);
+	}
+	c->lockless += lockless;
+	c->lost += lost;
+	*slow = sm;
+	return ym;
+}
+
+/*
+ * The multi-entry heads of one word (the bits of @slow) in SINGLE_LOCKLESS
+ * mode, not fast-only: under one mmu_lock hold, not one per head.
+ */
+static noinline unsigned long age_fallback_word(struct secmmu_vm *vm,
+						unsigned long *heads,
+						unsigned long slow, bool clear)
+{
+	unsigned long ym = 0, j;
+
+	secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCK_FALLBACKS, hweight_long(slow));
+	write_lock(&vm->mmu_lock);
+	for_each_set_bit(j, &slow, BITS_PER_LONG)
+		if (secmmu_rmap_age_locked(vm, &heads[j], clear) & RMAP_AGE_YOUNG)
+			ym |= BIT(j);
+	write_unlock(&vm->mmu_lock);
+	return ym;
+}
+
+/*
  * The rmap walkers: pages [idx, idx + n) of @slot, a bitmap word at a time
  * (the answers are gathered in registers, the bitmaps and counters written
  * once per word).
@@ -238,20 +296,36 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			   u64 idx, u64 n, u64 bit, struct age_req *req,
 			   bool locked)
 {
+	bool direct = !locked && !slot->hrmap &&
+		      req->mode == SECMMU_RMAP_SINGLE_LOCKLESS;
 	struct age_counts c = {};
 	u64 i, j, w;
 
 	static_assert(RMAP_AGE_YOUNG == BIT(0) && RMAP_AGE_FAST_FAILED == BIT(1));
 	for (i = 0; i < n; i += w) {
 		u64 pos = bit + i;
-		unsigned long ym = 0, fm = 0;
+		unsigned long ym = 0, fm = 0, slow;
 		unsigned int any = 0;
 
 		w = min_t(u64, n - i, BITS_PER_LONG - pos % BITS_PER_LONG);
-		for (j = 0; j < w; j++) {
-			unsigned int r = age_head(vm, &slot->rmap[idx + i + j], req,
-						  locked, &c);
+		slow = ~0UL >> (BITS_PER_LONG - w);	/* pages for age_head() */
+		if (direct) {
+			unsigned long *heads = &slot->rmap[idx + i];
 
+			ym = req->clear ? age_direct_word(heads, w, true, &slow, &c) :
+					  age_direct_word(heads, w, false, &slow, &c);
+			any = ym ? RMAP_AGE_YOUNG : 0;
+			if (slow && !req->fast_only) {
+				ym |= age_fallback_word(vm, heads, slow, req->clear);
+				any |= RMAP_AGE_LOCKED;
+				slow = 0;
+			}
+		}
+		for (; slow; slow &= slow - 1) {
+			unsigned int r;
+
+			j = __ffs(slow);
+			r = age_head(vm, &slot->rmap[idx + i + j], req, locked, &c);
 			if (slot->hrmap)
 				r |= age_huge_head(vm, slot, idx + i + j, req, locked, &c);
 			ym |= (unsigned long)(r & RMAP_AGE_YOUNG) << j;
@@ -303,6 +377,19 @@ static __always_inline unsigned int young_word_or(unsigned long *young, u64 pos,
 	return n;
 }
 
+/* Table walk: leaves [0, @w) of @run, young ones as a word of bits. */
+static __always_inline unsigned long age_run(u64 *run, u64 w, bool clear,
+					     u64 *lost)
+{
+	unsigned long m = 0;
+	u64 j;
+
+	for (j = 0; j < w; j++)
+		if (age_leaf(&run[j], READ_ONCE(run[j]), clear, lost))
+			m |= BIT(j);
+	return m;
+}
+
 /*
  * Table walk: no rmap.  Every view's leaves over the view gfns that map
  * memslot gfns [first, first + n) (n <= AGE_CHUNK), under RCU only: table
@@ -346,13 +433,11 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 			/* A word of pages at a time: the loop keeps no state in memory. */
 			for (g = max(it.gfn, a.view_gfn); g < hi; g += w) {
 				u64 *run = &pt[g - it.gfn];
-				unsigned long m = 0;
-				u64 j;
+				unsigned long m;
 
 				w = min_t(u64, hi - g, BITS_PER_LONG - (off + g) % BITS_PER_LONG);
-				for (j = 0; j < w; j++)
-					if (age_leaf(&run[j], READ_ONCE(run[j]), clear, &lost))
-						m |= BIT(j);
+				m = clear ? age_run(run, w, true, &lost) :
+					    age_run(run, w, false, &lost);
 				if (m)
 					nr += young_word_or(young, off + g, m);
 			}
