@@ -141,12 +141,14 @@ static bool reprotect_window(struct secmmu_vm *vm, const struct secmmu_layout *l
 }
 
 /*
- * Write-protect the pages of @rb again (a reset, or CLEAR_DIRTY_LOG), all
- * in one mmu_lock hold.  For read: protection is a cmpxchg on each leaf
- * (vCPUs set A/D concurrently anyway), and what must not change under the
- * walk, rmap chains and table structure, changes only under the write lock.
+ * Write-protect the pages of windows @w[0, @nr) again (a reset, or
+ * CLEAR_DIRTY_LOG), all in one mmu_lock hold.  For read: protection is a
+ * cmpxchg on each leaf (vCPUs set A/D concurrently anyway), and what must
+ * not change under the walk, rmap chains and table structure, changes only
+ * under the write lock.
  */
-static bool reprotect(struct secmmu_vm *vm, const struct secmmu_reset_batch *rb)
+static bool reprotect_windows(struct secmmu_vm *vm,
+			      const struct secmmu_dirty_batch *w, u32 nr)
 {
 	const struct secmmu_layout *l;
 	bool flush = false;
@@ -154,10 +156,15 @@ static bool reprotect(struct secmmu_vm *vm, const struct secmmu_reset_batch *rb)
 
 	read_lock(&vm->mmu_lock);
 	l = secmmu_layout_locked(vm);
-	for (i = 0; i < rb->nr; i++)
-		flush |= reprotect_window(vm, l, &rb->w[i]);
+	for (i = 0; i < nr; i++)
+		flush |= reprotect_window(vm, l, &w[i]);
 	read_unlock(&vm->mmu_lock);
 	return flush;
+}
+
+static bool reprotect(struct secmmu_vm *vm, const struct secmmu_reset_batch *rb)
+{
+	return reprotect_windows(vm, rb->w, rb->nr);
 }
 
 /* Record memslot gfn @gfn as dirty if its slot logs; vCPU context. */
@@ -247,7 +254,7 @@ long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries)
  */
 long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only)
 {
-	struct secmmu_reset_batch batch = {};
+	struct secmmu_reset_batch *batch;
 	struct secmmu_vcpu *vcpu;
 	int idx, err = 0;
 	bool flush = false;
@@ -255,6 +262,9 @@ long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only)
 
 	if (!READ_ONCE(vm->dirty_ring_size))
 		return -EINVAL;
+	batch = secmmu_reset_batch_alloc();
+	if (!batch)
+		return -ENOMEM;
 
 	idx = srcu_read_lock(&vm->srcu);
 	secmmu_for_each_vcpu(vcpu, vm) {
@@ -264,15 +274,16 @@ long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only)
 			continue;
 		r = secmmu_dirty_ring_reset(vm, &vcpu->ring,
 					    srcu_dereference(vm->layout, &vm->srcu),
-					    &batch, reprotect, &flush);
+					    batch, reprotect, &flush);
 		if (r < 0)
 			err = r;
 		else
 			total += r;
 	}
-	if (batch.nr)
-		flush |= reprotect(vm, &batch);
+	if (batch->nr)
+		flush |= reprotect(vm, batch);
 	srcu_read_unlock(&vm->srcu, idx);
+	kfree(batch);
 
 	if (flush)
 		secmmu_remote_flush(vm);
@@ -319,20 +330,23 @@ static int get_dirty_log(const struct secmmu_slot *slot,
 	return 0;
 }
 
+#define CLEAR_WINDOWS	32	/* bitmap words per CLEAR_DIRTY_LOG lock hold */
+
 static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			   const struct secmmu_layout *l,
 			   const struct secmmu_dirty_log *d)
 {
 	u64 __user *ubits = u64_to_user_ptr(d->bitmap);
 	u64 words = DIV_ROUND_UP(d->num_pages, 64), w;
-	struct secmmu_reset_batch rb = {};
+	struct secmmu_dirty_batch win[CLEAR_WINDOWS];
 	u64 first = d->first_page / 64;
+	u32 nr = 0, pages = 0;
 	bool flush = false;
 	int ret = 0;
 
 	trace_secmmu_dirty_log_clear(slot - l->slots, d->first_page, d->num_pages);
 	for (w = 0; w < words; w++) {
-		struct secmmu_dirty_batch *b = &rb.w[rb.nr];
+		struct secmmu_dirty_batch *b = &win[nr];
 		u64 want;
 
 		if (get_user(want, ubits + w)) {
@@ -345,14 +359,19 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		b->base = (first + w) * 64;
 		b->mask = want & atomic_long_fetch_andnot(want,
 				(atomic_long_t *)&slot->dirty_bitmap[first + w]);
-		if (b->mask && ++rb.nr == SECMMU_RESET_WINDOWS) {
-			flush |= reprotect(vm, &rb);	/* one lock hold each */
-			rb.nr = 0;
+		if (!b->mask)
+			continue;
+		pages += hweight64(b->mask);
+		if (++nr == CLEAR_WINDOWS || pages >= SECMMU_RESET_BATCH) {
+			/* One lock hold per SECMMU_RESET_BATCH pages at most. */
+			flush |= reprotect_windows(vm, win, nr);
+			nr = 0;
+			pages = 0;
 			cond_resched();
 		}
 	}
-	if (rb.nr)
-		flush |= reprotect(vm, &rb);
+	if (nr)
+		flush |= reprotect_windows(vm, win, nr);
 	if (flush)
 		secmmu_remote_flush(vm);
 	return ret;

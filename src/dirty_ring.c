@@ -6,6 +6,7 @@
  */
 #include <linux/kcsan-checks.h>
 #include <linux/gfp.h>
+#include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -125,53 +126,47 @@ void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 	trace_secmmu_ring_push(slot, offset, ring_used(ring));
 }
 
-/*
- * Add page @offset of memslot @slot to @b if it fits in a 64-page window
- * (forwards, or backwards when the mask can shift).  False: flush @b first.
- */
-bool secmmu_dirty_batch_add(struct secmmu_dirty_batch *b, u32 slot, u64 offset)
-{
-	u64 d;
+static_assert(SECMMU_RESET_HASH >= 2 * SECMMU_RESET_BATCH &&
+	      !(SECMMU_RESET_HASH & (SECMMU_RESET_HASH - 1)) &&
+	      SECMMU_RESET_BATCH <= U16_MAX);
 
-	if (!b->mask) {
-		b->slot = slot;
-		b->base = offset;
-		b->mask = 1;
-		return true;
-	}
-	if (slot != b->slot)
-		return false;
-	if (offset >= b->base && offset - b->base < 64) {
-		b->mask |= BIT_ULL(offset - b->base);
-		return true;
-	}
-	d = b->base - offset;
-	if (offset < b->base && d < 64 && !(b->mask >> (64 - d))) {
-		b->mask = (b->mask << d) | 1;
-		b->base = offset;
-		return true;
-	}
-	return false;
+struct secmmu_reset_batch *secmmu_reset_batch_alloc(void)
+{
+	return kzalloc(sizeof(struct secmmu_reset_batch), GFP_KERNEL_ACCOUNT);
+}
+
+/* Empty @rb for the next batch (after it was handed to reprotect). */
+void secmmu_reset_batch_clear(struct secmmu_reset_batch *rb)
+{
+	if (rb->nr)
+		memset(rb->hash, 0, sizeof(rb->hash));
+	rb->nr = 0;
+	rb->entries = 0;
 }
 
 /*
- * Add a page to @rb: to a window that can take it (the latest first: most
- * resets are in order), else to a new one.  False: @rb is full, flush it.
+ * Add page @offset of memslot @slot to @rb: to its window if the batch has
+ * it, else to a new one.  False: @rb is full, flush it.
  */
 bool secmmu_reset_batch_add(struct secmmu_reset_batch *rb, u32 slot, u64 offset)
 {
-	u32 i;
+	u64 base = round_down(offset, 64);
+	u32 i = hash_64(((u64)slot << 56) ^ (offset / 64), ilog2(SECMMU_RESET_HASH));
+	struct secmmu_dirty_batch *w;
 
 	if (rb->entries >= SECMMU_RESET_BATCH)
 		return false;
-	for (i = rb->nr; i-- > 0;)
-		if (secmmu_dirty_batch_add(&rb->w[i], slot, offset))
-			goto added;
-	if (rb->nr == SECMMU_RESET_WINDOWS)
-		return false;
-	rb->w[rb->nr] = (struct secmmu_dirty_batch){};
-	secmmu_dirty_batch_add(&rb->w[rb->nr++], slot, offset);
-added:
+	/* Open addressing, linear probing; at most half full. */
+	for (; rb->hash[i]; i = (i + 1) % SECMMU_RESET_HASH) {
+		w = &rb->w[rb->hash[i] - 1];
+		if (w->slot == slot && w->base == base)
+			goto add;
+	}
+	w = &rb->w[rb->nr++];
+	rb->hash[i] = rb->nr;
+	*w = (struct secmmu_dirty_batch){ .slot = slot, .base = base };
+add:
+	w->mask |= BIT_ULL(offset - base);
 	rb->entries++;
 	return true;
 }
@@ -255,8 +250,7 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 		if (check && !secmmu_reset_batch_add(batch, slot, offset)) {
 			/* One mmu_lock hold for the whole batch. */
 			*flush |= reprotect(vm, batch);
-			batch->nr = 0;
-			batch->entries = 0;
+			secmmu_reset_batch_clear(batch);
 			secmmu_reset_batch_add(batch, slot, offset);
 			cond_resched();
 		}

@@ -61,18 +61,26 @@ int secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
 			      void *ctx);
 
 /*
- * What one mmu_lock hold write-protects: up to SECMMU_RESET_BATCH entries
- * (pages), coalesced into up to SECMMU_RESET_WINDOWS 64-page windows in
- * any order, across rings.
+ * What one mmu_lock hold write-protects: up to SECMMU_RESET_BATCH pages in
+ * any order, across rings, coalesced over the whole batch into 64-page
+ * aligned windows.  A window is found by a hash of (slot, window), so an
+ * add costs the same however many windows are in use, and a batch of
+ * scattered pages (one per window) still fills before it is flushed.
+ * Too big for the stack: secmmu_reset_batch_alloc(), kfree().
  */
 #define SECMMU_RESET_BATCH	512
-#define SECMMU_RESET_WINDOWS	32
+#define SECMMU_RESET_HASH	1024	/* power of 2, twice the windows */
 
 struct secmmu_reset_batch {
 	u32 nr;					/* windows in use */
 	u32 entries;				/* pages added */
-	struct secmmu_dirty_batch w[SECMMU_RESET_WINDOWS];
+	u16 hash[SECMMU_RESET_HASH];		/* window index + 1; 0: free */
+	struct secmmu_dirty_batch w[SECMMU_RESET_BATCH];
 };
+
+struct secmmu_reset_batch *secmmu_reset_batch_alloc(void);
+void secmmu_reset_batch_clear(struct secmmu_reset_batch *rb);
+bool secmmu_reset_batch_add(struct secmmu_reset_batch *rb, u32 slot, u64 offset);
 
 /*
  * Reset: walk RESET entries from reset_index, validate each (slot, offset)
@@ -88,8 +96,5 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 			    const struct secmmu_layout *l,
 			    struct secmmu_reset_batch *batch,
 			    secmmu_reprotect_fn reprotect, bool *flush);
-
-bool secmmu_dirty_batch_add(struct secmmu_dirty_batch *b, u32 slot, u64 offset);
-bool secmmu_reset_batch_add(struct secmmu_reset_batch *rb, u32 slot, u64 offset);
 
 #endif /* _SECMMU_DIRTY_RING_H */

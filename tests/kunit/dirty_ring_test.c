@@ -73,13 +73,16 @@ static bool user_harvest(struct secmmu_dirty_gfn *e, u64 *offset)
 
 static int do_reset(struct ring_fixture *f)
 {
-	struct secmmu_reset_batch b = {};
+	struct secmmu_reset_batch *b = secmmu_reset_batch_alloc();
 	bool flush = false;
 	int ret;
 
-	ret = secmmu_dirty_ring_reset(f->vm, &f->ring, f->l, &b, record_batch, &flush);
-	if (b.nr)
-		record_batch(f->vm, &b);
+	if (!b)
+		return -ENOMEM;
+	ret = secmmu_dirty_ring_reset(f->vm, &f->ring, f->l, b, record_batch, &flush);
+	if (b->nr)
+		record_batch(f->vm, b);
+	kfree(b);
 	return ret;
 }
 
@@ -108,8 +111,8 @@ static void ring_push_harvest_reset(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->ring.entries[2].flags, F_DIRTY);
 	/* 5 and 6 coalesced into one masked operation. */
 	KUNIT_ASSERT_EQ(test, nr_seen, 1);
-	KUNIT_EXPECT_EQ(test, seen[0].base, 5ULL);
-	KUNIT_EXPECT_EQ(test, seen[0].mask, 3ULL);
+	KUNIT_EXPECT_EQ(test, seen[0].base, 0ULL);
+	KUNIT_EXPECT_EQ(test, seen[0].mask, 3ULL << 5);
 
 	KUNIT_ASSERT_TRUE(test, user_harvest(&f->ring.entries[2], &off));
 	KUNIT_EXPECT_EQ(test, off, 700ULL);
@@ -144,32 +147,50 @@ static void ring_wraps_and_soft_limit(struct kunit *test)
 
 static void ring_coalescing_masks(struct kunit *test)
 {
-	struct secmmu_dirty_batch b = {};
+	struct secmmu_reset_batch *b = secmmu_reset_batch_alloc();
+	u32 i;
 
-	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 1, 100));
-	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 1, 101));	/* adjacent */
-	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 1, 163));	/* window end */
-	KUNIT_EXPECT_EQ(test, b.mask, BIT_ULL(0) | BIT_ULL(1) | BIT_ULL(63));
-	KUNIT_EXPECT_FALSE(test, secmmu_dirty_batch_add(&b, 1, 164));	/* next window */
-	KUNIT_EXPECT_FALSE(test, secmmu_dirty_batch_add(&b, 2, 101));	/* other slot */
-	/* Backwards only while no bit would fall off the top. */
-	KUNIT_EXPECT_FALSE(test, secmmu_dirty_batch_add(&b, 1, 99));
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_TRUE(test, secmmu_reset_batch_add(b, 1, 100));
+	KUNIT_EXPECT_TRUE(test, secmmu_reset_batch_add(b, 1, 101));	/* adjacent */
+	KUNIT_EXPECT_TRUE(test, secmmu_reset_batch_add(b, 1, 127));	/* window end */
+	KUNIT_EXPECT_TRUE(test, secmmu_reset_batch_add(b, 1, 64));	/* its start */
+	KUNIT_EXPECT_EQ(test, b->nr, 1U);
+	KUNIT_EXPECT_EQ(test, b->w[0].base, 64ULL);
+	KUNIT_EXPECT_EQ(test, b->w[0].mask,
+			BIT_ULL(0) | BIT_ULL(36) | BIT_ULL(37) | BIT_ULL(63));
+	KUNIT_EXPECT_TRUE(test, secmmu_reset_batch_add(b, 1, 128));	/* next window */
+	KUNIT_EXPECT_TRUE(test, secmmu_reset_batch_add(b, 2, 101));	/* other slot */
+	KUNIT_EXPECT_EQ(test, b->nr, 3U);
+	/* Back to the first window after others: still one window. */
+	KUNIT_EXPECT_TRUE(test, secmmu_reset_batch_add(b, 1, 99));
+	KUNIT_EXPECT_EQ(test, b->nr, 3U);
+	KUNIT_EXPECT_EQ(test, b->w[0].mask & BIT_ULL(35), BIT_ULL(35));
+	KUNIT_EXPECT_EQ(test, b->entries, 7U);
 
-	b = (struct secmmu_dirty_batch){};
-	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 0, 200));
-	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 0, 190));	/* backwards */
-	KUNIT_EXPECT_EQ(test, b.base, 190ULL);
-	KUNIT_EXPECT_EQ(test, b.mask, BIT_ULL(0) | BIT_ULL(10));
-	KUNIT_EXPECT_TRUE(test, secmmu_dirty_batch_add(&b, 0, 137));	/* 53 back */
-	KUNIT_EXPECT_EQ(test, b.mask, BIT_ULL(0) | BIT_ULL(53) | BIT_ULL(63));
-	KUNIT_EXPECT_FALSE(test, secmmu_dirty_batch_add(&b, 0, 136));
+	/* Full at SECMMU_RESET_BATCH pages, even one window per page. */
+	secmmu_reset_batch_clear(b);
+	KUNIT_EXPECT_EQ(test, b->nr, 0U);
+	for (i = 0; i < SECMMU_RESET_BATCH; i++)
+		KUNIT_ASSERT_TRUE(test, secmmu_reset_batch_add(b, i % 3, 64ULL * i));
+	KUNIT_EXPECT_EQ(test, b->nr, (u32)SECMMU_RESET_BATCH);
+	KUNIT_EXPECT_FALSE(test, secmmu_reset_batch_add(b, 0, 0));
+	/* Every window found again by its hash. */
+	for (i = 0; i < SECMMU_RESET_BATCH; i++) {
+		b->entries = 0;
+		KUNIT_ASSERT_TRUE(test, secmmu_reset_batch_add(b, i % 3, 64ULL * i + 1));
+		KUNIT_EXPECT_EQ(test, b->w[i].mask, 3ULL);
+	}
+	KUNIT_EXPECT_EQ(test, b->nr, (u32)SECMMU_RESET_BATCH);
+	kfree(b);
 }
 
 /*
  * A reset write-protects up to SECMMU_RESET_BATCH pages per mmu_lock hold,
- * whatever their order: 512 pages of 8 windows pushed in a scrambled order
- * are one hold; 2048 in order are four; 64 pages 64 apart (one per window)
- * fill SECMMU_RESET_WINDOWS windows, then the next hold starts.
+ * whatever their order, coalesced over the whole batch: 512 pages of 8
+ * windows pushed in a scrambled order are one hold of exactly 8 windows;
+ * 2048 in order are four holds; 1024 pages 64 apart (one per window) are
+ * two.
  */
 static void ring_reset_batches(struct kunit *test)
 {
@@ -185,11 +206,12 @@ static void ring_reset_batches(struct kunit *test)
 								NULL, NULL), 32);
 	KUNIT_EXPECT_EQ(test, do_reset(f), SECMMU_RESET_BATCH);
 	KUNIT_EXPECT_EQ(test, nr_flushes, 1);
-	KUNIT_ASSERT_LE(test, nr_seen, SECMMU_RESET_WINDOWS);
+	KUNIT_ASSERT_EQ(test, nr_seen, 8);
 	/* Every page in exactly one window. */
 	for (i = 0; i < nr_seen; i++) {
 		unsigned long bit;
 
+		KUNIT_EXPECT_EQ(test, seen[i].base % 64, 0ULL);
 		for_each_set_bit(bit, (unsigned long *)&seen[i].mask, 64) {
 			u64 pg = seen[i].base + bit;
 
@@ -211,12 +233,12 @@ static void ring_reset_batches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr_flushes, 4);
 
 	nr_flushes = 0;
-	for (i = 0; i < 2 * SECMMU_RESET_WINDOWS; i++)
-		secmmu_dirty_ring_push(f->vm, &f->ring, 0, 10000 + 64 * i);
-	for (n = 0; n < 2 * SECMMU_RESET_WINDOWS; n += 32)
+	for (i = 0; i < 2 * SECMMU_RESET_BATCH; i++)
+		secmmu_dirty_ring_push(f->vm, &f->ring, 0, (u64)(i * 7 % 1024) * 64);
+	for (n = 0; n < 2 * SECMMU_RESET_BATCH; n += 32)
 		KUNIT_ASSERT_EQ(test, secmmu_dirty_ring_harvest(&f->ring, out, 32,
 								NULL, NULL), 32);
-	KUNIT_EXPECT_EQ(test, do_reset(f), 2 * SECMMU_RESET_WINDOWS);
+	KUNIT_EXPECT_EQ(test, do_reset(f), 2 * SECMMU_RESET_BATCH);
 	KUNIT_EXPECT_EQ(test, nr_flushes, 2);
 }
 

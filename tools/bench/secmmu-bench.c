@@ -1480,8 +1480,8 @@ static void series_inval(void)
  *        ring_per_ring the same + SECMMU_RESET_DIRTY_RING on vCPU 0
  *        kharvest      SECMMU_HARVEST + SECMMU_RESET_DIRTY_RING
  *        ring_shuffled ring_global with the k pages written in random order
- *                      (the reset coalesces only ring neighbours within a
- *                      64-page window, so this is its worst case)
+ *                      (the reset coalesces over its whole batch of 512
+ *                      entries, so only locality differs)
  *        bitmap        SECMMU_GET_DIRTY_LOG of the whole slot, a scan of its
  *                      set bits, SECMMU_CLEAR_DIRTY_LOG of those bits;
  *   4. LOG_DIRTY cleared.

@@ -305,7 +305,9 @@ struct secmmu_dirty_gfn {
  * remote flush in all; SECMMU_RESET_DIRTY_RING (vCPU fd) resets that ring
  * only.  Both return the number of entries reset.  Work is bounded: a
  * pending signal stops the walk and the count so far is returned.
- * -EINVAL when the VM has no rings.
+ * -EINVAL when the VM has no rings; -ENOMEM when the call's reset batch
+ * (a few KiB, charged to the caller's memcg) cannot be allocated, with
+ * nothing reset.
  */
 #define SECMMU_RESET_DIRTY_RINGS	_IO(SECMMUIO, 0x15)
 #define SECMMU_RESET_DIRTY_RING		_IO(SECMMUIO, 0x32)
