@@ -14,7 +14,8 @@
 #                     (default 256, QUICK 16)
 #      REPS=N         repetitions per point (default 7, QUICK 3)
 #      DURATION_MS=N  length of one throughput sample (default 1000, QUICK 300)
-#      SERIES=a,b     only these series (access,age,throughput,inval,dirty,mem,numa,huge)
+#      SERIES=a,b     only these series (access,age,throughput,inval,dirty,
+#                     dirtyscale,mem,numa,huge)
 #      KVER=6.12      kernel flavour or release to boot (QEMU only)
 #      BENCH_OUT=DIR  output directory (default <repo>/out/bench)
 set -euo pipefail

@@ -763,6 +763,237 @@ set key inside right top
 %s
 plot """ % (pages, arrows) + ', \\\n     '.join(plots) + '\n', data)
 
+    # ---- dirty collection vs memslot size (series 5b) ---------------------
+
+    DS_CASES = [('1%', 'fraction'), ('fixed', 'fixed')]
+    FLAT_LIMIT = 1.2	# "flat": largest ÷ smallest slot, ring ns/dirty page
+    GOAL_MB = (64, 1024)	# the sizes issue 13's goals name
+
+    @staticmethod
+    def rel_band(v):
+        """Noise band from repeat spread (series without a twin, like access
+        and numa): half the interquartile range of the per-repetition ratios,
+        relative to their median, at least 5%."""
+        if not v:
+            return None
+        q1, q3 = quartiles(v)
+        m = statistics.median(v)
+        return max((q3 - q1) / 2 / m if m else 0, 0.05)
+
+    def ds_rec(self, method, case, mb):
+        return self.find('dirtyscale', '%s, %s, %d MiB' % (method, case, mb),
+                         'baseline' if method == 'bitmap' else 'secmmu')
+
+    def ds_sizes(self):
+        return sorted({r['mb'] for r in self.of('dirtyscale') if 'mb' in r})
+
+    def ds_ratio(self, case, mb):
+        """ring_global ÷ bitmap, ns per dirty page, per repetition."""
+        return self.paired_all(self.ds_rec('ring_global', case, mb),
+                               self.ds_rec('bitmap', case, mb))
+
+    def ds_flat(self, method, case):
+        """Largest ÷ smallest slot, ns per dirty page, per repetition."""
+        sz = self.ds_sizes()
+        if len(sz) < 2:
+            return []
+        return self.paired_all(self.ds_rec(method, case, sz[-1]),
+                               self.ds_rec(method, case, sz[0]))
+
+    def ds_goal_sizes(self):
+        """'' when the series ran at the goals' sizes, else a qualifier."""
+        sz = self.ds_sizes()
+        if sz and (sz[0], sz[-1]) == self.GOAL_MB:
+            return ''
+        return 'at %s MiB, not the goal\'s %d → %d MiB%s' % (
+            ' → '.join('%d' % x for x in sz), self.GOAL_MB[0], self.GOAL_MB[1],
+            ' (QUICK)' if self.meta.get('quick') else '')
+
+    def dirtyscale(self):
+        why = self.skipped.get('dirtyscale')
+        recs = self.of('dirtyscale')
+        if why is None and not recs:
+            return
+        self.md.append('### 5b. Dirty tracking vs memslot size: ring_global vs bitmap\n')
+        if why is not None:
+            self.md.append('Skipped: %s.\n' % why)
+            self.placeholder('dirtyscale', 'Series 5b: dirty tracking vs memslot size',
+                             'skipped: ' + why)
+            return
+        sz = self.ds_sizes()
+        if not sz:
+            return
+        fixed = self.ds_rec('ring_global', 'fixed', sz[0])
+        r0 = self.ds_rec('ring_global', '1%', sz[-1]) or fixed
+        if not r0:
+            return
+        self.md.append(
+            'One populated region of %d MiB; per size, a ring VM and a bitmap VM (as in '
+            'series 5, no twin slot) mirror its first SIZE bytes, every page faulted '
+            'writable.  Per repetition (%d, plus a dropped warm-up), for every size (order '
+            'rotating) and both cases, one random page set (ascending gfn order) is '
+            'dirtied and collected by each method, the method order alternating; only '
+            'the collection is timed, with the checks of series 5 (every written page '
+            'found, LOGGED = FAST_PATH = DIRTY_REPROTECTED = dirty, one remote flush per '
+            'reset/clear).  **1%%**: 1%% of the slot dirty.  **fixed**: %d pages dirty at '
+            'every size (1%% of the smallest slot): a ring cost per dirty page that grows '
+            'with the slot at a fixed count is an O(memory) term, which at a fixed '
+            'fraction would hide in a constant per dirty page.  Ratios are medians of '
+            'per-repetition ratios [min–max].  **Noise band**: half the interquartile '
+            'range of those ratios relative to their median, at least 5%%.  MemAvailable '
+            'before → after setup: %s MiB.\n' %
+            (sz[-1], r0['stats']['n'], fixed['dirty'] if fixed else 0,
+             ' → '.join(str(x) for x in r0.get('mem_available_mb', [])) or '?'))
+        rows, data = [], {}
+        for case, kind in self.DS_CASES:
+            for mb in sz:
+                a = self.ds_rec('ring_global', case, mb)
+                b = self.ds_rec('bitmap', case, mb)
+                if not a or not b:
+                    continue
+                v = self.ds_ratio(case, mb)
+                bd = self.rel_band(v)
+                ok = all(r['all_samples_ok'] and r['remote_flushes'] == (r['reset_calls'] or 1)
+                         for r in (a, b))
+                rows.append([case, '%d MiB' % mb, a['pages'], a['dirty'], cell(a), cell(b),
+                             fmt(a['us_per_collection']), fmt(b['us_per_collection']),
+                             self.pcell(v), '-' if bd is None else '±%.0f%%' % (100 * bd),
+                             rfmt(1 / statistics.median(v)) if v else '-',
+                             'ok' if ok else '**MISMATCH**'])
+                for key, r in (('ring_global', a), ('bitmap', b)):
+                    s = r['stats']
+                    data.setdefault((key, case), '')
+                    data[(key, case)] += '%d\t%g\t%g\t%g\n' % (mb, s['median'], s['min'],
+                                                               s['max'])
+                if v:	# interquartile bars: the noise band's own spread
+                    data.setdefault(('ratio', case), '')
+                    data[('ratio', case)] += '%d\t%g\t%g\t%g\n' % (
+                        (mb, statistics.median(v)) + quartiles(v))
+        self.table(['case', 'slot', 'pages', 'dirty', 'ring_global ns/dirty page median '
+                    '[min–max]', 'bitmap ns/dirty page', 'ring µs/collection',
+                    'bitmap µs/collection', 'ring ÷ bitmap (paired)', 'noise band',
+                    'ring cheaper by', 'check'], rows)
+        lines = []
+        for method, case in (('ring_global', 'fixed'), ('ring_global', '1%'),
+                             ('bitmap', 'fixed'), ('bitmap', '1%')):
+            v = self.ds_flat(method, case)
+            if v:
+                lines.append('- %s, %s: %s (noise band ±%.0f%%)' % (
+                    method, 'fixed count' if case == 'fixed' else '1% dirty',
+                    self.pcell(v), 100 * self.rel_band(v)))
+        if lines:
+            self.md.append('Flatness, ns per dirty page at %d MiB ÷ at %d MiB (paired per '
+                           'repetition); "flat" is <= %.1f× for the ring at the fixed count '
+                           '(the Goals table), the bitmap at the fixed count shows what an '
+                           'O(memory) cost looks like here (%d× the memory):\n' %
+                           (sz[-1], sz[0], self.FLAT_LIMIT, sz[-1] // sz[0]))
+            self.md.append('\n'.join(lines) + '\n')
+        idx, plots, text = 0, [], ''
+        colors = {'ring_global': '#d95f02', 'bitmap': 'black'}
+        for key, case in (('ring_global', '1%'), ('bitmap', '1%'), ('ring_global', 'fixed'),
+                          ('bitmap', 'fixed')):
+            if (key, case) not in data:
+                continue
+            text += '# %s %s\n%s\n\n' % (key, case, data[(key, case)])
+            plots.append("DATA index %d using 1:2:3:4 with yerrorlines lw 2 dt %d pt 7 "
+                         "ps 0.8 lc rgb '%s' title '%s, %s'" % (
+                             idx, 1 if case == '1%' else 2, colors[key],
+                             key.replace('_', '\\_') if key != 'bitmap' else
+                             'baseline: bitmap', '1% dirty' if case == '1%' else
+                             '%s pages dirty' % (fixed['dirty'] if fixed else '?')))
+            idx += 1
+        rplots = []
+        for case in ('1%', 'fixed'):
+            if ('ratio', case) not in data:
+                continue
+            text += '# ratio %s\n%s\n\n' % (case, data[('ratio', case)])
+            rplots.append("DATA index %d using 1:2:3:4 with yerrorlines lw 2 dt %d pt 7 "
+                          "ps 0.8 lc rgb '#d95f02' title 'ring ÷ bitmap, %s'" % (
+                              idx, 1 if case == '1%' else 2, '1% dirty' if case == '1%'
+                              else 'fixed count'))
+            idx += 1
+        xt = ', '.join("'%d' %d" % (x, x) for x in sz)
+        self.gnuplot('dirtyscale', """
+set multiplot layout 1,2 title 'Series 5b: dirty page collection (harvest + reset) vs memslot size'
+set logscale xy
+set xrange [%g:%g]
+set xtics (%s)
+set xlabel 'memslot size (MiB, log scale)'
+set grid xtics ytics
+set key inside left top
+set ylabel 'ns per dirty page (log scale)'
+set title 'cost per dirty page (median, min-max bars)'
+plot %s
+set title 'ring\\_global ÷ bitmap (median of paired ratios, interquartile bars)'
+set ylabel 'ring / bitmap, ns per dirty page (log scale)'
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'black'
+set arrow from graph 0, first %g to graph 1, first %g nohead dt 3 lw 2 lc rgb '#1b9e77'
+plot %s, \\
+     NaN with lines dt 3 lw 2 lc rgb '#1b9e77' title 'goal at 1 GiB, 1%% dirty: <= 1/3'
+unset multiplot
+""" % (sz[0] / 1.5, sz[-1] * 1.5, xt, ', \\\n     '.join(plots), 1 / 3, 1 / 3,
+       ', \\\n     '.join(rplots) or 'NaN notitle'), text)
+
+    def shuffle_ratio(self):
+        """Series 5: ring_shuffled ÷ ring_global per fraction (paired per
+        repetition: same page set, the same repetition); returns (median over
+        fractions of the per-fraction medians, band, per-fraction medians)."""
+        fr = sorted({r['fraction'] for r in self.of('dirty') if r.get('kind') == 'collect'})
+        per, bands = {}, []
+        for f in fr:
+            case = '%g%%' % (f * 100)
+            v = self.paired_all(self.find('dirty', 'ring_shuffled, ' + case, 'secmmu'),
+                                self.find('dirty', 'ring_global, ' + case, 'secmmu'))
+            if v:
+                per[f] = statistics.median(v)
+                bands.append(self.rel_band(v))
+        if not per:
+            return None, None, {}
+        return statistics.median(per.values()), statistics.median(bands), per
+
+    def crossover_goal(self):
+        """Series 5's crossover, the worse (smaller) of ring_global and
+        ring_per_ring, in %; its band from the per-repetition crossovers."""
+        cross = getattr(self, 'cross', {})
+        cands = [(k, cross[k]) for k in ('ring_global', 'ring_per_ring') if k in cross]
+        if not cands:
+            return None, None, ''
+        coll = [r for r in self.of('dirty') if r.get('kind') == 'collect']
+        fr = sorted({r['fraction'] for r in coll})
+        by = {(r['method'], r['fraction']): r for r in coll}
+        top = fr[-1]
+        key, x = min(cands, key=lambda c: top if c[1] is None else c[1])
+        per = []
+        bm = [by[('bitmap', f)] for f in fr]
+        ring = [by[(key, f)] for f in fr]
+        for i in range(min(len(r['samples']) for r in bm + ring)):
+            c = self.crossover(fr, [r['samples'][i] * r['dirty'] for r in ring],
+                               [r['samples'][i] * r['dirty'] for r in bm])
+            per.append(top if c is None else c)
+        # Absolute, in points of %: the crossover can be 0, and its per-repetition
+        # spread is not proportional to it.
+        value = (top if x is None else x) * 100
+        q1, q3 = quartiles([c * 100 for c in per])
+        band = max((q3 - q1) / 2, 0.05 * value)
+        other = [c for c in cands if c[0] != key]
+
+        def say(c):
+            if c is None:
+                return 'none up to %g%%' % (top * 100)
+            if c == 0:
+                return 'dearer than the bitmap from %g%% on' % (fr[0] * 100)
+            return '%.3g%%' % (c * 100)
+        note = ('worse of ring_global / ring_per_ring: %s (%s)%s; %d-page (%d MiB) slot; '
+                'per-repetition crossovers %.3g–%.3g%%' % (
+                    key, say(x), '; %s: %s' % (other[0][0], say(other[0][1])) if other else '',
+                    coll[0]['pages'], coll[0]['pages'] // 256, min(per) * 100,
+                    max(per) * 100))
+        if x is None:
+            note += '; no crossover measured: at least %g%%' % (top * 100)
+        note += ('; noise band ±%.2g points (half the interquartile range of the '
+                 'per-repetition crossovers, at least 5%% of the value)' % band)
+        return value, band, note
+
     def mem_rec(self, mode, deg):
         return self.find('mem', '%s, degree %d' % (mode, deg), 'secmmu')
 
@@ -973,19 +1204,82 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
                          'under 32 needs SPTE pointers packed two to a word, or a '
                          'two-word head, which breaks the 16 B degree-1 goal')
             g.append((name, x, lim, 'le', ' B', note))
+
+        # Dirty tracking: (goal, value, limit, how, unit, note, {band, qualifier}).
+        q = self.ds_goal_sizes() if self.ds_sizes() else ''
+        sz = self.ds_sizes()
+        v = self.ds_flat('ring_global', 'fixed')
+        x = statistics.median(v) if v else None
+        b = self.rel_band(v)
+        fixed = sz and self.ds_rec('ring_global', 'fixed', sz[0])
+        v1 = self.ds_flat('ring_global', '1%')
+        vb = self.ds_flat('bitmap', 'fixed')
+        g.append(('dirty: ring harvest+reset per dirty page flat from 64 MiB to 1 GiB', x,
+                  self.FLAT_LIMIT, 'le', '×',
+                  ('"flat": ring_global ns/dirty page at the largest ÷ the smallest slot '
+                   '<= %.1f (one-sided: cheaper is fine), at a fixed dirty count (%s '
+                   'pages = 1%% of the smallest slot), median of per-repetition ratios; '
+                   'at 1%% of each slot: %s; the bitmap at the fixed count: %s; %s' % (
+                       self.FLAT_LIMIT, fixed['dirty'] if fixed else '?',
+                       rfmt(statistics.median(v1)) if v1 else '-',
+                       rfmt(statistics.median(vb)) if vb else '-', band(b)))
+                  if x is not None else '', {'band': b, 'qualifier': q}))
+        v = self.ds_ratio('1%', sz[-1]) if sz else []
+        v = [1 / y for y in v if y]
+        g.append(('dirty: ring >= 3x cheaper than the bitmap at 1 % of 1 GiB',
+                  statistics.median(v) if v else None, 3.0, 'ge', '×',
+                  'bitmap ÷ ring_global, µs per collection at 1%% of the %s MiB slot '
+                  '(series 5b), median of per-repetition ratios; %s' % (
+                      sz[-1] if sz else '?', band(self.rel_band(v))) if v else '',
+                  {'band': self.rel_band(v), 'qualifier': q and sz[-1] != self.GOAL_MB[1] and
+                   'at 1%% of %d MiB, not 1 GiB%s' % (
+                       sz[-1], ' (QUICK)' if self.meta.get('quick') else '')}))
+        x, b, note = self.crossover_goal()
+        dq = ''
+        if x is not None and self.meta.get('quick'):
+            dq = 'QUICK: %d MiB slot' % (self.meta.get('size_mb') or 0)
+        g.append(('dirty: ring/bitmap crossover >= 5 %', x, 5.0, 'ge', '%', note,
+                  {'band_abs': b, 'qualifier': dq}))
+        x, b, per = self.shuffle_ratio()
+        g.append(('dirty: shuffled order <= 1.3x sequential', x, 1.3, 'le', '×',
+                  ('ring_shuffled ÷ ring_global (series 5, same pages and repetition), '
+                   'median over the fractions of the per-fraction medians of paired '
+                   'ratios: %s; %s' % (', '.join('%g%%: %.2f' % (f * 100, y)
+                                                for f, y in sorted(per.items())),
+                                      band(b) + ' (median of the fractions\' bands)'))
+                  if x is not None else '',
+                  {'band': b, 'qualifier': 'QUICK: %d MiB slot' % (
+                      self.meta.get('size_mb') or 0) if self.meta.get('quick') else ''}))
         return g
 
     def goals(self):
         rows, self.goal_list = [], []
-        for name, x, lim, how, unit, note in self.goal_rows():
+        for name, x, lim, how, unit, note, *more in self.goal_rows():
+            # Optional: {'band': noise band relative to the measured value, or
+            # 'band_abs': in its units; 'qualifier': text for the status}.
+            extra = more[0] if more else {}
+            bd, qual = extra.get('band'), extra.get('qualifier') or ''
+            ba = extra.get('band_abs')
+            if ba is None and bd is not None and x is not None:
+                ba = bd * abs(x)
             ok = None if x is None else x <= lim if how == 'le' else x >= lim
+            near = x is not None and ba is not None and abs(x - lim) <= ba
             self.goal_list.append({'goal': name, 'measured': x, 'limit': lim,
                                    'direction': how, 'met': ok, 'note': note})
+            if ba is not None:
+                self.goal_list[-1].update(band_abs=ba, within_noise_band=near)
+            if qual:
+                self.goal_list[-1]['qualifier'] = qual
             if x is None:
                 rows.append([name, '-', 'not measured (series not run or incomplete)', note])
                 continue
             val = '%.2f%s' % (x, unit) if unit == '×' else '%s%s' % (fmt(x), unit)
-            rows.append([name, val, 'met' if ok else '**not met**', note])
+            st = 'met' if ok else '**not met**'
+            if near:
+                st += ', within the noise band of the limit (not a clear result)'
+            if qual:
+                st += ' (%s)' % qual
+            rows.append([name, val, st, note])
         self.md.append('### Goals (issue 13)\n')
         self.md.append('Each goal against its measured value as defined in its series '
                        '(medians of paired ratios; memory: marginal bytes per page).  The '
@@ -1063,8 +1357,8 @@ def main():
     if not done:
         rep.md.append('- **the benchmark did not finish** (no end record)')
     rep.md.append('- cells: median [min–max] over the repetitions\n')
-    for s in (rep.access, rep.age, rep.throughput, rep.inval, rep.dirty, rep.mem,
-              rep.numa, rep.huge, rep.goals):
+    for s in (rep.access, rep.age, rep.throughput, rep.inval, rep.dirty,
+              rep.dirtyscale, rep.mem, rep.numa, rep.huge, rep.goals):
         s()
     rep.md.append('Plots: ' + ', '.join(rep.plots) + '\n')
 
