@@ -61,6 +61,59 @@ def total(name, rows):
     return t
 
 
+# What TRACE_EVENT() generates for each event: listed per kind, not one
+# by one, among the functions never entered.
+TRACE_KINDS = ('__probestub_', '__traceiter_', 'perf_trace_',
+               'do_trace_event_raw_event_', 'trace_event_raw_event_',
+               'trace_raw_output_', '__bpf_trace_')
+
+
+def trace_kind(fn):
+    for k in TRACE_KINDS:
+        if fn.startswith(k):
+            return k, fn[len(k):]
+    return None, None
+
+
+def never_entered(ff):
+    """Names of the functions never entered, TRACE_EVENT()'s grouped."""
+    events = {trace_kind(f)[1] for f in ff} - {None}
+    plain, kinds = [], {}
+    for f, e in sorted(ff.items(), key=lambda x: (x[1][0], x[0])):
+        if e[1] > 0:
+            continue
+        k, ev = trace_kind(f)
+        if k is None:
+            plain.append((f, e[0]))
+        else:
+            kinds.setdefault(k, []).append(ev)
+    for k in TRACE_KINDS:
+        if k not in kinds:
+            continue
+        evs = kinds[k]
+        what = (f'every event ({len(evs)})' if set(evs) == events
+                else ', '.join(evs))
+        plain.append((f'{k}* for {what}', None))
+    return plain
+
+
+def ranges(fl):
+    """Runs of never-executed lines, joined across lines without code."""
+    code = sorted(fl)
+    out, start, prev = [], None, None
+    for ln in code:
+        if fl[ln] == 0:
+            if start is None:
+                start = ln
+            prev = ln
+        elif start is not None:
+            out.append(str(start) if start == prev else f'{start}-{prev}')
+            start = None
+    if start is not None:
+        out.append(str(start) if start == prev else f'{start}-{prev}')
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--prefix', required=True,
@@ -91,9 +144,10 @@ def main():
 
     never = []
     for n in names:
-        fs = sorted((e[0], f) for f, e in funcs.get(n, {}).items() if e[1] == 0)
+        fs = never_entered(funcs.get(n, {}))
         if fs:
             never.append((n, fs))
+    nnever = sum(1 for fe in funcs.values() for e in fe.values() if e[1] == 0)
 
     head = ['file', 'lines', 'executed', '%', 'functions', 'entered', '%']
 
@@ -113,9 +167,10 @@ def main():
         text.append('  '.join(c[0].ljust(w[0]) if i == 0 else c[i].rjust(w[i])
                               for i in range(len(c))).rstrip())
     text.append('')
-    text.append(f'never entered: {sum(len(fs) for _, fs in never)} function(s)')
+    text.append(f'never entered: {nnever} function(s) (name:line)')
     for n, fs in never:
-        text.append(f'  src/{n}: ' + ', '.join(f'{f}:{ln}' for ln, f in fs))
+        text.append(f'  src/{n}: ' + ', '.join(
+            f if ln is None else f'{f}:{ln}' for f, ln in fs))
     if not a.brief:
         print('\n'.join(text))
 
@@ -131,12 +186,19 @@ def main():
             bold = c[0] in ('src/*.c', 'src/*.h', 'src/ (all)')
             md.append('| ' + ' | '.join(f'**{x}**' if bold else x for x in c)
                       + ' |')
-        md += ['', '## Functions never entered', '']
+        md += ['', f'## Functions never entered ({nnever})', '']
         for n, fs in never:
-            md.append(f'- `src/{n}`: ' +
-                      ', '.join(f'`{f}` ({ln})' for ln, f in fs))
+            md.append(f'- `src/{n}`: ' + ', '.join(
+                f'`{f}`' if ln is None else f'`{f}` ({ln})' for f, ln in fs))
         if not never:
             md.append('(none)')
+        md += ['', '## Lines never executed', '',
+               'Executable lines no run executed, per file (ranges are of '
+               'such lines only: lines without code between them are '
+               'skipped).', '']
+        for n in names:
+            if 0 in lines[n].values():
+                md.append(f'- `src/{n}`: ' + ', '.join(ranges(lines[n])))
         with open(a.md, 'w') as f:
             f.write('\n'.join(md) + '\n')
 

@@ -22,9 +22,9 @@
 #            --brief: one line, the src/*.c total (make check's info line)
 #
 # Output in DIR (default out/coverage): report.md (the table and the
-# unentered functions), gcov/*.gcov.json.gz, annotated/*.gcov (gcov's
-# annotated sources; header lines per including file, "main.c##spte.h"),
-# merged/src/ (.gcda and .gcno), runs/ (each block unpacked).
+# unentered functions), gcov/*.gcov.json.gz, annotated/*.c.gcov (gcov's
+# annotated sources of src/*.c), merged/src/ (.gcda and .gcno), runs/
+# (each block unpacked).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -172,8 +172,15 @@ done
 mapfile -t srcs < <(cd "$m/src" && for g in *.gcda; do echo "${g%.gcda}.c"; done)
 (cd "$out/gcov" && gcov -j -o "$m/src" "${srcs[@]}" >gcov.log 2>&1) ||
 	die "gcov failed: $out/gcov/gcov.log"
-(cd "$out/annotated" && gcov -l -o "$m/src" "${srcs[@]}" >gcov.log 2>&1) ||
-	note "annotated sources: gcov failed ($out/annotated/gcov.log)"
+# Annotated sources, one gcov per object (given several, gcov 12 names
+# every output after the last): each src/*.c's own lines.
+for c in "${srcs[@]}"; do
+	t=$out/annotated/tmp
+	mkdir -p "$t"
+	(cd "$t" && gcov -o "$m/src" "$c" >/dev/null 2>&1 && mv "$c.gcov" ..) ||
+		note "annotated $c: gcov failed"
+	rm -rf "$t"
+done
 
 python3 "$S/coverage-table.py" --prefix "$bd/src/" --runs "${#runs[@]}" \
 	--md "$out/report.md" ${brief:+--brief} "$out"/gcov/*.gcov.json.gz
