@@ -126,6 +126,12 @@ torture-mirror:
 debug-kernel:
 	$(SCRIPTS)/debug-kernel.sh $(SAN)
 
+# Line coverage of src/ (gcov on the KASAN kernel): the selftests and the
+# short (LONG=1: long) torture there, then the table; report in out/coverage/.
+.PHONY: coverage
+coverage:
+	$(SCRIPTS)/coverage.sh run $(if $(LONG),long,short)
+
 # Benchmarks (tools/bench/, scripts/bench.sh): QEMU on 6.12, or this host
 # with HOST=1; QUICK=1 (run by 'make check'), SIZE_MB=N, REPS=N.  Results,
 # table and plots in out/bench/.
@@ -147,6 +153,7 @@ help:
 	@echo 'make qemu KVER=6.12 [TESTS=...]  selftests in QEMU on a Debian kernel (or KVER=7.2)'
 	@echo 'make dkms-check      DKMS add/build/install, boot the result, remove'
 	@echo 'make mutants [SHORT=1] [MUTANTS=...]  mutation check: break the module, the tests must fail'
+	@echo 'make coverage [LONG=1]  line coverage of src/: selftests + torture on the KASAN kernel (gcov)'
 	@echo 'make debug-kernel [SAN=kcsan|rt|ml]  build the KASAN (KCSAN, PREEMPT_RT) debug 6.12 kernel + secmmu.ko, or the 7.2 one'
 	@echo 'make torture         selftests, fuzzer, torture, lifecycle on all three (long), kunit-7.2'
 	@echo 'make torture-kasan | torture-kcsan | torture-rt  the same on one of them'

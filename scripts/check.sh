@@ -85,7 +85,16 @@ run_step mutants    "$S/mutants.sh" --short
 # Fuzzer + torture + lifecycle on the debug kernels (scripts/torture.sh):
 # KASAN + lockdep + kmemleak, then KCSAN (selftests first) for data races,
 # then PREEMPT_RT + lockdep (selftests first) for sleeping in atomic context.
+t0=$(date +%s)
 run_step qemu-torture "$S/torture.sh" short
+# Line coverage of src/ by that KASAN run (gcov: scripts/coverage.sh), an
+# info line for the summary, not a test.
+log=$SECMMU_LOGS/torture-short-$(cat "$SECMMU_CACHE/debug-kernel-root/kernelrelease" 2>/dev/null || true).log
+coverage="coverage: no KASAN torture console from this run"
+if [ -f "$log" ] && [ "$(stat -c %Y "$log")" -ge "$t0" ]; then
+	coverage=$("$S/coverage.sh" --brief --out "$SECMMU_CACHE/coverage/check-$SECMMU_REPO_KEY" \
+		"$log" 2>/dev/null) || coverage="coverage: scripts/coverage.sh failed on $log"
+fi
 run_step qemu-kcsan env TORTURE_KERNEL=kcsan "$S/torture.sh" short
 run_step qemu-rt    env TORTURE_KERNEL=rt "$S/torture.sh" short
 if [ -f "$SECMMU_REPO/tools/Makefile" ] &&
@@ -115,6 +124,7 @@ done
 echo
 printf '  %s\n' "${times[@]}"
 echo "  total $((SECONDS - total)) s"
+echo "  $coverage"
 # A failed step with no failed test case behind it counts once.
 for s in "${failed_steps[@]}"; do
 	case $s in

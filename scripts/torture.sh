@@ -42,6 +42,8 @@ fz=${TORTURE_FUZZ_S:-$fz}
 ts=${TORTURE_S:-$ts}
 kr=${TORTURE_KILL_ROUNDS:-$kr}
 
+# TORTURE_SELFTESTS=y|n: the selftests first, or not (make coverage: y).
+selftests=${TORTURE_SELFTESTS:-$selftests}
 if [ "$kernel" = debug ] || [ "$kernel" = kcsan ] || [ "$kernel" = rt ]; then
 	san=$([ "$kernel" = debug ] && echo kasan || echo "$kernel")
 	step "torture: $san debug kernel"
