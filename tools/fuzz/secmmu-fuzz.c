@@ -15,9 +15,21 @@
  * outcomes, chaos operations (mmap, munmap, mremap, mprotect,
  * MADV_DONTNEED, fork, signals, closes) and anomalies.
  *
- * usage: secmmu-fuzz [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-v]
+ * With /sys/kernel/debug/kcov (the KASAN debug kernel, where only secmmu.ko
+ * is instrumented) the run is guided: a step that reaches new secmmu edges
+ * is kept in a corpus, and part of the steps re-run corpus inputs, as they
+ * were or mutated (pick_input()).  Without it, or with -G, every step is
+ * fresh; with kcov, -G still counts the PCs and edges reached (an A/B).
+ *
+ * usage: secmmu-fuzz [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-G] [-v]
  *   -s  seed (default: from the clock; always printed).  Thread i uses
- *       seed + i; with -j 1 a seed replays the exact call sequence.
+ *       seed + i; with -j 1 a seed replays the exact call sequence when
+ *       the run is unguided (-G, or no kcov).  A guided run also follows
+ *       the coverage the kernel reports, so it replays only as long as the
+ *       kernel reaches the same edges at the same steps: replay a guided
+ *       failure with the same flags first, then unguided.
+ *   -G  unguided: no corpus (the printed replay line adds it when the run
+ *       was unguided)
  *   -n  stop after this many calls in total (default 200000)
  *   -t  stop after this many seconds (default 30)
  *   -j  threads (default 4)
@@ -44,6 +56,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/secmmu.h>
+
+#include "cover.h"
 
 #define PAGE		4096UL
 #define MAX_VMS		4
@@ -137,16 +151,34 @@ static void anomaly(const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* Randomness.                                                          */
 
-struct rng { uint64_t s; };
+/*
+ * A step's input is the stream of draws it makes.  @mut > 0 mutates it:
+ * each draw is replaced, with probability @mut / 256, by one from a second
+ * stream @m, so a re-run input takes another branch here and there and
+ * keeps the rest of its arguments.
+ */
+struct rng {
+	uint64_t s, m;
+	unsigned int mut;
+};
 
-static uint64_t rnd(struct rng *r)
+/* splitmix64: any seed (also 0) is fine */
+static uint64_t mix(uint64_t *s)
 {
-	/* splitmix64: any seed (also 0) is fine */
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+static uint64_t rnd(struct rng *r)
+{
+	uint64_t z = mix(&r->s);
+
+	if (r->mut && (mix(&r->m) & 255) < r->mut)
+		z = mix(&r->m);
+	return z;
 }
 
 static uint64_t below(struct rng *r, uint64_t n)
@@ -307,7 +339,9 @@ static uint64_t some_gfn(struct rng *r)
 
 struct thread {
 	int idx;
-	struct rng rng;
+	struct rng drv;			/* picks the steps and their inputs */
+	struct rng rng;			/* the current step's draws */
+	struct cover cov;
 	char *buf;			/* BUF_SIZE */
 	struct secmmu_access_op *ops;	/* SECMMU_MAX_BATCH + 1 */
 	uint64_t *bitmap, *bitmap2;	/* BITMAP_BYTES */
@@ -1155,27 +1189,106 @@ struct step_acct {
 	uint64_t ns, wait_ns;
 };
 
-static void one_step(struct thread *t)
+/*
+ * KCOV-guided input selection.  An input is a step kind and the seed of
+ * its draws (and a mutation of them); one that reached secmmu edges no
+ * step had reached before joins the corpus.  A guided thread re-runs a
+ * corpus input, as it was or mutated, for CORPUS_PCT of its steps, and
+ * draws a fresh one otherwise.  The fds, regions and VM state it meets
+ * are those of the moment, so a re-run is a variation, not a replay.
+ */
+#define CORPUS_MAX	4096
+#define CORPUS_PCT	40
+
+struct input {
+	uint64_t seed, mseed;
+	unsigned short step;
+	unsigned short mut;	/* 0: the draws as they came */
+};
+
+static bool guided = true;	/* -G: off */
+static bool have_cover;
+static pthread_mutex_t corpus_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct input corpus[CORPUS_MAX];
+static unsigned int corpus_n;
+static unsigned long corpus_added, corpus_steps, corpus_finds;
+
+static void pick_input(struct thread *t, struct input *in, bool *reused)
 {
 	static unsigned int sum;
-	unsigned long calls = my_calls;
-	uint64_t t0, wait = my_wait_ns;
-	struct step_acct *a;
 	unsigned int i, x;
 
+	*reused = false;
+	if (guided && chance(&t->drv, CORPUS_PCT)) {
+		pthread_mutex_lock(&corpus_mutex);
+		if (corpus_n) {
+			*in = corpus[below(&t->drv, corpus_n)];
+			*reused = true;
+		}
+		pthread_mutex_unlock(&corpus_mutex);
+		if (*reused) {
+			/* a quarter as they were, the rest mutated anew */
+			if (chance(&t->drv, 75)) {
+				in->mseed = rnd(&t->drv);
+				in->mut = 1 << below(&t->drv, 6);
+			}
+			return;
+		}
+	}
 	if (!sum)
 		for (i = 0; i < NR_STEPS; i++)
 			sum += table[i].w;
-	x = below(&t->rng, sum);
+	x = below(&t->drv, sum);
 	for (i = 0; x >= table[i].w; i++)
 		x -= table[i].w;
+	in->step = i;
+	in->seed = rnd(&t->drv);
+	in->mseed = 0;
+	in->mut = 0;
+}
+
+static void corpus_add(struct thread *t, const struct input *in)
+{
+	pthread_mutex_lock(&corpus_mutex);
+	if (corpus_n < CORPUS_MAX)
+		corpus[corpus_n++] = *in;
+	else
+		corpus[below(&t->drv, CORPUS_MAX)] = *in;
+	corpus_added++;
+	pthread_mutex_unlock(&corpus_mutex);
+}
+
+static void one_step(struct thread *t)
+{
+	unsigned long calls = my_calls, new_edges;
+	uint64_t t0, wait = my_wait_ns;
+	struct step_acct *a;
+	struct input in;
+	bool reused;
+
+	pick_input(t, &in, &reused);
+	t->rng.s = in.seed;
+	t->rng.m = in.mseed;
+	t->rng.mut = in.mut;
+	if (reused)
+		vlog(t, "corpus input: %s seed %#llx mutation %u/256",
+		     table[in.step].name, (unsigned long long)in.seed, in.mut);
+	cover_reset(&t->cov);
 	t0 = now_ns();
-	table[i].fn(t);
-	a = &t->acct[i];
+	table[in.step].fn(t);
+	a = &t->acct[in.step];
 	a->ns += now_ns() - t0;
 	a->wait_ns += my_wait_ns - wait;
 	a->calls += my_calls - calls;
 	a->steps++;
+	new_edges = cover_collect(&t->cov);
+	if (reused) {
+		__atomic_add_fetch(&corpus_steps, 1, __ATOMIC_RELAXED);
+		if (new_edges)
+			__atomic_add_fetch(&corpus_finds, 1, __ATOMIC_RELAXED);
+	}
+	if (new_edges && guided)
+		corpus_add(t, &in);
 }
 
 /*
@@ -1236,14 +1349,29 @@ static bool is_chaos(int op)
 
 static pthread_barrier_t started;
 
+static void start_cover(struct thread *t)
+{
+	int err;
+
+	t->cov.fd = -1;
+	if (!have_cover)
+		return;
+	err = cover_start(&t->cov);
+	if (err)
+		fprintf(stderr, "secmmu-fuzz: thread %d runs without kcov: %s\n",
+			t->idx, strerror(-err));
+}
+
 static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
 
+	start_cover(t);
 	/* every threads[] entry is set before anyone signals one */
 	pthread_barrier_wait(&started);
 	while (!stop)
 		one_step(t);
+	cover_stop(&t->cov);
 	return NULL;
 }
 
@@ -1276,22 +1404,26 @@ int main(int argc, char **argv)
 	static struct thread th[MAX_THREADS];
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
 	uint64_t seed = 0, start, end;
-	unsigned long chaos = 0;
+	unsigned long chaos = 0, pcs, edges, overflows = 0;
+	uint64_t cover_ns = 0;
 	double secs;
 	bool have_seed = false;
 	unsigned long distinct = 0;
 	int c, i, j, k;
 
-	while ((c = getopt(argc, argv, "s:n:t:j:v")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:t:j:vG")) != -1) {
 		switch (c) {
 		case 's': seed = strtoull(optarg, NULL, 0); have_seed = true; break;
 		case 'n': max_calls = strtoul(optarg, NULL, 0); break;
 		case 't': max_secs = strtoul(optarg, NULL, 0); break;
 		case 'j': nthreads = atoi(optarg); break;
 		case 'v': verbose = 1; break;
+		case 'G':
+			guided = false;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-v]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-s SEED] [-n CALLS] [-t SECONDS]%s\n",
+				argv[0], " [-j THREADS] [-G] [-v]");
 			return 2;
 		}
 	}
@@ -1303,9 +1435,14 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		seed = ts.tv_sec * 1000003ULL ^ ts.tv_nsec ^ getpid();
 	}
-	printf("secmmu-fuzz: seed %llu (replay: -s %llu -n %lu -t %u -j %d)\n",
+	have_cover = cover_available();
+	guided = guided && have_cover;
+	printf("secmmu-fuzz: seed %llu (replay: -s %llu -n %lu -t %u -j %d%s)\n",
 	       (unsigned long long)seed, (unsigned long long)seed, max_calls,
-	       max_secs, nthreads);
+	       max_secs, nthreads, guided ? "" : " -G");
+	printf("secmmu-fuzz: %s\n", guided ? "guided by kcov" :
+	       have_cover ? "unguided (-G), kcov counts coverage" :
+	       "unguided: no /sys/kernel/debug/kcov (a kernel without CONFIG_KCOV)");
 	fflush(stdout);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -1316,6 +1453,7 @@ int main(int argc, char **argv)
 	/* A starting state: one VM, a region, a memslot and a vCPU. */
 	for (i = 0; i < nthreads; i++) {
 		th[i].idx = i;
+		th[i].drv.s = seed + i;
 		th[i].rng.s = seed + i;
 		th[i].buf = must_map(BUF_SIZE);
 		th[i].ops = must_map((SECMMU_MAX_BATCH + 1) * sizeof(*th[i].ops));
@@ -1333,8 +1471,10 @@ int main(int argc, char **argv)
 	end = start + max_secs * 1000000000ULL;
 	if (nthreads == 1) {
 		threads[0] = pthread_self();
+		start_cover(&th[0]);
 		while (!stop && now_ns() < end)
 			one_step(&th[0]);
+		cover_stop(&th[0].cov);
 	} else {
 		pthread_barrier_init(&started, NULL, nthreads);
 		for (i = 0; i < nthreads; i++)
@@ -1385,11 +1525,30 @@ int main(int argc, char **argv)
 			printf("\n");
 	}
 	print_acct(th, nthreads);
+	cover_totals(&pcs, &edges);
+	if (have_cover) {
+		for (i = 0; i < nthreads; i++) {
+			cover_ns += th[i].cov.ns;
+			overflows += th[i].cov.overflows;
+		}
+		printf("secmmu-fuzz: kcov: %lu secmmu PCs, %lu edges; ",
+		       pcs, edges);
+		printf("corpus %u inputs (%lu added), %lu steps re-ran one ",
+		       corpus_n, corpus_added, corpus_steps);
+		printf("(%lu reached new edges); reading kcov took %.1f ms, ",
+		       corpus_finds, cover_ns / 1e6);
+		printf("%lu steps overflowed its area\n", overflows);
+	}
 	/* One line, which the rigs grep: "^secmmu-fuzz: seed .* calls" */
 	printf("secmmu-fuzz: seed %llu, %lu calls in %.0f s (%.0f/s), ",
 	       (unsigned long long)seed, total_calls, secs,
 	       secs > 0 ? total_calls / secs : 0.0);
-	printf("%lu distinct (op, result) outcomes, %lu chaos operations, %lu anomalies\n",
-	       distinct, chaos, anomalies);
+	printf("%lu distinct (op, result) outcomes, %lu chaos operations, ",
+	       distinct, chaos);
+	printf("%lu anomalies, ", anomalies);
+	if (have_cover)
+		printf("%s, %lu kcov edges\n", guided ? "guided" : "unguided", edges);
+	else
+		printf("unguided, no kcov\n");
 	return anomalies ? 1 : 0;
 }
