@@ -52,6 +52,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1331,6 +1332,27 @@ static void print_acct(const struct thread *th, int n)
 }
 
 /*
+ * CPU time against the machine's: when the threads sleep (SRCU grace
+ * periods, lock waits) more than they run, CPUs stand idle.
+ */
+static void print_cpu(double secs)
+{
+	struct rusage self, children;
+	double user, sys;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	user = self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
+	       children.ru_utime.tv_sec + children.ru_utime.tv_usec / 1e6;
+	sys = self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6 +
+	      children.ru_stime.tv_sec + children.ru_stime.tv_usec / 1e6;
+	printf("secmmu-fuzz: cpu: %.1f s user, %.1f s system in %.1f s on %ld cpus (%.0f%% busy)\n",
+	       user, sys, secs, cpus,
+	       secs > 0 && cpus > 0 ? 100 * (user + sys) / (secs * cpus) : 0.0);
+}
+
+/*
  * Chaos: what changes the memory and fds under the VMs rather than asking
  * secmmu something (mmap, munmap, mremap, mprotect, MADV_DONTNEED, fork,
  * signals, closes).
@@ -1525,6 +1547,7 @@ int main(int argc, char **argv)
 			printf("\n");
 	}
 	print_acct(th, nthreads);
+	print_cpu(secs);
 	cover_totals(&pcs, &edges);
 	if (have_cover) {
 		for (i = 0; i < nthreads; i++) {
