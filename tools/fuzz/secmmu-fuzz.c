@@ -255,24 +255,37 @@ static struct region regions[MAX_REGIONS];
 static int nthreads = 4;
 static pthread_t threads[MAX_THREADS];
 
+/*
+ * A slot of @slots: mostly a live one (a step that finds no fd makes no
+ * call), sometimes any.  The fd pickers are lock-free: the fd may be
+ * closed and its number reused right after the pick either way.  Writers
+ * store the slots under the table lock.
+ */
+static unsigned int pick_slot(struct rng *r, const int *slots, unsigned int n)
+{
+	unsigned int i, start = below(r, n);
+
+	if (chance(r, 10))
+		return start;
+	for (i = 0; i < n; i++)
+		if (__atomic_load_n(&slots[(start + i) % n], __ATOMIC_RELAXED) >= 0)
+			return (start + i) % n;
+	return start;
+}
+
+static int pick_fd(struct rng *r, const int *slots, unsigned int n)
+{
+	return __atomic_load_n(&slots[pick_slot(r, slots, n)], __ATOMIC_RELAXED);
+}
+
 static int pick_vm(struct rng *r)
 {
-	int fd;
-
-	lock_tab();
-	fd = vm_fd[below(r, MAX_VMS)];
-	unlock_tab();
-	return fd;
+	return pick_fd(r, vm_fd, MAX_VMS);
 }
 
 static int pick_vcpu(struct rng *r)
 {
-	int fd;
-
-	lock_tab();
-	fd = vcpu_fd[below(r, MAX_VMS)][below(r, 8)];
-	unlock_tab();
-	return fd;
+	return pick_fd(r, &vcpu_fd[0][0], MAX_VMS * 8);
 }
 
 static struct region pick_region(struct rng *r)
@@ -386,10 +399,10 @@ static void do_open_vm(struct thread *t)
 	vlog(t, "open_vm -> %d (slot %d)", fd, i);
 	lock_tab();
 	old = vm_fd[i];
-	vm_fd[i] = fd;
+	__atomic_store_n(&vm_fd[i], fd, __ATOMIC_RELAXED);
 	for (j = 0; j < 8; j++) {
 		oldv[j] = vcpu_fd[i][j];
-		vcpu_fd[i][j] = -1;
+		__atomic_store_n(&vcpu_fd[i][j], -1, __ATOMIC_RELAXED);
 	}
 	unlock_tab();
 	/* Replaced fds are closed: the old VM dies (vCPUs first or not). */
@@ -404,11 +417,11 @@ static void do_open_vm(struct thread *t)
 
 static void do_close_vm(struct thread *t)
 {
-	int i = below(&t->rng, MAX_VMS), fd;
+	int i = pick_slot(&t->rng, vm_fd, MAX_VMS), fd;
 
 	lock_tab();
 	fd = vm_fd[i];
-	vm_fd[i] = -1;
+	__atomic_store_n(&vm_fd[i], -1, __ATOMIC_RELAXED);
 	unlock_tab();
 	if (fd < 0)
 		return;
@@ -443,7 +456,7 @@ static void do_create_vcpu(struct thread *t)
 	}
 	j = below(&t->rng, 8);
 	old = vcpu_fd[i][j];
-	vcpu_fd[i][j] = fd;
+	__atomic_store_n(&vcpu_fd[i][j], fd, __ATOMIC_RELAXED);
 	unlock_tab();
 	if (old >= 0)
 		close(old);
@@ -451,11 +464,12 @@ static void do_create_vcpu(struct thread *t)
 
 static void do_close_vcpu(struct thread *t)
 {
-	int i = below(&t->rng, MAX_VMS), j = below(&t->rng, 8), fd;
+	int k = pick_slot(&t->rng, &vcpu_fd[0][0], MAX_VMS * 8);
+	int i = k / 8, j = k % 8, fd;
 
 	lock_tab();
 	fd = vcpu_fd[i][j];
-	vcpu_fd[i][j] = -1;
+	__atomic_store_n(&vcpu_fd[i][j], -1, __ATOMIC_RELAXED);
 	unlock_tab();
 	if (fd < 0)
 		return;
