@@ -750,6 +750,8 @@ static void do_access(struct thread *t)
 		note(OP_ACCESS, ret);
 }
 
+#define BATCH_FRESH	64
+
 static void do_batch(struct thread *t)
 {
 	struct secmmu_access_batch b;
@@ -766,10 +768,18 @@ static void do_batch(struct thread *t)
 	b.nr = nr;
 	if (nr > SECMMU_MAX_BATCH)
 		nr = SECMMU_MAX_BATCH + 1;
-	/* Big batches use small ops: bounded work even on TCG. */
-	small = nr > 64;
-	for (i = 0; i < nr; i++)
+	/*
+	 * Big batches use small ops: bounded work even on TCG.  Only the
+	 * first BATCH_FRESH ops and a few others are drawn anew: the rest
+	 * keep the small ops earlier batches (and main()) left there.  The
+	 * kernel stops at the first op that exits or fails, mostly early,
+	 * and drawing 65536 ops took more than the call itself.
+	 */
+	small = nr > BATCH_FRESH;
+	for (i = 0; i < nr && i < BATCH_FRESH; i++)
 		random_op(t, &t->ops[i], small);
+	for (i = 0; nr > BATCH_FRESH && i < 8; i++)
+		random_op(t, &t->ops[BATCH_FRESH + below(r, nr - BATCH_FRESH)], true);
 	b.ops = chance(r, 95) ? (uintptr_t)t->ops :
 		some_ptr(r, t->ops, (SECMMU_MAX_BATCH + 1) * sizeof(*t->ops));
 	b.flags = junk(r, 3);
@@ -1493,6 +1503,8 @@ int main(int argc, char **argv)
 		th[i].rng.s = seed + i;
 		th[i].buf = must_map(BUF_SIZE);
 		th[i].ops = must_map((SECMMU_MAX_BATCH + 1) * sizeof(*th[i].ops));
+		for (j = 0; j <= SECMMU_MAX_BATCH; j++)
+			random_op(&th[i], &th[i].ops[j], true);
 		th[i].bitmap = must_map(BITMAP_BYTES);
 		th[i].bitmap2 = must_map(BITMAP_BYTES);
 		th[i].acct = calloc(NR_STEPS, sizeof(*th[i].acct));
