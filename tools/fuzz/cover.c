@@ -77,6 +77,8 @@ int cover_start(struct cover *c)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
+	/* fork() would copy its page table entries for nothing */
+	madvise(p, len, MADV_DONTFORK);
 	if (ioctl(c->fd, KCOV_ENABLE, KCOV_TRACE_PC)) {
 		munmap(p, len);
 		goto fail;
