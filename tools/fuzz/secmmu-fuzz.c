@@ -360,6 +360,7 @@ struct thread {
 	struct secmmu_access_op *ops;	/* SECMMU_MAX_BATCH + 1 */
 	uint64_t *bitmap, *bitmap2;	/* BITMAP_BYTES */
 	struct step_acct *acct;		/* NR_STEPS */
+	unsigned long nsteps;
 };
 
 static void vlog(struct thread *t, const char *fmt, ...)
@@ -1213,8 +1214,23 @@ static const struct weighted table[] = {
 /* Per step kind: how often it ran, the calls it made, its time. */
 struct step_acct {
 	unsigned long steps, calls;
-	uint64_t ns, wait_ns;
+	uint64_t ns, cpu_ns, wait_ns;
 };
+
+/*
+ * This thread's CPU time, user and system: what a step cost the machine.
+ * A system call each time (the wall clock is not), so only every
+ * CPU_SAMPLE-th step of a thread is measured, and counts CPU_SAMPLE times.
+ */
+#define CPU_SAMPLE	8
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 /*
  * KCOV-guided input selection.  An input is a step kind and the seed of
@@ -1288,10 +1304,10 @@ static void corpus_add(struct thread *t, const struct input *in)
 static void one_step(struct thread *t)
 {
 	unsigned long calls = my_calls, new_edges;
-	uint64_t t0, wait = my_wait_ns;
+	uint64_t t0, c0, wait = my_wait_ns;
 	struct step_acct *a;
 	struct input in;
-	bool reused;
+	bool reused, sample;
 
 	pick_input(t, &in, &reused);
 	t->rng.s = in.seed;
@@ -1301,10 +1317,14 @@ static void one_step(struct thread *t)
 		vlog(t, "corpus input: %s seed %#llx mutation %u/256",
 		     table[in.step].name, (unsigned long long)in.seed, in.mut);
 	cover_reset(&t->cov);
+	sample = !(t->nsteps++ % CPU_SAMPLE);
+	c0 = sample ? cpu_ns() : 0;
 	t0 = now_ns();
 	table[in.step].fn(t);
 	a = &t->acct[in.step];
 	a->ns += now_ns() - t0;
+	if (sample)
+		a->cpu_ns += (cpu_ns() - c0) * CPU_SAMPLE;
 	a->wait_ns += my_wait_ns - wait;
 	a->calls += my_calls - calls;
 	a->steps++;
@@ -1320,7 +1340,8 @@ static void one_step(struct thread *t)
 
 /*
  * Where the time went: per step kind, summed over the threads (so the
- * total is threads x run time), dearest first.
+ * wall total is threads x run time, waits and preemption included), in
+ * order of CPU time, the cost to the machine.
  */
 static void print_acct(const struct thread *th, int n)
 {
@@ -1334,25 +1355,28 @@ static void print_acct(const struct thread *th, int n)
 			sum[i].steps += th[c].acct[i].steps;
 			sum[i].calls += th[c].acct[i].calls;
 			sum[i].ns += th[c].acct[i].ns;
+			sum[i].cpu_ns += th[c].acct[i].cpu_ns;
 			sum[i].wait_ns += th[c].acct[i].wait_ns;
 		}
 	}
 	for (i = 0; i < NR_STEPS; i++) {
-		total += sum[i].ns;
-		for (j = i; j > 0 && sum[order[j - 1]].ns < sum[i].ns; j--)
+		total += sum[i].cpu_ns;
+		for (j = i; j > 0 && sum[order[j - 1]].cpu_ns < sum[i].cpu_ns; j--)
 			order[j] = order[j - 1];
 		order[j] = i;
 	}
-	printf("secmmu-fuzz: time per operation (summed over threads)\n");
-	printf("  %-18s %9s %9s %10s %9s %6s %10s\n", "operation", "steps",
-	       "calls", "ms", "us/step", "share", "lock ms");
+	printf("secmmu-fuzz: time per operation (summed over threads; ");
+	printf("CPU: the thread's user + system time, sampled 1/%d)\n",
+	       CPU_SAMPLE);
+	printf("  %-18s %9s %9s %10s %10s %9s %6s %9s\n", "operation", "steps",
+	       "calls", "wall ms", "CPU ms", "CPU us/c", "CPU %", "lock ms");
 	for (i = 0; i < NR_STEPS; i++) {
 		k = order[i];
-		printf("  %-18s %9lu %9lu %10.1f %9.1f %5.1f%% %10.1f\n",
+		printf("  %-18s %9lu %9lu %10.1f %10.1f %9.1f %5.1f%% %9.1f\n",
 		       table[k].name, sum[k].steps, sum[k].calls,
-		       sum[k].ns / 1e6,
-		       sum[k].steps ? sum[k].ns / 1e3 / sum[k].steps : 0.0,
-		       total ? 100.0 * sum[k].ns / total : 0.0,
+		       sum[k].ns / 1e6, sum[k].cpu_ns / 1e6,
+		       sum[k].calls ? sum[k].cpu_ns / 1e3 / sum[k].calls : 0.0,
+		       total ? 100.0 * sum[k].cpu_ns / total : 0.0,
 		       sum[k].wait_ns / 1e6);
 	}
 }
