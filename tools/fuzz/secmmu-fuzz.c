@@ -545,13 +545,15 @@ static void do_set_memslot(struct thread *t)
 		size_t off = below(r, g.len / PAGE) * PAGE;
 
 		ms.userspace_addr = (uintptr_t)g.addr + off;
-		ms.npages = chance(r, 80) ? 1 + below(r, (g.len - off) / PAGE) :
+		ms.npages = chance(r, 95) ? 1 + below(r, (g.len - off) / PAGE) :
 			    edge(r, SECMMU_MAX_SLOT_PAGES);
 		if (chance(r, 5))
 			ms.userspace_addr += 1 + below(r, PAGE - 1);
 	} else {
 		ms.userspace_addr = some_ptr(r, t->buf, BUF_SIZE);
-		ms.npages = edge(r, SECMMU_MAX_SLOT_PAGES);
+		/* up to 8 GiB: its rmap alone is 16 MiB to zero */
+		ms.npages = chance(r, 60) ? 1 + below(r, 1024) :
+			    edge(r, SECMMU_MAX_SLOT_PAGES);
 	}
 	/*
 	 * A writable memslot over memory that is not a fuzz region (the
@@ -686,7 +688,8 @@ static void do_age(struct thread *t)
 		a.start = chance(r, 80) ? below(r, 8) * 0x1000 + below(r, 0x100) :
 			  some_gfn(r);
 	}
-	a.npages = chance(r, 85) ? 1 + below(r, 0x800) :
+	/* a walk of up to 2^21 pages costs 100 small ones under KASAN */
+	a.npages = chance(r, 95) ? 1 + below(r, 0x800) :
 		   edge(r, SECMMU_MAX_AGE_PAGES);
 	a.young = chance(r, 70) ? (uintptr_t)t->bitmap :
 		  chance(r, 50) ? 0 : some_ptr(r, t->bitmap, BITMAP_BYTES);
@@ -1178,35 +1181,42 @@ struct weighted {
 	unsigned int w;
 };
 
+/*
+ * Weights: the steps are mostly cheap ioctls (the vCPU access and fault
+ * paths first); the dear ones (fork, VM open and close, memslot changes
+ * with their SRCU grace periods, mmap and munmap with their invalidations)
+ * are rarer but still thousands of times per long run.  See README for
+ * what each cost on the KASAN kernel.
+ */
 static const struct weighted table[] = {
-	{ "open_vm", do_open_vm, 2 },
-	{ "close_vm", do_close_vm, 1 },
-	{ "create_vcpu", do_create_vcpu, 4 },
-	{ "close_vcpu", do_close_vcpu, 2 },
-	{ "version_cap", do_version_cap, 3 },
-	{ "enable_cap", do_enable_cap, 3 },
-	{ "set_memslot", do_set_memslot, 12 },
-	{ "del_memslot", do_del_memslot, 4 },
-	{ "set_view", do_set_view, 6 },
-	{ "get_spte", do_get_spte, 6 },
-	{ "get_stats", do_get_stats, 2 },
-	{ "age", do_age, 8 },
-	{ "access", do_access, 18 },
-	{ "batch", do_batch, 6 },
-	{ "unknown_ioctl", do_unknown_ioctl, 3 },
-	{ "wrong_fd", do_wrong_fd, 2 },
+	{ "open_vm", do_open_vm, 3 },
+	{ "close_vm", do_close_vm, 2 },
+	{ "create_vcpu", do_create_vcpu, 8 },
+	{ "close_vcpu", do_close_vcpu, 3 },
+	{ "version_cap", do_version_cap, 12 },
+	{ "enable_cap", do_enable_cap, 12 },
+	{ "set_memslot", do_set_memslot, 16 },
+	{ "del_memslot", do_del_memslot, 6 },
+	{ "set_view", do_set_view, 12 },
+	{ "get_spte", do_get_spte, 32 },
+	{ "get_stats", do_get_stats, 8 },
+	{ "age", do_age, 24 },
+	{ "access", do_access, 120 },
+	{ "batch", do_batch, 32 },
+	{ "unknown_ioctl", do_unknown_ioctl, 12 },
+	{ "wrong_fd", do_wrong_fd, 8 },
 	{ "mmap", do_mmap, 4 },
 	{ "munmap", do_munmap, 3 },
-	{ "mremap", do_mremap, 2 },
-	{ "mprotect_dontneed", do_mprotect_dontneed, 4 },
+	{ "mremap", do_mremap, 3 },
+	{ "mprotect_dontneed", do_mprotect_dontneed, 6 },
 	{ "fork", do_fork, 1 },
-	{ "signal", do_signal, 2 },
-	{ "enable_ring", do_enable_ring, 2 },
-	{ "reset_ring", do_reset_ring, 3 },
-	{ "harvest", do_harvest, 3 },
-	{ "dirty_log", do_dirty_log, 4 },
-	{ "ring_mmap", do_ring_mmap, 2 },
-	{ "ring_touch", do_ring_touch, 3 },
+	{ "signal", do_signal, 8 },
+	{ "enable_ring", do_enable_ring, 6 },
+	{ "reset_ring", do_reset_ring, 12 },
+	{ "harvest", do_harvest, 12 },
+	{ "dirty_log", do_dirty_log, 16 },
+	{ "ring_mmap", do_ring_mmap, 4 },
+	{ "ring_touch", do_ring_touch, 12 },
 };
 
 #define NR_STEPS	ARRAY_SIZE(table)
