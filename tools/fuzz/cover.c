@@ -101,7 +101,7 @@ void cover_reset(struct cover *c)
 unsigned long cover_collect(struct cover *c)
 {
 	unsigned long n, i, new_pcs = 0, new_edges = 0;
-	uint64_t t0, prev = 0, pc;
+	uint64_t t0, prev = 0, h;
 
 	if (!c->area)
 		return 0;
@@ -111,11 +111,15 @@ unsigned long cover_collect(struct cover *c)
 		n = COVER_WORDS - 1;
 		c->overflows++;
 	}
+	/*
+	 * One hash per PC (TCG runs this loop slowly): an edge is the PC's
+	 * hash XOR the previous one's rotated, so A->B and B->A differ.
+	 */
 	for (i = 0; i < n; i++) {
-		pc = __atomic_load_n(&c->area[i + 1], __ATOMIC_RELAXED);
-		new_pcs += map_set(pc_map, hash64(pc));
-		new_edges += map_set(edge_map, hash64(pc ^ hash64(prev)));
-		prev = pc;
+		h = hash64(__atomic_load_n(&c->area[i + 1], __ATOMIC_RELAXED));
+		new_pcs += map_set(pc_map, h);
+		new_edges += map_set(edge_map, h ^ (prev << 1 | prev >> 63));
+		prev = h;
 	}
 	if (new_pcs)
 		__atomic_add_fetch(&nr_pcs, new_pcs, __ATOMIC_RELAXED);
