@@ -12,20 +12,21 @@
 #                         (kcsan: the selftests first, then 30 s / 20 s / 2;
 #                         rt: the selftests first, then 30 s / 15 s / 2)
 #   long   (make torture) the selftests on the debug kernel first, then
-#                         fuzz 600 s, torture 480 s per rmap mode (32 min
-#                         in all), 10 rounds
+#                         fuzz 10^6 calls (at most 2400 s), torture 480 s
+#                         per rmap mode, 10 rounds
 # env TORTURE_KERNEL   debug (default: KASAN + KFENCE), kcsan (KCSAN,
 #                      strict; the data-race run), rt (PREEMPT_RT: sleeping
 #                      in atomic context, lock nesting) or a Debian flavour/KVER
 # env TORTURE_FUZZ_S, TORTURE_S, TORTURE_KILL_ROUNDS  override the durations
+# env TORTURE_FUZZ_CALLS  fuzzer calls to stop at (TORTURE_FUZZ_S caps it)
 # env TORTURE_SEED     fuzzer seed to replay (printed by every run)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 len=${1:-short}
 case $len in
-short) fz=60  ts=30  kr=3 ;;
-long)  fz=600 ts=480 kr=10 ;;
+short) fz=60  ts=30  kr=3 fzn=100000000 ;;
+long)  fz=2400 ts=480 kr=10 fzn=1000000 ;;
 *) die "usage: torture.sh [short|long]" ;;
 esac
 kernel=${TORTURE_KERNEL:-debug}
@@ -39,6 +40,7 @@ if [ "$kernel" = rt ] && [ "$len" = short ]; then
 	fz=30 ts=15 kr=2 selftests=y
 fi
 fz=${TORTURE_FUZZ_S:-$fz}
+fzn=${TORTURE_FUZZ_CALLS:-$fzn}
 ts=${TORTURE_S:-$ts}
 kr=${TORTURE_KILL_ROUNDS:-$kr}
 
@@ -83,7 +85,7 @@ name=torture-$len-$kver
 # TCG + KASAN: allow twice the planned time plus boot, kmemleak scans, lifecycle.
 tmo=$(( (fz + 3 * ts) * 2 + 60 * kr + 900 ))
 SECMMU_MODE=torture SECMMU_RUN_NAME=$name SECMMU_QEMU_TIMEOUT=$tmo \
-SECMMU_ARGS="$fz $ts $kr ${TORTURE_SEED:-}" \
+SECMMU_ARGS="$fz $ts $kr ${TORTURE_SEED:--} $fzn" \
 	"$SECMMU_REPO/scripts/qemu-run.sh" "$kver" "$ko" || rc=1
 
 log=$SECMMU_LOGS/$name.log

@@ -9,12 +9,27 @@
  * pointers, nonzero reserved fields, unknown flags and ioctl numbers.
  *
  * Errors are expected; the kernel must survive (the rig fails the run on any
- * splat).  At the end it prints the calls made and every distinct
- * (operation, result) pair reached.
+ * splat).  At the end it prints every distinct (operation, result) pair
+ * reached, the steps, calls and wall time of each kind of step (and its
+ * wait for the table lock), and a summary line: calls, calls/s, distinct
+ * outcomes, chaos operations (mmap, munmap, mremap, mprotect,
+ * MADV_DONTNEED, fork, signals, closes) and anomalies.
  *
- * usage: secmmu-fuzz [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-v]
+ * With /sys/kernel/debug/kcov (the KASAN debug kernel, where only secmmu.ko
+ * is instrumented) the run is guided: a step that reaches new secmmu edges
+ * is kept in a corpus, and part of the steps re-run corpus inputs, as they
+ * were or mutated (pick_input()).  Without it, or with -G, every step is
+ * fresh; with kcov, -G still counts the PCs and edges reached (an A/B).
+ *
+ * usage: secmmu-fuzz [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-G] [-v]
  *   -s  seed (default: from the clock; always printed).  Thread i uses
- *       seed + i; with -j 1 a seed replays the exact call sequence.
+ *       seed + i; with -j 1 a seed replays the exact call sequence when
+ *       the run is unguided (-G, or no kcov).  A guided run also follows
+ *       the coverage the kernel reports, so it replays only as long as the
+ *       kernel reaches the same edges at the same steps: replay a guided
+ *       failure with the same flags first, then unguided.
+ *   -G  unguided: no corpus (the printed replay line adds it when the run
+ *       was unguided)
  *   -n  stop after this many calls in total (default 200000)
  *   -t  stop after this many seconds (default 30)
  *   -j  threads (default 4)
@@ -37,10 +52,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/secmmu.h>
+
+#include "cover.h"
 
 #define PAGE		4096UL
 #define MAX_VMS		4
@@ -49,6 +67,7 @@
 #define BUF_SIZE	(SECMMU_MAX_ACCESS_LEN + 2 * PAGE)
 #define BITMAP_BYTES	((SECMMU_MAX_AGE_PAGES + 64) / 8)
 #define MAX_ERRNO	160
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------------ */
 /* Outcome accounting: op x result, result = errno, or 0 / 200+exit.  */
@@ -88,6 +107,17 @@ static unsigned long max_calls = 200000;
 static unsigned int max_secs = 30;
 static int verbose;
 
+/* Calls this thread made, for the time accounting of one_step(). */
+static __thread unsigned long my_calls;
+
+static void count_result(enum op op, int r)
+{
+	__atomic_add_fetch(&outcome[op][r], 1, __ATOMIC_RELAXED);
+	my_calls++;
+	if (__atomic_add_fetch(&total_calls, 1, __ATOMIC_RELAXED) >= max_calls)
+		stop = 1;
+}
+
 static void note(enum op op, long ret)
 {
 	int r;
@@ -98,16 +128,12 @@ static void note(enum op op, long ret)
 		r = RES_POSITIVE;
 	else
 		r = RES_OK;
-	__atomic_add_fetch(&outcome[op][r], 1, __ATOMIC_RELAXED);
-	if (__atomic_add_fetch(&total_calls, 1, __ATOMIC_RELAXED) >= max_calls)
-		stop = 1;
+	count_result(op, r);
 }
 
 static void note_exit(enum op op, unsigned int reason)
 {
-	__atomic_add_fetch(&outcome[op][RES_EXIT(reason < 6 ? reason : 6)], 1,
-			   __ATOMIC_RELAXED);
-	__atomic_add_fetch(&total_calls, 1, __ATOMIC_RELAXED);
+	count_result(op, RES_EXIT(reason < 6 ? reason : 6));
 }
 
 static void anomaly(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -126,16 +152,34 @@ static void anomaly(const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* Randomness.                                                          */
 
-struct rng { uint64_t s; };
+/*
+ * A step's input is the stream of draws it makes.  @mut > 0 mutates it:
+ * each draw is replaced, with probability @mut / 256, by one from a second
+ * stream @m, so a re-run input takes another branch here and there and
+ * keeps the rest of its arguments.
+ */
+struct rng {
+	uint64_t s, m;
+	unsigned int mut;
+};
 
-static uint64_t rnd(struct rng *r)
+/* splitmix64: any seed (also 0) is fine */
+static uint64_t mix(uint64_t *s)
 {
-	/* splitmix64: any seed (also 0) is fine */
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+static uint64_t rnd(struct rng *r)
+{
+	uint64_t z = mix(&r->s);
+
+	if (r->mut && (mix(&r->m) & 255) < r->mut)
+		z = mix(&r->m);
+	return z;
 }
 
 static uint64_t below(struct rng *r, uint64_t n)
@@ -178,40 +222,79 @@ struct region {
 	size_t len;
 };
 
-static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t tab_mutex = PTHREAD_MUTEX_INITIALIZER;
+static __thread uint64_t my_wait_ns;	/* blocked in lock_tab() */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The table lock, with the time spent waiting for it accounted. */
+static void lock_tab(void)
+{
+	uint64_t t0;
+
+	if (!pthread_mutex_trylock(&tab_mutex))
+		return;
+	t0 = now_ns();
+	pthread_mutex_lock(&tab_mutex);
+	my_wait_ns += now_ns() - t0;
+}
+
+static void unlock_tab(void)
+{
+	pthread_mutex_unlock(&tab_mutex);
+}
 static int vm_fd[MAX_VMS] = { -1, -1, -1, -1 };
 static int vcpu_fd[MAX_VMS][8];
 static struct region regions[MAX_REGIONS];
 static int nthreads = 4;
 static pthread_t threads[MAX_THREADS];
 
+/*
+ * A slot of @slots: mostly a live one (a step that finds no fd makes no
+ * call), sometimes any.  The fd pickers are lock-free: the fd may be
+ * closed and its number reused right after the pick either way.  Writers
+ * store the slots under the table lock.
+ */
+static unsigned int pick_slot(struct rng *r, const int *slots, unsigned int n)
+{
+	unsigned int i, start = below(r, n);
+
+	if (chance(r, 10))
+		return start;
+	for (i = 0; i < n; i++)
+		if (__atomic_load_n(&slots[(start + i) % n], __ATOMIC_RELAXED) >= 0)
+			return (start + i) % n;
+	return start;
+}
+
+static int pick_fd(struct rng *r, const int *slots, unsigned int n)
+{
+	return __atomic_load_n(&slots[pick_slot(r, slots, n)], __ATOMIC_RELAXED);
+}
+
 static int pick_vm(struct rng *r)
 {
-	int fd;
-
-	pthread_mutex_lock(&tab_lock);
-	fd = vm_fd[below(r, MAX_VMS)];
-	pthread_mutex_unlock(&tab_lock);
-	return fd;
+	return pick_fd(r, vm_fd, MAX_VMS);
 }
 
 static int pick_vcpu(struct rng *r)
 {
-	int fd;
-
-	pthread_mutex_lock(&tab_lock);
-	fd = vcpu_fd[below(r, MAX_VMS)][below(r, 8)];
-	pthread_mutex_unlock(&tab_lock);
-	return fd;
+	return pick_fd(r, &vcpu_fd[0][0], MAX_VMS * 8);
 }
 
 static struct region pick_region(struct rng *r)
 {
 	struct region g;
 
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	g = regions[below(r, MAX_REGIONS)];
-	pthread_mutex_unlock(&tab_lock);
+	unlock_tab();
 	return g;
 }
 
@@ -223,14 +306,14 @@ static bool in_region(uint64_t hva, uint64_t npages)
 
 	if (npages > (1ULL << 40))
 		return false;
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	for (i = 0; i < MAX_REGIONS && !in; i++) {
 		uint64_t lo = (uintptr_t)regions[i].addr;
 
 		in = regions[i].addr && hva >= lo &&
 		     hva + npages * PAGE <= lo + regions[i].len;
 	}
-	pthread_mutex_unlock(&tab_lock);
+	unlock_tab();
 	return in;
 }
 
@@ -270,10 +353,14 @@ static uint64_t some_gfn(struct rng *r)
 
 struct thread {
 	int idx;
-	struct rng rng;
+	struct rng drv;			/* picks the steps and their inputs */
+	struct rng rng;			/* the current step's draws */
+	struct cover cov;
 	char *buf;			/* BUF_SIZE */
 	struct secmmu_access_op *ops;	/* SECMMU_MAX_BATCH + 1 */
 	uint64_t *bitmap, *bitmap2;	/* BITMAP_BYTES */
+	struct step_acct *acct;		/* NR_STEPS */
+	unsigned long nsteps;
 };
 
 static void vlog(struct thread *t, const char *fmt, ...)
@@ -311,14 +398,14 @@ static void do_open_vm(struct thread *t)
 	if (fd < 0)
 		return;
 	vlog(t, "open_vm -> %d (slot %d)", fd, i);
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	old = vm_fd[i];
-	vm_fd[i] = fd;
+	__atomic_store_n(&vm_fd[i], fd, __ATOMIC_RELAXED);
 	for (j = 0; j < 8; j++) {
 		oldv[j] = vcpu_fd[i][j];
-		vcpu_fd[i][j] = -1;
+		__atomic_store_n(&vcpu_fd[i][j], -1, __ATOMIC_RELAXED);
 	}
-	pthread_mutex_unlock(&tab_lock);
+	unlock_tab();
 	/* Replaced fds are closed: the old VM dies (vCPUs first or not). */
 	if (chance(&t->rng, 50) && old >= 0)
 		close(old), old = -1;
@@ -331,12 +418,12 @@ static void do_open_vm(struct thread *t)
 
 static void do_close_vm(struct thread *t)
 {
-	int i = below(&t->rng, MAX_VMS), fd;
+	int i = pick_slot(&t->rng, vm_fd, MAX_VMS), fd;
 
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	fd = vm_fd[i];
-	vm_fd[i] = -1;
-	pthread_mutex_unlock(&tab_lock);
+	__atomic_store_n(&vm_fd[i], -1, __ATOMIC_RELAXED);
+	unlock_tab();
 	if (fd < 0)
 		return;
 	/* The vCPU fds stay open: they outlive their VM fd. */
@@ -359,31 +446,32 @@ static void do_create_vcpu(struct thread *t)
 	note(OP_CREATE_VCPU, fd < 0 ? fd : 0);
 	if (fd < 0)
 		return;
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	for (i = 0; i < MAX_VMS; i++)
 		if (vm_fd[i] == vm)
 			break;
 	if (i == MAX_VMS) {
-		pthread_mutex_unlock(&tab_lock);
+		unlock_tab();
 		close(fd);
 		return;
 	}
 	j = below(&t->rng, 8);
 	old = vcpu_fd[i][j];
-	vcpu_fd[i][j] = fd;
-	pthread_mutex_unlock(&tab_lock);
+	__atomic_store_n(&vcpu_fd[i][j], fd, __ATOMIC_RELAXED);
+	unlock_tab();
 	if (old >= 0)
 		close(old);
 }
 
 static void do_close_vcpu(struct thread *t)
 {
-	int i = below(&t->rng, MAX_VMS), j = below(&t->rng, 8), fd;
+	int k = pick_slot(&t->rng, &vcpu_fd[0][0], MAX_VMS * 8);
+	int i = k / 8, j = k % 8, fd;
 
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	fd = vcpu_fd[i][j];
-	vcpu_fd[i][j] = -1;
-	pthread_mutex_unlock(&tab_lock);
+	__atomic_store_n(&vcpu_fd[i][j], -1, __ATOMIC_RELAXED);
+	unlock_tab();
 	if (fd < 0)
 		return;
 	vlog(t, "close_vcpu %d", fd);
@@ -457,13 +545,15 @@ static void do_set_memslot(struct thread *t)
 		size_t off = below(r, g.len / PAGE) * PAGE;
 
 		ms.userspace_addr = (uintptr_t)g.addr + off;
-		ms.npages = chance(r, 80) ? 1 + below(r, (g.len - off) / PAGE) :
+		ms.npages = chance(r, 95) ? 1 + below(r, (g.len - off) / PAGE) :
 			    edge(r, SECMMU_MAX_SLOT_PAGES);
 		if (chance(r, 5))
 			ms.userspace_addr += 1 + below(r, PAGE - 1);
 	} else {
 		ms.userspace_addr = some_ptr(r, t->buf, BUF_SIZE);
-		ms.npages = edge(r, SECMMU_MAX_SLOT_PAGES);
+		/* up to 8 GiB: its rmap alone is 16 MiB to zero */
+		ms.npages = chance(r, 60) ? 1 + below(r, 1024) :
+			    edge(r, SECMMU_MAX_SLOT_PAGES);
 	}
 	/*
 	 * A writable memslot over memory that is not a fuzz region (the
@@ -598,7 +688,8 @@ static void do_age(struct thread *t)
 		a.start = chance(r, 80) ? below(r, 8) * 0x1000 + below(r, 0x100) :
 			  some_gfn(r);
 	}
-	a.npages = chance(r, 85) ? 1 + below(r, 0x800) :
+	/* a walk of up to 2^21 pages costs 100 small ones under KASAN */
+	a.npages = chance(r, 95) ? 1 + below(r, 0x800) :
 		   edge(r, SECMMU_MAX_AGE_PAGES);
 	a.young = chance(r, 70) ? (uintptr_t)t->bitmap :
 		  chance(r, 50) ? 0 : some_ptr(r, t->bitmap, BITMAP_BYTES);
@@ -663,6 +754,8 @@ static void do_access(struct thread *t)
 		note(OP_ACCESS, ret);
 }
 
+#define BATCH_FRESH	64
+
 static void do_batch(struct thread *t)
 {
 	struct secmmu_access_batch b;
@@ -679,10 +772,18 @@ static void do_batch(struct thread *t)
 	b.nr = nr;
 	if (nr > SECMMU_MAX_BATCH)
 		nr = SECMMU_MAX_BATCH + 1;
-	/* Big batches use small ops: bounded work even on TCG. */
-	small = nr > 64;
-	for (i = 0; i < nr; i++)
+	/*
+	 * Big batches use small ops: bounded work even on TCG.  Only the
+	 * first BATCH_FRESH ops and a few others are drawn anew: the rest
+	 * keep the small ops earlier batches (and main()) left there.  The
+	 * kernel stops at the first op that exits or fails, mostly early,
+	 * and drawing 65536 ops took more than the call itself.
+	 */
+	small = nr > BATCH_FRESH;
+	for (i = 0; i < nr && i < BATCH_FRESH; i++)
 		random_op(t, &t->ops[i], small);
+	for (i = 0; nr > BATCH_FRESH && i < 8; i++)
+		random_op(t, &t->ops[BATCH_FRESH + below(r, nr - BATCH_FRESH)], true);
 	b.ops = chance(r, 95) ? (uintptr_t)t->ops :
 		some_ptr(r, t->ops, (SECMMU_MAX_BATCH + 1) * sizeof(*t->ops));
 	b.flags = junk(r, 3);
@@ -771,14 +872,14 @@ static void do_mmap(struct thread *t)
 		return;
 	if (chance(r, 30))
 		madvise(p, len, MADV_HUGEPAGE);
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	old = regions[i].addr;
 	oldlen = regions[i].len;
 	regions[i].addr = p;
 	regions[i].len = len;
 	if (old)
 		munmap(old, oldlen);
-	pthread_mutex_unlock(&tab_lock);
+	unlock_tab();
 }
 
 static void do_munmap(struct thread *t)
@@ -792,17 +893,17 @@ static void do_munmap(struct thread *t)
 	 * Under tab_lock: a region another thread already replaced may have
 	 * its addresses reused (by a ring mmap, which this process touches).
 	 */
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	g = regions[i];
 	if (!g.addr) {
-		pthread_mutex_unlock(&tab_lock);
+		unlock_tab();
 		return;
 	}
 	if (chance(r, 50)) {
 		regions[i].addr = NULL;
 		regions[i].len = 0;
 		note(OP_MUNMAP, munmap(g.addr, g.len) ? -errno : 0);
-		pthread_mutex_unlock(&tab_lock);
+		unlock_tab();
 		return;
 	}
 	/*
@@ -816,7 +917,7 @@ static void do_munmap(struct thread *t)
 	note(OP_MUNMAP, munmap(g.addr + off, len) ? -errno : 0);
 	mmap(g.addr + off, len, chance(r, 70) ? PROT_READ | PROT_WRITE : PROT_NONE,
 	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	pthread_mutex_unlock(&tab_lock);
+	unlock_tab();
 }
 
 static void do_mremap(struct thread *t)
@@ -827,10 +928,10 @@ static void do_mremap(struct thread *t)
 	size_t nlen;
 	char *p;
 
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	g = regions[i];
 	if (!g.addr) {
-		pthread_mutex_unlock(&tab_lock);
+		unlock_tab();
 		return;
 	}
 	nlen = chance(r, 50) ? g.len : (1 + below(r, 128)) * PAGE;
@@ -841,7 +942,7 @@ static void do_mremap(struct thread *t)
 		regions[i].addr = p;
 		regions[i].len = nlen;
 	}
-	pthread_mutex_unlock(&tab_lock);
+	unlock_tab();
 	note(OP_MREMAP, p == MAP_FAILED ? -errno : 0);
 }
 
@@ -853,10 +954,10 @@ static void do_mprotect_dontneed(struct thread *t)
 	size_t off, len;
 	int prot;
 
-	pthread_mutex_lock(&tab_lock);	/* see do_munmap() */
+	lock_tab();	/* see do_munmap() */
 	g = regions[i];
 	if (!g.addr) {
-		pthread_mutex_unlock(&tab_lock);
+		unlock_tab();
 		return;
 	}
 	off = below(r, g.len / PAGE) * PAGE;
@@ -869,7 +970,7 @@ static void do_mprotect_dontneed(struct thread *t)
 		       PROT_READ | PROT_WRITE;
 		note(OP_MPROTECT, mprotect(g.addr + off, len, prot) ? -errno : 0);
 	}
-	pthread_mutex_unlock(&tab_lock);
+	unlock_tab();
 }
 
 /* A child (another mm) uses the inherited fds: every ioctl is -EIO. */
@@ -887,16 +988,18 @@ static void do_fork(struct thread *t)
 		return;
 	}
 	if (pid == 0) {
-		struct secmmu_stats *s = (void *)t->buf;
+		/* (t->buf is not in the child: must_map()) */
 		struct secmmu_access a = { 0 };
+		struct secmmu_stats s;
+		char data[8];
 		int bad = 0;
 
-		if (vm >= 0 && ioctl(vm, SECMMU_GET_STATS, s) == 0)
+		if (vm >= 0 && ioctl(vm, SECMMU_GET_STATS, &s) == 0)
 			bad = 1;
 		if (vm >= 0 && ioctl(vm, SECMMU_CREATE_VCPU, 63) >= 0)
 			bad = 1;
-		a.op.len = 8;
-		a.op.buf = (uintptr_t)t->buf;
+		a.op.len = sizeof(data);
+		a.op.buf = (uintptr_t)data;
 		if (vcpu >= 0 && ioctl(vcpu, SECMMU_ACCESS, &a) == 0)
 			bad = 1;
 		if (chance(r, 50) && vm >= 0)
@@ -1023,12 +1126,12 @@ static void do_ring_mmap(struct thread *t)
 		munmap(p, len);		/* only rw shared maps are scribbled on */
 		return;
 	}
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	if (rings[i].addr)
 		munmap(rings[i].addr, rings[i].len);
 	rings[i].addr = p;
 	rings[i].len = len;
-	pthread_mutex_unlock(&tab_lock);
+	unlock_tab();
 }
 
 static void do_ring_touch(struct thread *t)
@@ -1038,15 +1141,15 @@ static void do_ring_touch(struct thread *t)
 	struct secmmu_dirty_gfn *e;
 	size_t n, k;
 
-	pthread_mutex_lock(&tab_lock);
+	lock_tab();
 	if (!rings[i].addr) {
-		pthread_mutex_unlock(&tab_lock);
+		unlock_tab();
 		return;
 	}
 	if (chance(r, 30)) {
 		note(OP_RING_MUNMAP, munmap(rings[i].addr, rings[i].len) ? -errno : 0);
 		rings[i].addr = NULL;
-		pthread_mutex_unlock(&tab_lock);
+		unlock_tab();
 		return;
 	}
 	/* harvest like userspace would, and sometimes corrupt the ring */
@@ -1069,56 +1172,288 @@ static void do_ring_touch(struct thread *t)
 		}
 	}
 	note(OP_RING_SCRIBBLE, 0);
-	pthread_mutex_unlock(&tab_lock);
+	unlock_tab();
 }
 
-struct weighted { void (*fn)(struct thread *t); unsigned int w; };
-
-static const struct weighted table[] = {
-	{ do_open_vm, 2 }, { do_close_vm, 1 }, { do_create_vcpu, 4 },
-	{ do_close_vcpu, 2 }, { do_version_cap, 3 }, { do_enable_cap, 3 },
-	{ do_set_memslot, 12 }, { do_del_memslot, 4 }, { do_set_view, 6 },
-	{ do_get_spte, 6 }, { do_get_stats, 2 }, { do_age, 8 },
-	{ do_access, 18 }, { do_batch, 6 }, { do_unknown_ioctl, 3 },
-	{ do_wrong_fd, 2 }, { do_mmap, 4 }, { do_munmap, 3 },
-	{ do_mremap, 2 }, { do_mprotect_dontneed, 4 }, { do_fork, 1 },
-	{ do_signal, 2 }, { do_enable_ring, 2 }, { do_reset_ring, 3 },
-	{ do_harvest, 3 }, { do_dirty_log, 4 }, { do_ring_mmap, 2 },
-	{ do_ring_touch, 3 },
+struct weighted {
+	const char *name;
+	void (*fn)(struct thread *t);
+	unsigned int w;
 };
 
-static void one_step(struct thread *t)
+/*
+ * Weights: the steps are mostly cheap ioctls (the vCPU access and fault
+ * paths first); the dear ones (fork, VM open and close, memslot changes
+ * with their SRCU grace periods, mmap and munmap with their invalidations)
+ * are rarer but still thousands of times per long run.  See README for
+ * what each cost on the KASAN kernel.
+ */
+static const struct weighted table[] = {
+	{ "open_vm", do_open_vm, 3 },
+	{ "close_vm", do_close_vm, 2 },
+	{ "create_vcpu", do_create_vcpu, 8 },
+	{ "close_vcpu", do_close_vcpu, 3 },
+	{ "version_cap", do_version_cap, 12 },
+	{ "enable_cap", do_enable_cap, 12 },
+	{ "set_memslot", do_set_memslot, 16 },
+	{ "del_memslot", do_del_memslot, 6 },
+	{ "set_view", do_set_view, 12 },
+	{ "get_spte", do_get_spte, 32 },
+	{ "get_stats", do_get_stats, 8 },
+	{ "age", do_age, 24 },
+	{ "access", do_access, 120 },
+	{ "batch", do_batch, 32 },
+	{ "unknown_ioctl", do_unknown_ioctl, 12 },
+	{ "wrong_fd", do_wrong_fd, 8 },
+	{ "mmap", do_mmap, 4 },
+	{ "munmap", do_munmap, 3 },
+	{ "mremap", do_mremap, 3 },
+	{ "mprotect_dontneed", do_mprotect_dontneed, 6 },
+	{ "fork", do_fork, 1 },
+	{ "signal", do_signal, 8 },
+	{ "enable_ring", do_enable_ring, 6 },
+	{ "reset_ring", do_reset_ring, 12 },
+	{ "harvest", do_harvest, 12 },
+	{ "dirty_log", do_dirty_log, 16 },
+	{ "ring_mmap", do_ring_mmap, 4 },
+	{ "ring_touch", do_ring_touch, 12 },
+};
+
+#define NR_STEPS	ARRAY_SIZE(table)
+
+/* Per step kind: how often it ran, the calls it made, its time. */
+struct step_acct {
+	unsigned long steps, calls;
+	uint64_t ns, cpu_ns, wait_ns;
+};
+
+/*
+ * This thread's CPU time, user and system: what a step cost the machine.
+ * A system call each time (the wall clock is not), so only every
+ * CPU_SAMPLE-th step of a thread is measured, and counts CPU_SAMPLE times.
+ */
+#define CPU_SAMPLE	8
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * KCOV-guided input selection.  An input is a step kind and the seed of
+ * its draws (and a mutation of them); one that reached secmmu edges no
+ * step had reached before joins the corpus.  A guided thread re-runs a
+ * corpus input, as it was or mutated, for CORPUS_PCT of its steps, and
+ * draws a fresh one otherwise.  The fds, regions and VM state it meets
+ * are those of the moment, so a re-run is a variation, not a replay.
+ */
+#define CORPUS_MAX	4096
+#define CORPUS_PCT	40
+
+struct input {
+	uint64_t seed, mseed;
+	unsigned short step;
+	unsigned short mut;	/* 0: the draws as they came */
+};
+
+static bool guided = true;	/* -G: off */
+static bool have_cover;
+static pthread_mutex_t corpus_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct input corpus[CORPUS_MAX];
+static unsigned int corpus_n;
+static unsigned long corpus_added, corpus_steps, corpus_finds;
+
+static void pick_input(struct thread *t, struct input *in, bool *reused)
 {
 	static unsigned int sum;
 	unsigned int i, x;
 
+	*reused = false;
+	if (guided && chance(&t->drv, CORPUS_PCT)) {
+		pthread_mutex_lock(&corpus_mutex);
+		if (corpus_n) {
+			*in = corpus[below(&t->drv, corpus_n)];
+			*reused = true;
+		}
+		pthread_mutex_unlock(&corpus_mutex);
+		if (*reused) {
+			/* a quarter as they were, the rest mutated anew */
+			if (chance(&t->drv, 75)) {
+				in->mseed = rnd(&t->drv);
+				in->mut = 1 << below(&t->drv, 6);
+			}
+			return;
+		}
+	}
 	if (!sum)
-		for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		for (i = 0; i < NR_STEPS; i++)
 			sum += table[i].w;
-	x = below(&t->rng, sum);
+	x = below(&t->drv, sum);
 	for (i = 0; x >= table[i].w; i++)
 		x -= table[i].w;
-	table[i].fn(t);
+	in->step = i;
+	in->seed = rnd(&t->drv);
+	in->mseed = 0;
+	in->mut = 0;
 }
 
-static uint64_t now_s(void)
+static void corpus_add(struct thread *t, const struct input *in)
 {
-	struct timespec ts;
+	pthread_mutex_lock(&corpus_mutex);
+	if (corpus_n < CORPUS_MAX)
+		corpus[corpus_n++] = *in;
+	else
+		corpus[below(&t->drv, CORPUS_MAX)] = *in;
+	corpus_added++;
+	pthread_mutex_unlock(&corpus_mutex);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+static void one_step(struct thread *t)
+{
+	unsigned long calls = my_calls, new_edges;
+	uint64_t t0, c0, wait = my_wait_ns;
+	struct step_acct *a;
+	struct input in;
+	bool reused, sample;
+
+	pick_input(t, &in, &reused);
+	t->rng.s = in.seed;
+	t->rng.m = in.mseed;
+	t->rng.mut = in.mut;
+	if (reused)
+		vlog(t, "corpus input: %s seed %#llx mutation %u/256",
+		     table[in.step].name, (unsigned long long)in.seed, in.mut);
+	cover_reset(&t->cov);
+	sample = !(t->nsteps++ % CPU_SAMPLE);
+	c0 = sample ? cpu_ns() : 0;
+	t0 = now_ns();
+	table[in.step].fn(t);
+	a = &t->acct[in.step];
+	a->ns += now_ns() - t0;
+	if (sample)
+		a->cpu_ns += (cpu_ns() - c0) * CPU_SAMPLE;
+	a->wait_ns += my_wait_ns - wait;
+	a->calls += my_calls - calls;
+	a->steps++;
+	new_edges = cover_collect(&t->cov);
+	if (reused) {
+		__atomic_add_fetch(&corpus_steps, 1, __ATOMIC_RELAXED);
+		if (new_edges)
+			__atomic_add_fetch(&corpus_finds, 1, __ATOMIC_RELAXED);
+	}
+	if (new_edges && guided)
+		corpus_add(t, &in);
+}
+
+/*
+ * Where the time went: per step kind, summed over the threads (so the
+ * wall total is threads x run time, waits and preemption included), in
+ * order of CPU time, the cost to the machine.
+ */
+static void print_acct(const struct thread *th, int n)
+{
+	struct step_acct sum[NR_STEPS] = { 0 };
+	unsigned int order[NR_STEPS], i, j, k;
+	uint64_t total = 0;
+	int c;
+
+	for (c = 0; c < n; c++) {
+		for (i = 0; i < NR_STEPS; i++) {
+			sum[i].steps += th[c].acct[i].steps;
+			sum[i].calls += th[c].acct[i].calls;
+			sum[i].ns += th[c].acct[i].ns;
+			sum[i].cpu_ns += th[c].acct[i].cpu_ns;
+			sum[i].wait_ns += th[c].acct[i].wait_ns;
+		}
+	}
+	for (i = 0; i < NR_STEPS; i++) {
+		total += sum[i].cpu_ns;
+		for (j = i; j > 0 && sum[order[j - 1]].cpu_ns < sum[i].cpu_ns; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	printf("secmmu-fuzz: time per operation (summed over threads; ");
+	printf("CPU: the thread's user + system time, sampled 1/%d)\n",
+	       CPU_SAMPLE);
+	printf("  %-18s %9s %9s %10s %10s %9s %6s %9s\n", "operation", "steps",
+	       "calls", "wall ms", "CPU ms", "CPU us/c", "CPU %", "lock ms");
+	for (i = 0; i < NR_STEPS; i++) {
+		k = order[i];
+		printf("  %-18s %9lu %9lu %10.1f %10.1f %9.1f %5.1f%% %9.1f\n",
+		       table[k].name, sum[k].steps, sum[k].calls,
+		       sum[k].ns / 1e6, sum[k].cpu_ns / 1e6,
+		       sum[k].calls ? sum[k].cpu_ns / 1e3 / sum[k].calls : 0.0,
+		       total ? 100.0 * sum[k].cpu_ns / total : 0.0,
+		       sum[k].wait_ns / 1e6);
+	}
+}
+
+/*
+ * CPU time against the machine's: when the threads sleep (SRCU grace
+ * periods, lock waits) more than they run, CPUs stand idle.
+ */
+static void print_cpu(double secs)
+{
+	struct rusage self, children;
+	double user, sys;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	user = self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
+	       children.ru_utime.tv_sec + children.ru_utime.tv_usec / 1e6;
+	sys = self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6 +
+	      children.ru_stime.tv_sec + children.ru_stime.tv_usec / 1e6;
+	printf("secmmu-fuzz: cpu: %.1f s user, %.1f s system in %.1f s on %ld cpus (%.0f%% busy)\n",
+	       user, sys, secs, cpus,
+	       secs > 0 && cpus > 0 ? 100 * (user + sys) / (secs * cpus) : 0.0);
+}
+
+/*
+ * Chaos: what changes the memory and fds under the VMs rather than asking
+ * secmmu something (mmap, munmap, mremap, mprotect, MADV_DONTNEED, fork,
+ * signals, closes).
+ */
+static bool is_chaos(int op)
+{
+	switch (op) {
+	case OP_CLOSE_VM: case OP_CLOSE_VCPU: case OP_MMAP: case OP_MUNMAP:
+	case OP_MREMAP: case OP_MPROTECT: case OP_DONTNEED: case OP_FORK:
+	case OP_SIGNAL: case OP_RING_MUNMAP:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static pthread_barrier_t started;
+
+static void start_cover(struct thread *t)
+{
+	int err;
+
+	t->cov.fd = -1;
+	if (!have_cover)
+		return;
+	err = cover_start(&t->cov);
+	if (err)
+		fprintf(stderr, "secmmu-fuzz: thread %d runs without kcov: %s\n",
+			t->idx, strerror(-err));
+}
 
 static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
 
+	start_cover(t);
 	/* every threads[] entry is set before anyone signals one */
 	pthread_barrier_wait(&started);
 	while (!stop)
 		one_step(t);
+	cover_stop(&t->cov);
 	return NULL;
 }
 
@@ -1131,6 +1466,9 @@ static void on_usr1(int sig)
  * Per-thread buffers the kernel may write into, with PROT_NONE guard pages
  * on both sides: a pointer near the end plus a big length must be -EFAULT,
  * not a write over a neighbouring mapping (another thread's stack).
+ * Not inherited by fork(): copying and then COW-faulting these 3.5 MiB a
+ * thread made each fork step cost 0.2-0.4 s on the KASAN kernel; the
+ * regions behind the memslots are inherited, as before.
  */
 static void *must_map(size_t len)
 {
@@ -1139,6 +1477,7 @@ static void *must_map(size_t len)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED ||
+	    madvise(p, len + 2 * guard, MADV_DONTFORK) ||
 	    mprotect(p + guard, len, PROT_READ | PROT_WRITE)) {
 		perror("secmmu-fuzz: mmap");
 		exit(2);
@@ -1150,21 +1489,27 @@ int main(int argc, char **argv)
 {
 	static struct thread th[MAX_THREADS];
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
-	uint64_t seed = 0, start;
+	uint64_t seed = 0, start, end;
+	unsigned long chaos = 0, pcs, edges, overflows = 0;
+	uint64_t cover_ns = 0;
+	double secs;
 	bool have_seed = false;
 	unsigned long distinct = 0;
 	int c, i, j, k;
 
-	while ((c = getopt(argc, argv, "s:n:t:j:v")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:t:j:vG")) != -1) {
 		switch (c) {
 		case 's': seed = strtoull(optarg, NULL, 0); have_seed = true; break;
 		case 'n': max_calls = strtoul(optarg, NULL, 0); break;
 		case 't': max_secs = strtoul(optarg, NULL, 0); break;
 		case 'j': nthreads = atoi(optarg); break;
 		case 'v': verbose = 1; break;
+		case 'G':
+			guided = false;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-v]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-s SEED] [-n CALLS] [-t SECONDS]%s\n",
+				argv[0], " [-j THREADS] [-G] [-v]");
 			return 2;
 		}
 	}
@@ -1176,9 +1521,14 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		seed = ts.tv_sec * 1000003ULL ^ ts.tv_nsec ^ getpid();
 	}
-	printf("secmmu-fuzz: seed %llu (replay: -s %llu -n %lu -t %u -j %d)\n",
+	have_cover = cover_available();
+	guided = guided && have_cover;
+	printf("secmmu-fuzz: seed %llu (replay: -s %llu -n %lu -t %u -j %d%s)\n",
 	       (unsigned long long)seed, (unsigned long long)seed, max_calls,
-	       max_secs, nthreads);
+	       max_secs, nthreads, guided ? "" : " -G");
+	printf("secmmu-fuzz: %s\n", guided ? "guided by kcov" :
+	       have_cover ? "unguided (-G), kcov counts coverage" :
+	       "unguided: no /sys/kernel/debug/kcov (a kernel without CONFIG_KCOV)");
 	fflush(stdout);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -1189,31 +1539,41 @@ int main(int argc, char **argv)
 	/* A starting state: one VM, a region, a memslot and a vCPU. */
 	for (i = 0; i < nthreads; i++) {
 		th[i].idx = i;
+		th[i].drv.s = seed + i;
 		th[i].rng.s = seed + i;
 		th[i].buf = must_map(BUF_SIZE);
 		th[i].ops = must_map((SECMMU_MAX_BATCH + 1) * sizeof(*th[i].ops));
+		for (j = 0; j <= SECMMU_MAX_BATCH; j++)
+			random_op(&th[i], &th[i].ops[j], true);
 		th[i].bitmap = must_map(BITMAP_BYTES);
 		th[i].bitmap2 = must_map(BITMAP_BYTES);
+		th[i].acct = calloc(NR_STEPS, sizeof(*th[i].acct));
+		if (!th[i].acct)
+			return 2;
 	}
 	do_mmap(&th[0]);
 	do_open_vm(&th[0]);
 	do_create_vcpu(&th[0]);
 
-	start = now_s();
+	start = now_ns();
+	end = start + max_secs * 1000000000ULL;
 	if (nthreads == 1) {
 		threads[0] = pthread_self();
-		while (!stop && now_s() - start < max_secs)
+		start_cover(&th[0]);
+		while (!stop && now_ns() < end)
 			one_step(&th[0]);
+		cover_stop(&th[0].cov);
 	} else {
 		pthread_barrier_init(&started, NULL, nthreads);
 		for (i = 0; i < nthreads; i++)
 			pthread_create(&threads[i], NULL, thread_main, &th[i]);
-		while (!stop && now_s() - start < max_secs)
+		while (!stop && now_ns() < end)
 			usleep(100000);
 		stop = 1;
 		for (i = 0; i < nthreads; i++)
 			pthread_join(threads[i], NULL);
 	}
+	secs = (now_ns() - start) / 1e9;
 
 	/* Close everything: module unload after this must succeed. */
 	for (i = 0; i < MAX_RINGS; i++)
@@ -1246,12 +1606,38 @@ int main(int argc, char **argv)
 				printf(" %s", strerrorname_np(k) ? strerrorname_np(k) : "E?");
 			printf("x%lu", outcome[i][k]);
 			distinct++;
+			if (is_chaos(i))
+				chaos += outcome[i][k];
 		}
 		if (n)
 			printf("\n");
 	}
-	printf("secmmu-fuzz: seed %llu, %lu calls in %llu s, %lu distinct (op, result) outcomes, %lu anomalies\n",
-	       (unsigned long long)seed, total_calls,
-	       (unsigned long long)(now_s() - start), distinct, anomalies);
+	print_acct(th, nthreads);
+	print_cpu(secs);
+	cover_totals(&pcs, &edges);
+	if (have_cover) {
+		for (i = 0; i < nthreads; i++) {
+			cover_ns += th[i].cov.ns;
+			overflows += th[i].cov.overflows;
+		}
+		printf("secmmu-fuzz: kcov: %lu secmmu PCs, %lu edges; ",
+		       pcs, edges);
+		printf("corpus %u inputs (%lu added), %lu steps re-ran one ",
+		       corpus_n, corpus_added, corpus_steps);
+		printf("(%lu reached new edges); reading kcov took %.1f ms, ",
+		       corpus_finds, cover_ns / 1e6);
+		printf("%lu steps overflowed its area\n", overflows);
+	}
+	/* One line, which the rigs grep: "^secmmu-fuzz: seed .* calls" */
+	printf("secmmu-fuzz: seed %llu, %lu calls in %.0f s (%.0f/s), ",
+	       (unsigned long long)seed, total_calls, secs,
+	       secs > 0 ? total_calls / secs : 0.0);
+	printf("%lu distinct (op, result) outcomes, %lu chaos operations, ",
+	       distinct, chaos);
+	printf("%lu anomalies, ", anomalies);
+	if (have_cover)
+		printf("%s, %lu kcov edges\n", guided ? "guided" : "unguided", edges);
+	else
+		printf("unguided, no kcov\n");
 	return anomalies ? 1 : 0;
 }
