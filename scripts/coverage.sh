@@ -16,7 +16,9 @@
 #
 # usage: coverage.sh run [short|long]    make coverage: the selftests and the
 #            short (or long) fuzzer + torture + lifecycle run on the KASAN
-#            kernel (scripts/torture.sh), then the report of both boots
+#            kernel (scripts/torture.sh) with secmmu.ko built in a dir of
+#            this checkout's own, then the report of both boots (consoles
+#            $SECMMU_CACHE/logs/coverage-<checkout>-{selftests,LEN}-<kver>.log)
 #        coverage.sh [--brief] [--out DIR] LOG...
 #            the report of the gcov blocks in LOGs (QEMU console logs);
 #            --brief: one line, the src/*.c total (make check's info line)
@@ -34,15 +36,26 @@ if [ "${1:-}" = run ]; then
 	len=${2:-short}
 	rc=0
 	t0=$(date +%s)
+	kout=$("$S/debug-kernel.sh" kasan) || die "KASAN debug kernel build failed"
+	read -r kver _ <<<"$(echo "$kout" | tail -n1)"
+	# secmmu.ko of this checkout in a build dir of its own: another
+	# checkout's torture run rebuilds the shared one (debug-kernel.sh),
+	# and with it the .gcno files, while this run is still going.
+	priv=$SECMMU_CACHE/coverage/build-$SECMMU_REPO_KEY
+	lock_dir "$priv"
+	copy_tree "$priv"
+	step "coverage: secmmu.ko for $kver in $priv"
+	run_logged "coverage-build-$SECMMU_REPO_KEY" make -C "$SECMMU_CACHE/debug-kernel" \
+		M="$priv" -j"${SECMMU_JOBS:-$(nproc)}" modules || die "secmmu.ko build failed"
 	# torture.sh runs the selftests first on the KASAN kernel, then the
 	# fuzzer, torture and lifecycle; each boot dumps its gcov data.
-	TORTURE_SELFTESTS=y "$S/torture.sh" "$len" || rc=$?
-	kver=$(cat "$SECMMU_CACHE/debug-kernel-root/kernelrelease" 2>/dev/null) ||
-		die "no KASAN debug kernel ($SECMMU_CACHE/debug-kernel-root)"
+	run=coverage-$SECMMU_REPO_KEY
+	TORTURE_SELFTESTS=y TORTURE_KO=$priv/secmmu.ko TORTURE_RUN=$run \
+		"$S/torture.sh" "$len" || rc=$?
 	step "coverage: src/ line coverage (gcov, $kver)"
 	logs=()
-	for l in "$SECMMU_LOGS/torture-selftests-$kver.log" \
-		 "$SECMMU_LOGS/torture-$len-$kver.log"; do
+	for l in "$SECMMU_LOGS/$run-selftests-$kver.log" \
+		 "$SECMMU_LOGS/$run-$len-$kver.log"; do
 		if [ -f "$l" ] && [ "$(stat -c %Y "$l")" -ge "$t0" ]; then
 			logs+=("$l")
 		else

@@ -44,8 +44,11 @@ fzn=${TORTURE_FUZZ_CALLS:-$fzn}
 ts=${TORTURE_S:-$ts}
 kr=${TORTURE_KILL_ROUNDS:-$kr}
 
-# TORTURE_SELFTESTS=y|n: the selftests first, or not (make coverage: y).
+# For make coverage (scripts/coverage.sh): TORTURE_SELFTESTS=y|n, the
+# selftests first or not; TORTURE_KO, this secmmu.ko instead of the shared
+# build dir's; TORTURE_RUN, run and log names RUN-selftests-KVER, RUN-LEN-KVER.
 selftests=${TORTURE_SELFTESTS:-$selftests}
+run=${TORTURE_RUN:-torture}
 if [ "$kernel" = debug ] || [ "$kernel" = kcsan ] || [ "$kernel" = rt ]; then
 	san=$([ "$kernel" = debug ] && echo kasan || echo "$kernel")
 	step "torture: $san debug kernel"
@@ -73,15 +76,16 @@ else
 	fi
 	ko=$SECMMU_CACHE/build/$kver/secmmu.ko
 fi
+ko=${TORTURE_KO:-$ko}
 
 rc=0
 if [ "$selftests" = y ]; then
-	SECMMU_MODE=test SECMMU_RUN_NAME=torture-selftests-$kver \
+	SECMMU_MODE=test SECMMU_RUN_NAME=$run-selftests-$kver \
 	SECMMU_QEMU_TIMEOUT=${SECMMU_QEMU_TIMEOUT:-3600} \
 		"$SECMMU_REPO/scripts/qemu-run.sh" "$kver" "$ko" || rc=1
 fi
 
-name=torture-$len-$kver
+name=$run-$len-$kver
 # TCG + KASAN: allow twice the planned time plus boot, kmemleak scans, lifecycle.
 tmo=$(( (fz + 3 * ts) * 2 + 60 * kr + 900 ))
 SECMMU_MODE=torture SECMMU_RUN_NAME=$name SECMMU_QEMU_TIMEOUT=$tmo \
