@@ -1765,6 +1765,17 @@ static void dirty_sample(struct dvm *d, int m, char *mem, size_t np,
 		s->ok = false;
 }
 
+/* A sample whose pages or counters did not check out: its first rep. */
+static void dsample_mismatch(const char *series, const char *kase,
+			     const struct dsample *s, size_t k)
+{
+	printf("   %s %s: MISMATCH (pages found, or stats deltas: logged %.0f "
+	       "fast %.0f faults %.0f resets %.0f reprotected %.0f flushes %.0f "
+	       "calls %.0f, dirty %zu)\n", series, kase, s->logged[0], s->fast[0],
+	       s->faults[0], s->resets[0], s->reprot[0], s->flushes[0],
+	       s->calls[0], k);
+}
+
 static void series_dirty(void)
 {
 	static const double fracs[] = { 0.001, 0.01, 0.05, 0.10, 0.25, 0.50 };
@@ -1859,13 +1870,7 @@ static void series_dirty(void)
 			     median(s->reprot, reps), median(s->flushes, reps),
 			     median(s->calls, reps), s->ok ? "true" : "false");
 			if (!s->ok)
-				printf("   dirty  %s: MISMATCH (pages found, or stats "
-				       "deltas: logged %.0f fast %.0f faults %.0f "
-				       "resets %.0f reprotected %.0f flushes %.0f "
-				       "calls %.0f, dirty %zu)\n", kase,
-				       s->logged[0], s->fast[0], s->faults[0],
-				       s->resets[0], s->reprot[0], s->flushes[0],
-				       s->calls[0], k);
+				dsample_mismatch("dirty ", kase, s, k);
 		}
 		/* The fast path: ring push (ring_global) and bitmap set_bit. */
 		for (i = 0; i < 2; i++) {
@@ -2083,13 +2088,7 @@ static void series_dirtyscale(void)
 				     median(d->calls, reps), avail0 >> 10,
 				     avail1 >> 10, d->ok ? "true" : "false");
 				if (!d->ok)
-					printf("   dirtyscale %s: MISMATCH (pages found, or "
-					       "stats deltas: logged %.0f fast %.0f faults "
-					       "%.0f resets %.0f reprotected %.0f flushes "
-					       "%.0f calls %.0f, dirty %zu)\n", kase,
-					       d->logged[0], d->fast[0], d->faults[0],
-					       d->resets[0], d->reprot[0], d->flushes[0],
-					       d->calls[0], k);
+					dsample_mismatch("dirtyscale", kase, d, k);
 			}
 			for (r = 0; r < reps; r++)
 				rb[r] = S[s][c][0].ns_dirty[r] /
