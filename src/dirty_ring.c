@@ -130,9 +130,17 @@ static_assert(SECMMU_RESET_HASH >= 2 * SECMMU_RESET_BATCH &&
 	      !(SECMMU_RESET_HASH & (SECMMU_RESET_HASH - 1)) &&
 	      SECMMU_RESET_BATCH <= U16_MAX);
 
+/* Only the hash needs zeroing: windows are written before they are read. */
 struct secmmu_reset_batch *secmmu_reset_batch_alloc(void)
 {
-	return kzalloc(sizeof(struct secmmu_reset_batch), GFP_KERNEL_ACCOUNT);
+	struct secmmu_reset_batch *rb = kmalloc(sizeof(*rb), GFP_KERNEL_ACCOUNT);
+
+	if (rb) {
+		memset(rb->hash, 0, sizeof(rb->hash));
+		rb->nr = 0;
+		rb->entries = 0;
+	}
+	return rb;
 }
 
 /* Empty @rb for the next batch (after it was handed to reprotect). */
