@@ -11,8 +11,9 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 
-#include "rmap.h"
 #include "ioctl.h"
+#include "pt_id.h"
+#include "rmap.h"
 #include "vm.h"
 
 static ushort mode = 0600;
@@ -118,6 +119,7 @@ static void __exit secmmu_exit(void)
 	misc_deregister(&secmmu_misc);
 	/* Table pages still waiting for a grace period. */
 	rcu_barrier();
+	secmmu_pt_id_exit();
 	secmmu_rmap_exit();
 }
 

@@ -8,6 +8,7 @@
 #include <linux/rcupdate.h>
 
 #include "pgtable.h"
+#include "pt_id.h"
 #include "rmap.h"
 #include "spte.h"
 #include "stats.h"
@@ -94,9 +95,19 @@ u64 *secmmu_pt_alloc(struct secmmu_vm *vm, gfp_t gfp)
 {
 	u64 *table = (u64 *)get_zeroed_page(gfp);
 
-	if (table)
-		secmmu_stat_inc(vm, SECMMU_STAT_TABLES);
+	if (!table)
+		return NULL;
+	secmmu_pt_id_assign(table, gfp);
+	secmmu_stat_inc(vm, SECMMU_STAT_TABLES);
 	return table;
+}
+
+/* A table no walker can reach (never linked, or the VM is gone). */
+void secmmu_pt_free(struct secmmu_vm *vm, u64 *table)
+{
+	secmmu_pt_id_release(table);
+	secmmu_stat_dec(vm, SECMMU_STAT_TABLES);
+	free_page((unsigned long)table);
 }
 
 static void pt_free_cb(struct rcu_head *head)
@@ -106,6 +117,8 @@ static void pt_free_cb(struct rcu_head *head)
 
 void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 *table)
 {
+	/* Its leaves are out of every rmap: no handle names it (pt_id.h). */
+	secmmu_pt_id_release(table);
 	secmmu_stat_dec(vm, SECMMU_STAT_TABLES);
 	call_rcu(&virt_to_page(table)->rcu_head, pt_free_cb);
 }
@@ -141,8 +154,6 @@ void secmmu_pt_cache_give(struct secmmu_pt_cache *c, u64 *table)
 void secmmu_pt_cache_free(struct secmmu_vm *vm, struct secmmu_pt_cache *c)
 {
 	secmmu_rmap_spares_free(vm, &c->rmap);
-	while (c->nr) {
-		free_page((unsigned long)c->pages[--c->nr]);
-		secmmu_stat_dec(vm, SECMMU_STAT_TABLES);
-	}
+	while (c->nr)
+		secmmu_pt_free(vm, c->pages[--c->nr]);
 }

@@ -88,6 +88,7 @@ static inline bool secmmu_iter_covered(const struct secmmu_iter *it)
 }
 
 u64 *secmmu_pt_alloc(struct secmmu_vm *vm, gfp_t gfp);
+void secmmu_pt_free(struct secmmu_vm *vm, u64 *table);
 void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 *table);
 u64 *secmmu_pt_child(u64 table_spte);
 

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 
 #include "layout.h"
+#include "pt_id.h"
 #include "rmap.h"
 #include "testhook.h"
 #include "vm.h"
@@ -144,6 +145,30 @@ static struct secmmu_rmap_pair *head_pair(unsigned long head)
 	return (struct secmmu_rmap_pair *)(head & RMAP_PTR_MASK);
 }
 
+static_assert(RMAP_PACKED_SHIFT + 2 * SECMMU_HANDLE_BITS <= BITS_PER_LONG);
+
+/* The packed head of leaves @a and @b, or 0 when either has no handle. */
+static unsigned long head_pack(u64 *a, u64 *b)
+{
+	unsigned long ha = secmmu_spte_handle(a), hb;
+
+	if (!ha)
+		return 0;
+	hb = secmmu_spte_handle(b);
+	if (!hb)
+		return 0;
+	return ha << RMAP_PACKED_SHIFT |
+	       hb << (RMAP_PACKED_SHIFT + SECMMU_HANDLE_BITS) | RMAP_PACKED;
+}
+
+/* Leaf @i (0 or 1) of a packed head. */
+static u64 *packed_leaf(unsigned long head, unsigned int i)
+{
+	unsigned int shift = RMAP_PACKED_SHIFT + i * SECMMU_HANDLE_BITS;
+
+	return secmmu_spte_from_handle((head >> shift) & SECMMU_HANDLE_MASK);
+}
+
 void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 		     struct secmmu_rmap_spares *sp)
 {
@@ -157,12 +182,24 @@ void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 	if (!old) {
 		new = (unsigned long)sptep;
 	} else if (secmmu_rmap_direct(old)) {
-		p = sp->pair;
-		sp->pair = NULL;
-		p->sptes[0] = (u64 *)old;
-		p->sptes[1] = sptep;
-		new = (unsigned long)p | RMAP_PAIR;
-	} else if (old & RMAP_PAIR) {
+		new = head_pack((u64 *)old, sptep);
+		if (!new) {
+			p = sp->pair;
+			sp->pair = NULL;
+			p->sptes[0] = (u64 *)old;
+			p->sptes[1] = sptep;
+			new = (unsigned long)p | RMAP_PAIR;
+		}
+	} else if (secmmu_rmap_packed(old)) {
+		/* Nothing to free: the head held both. */
+		d = sp->desc;
+		sp->desc = NULL;
+		d->sptes[0] = packed_leaf(old, 0);
+		d->sptes[1] = packed_leaf(old, 1);
+		d->sptes[2] = sptep;
+		d->count = 3;
+		new = (unsigned long)d | RMAP_MANY;
+	} else if (secmmu_rmap_pair(old)) {
 		/* Readers may be inside the pair: it is freed later (rmap.h). */
 		p = head_pair(old);
 		d = sp->desc;
@@ -202,7 +239,14 @@ void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep)
 
 	old = secmmu_rmap_lock(vm, head);
 	new = old;
-	if (old & RMAP_PAIR) {
+	if (secmmu_rmap_packed(old)) {
+		u64 *a = packed_leaf(old, 0), *b = packed_leaf(old, 1);
+
+		if (a == sptep || !WARN_ON_ONCE(b != sptep))
+			new = (unsigned long)(a == sptep ? b : a);
+		goto out;
+	}
+	if (secmmu_rmap_pair(old)) {
 		p = head_pair(old);
 		if (p->sptes[0] == sptep || !WARN_ON_ONCE(p->sptes[1] != sptep)) {
 			new = (unsigned long)p->sptes[p->sptes[0] == sptep];
@@ -262,9 +306,9 @@ void secmmu_rmap_clear(struct secmmu_vm *vm, unsigned long *heads, u64 n)
 		/* The bit: a lock-bit walker may be reading the chain. */
 		old = secmmu_rmap_lock(vm, &heads[i]);
 		secmmu_rmap_unlock(&heads[i], 0);
-		if (old & RMAP_PAIR)
+		if (secmmu_rmap_pair(old))
 			pair_free(vm, head_pair(old));
-		if (!(old & RMAP_MANY))
+		if (!secmmu_rmap_chain(old))
 			continue;
 		for (d = head_desc(old); d; d = next) {
 			next = d->more;
@@ -279,11 +323,14 @@ struct secmmu_rmap_iter *secmmu_rmap_iter_start(struct secmmu_rmap_iter *it,
 	head &= ~RMAP_LOCKED;
 	it->pos = 0;
 	it->desc = NULL;
-	it->pair = NULL;
+	it->second = NULL;
 	it->sptep = NULL;
-	if (head & RMAP_PAIR) {
-		it->pair = head_pair(head);
-		it->sptep = it->pair->sptes[0];
+	if (secmmu_rmap_packed(head)) {
+		it->sptep = packed_leaf(head, 0);
+		it->second = packed_leaf(head, 1);
+	} else if (secmmu_rmap_pair(head)) {
+		it->sptep = head_pair(head)->sptes[0];
+		it->second = head_pair(head)->sptes[1];
 	} else if (head & RMAP_MANY) {
 		it->desc = head_desc(head);
 		it->sptep = it->desc->sptes[0];
@@ -295,10 +342,9 @@ struct secmmu_rmap_iter *secmmu_rmap_iter_start(struct secmmu_rmap_iter *it,
 
 void secmmu_rmap_iter_next(struct secmmu_rmap_iter *it)
 {
-	it->sptep = NULL;
-	if (it->pair) {
-		if (!it->pos++)
-			it->sptep = it->pair->sptes[1];
+	it->sptep = it->second;
+	if (it->second) {
+		it->second = NULL;
 		return;
 	}
 	if (!it->desc)

@@ -5,7 +5,11 @@
  *
  *   0                        empty
  *   sptep         (bits 0-2 = 0) the only leaf
- *   pair | RMAP_PAIR (bit 2)  exactly two leaves, in a 16-byte pair
+ *   a << 3 | b << 33 | RMAP_PACKED (bits 0 and 2)
+ *                             exactly two leaves, by their 30-bit handles
+ *                             (pt_id.h), in the head itself
+ *   pair | RMAP_PAIR (bit 2)  exactly two leaves, in a 16-byte pair (when
+ *                             either leaf has no handle)
  *   desc | RMAP_MANY (bit 0)  a chain of descriptors, two or more leaves
  *   RMAP_LOCKED   (bit 1)     the head's lock bit
  *
@@ -15,7 +19,8 @@
  * read, so adds race with readers under the read lock; an add never
  * changes what such a reader can see, only extends it: a new head (direct
  * to pair, pair to chain, or a new first descriptor) is published by the
- * release store, a pair is never written once published, and an append to
+ * release store, a pair (packed or not) is never written once published,
+ * and an append to
  * the first descriptor writes the slot before the count (release; readers
  * load the count with acquire).  Readers:
  *
@@ -39,14 +44,15 @@
  * secmmu_rmap_spares_reap() once mmu_lock, taken once for write, has waited
  * them out.
  *
- * Canonical form: none is 0, one leaf is direct, two are a pair when the
- * second was added (a chain shrunk to two by removals stays a chain: going
- * back would allocate under the lock), descriptors are dense (holes are
- * filled from the first descriptor) and only the first descriptor of a
- * chain may be partly full.
+ * Canonical form: none is 0, one leaf is direct, two are packed (or a pair
+ * when either has no handle) when the second was added (a chain shrunk to
+ * two by removals stays a chain: going back would allocate under the
+ * lock), descriptors are dense (holes are filled from the first
+ * descriptor) and only the first descriptor of a chain may be partly full.
  *
- * Memory per gfn: 8 bytes of head; at two leaves +16 (the pair); at three
- * to twelve +112 (one descriptor), and +112 per further twelve.
+ * Memory per gfn: 8 bytes of head; at two leaves nothing more (packed;
+ * +16 for a pair); at three to twelve +112 (one descriptor), and +112 per
+ * further twelve.
  */
 #ifndef _SECMMU_RMAP_H
 #define _SECMMU_RMAP_H
@@ -64,7 +70,25 @@ struct secmmu_layout;
 #define RMAP_MANY		BIT(0)
 #define RMAP_LOCKED		BIT(1)
 #define RMAP_PAIR		BIT(2)
+#define RMAP_PACKED		(RMAP_MANY | RMAP_PAIR)
 #define RMAP_PTR_MASK		(~(RMAP_MANY | RMAP_LOCKED | RMAP_PAIR))
+#define RMAP_PACKED_SHIFT	3
+
+/* Which of the non-direct forms a head (without its lock bit) is. */
+static inline bool secmmu_rmap_packed(unsigned long head)
+{
+	return (head & RMAP_PACKED) == RMAP_PACKED;
+}
+
+static inline bool secmmu_rmap_pair(unsigned long head)
+{
+	return (head & RMAP_PACKED) == RMAP_PAIR;
+}
+
+static inline bool secmmu_rmap_chain(unsigned long head)
+{
+	return (head & RMAP_PACKED) == RMAP_MANY;
+}
 
 /* A head naming exactly one leaf, the only form lockless walkers follow. */
 static inline bool secmmu_rmap_direct(unsigned long head)
@@ -149,11 +173,11 @@ static inline void secmmu_rmap_unlock(unsigned long *head, unsigned long val)
 	preempt_enable();
 }
 
-/* Iterate the leaves of a head value (direct or chain). */
+/* Iterate the leaves of a head value (any form). */
 struct secmmu_rmap_iter {
 	u64 *sptep;			/* current leaf, NULL at the end */
+	u64 *second;			/* a pair's (packed or not) other leaf */
 	struct secmmu_rmap_desc *desc;
-	struct secmmu_rmap_pair *pair;
 	unsigned int pos;
 };
 

@@ -35,10 +35,8 @@ void secmmu_vm_free(struct secmmu_vm *vm)
 	secmmu_for_each_vcpu(vcpu, vm)
 		secmmu_vcpu_free(vcpu);
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
-		if (vm->roots[v]) {
-			free_page((unsigned long)vm->roots[v]);
-			secmmu_stat_dec(vm, SECMMU_STAT_TABLES);
-		}
+		if (vm->roots[v])
+			secmmu_pt_free(vm, vm->roots[v]);
 	}
 	l = rcu_dereference_protected(vm->layout, true);
 	for (i = 0; l && i < SECMMU_MAX_MEMSLOTS; i++) {

@@ -12,6 +12,7 @@
 #include "aging.h"
 #include "mmu.h"
 #include "pgtable.h"
+#include "pt_id.h"
 #include "rmap.h"
 #include "secmmu_kunit.h"
 #include "spte.h"
@@ -387,9 +388,132 @@ static void rmap_lockless_walkers_vs_writer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, secmmu_rmap_count(READ_ONCE(*head)), 1U);
 }
 
+static u64 *kunit_table(struct kunit *test, struct secmmu_vm *vm)
+{
+	u64 *t = secmmu_pt_alloc(vm, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	return t;
+}
+
+static void rmap_add_locked(struct kunit *test, struct secmmu_vm *vm,
+			    unsigned long *head, u64 *sptep)
+{
+	struct secmmu_rmap_spares sp = {};
+
+	KUNIT_ASSERT_EQ(test, 0, secmmu_rmap_spares_topup(vm, &sp));
+	read_lock(&vm->mmu_lock);
+	secmmu_rmap_add(vm, head, sptep, &sp);
+	read_unlock(&vm->mmu_lock);
+	secmmu_rmap_spares_free(vm, &sp);
+}
+
+static void rmap_remove_locked(struct secmmu_vm *vm, unsigned long *head,
+			       u64 *sptep)
+{
+	write_lock(&vm->mmu_lock);
+	secmmu_rmap_remove(vm, head, sptep);
+	write_unlock(&vm->mmu_lock);
+}
+
+/* Exactly @a and @b, in this order, whatever the head's form. */
+static void expect_two(struct kunit *test, unsigned long head, u64 *a, u64 *b)
+{
+	struct secmmu_rmap_iter it;
+	u64 *seen[3] = {};
+	unsigned int n = 0;
+
+	for_each_rmap_spte(it, head) {
+		KUNIT_ASSERT_LT(test, n, 3U);
+		seen[n++] = it.sptep;
+	}
+	KUNIT_EXPECT_EQ(test, n, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, seen[0], a);
+	KUNIT_EXPECT_PTR_EQ(test, seen[1], b);
+}
+
+/*
+ * Two leaves in SPTE tables are packed into the head (no pair, no
+ * descriptor: 8 bytes for two); a leaf outside any table (no handle) makes
+ * it a pair; a third leaf makes a descriptor and frees nothing.  Handles
+ * name the first and the last entry of a table.
+ */
+static void rmap_packed_forms(struct kunit *test)
+{
+	struct secmmu_vm *vm = secmmu_kunit_bare_vm(test);
+	u64 tables = secmmu_stat_read(vm, SECMMU_STAT_TABLES);
+	u64 *t1 = kunit_table(test, vm), *t2 = kunit_table(test, vm);
+	u64 *t3 = kunit_table(test, vm);
+	u64 *fake = kunit_kzalloc(test, sizeof(u64), GFP_KERNEL);
+	unsigned long head = 0, h;
+
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	KUNIT_EXPECT_NE(test, secmmu_spte_handle(&t1[0]), 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, secmmu_spte_from_handle(secmmu_spte_handle(&t1[0])),
+			    &t1[0]);
+	KUNIT_EXPECT_PTR_EQ(test, secmmu_spte_from_handle(secmmu_spte_handle(&t2[511])),
+			    &t2[511]);
+	KUNIT_EXPECT_EQ(test, secmmu_spte_handle(fake), 0UL);
+
+	rmap_add_locked(test, vm, &head, &t1[0]);
+	rmap_add_locked(test, vm, &head, &t2[511]);
+	KUNIT_EXPECT_TRUE(test, secmmu_rmap_packed(head));
+	KUNIT_EXPECT_FALSE(test, secmmu_rmap_direct(head));
+	expect_two(test, head, &t1[0], &t2[511]);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_PAIRS), 0ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_DESCS), 0ULL);
+
+	/* Either may go; the other is direct again. */
+	rmap_remove_locked(vm, &head, &t1[0]);
+	KUNIT_EXPECT_EQ(test, head, (unsigned long)&t2[511]);
+	rmap_add_locked(test, vm, &head, &t3[7]);
+	expect_two(test, head, &t2[511], &t3[7]);
+	rmap_remove_locked(vm, &head, &t3[7]);
+	KUNIT_EXPECT_EQ(test, head, (unsigned long)&t2[511]);
+
+	/* A third: a descriptor, in order, and nothing left to reap. */
+	rmap_add_locked(test, vm, &head, &t1[3]);
+	h = head;
+	rmap_add_locked(test, vm, &head, &t3[0]);
+	KUNIT_EXPECT_TRUE(test, secmmu_rmap_packed(h));
+	KUNIT_EXPECT_TRUE(test, secmmu_rmap_chain(head));
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_count(head), 3U);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_DESCS), 1ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_PAIRS), 0ULL);
+	rmap_remove_locked(vm, &head, &t3[0]);
+	rmap_remove_locked(vm, &head, &t2[511]);
+	KUNIT_EXPECT_EQ(test, head, (unsigned long)&t1[3]);
+	rmap_remove_locked(vm, &head, &t1[3]);
+	KUNIT_EXPECT_EQ(test, head, 0UL);
+
+	/* One leaf without a handle, either first or second: a pair. */
+	rmap_add_locked(test, vm, &head, &t1[1]);
+	rmap_add_locked(test, vm, &head, fake);
+	KUNIT_EXPECT_TRUE(test, secmmu_rmap_pair(head));
+	expect_two(test, head, &t1[1], fake);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_PAIRS), 1ULL);
+	rmap_remove_locked(vm, &head, &t1[1]);
+	rmap_add_locked(test, vm, &head, &t1[2]);
+	KUNIT_EXPECT_TRUE(test, secmmu_rmap_pair(head));
+	expect_two(test, head, fake, &t1[2]);
+	rmap_remove_locked(vm, &head, fake);
+	rmap_remove_locked(vm, &head, &t1[2]);
+	KUNIT_EXPECT_EQ(test, head, 0UL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_RMAP_PAIRS), 0ULL);
+
+	/* A table that gave its id back has no handles. */
+	secmmu_pt_id_release(t3);
+	KUNIT_EXPECT_EQ(test, secmmu_spte_handle(&t3[5]), 0UL);
+	secmmu_pt_free(vm, t3);
+	secmmu_pt_free(vm, t2);
+	secmmu_pt_free(vm, t1);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_TABLES), tables);
+}
+
 static struct kunit_case rmap_cases[] = {
 	KUNIT_CASE(rmap_grow_and_shrink),
 	KUNIT_CASE(rmap_pair_forms),
+	KUNIT_CASE(rmap_packed_forms),
 	KUNIT_CASE(rmap_descriptor_boundaries),
 	KUNIT_CASE(rmap_remove_from_middle),
 	KUNIT_CASE(rmap_desc_freed_unlocked),

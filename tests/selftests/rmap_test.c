@@ -452,18 +452,25 @@ static void fast_young_expect(struct __test_metadata *_metadata,
 TEST_F(rmap, invalidate_aliases)
 {
 	struct smu_env *e = &self->e;
-	__u64 mapped0, descs0, y[1], f[1];
+	__u64 mapped0, descs0, pairs0, y[1], f[1];
 	unsigned int v, i;
 	char buf[PAGE];
 
 	/*
-	 * RMAP_DESCS counts descriptors held for later faults too: take the
-	 * count while every rmap has at most one entry as the baseline.
+	 * RMAP_DESCS and RMAP_PAIRS count those held for later faults too:
+	 * take the counts while every rmap has at most one entry as the
+	 * baseline.
 	 */
 	touch(_metadata, e, 0, 0);
 	descs0 = smu_t_stat(_metadata, e->vm, SECMMU_STAT_RMAP_DESCS);
+	pairs0 = smu_t_stat(_metadata, e->vm, SECMMU_STAT_RMAP_PAIRS);
 	fault_all(_metadata, e);
 	mapped0 = smu_t_stat(_metadata, e->vm, SECMMU_STAT_MAPPED);
+	/*
+	 * Two leaves in SPTE tables are packed into their head (rmap.h): the
+	 * 16 pages of group B, and C's on their way to a chain, take no pair.
+	 */
+	EXPECT_EQ(pairs0, smu_t_stat(_metadata, e->vm, SECMMU_STAT_RMAP_PAIRS));
 	/* Table walk: no rmap, so no descriptor at any degree. */
 	if (variant->mode == SECMMU_RMAP_TABLE_WALK) {
 		EXPECT_EQ(0, smu_t_stat(_metadata, e->vm,

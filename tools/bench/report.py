@@ -1016,8 +1016,9 @@ unset multiplot
             'counters at the end ÷ %d pages + the head: everything the VM holds, at this '
             'size.  Rmap heads: 8 B per memslot page (one unsigned long per page, '
             'kvcalloc), none in table_walk mode; not in any counter.  A gfn with two '
-            'leaves holds a pair (struct secmmu_rmap_pair: two SPTE pointers, %g B from '
-            '%s); three to twelve, one descriptor (struct secmmu_rmap_desc: u32 count + '
+            'leaves holds both in its head, as two 30-bit handles (table id + index, '
+            'src/pt_id.h), or, when either has no handle, a pair (struct '
+            'secmmu_rmap_pair: two SPTE pointers, %g B from %s); three to twelve, one descriptor (struct secmmu_rmap_desc: u32 count + '
             'u32 pad + next pointer + 12 SPTE pointers = 4 + 4 + 8 + 96 = %d B; %g B '
             'from %s, %.1f B with the slab page\'s unused tail).  Baseline: the '
             'process\'s own page tables for the same pages (VmPTE delta): %s B/page.\n' %
