@@ -12,7 +12,7 @@
 #                         (kcsan: the selftests first, then 30 s / 20 s / 2;
 #                         rt: the selftests first, then 30 s / 15 s / 2)
 #   long   (make torture) the selftests on the debug kernel first, then
-#                         fuzz 10^6 calls (at most 2400 s), torture 480 s
+#                         fuzz 10^6 calls (at most 4800 s), torture 480 s
 #                         per rmap mode, 10 rounds
 # env TORTURE_KERNEL   debug (default: KASAN + KFENCE), kcsan (KCSAN,
 #                      strict; the data-race run), rt (PREEMPT_RT: sleeping
@@ -26,7 +26,7 @@ set -euo pipefail
 len=${1:-short}
 case $len in
 short) fz=60  ts=30  kr=3 fzn=100000000 ;;
-long)  fz=2400 ts=480 kr=10 fzn=1000000 ;;
+long)  fz=4800 ts=480 kr=10 fzn=1000000 ;;
 *) die "usage: torture.sh [short|long]" ;;
 esac
 kernel=${TORTURE_KERNEL:-debug}
