@@ -19,7 +19,7 @@ LINUX_SRC = bash -c '. $(SCRIPTS)/lib.sh && linux_src >/dev/null'
 
 .PHONY: all modules clean deps lint sparse checkpatch build-all kunit \
 	kunit-uml kunit-x86 kunit-7.2 selftests tools qemu qemu-all dkms-check demo \
-	check bench version help mutants
+	check bench version help mutants ordering
 
 all: modules
 
@@ -54,6 +54,10 @@ sparse:
 # W=1 builds against every supported Debian kernel; any warning fails.
 build-all:
 	$(SCRIPTS)/build-all.sh
+
+# Cross-build for arm64 and check the release/acquire instructions.
+ordering:
+	$(SCRIPTS)/ordering-check.sh
 
 # KUnit: SUITE=glob selects suites (kunit.py filter_glob).
 kunit:
@@ -146,6 +150,7 @@ help:
 	@echo 'make deps            install the Debian packages the rigs need'
 	@echo 'make lint            checkpatch --strict + sparse'
 	@echo 'make build-all       W=1 builds for 6.1, 6.12, 6.12-rt, 7.2'
+	@echo 'make ordering        arm64 cross-build: each documented release/acquire is in the disassembly'
 	@echo 'make kunit [SUITE=]  KUnit on UML and x86_64 (KASAN, lockdep)'
 	@echo 'make kunit-uml       KUnit on UML only'
 	@echo 'make kunit-7.2       KUnit on UML from the mainline 7.2 tree'
