@@ -6,9 +6,10 @@
 # the checkout itself; the mutated secmmu.ko is built and its named
 # selftests are run in QEMU (scripts/qemu-run.sh), on Debian's kernel or
 # on the debug kernel its Kernel: field names; its KUnit: cases run on the
-# mutated copy (scripts/kunit.sh).  A mutant is killed when a named test
-# or KUnit case fails or the run shows a splat, a hang or a leak; it
-# survived when everything passed.  A patch that no longer applies, a
+# mutated copy (scripts/kunit.sh), and so does the static check its Check:
+# field names (ordering: scripts/ordering-check.sh, the arm64 barriers).
+# A mutant is killed when a named test, KUnit case or check fails or the
+# run shows a splat, a hang or a leak; it survived when everything passed.  A patch that no longer applies, a
 # mutant that does not build and a named test that does not exist are
 # failures too, so the list cannot rot silently.
 #
@@ -113,7 +114,7 @@ run_kunit() {
 run_mutant() {
 	local name=$1 p=$list/$1.patch tests gap timeout t have=() missing=()
 	local log rc failing ran skipped kunit kernel kv kd kimg="" canary=-
-	local mtree=$tree kpassed kfailed why=
+	local mtree=$tree kpassed kfailed why='' check crc
 
 	step "mutant $name"
 	if [ ! -f "$p" ]; then
@@ -123,18 +124,28 @@ run_mutant() {
 	fi
 	tests=${MUTANTS_TESTS:-$(field "$p" Tests)}
 	kunit=$(field "$p" KUnit)
+	check=$(field "$p" Check)
 	kernel=$(field "$p" Kernel)
 	gap=$(field "$p" Gap)
 	timeout=$(field "$p" Timeout)
 	info "breaks: $(field "$p" Breaks)"
 	[ -z "$tests" ] || info "tests:  $tests${kernel:+ (on the $kernel debug kernel)}"
 	[ -z "$kunit" ] || info "kunit:  $kunit"
+	[ -z "$check" ] || info "check:  $check"
 	[ -z "$gap" ] || info "known gap: $gap"
-	if [ -z "$tests" ] && [ -z "$kunit" ]; then
-		echo "FAIL: $name names no Tests: and no KUnit:"
+	if [ -z "$tests" ] && [ -z "$kunit" ] && [ -z "$check" ]; then
+		echo "FAIL: $name names no Tests:, no KUnit: and no Check:"
 		broken=$((broken + 1)); verdict "$name" BROKEN "no tests named"
 		return
 	fi
+	case $check in
+	''|ordering) ;;
+	*)
+		echo "FAIL: $name names an unknown Check: '$check' (known: ordering)"
+		broken=$((broken + 1)); verdict "$name" BROKEN "unknown check $check"
+		return
+		;;
+	esac
 	for t in $tests; do
 		if [ -f "$SECMMU_REPO/tests/selftests/$t.c" ]; then
 			have+=("$t")
@@ -143,7 +154,8 @@ run_mutant() {
 		fi
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
-		if [ -z "$gap" ] || { [ ${#have[@]} -eq 0 ] && [ -z "$kunit" ]; }; then
+		if [ -z "$gap" ] ||
+		   { [ ${#have[@]} -eq 0 ] && [ -z "$kunit" ] && [ -z "$check" ]; }; then
 			echo "FAIL: $name names selftests that do not exist: ${missing[*]}"
 			broken=$((broken + 1))
 			verdict "$name" BROKEN "no selftest ${missing[*]}"
@@ -255,6 +267,33 @@ run_mutant() {
 		fi
 	fi
 
+	# The static check, when nothing killed it already: ordering-check.sh
+	# (this checkout's) on the mutated copy; exit 1 is a failing case, any
+	# other failure means nothing was checked.
+	if [ -z "$why" ] && [ "$check" = ordering ]; then
+		crc=0
+		SECMMU_RESULTS=$base/results/$name \
+			"$SECMMU_REPO/scripts/ordering-check.sh" "$mtree" \
+			>"$SECMMU_LOGS/mutant-$name-ordering.log" 2>&1 || crc=$?
+		info "ordering: $SECMMU_LOGS/mutant-$name-ordering.log"
+		case $crc in
+		0) info "ordering: every check passed" ;;
+		1)
+			info "the ordering check killed it:"
+			grep -E '^not ok [0-9]+ ' "$SECMMU_LOGS/mutant-$name-ordering.log" |
+				head -n 10 | sed 's/^/    /' || true
+			why="by the ordering check ($(grep -cE '^not ok [0-9]+ ' \
+				"$SECMMU_LOGS/mutant-$name-ordering.log" || true) failing)"
+			;;
+		*)
+			echo "FAIL: the ordering check could not run for $name (exit $crc):"
+			tail -n 20 "$SECMMU_LOGS/mutant-$name-ordering.log"
+			broken=$((broken + 1)); verdict "$name" BROKEN "ordering check did not run"
+			return
+			;;
+		esac
+	fi
+
 	if [ -n "$why" ]; then
 		killed=$((killed + 1))
 		verdict "$name" killed "$why"
@@ -269,11 +308,11 @@ run_mutant() {
 	[ -z "$kunit" ] || info "KUnit: every case passed ($kpassed)"
 	if [ -n "$gap" ]; then
 		gaps=$((gaps + 1))
-		info "survived (known gap): every test passed:$ran${kunit:+ KUnit $kunit}"
+		info "survived (known gap): every test passed:$ran${kunit:+ KUnit $kunit}${check:+ check $check}"
 		verdict "$name" gap "survived (known gap, see its Gap: field)"
 	else
 		survived=$((survived + 1))
-		echo "FAIL: mutant $name survived: every test passed:$ran${kunit:+ KUnit $kunit}"
+		echo "FAIL: mutant $name survived: every test passed:$ran${kunit:+ KUnit $kunit}${check:+ check $check}"
 		verdict "$name" SURVIVED "every named test passed"
 	fi
 }
