@@ -9,9 +9,10 @@
 # mutated copy (scripts/kunit.sh), and so does the static check its Check:
 # field names (ordering: scripts/ordering-check.sh, the arm64 barriers).
 # A mutant is killed when a named test, KUnit case or check fails or the
-# run shows a splat, a hang or a leak; it survived when everything passed.  A patch that no longer applies, a
-# mutant that does not build and a named test that does not exist are
-# failures too, so the list cannot rot silently.
+# run shows a splat, a hang or a leak; it survived when everything
+# passed.  A patch that no longer applies, a mutant that does not build
+# and a named test that does not exist are failures too, so the list
+# cannot rot silently.
 #
 # usage: mutants.sh [--short] [NAME ...]
 #   --short             only the mutants marked "Short: yes" (make check)

@@ -10,7 +10,8 @@
  * chunks of one page of pointers each, allocated on first use and freed only
  * at module exit, so a lookup needs no lock.
  *
- * A handle is id << 9 | the leaf's index in its table: 30 bits.  A handle
+ * A handle is id << SECMMU_PT_BITS | the leaf's index in its table: 30
+ * bits.  A handle
  * is only ever encoded and decoded by rmap writers and walkers that hold
  * the head (its lock bit, or mmu_lock), and a leaf is removed from its rmap
  * before its table is unlinked, so the table a handle names stays allocated
@@ -28,12 +29,14 @@
 #include <linux/mm.h>
 #include <linux/types.h>
 
+#include "pgtable.h"
+
 #define SECMMU_PT_ID_BITS	21
 #define SECMMU_PT_IDS		BIT(SECMMU_PT_ID_BITS)
 #define SECMMU_PT_ID_CHUNK	(PAGE_SIZE / sizeof(u64 *))
 #define SECMMU_PT_ID_DIR	(SECMMU_PT_IDS / SECMMU_PT_ID_CHUNK)
 
-#define SECMMU_HANDLE_BITS	(SECMMU_PT_ID_BITS + 9)
+#define SECMMU_HANDLE_BITS	(SECMMU_PT_ID_BITS + SECMMU_PT_BITS)
 #define SECMMU_HANDLE_MASK	GENMASK(SECMMU_HANDLE_BITS - 1, 0)
 
 extern u64 **secmmu_pt_id_dir[SECMMU_PT_ID_DIR];
@@ -63,12 +66,13 @@ static inline unsigned long secmmu_spte_handle(u64 *sptep)
 	id = page_private(virt_to_page(table));
 	if (!id || id >= SECMMU_PT_IDS || secmmu_pt_id_table(id) != table)
 		return 0;
-	return id << 9 | (sptep - table);
+	return id << SECMMU_PT_BITS | (sptep - table);
 }
 
 static inline u64 *secmmu_spte_from_handle(unsigned long handle)
 {
-	return secmmu_pt_id_table(handle >> 9) + (handle & 511);
+	return secmmu_pt_id_table(handle >> SECMMU_PT_BITS) +
+	       (handle & (SECMMU_PT_ENTRIES - 1));
 }
 
 #endif /* _SECMMU_PT_ID_H */

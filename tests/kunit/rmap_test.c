@@ -35,22 +35,35 @@ static struct fake *fake_setup(struct kunit *test)
 	return f;
 }
 
-static void fake_add(struct kunit *test, struct fake *f, int i)
+/* As a fault adds: stock topped up, mmu_lock for read. */
+static void rmap_add_locked(struct kunit *test, struct secmmu_vm *vm,
+			    unsigned long *head, u64 *sptep)
 {
 	struct secmmu_rmap_spares sp = {};
 
-	KUNIT_ASSERT_EQ(test, 0, secmmu_rmap_spares_topup(f->vm, &sp));
-	read_lock(&f->vm->mmu_lock);		/* as a fault adds */
-	secmmu_rmap_add(f->vm, &f->head, &f->sptes[i], &sp);
-	read_unlock(&f->vm->mmu_lock);
-	secmmu_rmap_spares_free(f->vm, &sp);
+	KUNIT_ASSERT_EQ(test, 0, secmmu_rmap_spares_topup(vm, &sp));
+	read_lock(&vm->mmu_lock);
+	secmmu_rmap_add(vm, head, sptep, &sp);
+	read_unlock(&vm->mmu_lock);
+	secmmu_rmap_spares_free(vm, &sp);
+}
+
+static void rmap_remove_locked(struct secmmu_vm *vm, unsigned long *head,
+			       u64 *sptep)
+{
+	write_lock(&vm->mmu_lock);
+	secmmu_rmap_remove(vm, head, sptep);
+	write_unlock(&vm->mmu_lock);
+}
+
+static void fake_add(struct kunit *test, struct fake *f, int i)
+{
+	rmap_add_locked(test, f->vm, &f->head, &f->sptes[i]);
 }
 
 static void fake_remove(struct fake *f, int i)
 {
-	write_lock(&f->vm->mmu_lock);
-	secmmu_rmap_remove(f->vm, &f->head, &f->sptes[i]);
-	write_unlock(&f->vm->mmu_lock);
+	rmap_remove_locked(f->vm, &f->head, &f->sptes[i]);
 }
 
 /* The head lists exactly the entries in @present, each once, canonically. */
@@ -394,26 +407,6 @@ static u64 *kunit_table(struct kunit *test, struct secmmu_vm *vm)
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	return t;
-}
-
-static void rmap_add_locked(struct kunit *test, struct secmmu_vm *vm,
-			    unsigned long *head, u64 *sptep)
-{
-	struct secmmu_rmap_spares sp = {};
-
-	KUNIT_ASSERT_EQ(test, 0, secmmu_rmap_spares_topup(vm, &sp));
-	read_lock(&vm->mmu_lock);
-	secmmu_rmap_add(vm, head, sptep, &sp);
-	read_unlock(&vm->mmu_lock);
-	secmmu_rmap_spares_free(vm, &sp);
-}
-
-static void rmap_remove_locked(struct secmmu_vm *vm, unsigned long *head,
-			       u64 *sptep)
-{
-	write_lock(&vm->mmu_lock);
-	secmmu_rmap_remove(vm, head, sptep);
-	write_unlock(&vm->mmu_lock);
 }
 
 /* Exactly @a and @b, in this order, whatever the head's form. */
