@@ -176,6 +176,7 @@ unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
 struct age_counts {
 	u64 lockless;
 	u64 bitlocks;
+	u64 locked;			/* direct heads under mmu_lock */
 	u64 lost;
 };
 
@@ -231,25 +232,40 @@ static unsigned int age_huge_head(struct secmmu_vm *vm,
 }
 
 /*
- * The common case, a SINGLE_LOCKLESS walk outside mmu_lock of a memslot
- * without huge leaves, one bitmap word at a time: heads [0, @w) of
- * @heads.  Direct heads are answered here, with one load of the leaf and
- * at most one cmpxchg; the others are left in *@slow for age_head().
- * Small enough that every value lives in a register: the cmpxchg's memory
+ * How a word of direct heads is walked: without a lock (SINGLE_LOCKLESS),
+ * under the caller's mmu_lock (LOCKED), or each under its head's lock bit
+ * (LOCK_BIT).  The per-page path is the same in all three; only the lock
+ * differs, so the modes' costs differ by their locking alone.
+ */
+enum age_how {
+	AGE_LOCKLESS,
+	AGE_UNDER_MMU_LOCK,
+	AGE_UNDER_BIT,
+};
+
+/*
+ * An rmap walk of a memslot without huge leaves, one bitmap word at a
+ * time: heads [0, @w) of @heads.  Direct heads are answered here, with one
+ * load of the leaf and at most one cmpxchg (and, under the bit, the bit's
+ * take and release); the others are left in *@slow for age_head().  Small
+ * enough that every value lives in a register: the cmpxchg's memory
  * clobber would reload anything kept in memory, per page.
  */
-static __always_inline unsigned long age_direct_word(unsigned long *heads,
+static __always_inline unsigned long age_direct_word(struct secmmu_vm *vm,
+						     unsigned long *heads,
 						     unsigned int w, bool clear,
+						     enum age_how how,
 						     unsigned long *slow,
 						     struct age_counts *c)
 {
 	unsigned long ym = 0, sm = 0;
-	u64 lockless = 0, lost = 0;
+	u64 walked = 0, lost = 0;
 	unsigned int j;
 
 	for (j = 0; j < w; j++) {
 		unsigned long h = READ_ONCE(heads[j]);
 		u64 *sptep;
+		bool young;
 
 		if (!(h & RMAP_PTR_MASK))
 			continue;
@@ -257,15 +273,44 @@ static __always_inline unsigned long age_direct_word(unsigned long *heads,
 			sm |= BIT(j);
 			continue;
 		}
+		walked++;
+		if (how == AGE_UNDER_BIT) {
+			h = secmmu_rmap_lock(vm, &heads[j]);
+			/* Changed before the bit was ours: age_head() again. */
+			if (unlikely(!secmmu_rmap_direct(h))) {
+				secmmu_rmap_unlock(&heads[j], h);
+				sm |= BIT(j);
+				continue;
+			}
+		}
 		sptep = (u64 *)(h & RMAP_PTR_MASK);
-		lockless++;
-		if (age_leaf(sptep, READ_ONCE(*sptep), clear, &lost))
+		young = age_leaf(sptep, READ_ONCE(*sptep), clear, &lost);
+		if (how == AGE_UNDER_BIT)
+			secmmu_rmap_unlock(&heads[j], h);
+		if (young)
 			ym |= BIT(j);
 	}
-	c->lockless += lockless;
+	if (how == AGE_LOCKLESS)
+		c->lockless += walked;
+	else if (how == AGE_UNDER_BIT)
+		c->bitlocks += walked;
+	else
+		c->locked += walked;
 	c->lost += lost;
 	*slow = sm;
 	return ym;
+}
+
+/* One instance per (@how, clear): both are constants inside the loop. */
+static __always_inline unsigned long age_word(struct secmmu_vm *vm,
+					      unsigned long *heads,
+					      unsigned int w, bool clear,
+					      enum age_how how,
+					      unsigned long *slow,
+					      struct age_counts *c)
+{
+	return clear ? age_direct_word(vm, heads, w, true, how, slow, c) :
+		       age_direct_word(vm, heads, w, false, how, slow, c);
 }
 
 /*
@@ -296,8 +341,10 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			   u64 idx, u64 n, u64 bit, struct age_req *req,
 			   bool locked)
 {
-	bool direct = !locked && !slot->hrmap &&
-		      req->mode == SECMMU_RMAP_SINGLE_LOCKLESS;
+	/* Direct heads a word at a time, unless huge leaves need age_head(). */
+	bool direct = !slot->hrmap &&
+		      (locked || req->mode == SECMMU_RMAP_SINGLE_LOCKLESS ||
+		       req->mode == SECMMU_RMAP_LOCK_BIT);
 	struct age_counts c = {};
 	u64 i, j, w;
 
@@ -312,10 +359,18 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		if (direct) {
 			unsigned long *heads = &slot->rmap[idx + i];
 
-			ym = req->clear ? age_direct_word(heads, w, true, &slow, &c) :
-					  age_direct_word(heads, w, false, &slow, &c);
+			if (locked)
+				ym = age_word(vm, heads, w, req->clear,
+					      AGE_UNDER_MMU_LOCK, &slow, &c);
+			else if (req->mode == SECMMU_RMAP_LOCK_BIT)
+				ym = age_word(vm, heads, w, req->clear,
+					      AGE_UNDER_BIT, &slow, &c);
+			else
+				ym = age_word(vm, heads, w, req->clear,
+					      AGE_LOCKLESS, &slow, &c);
 			any = ym ? RMAP_AGE_YOUNG : 0;
-			if (slow && !req->fast_only) {
+			if (slow && !locked && !req->fast_only &&
+			    req->mode == SECMMU_RMAP_SINGLE_LOCKLESS) {
 				ym |= age_fallback_word(vm, heads, slow, req->clear);
 				any |= RMAP_AGE_LOCKED;
 				slow = 0;
@@ -342,6 +397,8 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		if (req->failed && fm)
 			req->failed[pos / BITS_PER_LONG] |= fm << (pos % BITS_PER_LONG);
 	}
+	if (c.locked)
+		req->took_lock = true;
 	if (c.lockless)
 		secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCKLESS, c.lockless);
 	if (c.bitlocks)
