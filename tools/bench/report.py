@@ -1167,6 +1167,14 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
             return (name, x, lim, how, '×', band(b) + more,
                     {} if b is None else {'band': b})
 
+        def churn(a, b):
+            # What the locked sweep costs the faulting vCPU instead.
+            ra, rb = self.age_rec(a, 1, 1, 'secmmu'), self.age_rec(b, 1, 1, 'secmmu')
+            if not (ra and rb and 'churn_faults_per_s' in ra and 'churn_faults_per_s' in rb):
+                return ''
+            return '; the vCPU meanwhile: %s faults/s beside %s, %s beside %s' % (
+                fmt(ra['churn_faults_per_s']), a, fmt(rb['churn_faults_per_s']), b)
+
         ab1, ab1c = self.age_band(1, 0), self.age_band(1, 1)
         g = [row('aging: table walk <= 2x its floor, degree 1', fl('table_walk', 1), 2.0,
                  'le', ab1),
@@ -1175,9 +1183,11 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
              row('aging: single-entry lockless <= 2x its floor, degree 1',
                  fl('single_lockless', 1), 2.0, 'le', ab1),
              row('aging: table walk >= 5x faster than locked, vCPU faulting, degree 1',
-                 vs('locked', 'table_walk', 1, 1), 5.0, 'ge', ab1c),
+                 vs('locked', 'table_walk', 1, 1), 5.0, 'ge', ab1c,
+                 churn('locked', 'table_walk')),
              row('aging: single lockless >= 5x faster than locked, vCPU faulting, degree 1',
-                 vs('locked', 'single_lockless', 1, 1), 5.0, 'ge', ab1c)]
+                 vs('locked', 'single_lockless', 1, 1), 5.0, 'ge', ab1c,
+                 churn('locked', 'single_lockless'))]
         fb = self.tp_band('fault')
         for mode in MODES[1:]:
             g.append(row('throughput: fault pages/s under continuous %s aging >= 0.9x the '
