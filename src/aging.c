@@ -341,7 +341,13 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			   u64 idx, u64 n, u64 bit, struct age_req *req,
 			   bool locked)
 {
-	/* Direct heads a word at a time, unless huge leaves need age_head(). */
+	enum age_how how = locked ? AGE_UNDER_MMU_LOCK :
+			   req->mode == SECMMU_RMAP_LOCK_BIT ? AGE_UNDER_BIT :
+			   AGE_LOCKLESS;
+	/*
+	 * Direct heads a word at a time, unless huge leaves need age_head()
+	 * or the mode (LOCKED, fast-only) answers without walking.
+	 */
 	bool direct = !slot->hrmap &&
 		      (locked || req->mode == SECMMU_RMAP_SINGLE_LOCKLESS ||
 		       req->mode == SECMMU_RMAP_LOCK_BIT);
@@ -359,18 +365,18 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		if (direct) {
 			unsigned long *heads = &slot->rmap[idx + i];
 
-			if (locked)
+			/* A constant @how per call: one loop instance each. */
+			if (how == AGE_UNDER_MMU_LOCK)
 				ym = age_word(vm, heads, w, req->clear,
 					      AGE_UNDER_MMU_LOCK, &slow, &c);
-			else if (req->mode == SECMMU_RMAP_LOCK_BIT)
+			else if (how == AGE_UNDER_BIT)
 				ym = age_word(vm, heads, w, req->clear,
 					      AGE_UNDER_BIT, &slow, &c);
 			else
 				ym = age_word(vm, heads, w, req->clear,
 					      AGE_LOCKLESS, &slow, &c);
 			any = ym ? RMAP_AGE_YOUNG : 0;
-			if (slow && !locked && !req->fast_only &&
-			    req->mode == SECMMU_RMAP_SINGLE_LOCKLESS) {
+			if (slow && how == AGE_LOCKLESS && !req->fast_only) {
 				ym |= age_fallback_word(vm, heads, slow, req->clear);
 				any |= RMAP_AGE_LOCKED;
 				slow = 0;

@@ -11,11 +11,11 @@
  * at module exit, so a lookup needs no lock.
  *
  * A handle is id << SECMMU_PT_BITS | the leaf's index in its table: 30
- * bits.  A handle
- * is only ever encoded and decoded by rmap writers and walkers that hold
- * the head (its lock bit, or mmu_lock), and a leaf is removed from its rmap
- * before its table is unlinked, so the table a handle names stays allocated
- * and keeps its id while the handle is in a head.
+ * bits.  A handle is only ever encoded and decoded by rmap writers and
+ * walkers that hold the head (its lock bit, or mmu_lock), and a leaf is
+ * removed from its rmap before its table is unlinked, so the table a
+ * handle names stays allocated and keeps its id while the handle is in a
+ * head.
  *
  * When ids run out (2^21 tables: 4 TiB mapped at once) a table has none,
  * and its leaves go to rmap pairs instead: nothing fails.
