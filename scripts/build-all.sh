@@ -20,11 +20,24 @@ for f in $flavours; do
 	lock_dir "$dir"
 	copy_tree "$dir"
 	log=build-$kver
-	if ! run_logged "$log" make -C "$kdir" M="$dir" W=1 -j"$(nproc)" modules; then
+	# A tree prepared for module builds but not built (make check's 7.2
+	# tree: debug-kernel.sh ml prepare) has no Module.symvers: every
+	# compile is checked, symbol resolution is not (modpost's "undefined"
+	# lines; the module loads where that kernel boots: make torture).
+	extra=()
+	unresolved='^$'
+	if [ ! -f "$kdir/Module.symvers" ]; then
+		info "$kdir is prepared, not built: compile only, symbols unresolved"
+		extra=(KBUILD_MODPOST_WARN=1)
+		unresolved='^WARNING: modpost: ("[^"]*" \[secmmu\.ko\] undefined!|suppressed [0-9]+ unresolved symbol warnings)'
+	fi
+	if ! run_logged "$log" make -C "$kdir" M="$dir" W=1 -j"$(nproc)" "${extra[@]}" modules; then
 		fail=1
 		continue
 	fi
-	if grep -n 'warning:' "$SECMMU_LOGS/$log.log"; then
+	# gcc's warnings, and modpost's (section mismatches, ...).
+	if grep -n 'warning:' "$SECMMU_LOGS/$log.log" ||
+	   grep -nE '^WARNING: modpost:' "$SECMMU_LOGS/$log.log" | grep -vE "$unresolved"; then
 		echo "FAIL: warnings in the $kver build"
 		fail=1
 		continue

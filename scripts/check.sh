@@ -1,23 +1,32 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make check: every rig, in order, continuing past failures.  The last line
-# is "N passed, N failed, N skipped": every KUnit case and every selftest
-# case (the DKMS boots rerun the selftests, and count), plus one failure for
-# each step that failed without failing a test case (lint, build, setup).
-# A skipped case (TAP "ok N name # SKIP reason") is not a pass; skips alone
+# make check: every rig, continuing past failures.  The last line is
+# "N passed, N failed, N skipped": every KUnit case and every selftest case
+# (the DKMS boots rerun selftests, and count), plus one failure for each
+# step that failed without failing a test case (lint, build, setup).  A
+# skipped case (TAP "ok N name # SKIP reason") is not a pass; skips alone
 # do not fail the run, any failure does (non-zero exit).
+#
+# Two lanes share the machine (2 cores: a cold run must fit in an hour):
+#   foreground   lint, module builds, the QEMU runs on Debian's kernels,
+#                the mutants, then the KASAN kernel's selftests and torture,
+#                and last, alone, the benchmark's QUICK run
+#   background   the mainline 7.2 source and its prepared tree (I/O, one
+#                xz thread), the KASAN debug kernel build (nice 19: it takes
+#                the CPU the QEMU runs leave idle), then KUnit (UML, x86_64)
+# Each step's wall time, and the total, are in the summary; every step
+# records its results in a directory of its own, so that the lanes' counts
+# never mix.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 S=$SECMMU_REPO/scripts
 # Private results dir: others may run rigs on the same cache meanwhile.
-SECMMU_RESULTS=$SECMMU_CACHE/results/check-$SECMMU_REPO_KEY
-rm -rf "$SECMMU_RESULTS"
-mkdir -p "$SECMMU_RESULTS"
-export SECMMU_RESULTS
-failed_steps=()
-times=()
+R=$SECMMU_CACHE/results/check-$SECMMU_REPO_KEY
+rm -rf "$R"
+mkdir -p "$R/.steps"
 total=$SECONDS
+order=()
 
 # sum_results FILE...: "passed failed skipped" summed over result files; an
 # unreadable one counts as one failure.
@@ -31,65 +40,105 @@ sum_results() {
 	echo "$tp $tf $ts"
 }
 
-# The result files, with their mtimes: a step's results are the lines it
-# adds.
-results_snapshot() {
-	find "$SECMMU_RESULTS" -mindepth 1 -maxdepth 1 -type f -printf '%T@ %f\n' |
-		sort
-}
-
-run_step() {
-	local name=$1 t=$SECONDS rc=0 before row p f s; shift
+# step_run NAME CMD...: run CMD with its results in $R/NAME/; write its
+# summary row and exit status to $R/.steps/NAME.{row,rc}.
+step_run() {
+	local name=$1 t=$SECONDS rc=0 row p f s; shift
 	local -a mine=()
-	before=$(results_snapshot)
-	"$@" || rc=$?
-	mapfile -t mine < <(comm -13 <(echo "$before") <(results_snapshot) |
-			    sed "s|^[^ ]* |$SECMMU_RESULTS/|")
+	mkdir -p "$R/$name"
+	SECMMU_RESULTS=$R/$name "$@" || rc=$?
+	mapfile -t mine < <(find "$R/$name" -mindepth 1 -maxdepth 1 -type f | sort)
 	row=$(printf '%-14s %5ds %s' "$name" $((SECONDS - t)) \
 		"$([ $rc = 0 ] && echo 'ok  ' || echo FAIL)")
 	if [ ${#mine[@]} -ne 0 ]; then
 		read -r p f s <<<"$(sum_results "${mine[@]}")"
 		row+=$(printf ' %5d passed, %4d failed, %4d skipped' "$p" "$f" "$s")
 	fi
-	row=${row%"${row##*[! ]}"}
-	times+=("$row")
-	[ $rc = 0 ] || failed_steps+=("$name")
+	echo "${row%"${row##*[! ]}"}" >"$R/.steps/$name.row"
+	echo "$rc" >"$R/.steps/$name.rc"
+}
+
+# run_step NAME CMD...: a foreground step.
+run_step() {
+	order+=("$1")
+	step_run "$@"
 	return 0
 }
 
-run_step deps "$S/deps.sh"
-if [ ${#failed_steps[@]} -ne 0 ]; then
+# bg_lane NAME STEP... : run steps, each "name cmd args" in one string
+# (words split on blanks), one after the other in the background; their
+# output goes to $R/.steps/lane-NAME.log and is printed when waited for.
+declare -A lane_pid=()
+bg_lane() {
+	local lane=$1 s; shift
+	for s; do order+=("${s%% *}"); done
+	(
+		for s; do
+			# shellcheck disable=SC2086 # a step is "name cmd args"
+			step_run $s
+		done
+	) >"$R/.steps/lane-$lane.log" 2>&1 &
+	lane_pid[$lane]=$!
+}
+
+# wait_lane NAME: wait for a lane, then show what it printed.
+wait_lane() {
+	local t=$SECONDS
+	wait "${lane_pid[$1]}" || true
+	step "check: lane $1 (waited $((SECONDS - t)) s)"
+	cat "$R/.steps/lane-$1.log"
+}
+
+# wait_step LANE NAME: wait until step NAME of LANE has finished (its .rc),
+# or the lane has ended without it.
+wait_step() {
+	while [ ! -f "$R/.steps/$2.rc" ] && kill -0 "${lane_pid[$1]}" 2>/dev/null; do
+		sleep 5
+	done
+}
+
+run_step deps "$S/deps.sh" --no-ml
+if [ "$(cat "$R/.steps/deps.rc")" != 0 ]; then
 	echo "deps failed; nothing else can run"
 	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
+
+# The background lane.  ml-tree: the mainline 7.2 source from unstable's
+# linux-source (fetched, extracted) and its build dir configured and
+# prepared for module builds, not built (the 7.2 kernel boots in 'make
+# torture'); kasan-kernel: the KASAN + lockdep debug kernel and secmmu.ko
+# for it, at nice 19; then KUnit on UML and on x86_64 (SMP, KASAN, lockdep).
+bg_lane bg \
+	"ml-tree nice -n 19 $S/debug-kernel.sh ml prepare" \
+	"kasan-kernel nice -n 19 $S/debug-kernel.sh kasan" \
+	"kunit-uml $S/kunit.sh uml" \
+	"kunit-x86 $S/kunit.sh x86_64"
+
 run_step checkpatch "$S/checkpatch.sh"
 run_step sparse     "$S/sparse.sh"
-# The mainline kernel (7.2) from unstable's source: its own step, so its
-# (cold: long) build is timed apart from build-all, which then builds
-# secmmu.ko for it too.  (KUnit on the 7.2 tree, another cold kernel
-# build, is in 'make torture': make kunit-7.2.)
-run_step ml-kernel  "$S/debug-kernel.sh" ml
-run_step build-all  "$S/build-all.sh"
+run_step build-deb  "$S/build-all.sh" $SECMMU_FLAVOURS
 # The barriers x86-64 and TCG cannot show: secmmu cross-built for arm64,
 # each documented release/acquire checked in the disassembly.
 run_step ordering   "$S/ordering-check.sh"
-run_step kunit-uml  "$S/kunit.sh" uml
-run_step kunit-x86  "$S/kunit.sh" x86_64
 run_step qemu-6.1   "$S/qemu-run.sh" 6.1
 run_step qemu-6.12  "$S/qemu-run.sh" 6.12
 run_step qemu-6.12-rt "$S/qemu-run.sh" 6.12-rt
 # secmmu-mirror on the kernel's own mm selftests, plain vs mirrored
 # (tests/mirror/mm-tests.list, the short set; make torture runs them all).
 run_step mirror-6.12 "$S/mirror-run.sh" short 6.12
-run_step qemu-7.2   "$S/qemu-run.sh" 7.2
 run_step dkms       "$S/dkms-check.sh" 6.1 6.12
 run_step mutants    "$S/mutants.sh" --short
-# Fuzzer + torture + lifecycle on the debug kernels (scripts/torture.sh):
-# KASAN + lockdep + kmemleak, then KCSAN (selftests first) for data races,
-# then PREEMPT_RT + lockdep (selftests first) for sleeping in atomic context.
+# W=1 build against the prepared 7.2 tree.
+wait_step bg ml-tree
+run_step build-7.2  "$S/build-all.sh" "$SECMMU_ML_SERIES"
+# The sanitizer kernel: KASAN + KFENCE + lockdep + kmemleak (+ DEBUG_VM,
+# DEBUG_LIST, DEBUG_ATOMIC_SLEEP): every selftest, then the short fuzzer /
+# torture / lifecycle run (scripts/torture.sh).  KCSAN, PREEMPT_RT with
+# lockdep and the 7.2 boot are in 'make torture'.
+wait_step bg kasan-kernel
 t0=$(date +%s)
-run_step qemu-torture "$S/torture.sh" short
+run_step qemu-kasan env TORTURE_SELFTESTS=y "$S/torture.sh" short
 # Line coverage of src/ by that KASAN run (gcov: scripts/coverage.sh), an
 # info line for the summary, not a test.
 log=$SECMMU_LOGS/torture-short-$(cat "$SECMMU_CACHE/debug-kernel-root/kernelrelease" 2>/dev/null || true).log
@@ -98,8 +147,9 @@ if [ -f "$log" ] && [ "$(stat -c %Y "$log")" -ge "$t0" ]; then
 	coverage=$("$S/coverage.sh" --brief --out "$SECMMU_CACHE/coverage/check-$SECMMU_REPO_KEY" \
 		"$log" 2>/dev/null) || coverage="coverage: scripts/coverage.sh failed on $log"
 fi
-run_step qemu-kcsan env TORTURE_KERNEL=kcsan "$S/torture.sh" short
-run_step qemu-rt    env TORTURE_KERNEL=rt "$S/torture.sh" short
+wait_lane bg
+# Last and alone: its numbers mean nothing beside other load (it only has
+# to finish and print its table here).
 if [ -f "$SECMMU_REPO/tools/Makefile" ] &&
    grep -qE '^bench[[:space:]]*:' "$SECMMU_REPO/tools/Makefile"; then
 	run_step bench make -C "$SECMMU_REPO" bench QUICK=1
@@ -109,32 +159,42 @@ step "check: summary"
 passed=0
 failed=0
 skipped=0
-for r in "$SECMMU_RESULTS"/*; do
+for r in "$R"/*/*; do
 	[ -f "$r" ] || continue
 	# "passed failed skipped" (record in lib.sh); "passed failed" from
 	# an older writer reads as 0 skipped.
 	read -r p f s <<<"$(read_result "$r")"
 	if ! [[ $p$f$s =~ ^[0-9]+$ ]]; then
-		echo "  $(basename "$r"): unreadable result '$(head -c 80 "$r")'"
+		echo "  ${r#"$R"/}: unreadable result '$(head -c 80 "$r")'"
 		p=0 f=1 s=0
 	fi
-	printf '  %-32s %5d passed, %4d failed, %4d skipped\n' \
-		"$(basename "$r")" "$p" "$f" "$s"
+	printf '  %-40s %5d passed, %4d failed, %4d skipped\n' \
+		"${r#"$R"/}" "$p" "$f" "$s"
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 done
 echo
-printf '  %s\n' "${times[@]}"
+failed_steps=()
+for n in "${order[@]}"; do
+	if [ ! -f "$R/.steps/$n.rc" ]; then
+		printf '  %-14s did not run\n' "$n"
+		failed_steps+=("$n")
+		failed=$((failed + 1))
+		continue
+	fi
+	echo "  $(cat "$R/.steps/$n.row")"
+	[ "$(cat "$R/.steps/$n.rc")" = 0 ] && continue
+	failed_steps+=("$n")
+	# A failed step with no failed test case behind it counts once.
+	f=0
+	if compgen -G "$R/$n/*" >/dev/null; then
+		read -r _ f _ <<<"$(sum_results "$R/$n"/*)"
+	fi
+	[ "$f" != 0 ] || failed=$((failed + 1))
+done
 echo "  total $((SECONDS - total)) s"
 echo "  $coverage"
-# A failed step with no failed test case behind it counts once.
-for s in "${failed_steps[@]}"; do
-	case $s in
-	kunit-*|qemu-*|dkms|mutants|ordering) ;;
-	*) failed=$((failed + 1)) ;;
-	esac
-done
 if [ ${#failed_steps[@]} -ne 0 ]; then
 	echo "  failed steps: ${failed_steps[*]}"
 	[ "$failed" != 0 ] || failed=1

@@ -22,10 +22,17 @@
 #
 # usage: debug-kernel.sh [kasan|kcsan|rt|ml]   build; print "KVER KIMG_DIR KO"
 #        last ("KVER KIMG_DIR" for ml)
+#        debug-kernel.sh ml prepare   configure and 'make modules_prepare'
+#        only (what a W=1 module build needs, 1-2 minutes instead of a
+#        kernel build: make check's 7.2 step); print "KVER BUILD_DIR" last.
+#        A later full build in the same directory picks up from there.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 san=${1:-kasan}
+what=${2:-build}
+[ "$what" = build ] || { [ "$san" = ml ] && [ "$what" = prepare ]; } ||
+	die "usage: debug-kernel.sh [kasan|kcsan|rt|ml] | debug-kernel.sh ml prepare"
 case $san in
 kasan) out=$SECMMU_CACHE/debug-kernel ;;
 kcsan) out=$SECMMU_CACHE/debug-kernel-kcsan ;;
@@ -45,8 +52,8 @@ mk() { make -C "$src" O="$out" ARCH=x86_64 "$@"; }
 
 lock_dir "$out"
 mkdir -p "$out"
-# drivers/misc/Kconfig sources the graft (CONFIG_SECMMU stays off here).
-graft_src "$src"
+# CONFIG_SECMMU stays off here: no graft held (lib.sh).
+graft_parses "$src"
 frag=$out/.secmmu-fragment.new
 # shellcheck disable=SC2086 # two file names
 cat $frags >"$frag"
@@ -72,6 +79,15 @@ if ! cmp -s "$frag" "$out/.secmmu-fragment" || [ ! -f "$out/.config" ]; then
 	mv "$frag" "$out/.secmmu-fragment"
 fi
 rm -f "$frag"
+
+if [ "$what" = prepare ]; then
+	step "debug-kernel: $san modules_prepare ($jobs jobs, $out)" >&2
+	run_logged "debug-kernel-$san-prepare" mk -j"$jobs" modules_prepare >&2
+	kver=$(mk -s kernelrelease)
+	touch "$out/.secmmu-prepared"
+	echo "$kver $out"
+	exit 0
+fi
 
 step "debug-kernel: $san build ($jobs jobs, $out)" >&2
 t=$SECONDS

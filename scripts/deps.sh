@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install (idempotently) everything the secmmu build and test rigs need on
 # Debian 12: runs apt-get update once, then installs only what is missing.
+#
+# usage: deps.sh [--no-ml]
+#   --no-ml  leave the mainline (7.2) source to its first user (make check
+#            fetches it in the background, beside its other steps)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -38,6 +42,8 @@ done
 step "deps: kernel source"
 src=$(linux_src)
 info "$src"
+
+[ "${1:-}" != --no-ml ] || exit 0
 
 # The mainline (7.2) source, from Debian unstable: downloaded, not
 # installed (scripts/apt-unstable.sh); its kernel is built by

@@ -55,7 +55,7 @@ first_dep() {
 kver_of() {
 	case $1 in
 	[0-9]*.*.*-*) echo "$1"; return ;;	# already a full release
-	"$SECMMU_ML_SERIES") ml_kernel | cut -d' ' -f1; return ;;
+	"$SECMMU_ML_SERIES") ml_tree | cut -d' ' -f1; return ;;
 	esac
 	local pkg
 	pkg=$(first_dep "linux-headers-$(meta_suffix "$1")")
@@ -76,16 +76,37 @@ kdir_of() {
 	die "no kernel headers for $kver (run scripts/deps.sh)"
 }
 
+# ml_fragment_current: is the mainline build dir configured from today's
+# fragments?
+ml_fragment_current() {
+	cat "$SECMMU_REPO/scripts/debug-kernel-common.config" \
+	    "$SECMMU_REPO/scripts/debug-kernel-ml.config" |
+		cmp -s - "$SECMMU_CACHE/mainline-kernel/.secmmu-fragment"
+}
+
+# ml_tree: "KVER BUILD_DIR" of the mainline (7.2) build dir, configured and
+# prepared for module builds (scripts/debug-kernel.sh ml prepare, once): a
+# W=1 build of secmmu.ko needs no more, and make check builds no more.
+ml_tree() {
+	local out=$SECMMU_CACHE/mainline-kernel
+	if [ ! -f "$out/.secmmu-prepared" ] ||
+	   [ ! -f "$out/include/config/kernel.release" ] || ! ml_fragment_current; then
+		"$SECMMU_REPO/scripts/debug-kernel.sh" ml prepare >/dev/null ||
+			die "cannot prepare the $SECMMU_ML_SERIES kernel tree"
+	fi
+	echo "$(cat "$out/include/config/kernel.release") $out"
+}
+
 # ml_kernel: "KVER KIMG_DIR" of the mainline kernel, which Debian 12 cannot
 # build modules for with Debian's own headers (unstable builds it with
 # gcc-16): scripts/debug-kernel.sh ml builds it from the mainline source
-# with bookworm's gcc, once; then its kernelrelease is read back.
+# with bookworm's gcc, once; then its kernelrelease is read back.  Only
+# what boots it (the QEMU rig on 7.2: make torture, make qemu KVER=7.2)
+# needs this; module builds take ml_tree.
 ml_kernel() {
 	local root=$SECMMU_CACHE/mainline-kernel-root
-	if [ ! -f "$root/kernelrelease" ] ||
-	   ! cat "$SECMMU_REPO/scripts/debug-kernel-common.config" \
-		 "$SECMMU_REPO/scripts/debug-kernel-ml.config" |
-	     cmp -s - "$SECMMU_CACHE/mainline-kernel/.secmmu-fragment"; then
+	if [ ! -f "$root/kernelrelease" ] || ! ml_fragment_current ||
+	   [ "$SECMMU_CACHE/mainline-kernel/arch/x86/boot/bzImage" -nt "$root/.done" ]; then
 		"$SECMMU_REPO/scripts/debug-kernel.sh" ml >/dev/null ||
 			die "cannot build the $SECMMU_ML_SERIES kernel"
 	fi
@@ -128,10 +149,8 @@ linux_src() {
 
 # graft_src SRC: make the shared source tree SRC build this checkout as
 # drivers/misc/secmmu (a symlink to a copy of it + a Kconfig and a Makefile
-# line), and hold the graft until the calling script exits: every configure
-# or build of a kernel from SRC (KUnit, the debug kernels) reads
-# drivers/misc/Kconfig, so none may see another checkout's graft, or a
-# dangling one.
+# line), and hold the graft until the calling script exits: a KUnit build
+# from SRC must not see another checkout's graft.
 graft_src() {
 	local src=$1 link=$1/drivers/misc/secmmu dst=$SECMMU_CACHE/graft
 	lock_dir "$SECMMU_CACHE/kunit"
@@ -147,6 +166,20 @@ graft_src() {
 		sed -i '$i source "drivers/misc/secmmu/Kconfig"' "$src/drivers/misc/Kconfig"
 	grep -qxF 'obj-$(CONFIG_SECMMU) += secmmu/' "$src/drivers/misc/Makefile" ||
 		echo 'obj-$(CONFIG_SECMMU) += secmmu/' >>"$src/drivers/misc/Makefile"
+}
+
+# graft_parses SRC: for a kernel configured from SRC with CONFIG_SECMMU off
+# (the debug kernels, the arm64 tree): drivers/misc/Kconfig must parse.
+# It does without a graft, and with any checkout's graft (graft_src adds
+# the Kconfig line after the link); only a line left without its link
+# needs one.  No lock is held after that: such builds never wait for a
+# KUnit run.
+graft_parses() {
+	local src=$1
+	if grep -qxF 'source "drivers/misc/secmmu/Kconfig"' "$src/drivers/misc/Kconfig" &&
+	   [ ! -r "$src/drivers/misc/secmmu/Kconfig" ]; then
+		(graft_src "$src")
+	fi
 }
 
 # copy_tree DST: copy the repo's regular files (no .git, no build litter,

@@ -59,8 +59,8 @@ if [ "$(cat "$out/.secmmu-prepared" 2>/dev/null)" != "$want" ]; then
 	t=$SECONDS
 	rm -f "$out/.secmmu-prepared"
 	mkdir -p "$out"
-	# drivers/misc/Kconfig sources the graft (CONFIG_SECMMU stays off).
-	graft_src "$src"
+	# CONFIG_SECMMU stays off: no graft held (lib.sh).
+	graft_parses "$src"
 	if ! run_logged ordering-arm64-config mk defconfig ||
 	   ! run_logged ordering-arm64-prepare mk -j"$jobs" modules_prepare; then
 		echo "ERROR: cannot prepare the arm64 kernel build dir $out" >&2
