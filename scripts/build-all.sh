@@ -37,7 +37,7 @@ for f in $flavours; do
 	fi
 	# gcc's warnings, and modpost's (section mismatches, ...).
 	if grep -n 'warning:' "$SECMMU_LOGS/$log.log" ||
-	   grep -nE '^WARNING: modpost:' "$SECMMU_LOGS/$log.log" | grep -vE "$unresolved"; then
+	   grep -E '^WARNING: modpost:' "$SECMMU_LOGS/$log.log" | grep -vE "$unresolved"; then
 		echo "FAIL: warnings in the $kver build"
 		fail=1
 		continue
