@@ -41,7 +41,7 @@ build() {
 	 fi | xargs -0 -r sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh |
 	 tar -cf - --null -T - | tar -C "$src" -xf -)
 	info "$(find "$src" -type f | wc -l) files"
-	run_logged deb-build sh -c "cd '$src' && dpkg-buildpackage -b -us -uc" ||
+	run_logged "deb-build-$SECMMU_REPO_KEY" sh -c "cd '$src' && dpkg-buildpackage -b -us -uc" ||
 		die "dpkg-buildpackage failed"
 	rm -f "$out"/secmmu-dkms_*.deb "$out"/secmmu-tools_*.deb \
 		"$out"/secmmu-tools-dbgsym_*.deb "$out"/secmmu_*.changes \
