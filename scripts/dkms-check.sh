@@ -112,9 +112,11 @@ step "dkms: apt install ${debs[*]##*/}"
 # setting, read from the environment too) makes it all of them anyway.
 export autoinstall_all_kernels=1
 if ! run_logged dkms-install apt_get install --no-install-recommends "${debs[@]}"; then
-	for l in /var/lib/dkms/secmmu/"$ver"/build/make.log; do
-		[ -f "$l" ] && { echo "---- last 40 lines of $l ----"; tail -n 40 "$l"; }
-	done
+	l=/var/lib/dkms/secmmu/$ver/build/make.log
+	if [ -f "$l" ]; then
+		echo "---- last 40 lines of $l ----"
+		tail -n 40 "$l"
+	fi
 	fatal "apt install"
 fi
 ok "apt install"
