@@ -19,6 +19,7 @@ LINUX_SRC = bash -c '. $(SCRIPTS)/lib.sh && linux_src >/dev/null'
 
 .PHONY: all modules clean deps lint sparse checkpatch build-all kunit \
 	kunit-uml kunit-x86 kunit-7.2 selftests tools qemu qemu-all dkms-check demo \
+	deb \
 	check bench version help mutants ordering
 
 all: modules
@@ -87,6 +88,15 @@ qemu-all:
 	$(SCRIPTS)/qemu-run.sh 6.1
 	$(SCRIPTS)/qemu-run.sh 6.12
 
+# Debian packages secmmu-dkms and secmmu-tools (debian/), built from a
+# clean copy of the tree and checked with lintian, into out/deb/ (or
+# DEB_OUT=dir).
+deb:
+	$(SCRIPTS)/deb.sh $(DEB_OUT)
+
+# The packages on this host: built, installed (DKMS builds secmmu.ko for
+# 6.1, 6.12, 6.12-rt), each module booted in QEMU with the smoke
+# selftests, purged, nothing left (scripts/dkms-check.sh).
 dkms-check:
 	$(SCRIPTS)/dkms-check.sh
 
@@ -162,7 +172,8 @@ help:
 	@echo 'make kunit-7.2       KUnit on UML from the mainline 7.2 tree'
 	@echo 'make selftests       build tests/selftests'
 	@echo 'make qemu KVER=6.12 [TESTS=...]  selftests in QEMU on a Debian kernel (or KVER=7.2)'
-	@echo 'make dkms-check      DKMS add/build/install, boot the result, remove'
+	@echo 'make deb [DEB_OUT=dir]  Debian packages secmmu-dkms, secmmu-tools into out/deb/'
+	@echo 'make dkms-check      packages installed, DKMS-built modules booted, purged'
 	@echo 'make mutants [SHORT=1] [MUTANTS=...]  mutation check: break the module, the tests must fail'
 	@echo 'make coverage [LONG=1]  line coverage of src/: selftests + torture on the KASAN kernel (gcov)'
 	@echo 'make debug-kernel [SAN=kcsan|rt|ml]  build the KASAN (KCSAN, PREEMPT_RT) debug 6.12 kernel + secmmu.ko, or the 7.2 one'

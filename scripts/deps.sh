@@ -14,7 +14,8 @@ PKGS="build-essential make gcc bc flex bison cpio xz-utils zstd kmod
       libelf-dev libssl-dev openssl perl python3 git file curl gpgv
       linux-source-6.12 linux-headers-amd64 linux-headers-6.12-amd64
       linux-headers-6.12-rt-amd64 qemu-system-x86 busybox-static e2fsprogs dkms
-      sparse gnuplot-nox gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
+      sparse gnuplot-nox gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+      debhelper dh-dkms lintian"
 
 missing=()
 for p in $PKGS; do
