@@ -22,6 +22,7 @@
 #include "pgtable.h"
 #include "rmap.h"
 #include "spte.h"
+#include "testhook.h"
 #include "vm.h"
 
 static void propagate_dirty(struct secmmu_vm *vm, u64 spte)
@@ -97,6 +98,21 @@ struct zap {
 	u64 zapped;		/* leaves zapped in all */
 };
 
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+/* A check that would not yield: a test may force it to (true). */
+bool secmmu_zap_yield_forced(struct secmmu_vm *vm)
+{
+	SECMMU_TEST_HOOK(secmmu_zap_yield_forced, vm);
+	return false;
+}
+
+/* mmu_lock dropped at a yield: where tests run a racing invalidation. */
+void secmmu_zap_yielded(struct secmmu_vm *vm)
+{
+	SECMMU_TEST_HOOK(secmmu_zap_yielded, vm);
+}
+#endif
+
 /* True when the lock was dropped (the caller re-walks from the root). */
 static bool zap_cond_resched(struct zap *z)
 {
@@ -111,14 +127,16 @@ static bool zap_cond_resched(struct zap *z)
 		 * waiters.  Let the lock go every ZAP_RT_BREAK leaves, so
 		 * that vCPUs blocked on it get in.
 		 */
-		if (z->work < ZAP_RT_BREAK)
+		if (z->work < ZAP_RT_BREAK && !secmmu_zap_yield_forced(vm))
 			return false;
-	} else if (!need_resched() && !rwlock_needbreak(&vm->mmu_lock)) {
+	} else if (!need_resched() && !rwlock_needbreak(&vm->mmu_lock) &&
+		   !secmmu_zap_yield_forced(vm)) {
 		z->work = 0;
 		return false;
 	}
 	z->work = 0;
 	write_unlock(&vm->mmu_lock);
+	secmmu_zap_yielded(vm);
 	cond_resched();
 	write_lock(&vm->mmu_lock);
 	secmmu_stat_inc(vm, SECMMU_STAT_ZAP_YIELDS);
