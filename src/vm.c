@@ -20,25 +20,27 @@
 
 /*
  * Free a VM that nobody can reach any more: no fds, no notifier.  Zaps what
- * is left (an mm that never exited did not run release()).
+ * is left (an mm that never exited did not run release()).  Also frees a
+ * VM secmmu_vm_alloc() could not finish: no layout means nothing mapped.
  */
 void secmmu_vm_free(struct secmmu_vm *vm)
 {
+	struct secmmu_layout *l = rcu_dereference_protected(vm->layout, true);
 	struct secmmu_vcpu *vcpu;
-	struct secmmu_layout *l;
 	u32 v;
 	int i;
 
-	write_lock(&vm->mmu_lock);
-	secmmu_zap_all(vm, 0);		/* may run in an RCU callback */
-	write_unlock(&vm->mmu_lock);
+	if (l) {
+		write_lock(&vm->mmu_lock);
+		secmmu_zap_all(vm, 0);		/* may run in an RCU callback */
+		write_unlock(&vm->mmu_lock);
+	}
 	secmmu_for_each_vcpu(vcpu, vm)
 		secmmu_vcpu_free(vcpu);
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
 		if (vm->roots[v])
 			secmmu_pt_free(vm, vm->roots[v]);
 	}
-	l = rcu_dereference_protected(vm->layout, true);
 	for (i = 0; l && i < SECMMU_MAX_MEMSLOTS; i++) {
 		kvfree(l->slots[i].rmap);
 		kvfree(l->slots[i].dirty_bitmap);
