@@ -10,11 +10,14 @@
 #include <linux/vmalloc.h>
 
 #include "layout.h"
+#include "testhook.h"
 
 #define SECMMU_MEM_FLAGS_KNOWN	(SECMMU_MEM_LOG_DIRTY | SECMMU_MEM_READONLY)
 
+/* Tests make it fail (a VM that cannot get its first layout). */
 struct secmmu_layout *secmmu_layout_alloc(void)
 {
+	SECMMU_TEST_HOOK(secmmu_layout_alloc);
 	return kvzalloc(sizeof(struct secmmu_layout), GFP_KERNEL_ACCOUNT);
 }
 

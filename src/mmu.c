@@ -22,6 +22,7 @@
 #include "pgtable.h"
 #include "rmap.h"
 #include "spte.h"
+#include "testhook.h"
 #include "vm.h"
 
 static void propagate_dirty(struct secmmu_vm *vm, u64 spte)
@@ -80,8 +81,11 @@ static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
  * the lock to reschedule or to let a waiter in (as KVM's TDP MMU yields),
  * so a zap of millions of leaves neither stalls the CPU nor starves vCPUs.
  * It is safe because nothing a zap walks can go away meanwhile: the layout
- * @l is alive (the caller holds vm->srcu or slots_lock), an unlinked table
- * is private to the zap, and a linked one is walked again from the root.
+ * @l is alive (the caller holds vm->srcu or slots_lock), and the tables
+ * are walked again from the root.  What an invalidation must find stays
+ * findable across the break: no leaf sits in an unlinked table then
+ * (free_unlinked()), and a layout change's leaves stay reachable through
+ * vm->retiring (vm.h).
  */
 #define ZAP_CHECK	64
 #define ZAP_RT_BREAK	4096	/* PREEMPT_RT: leaves between lock breaks */
@@ -97,6 +101,21 @@ struct zap {
 	u64 zapped;		/* leaves zapped in all */
 };
 
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+/* A check that would not yield: a test may force it to (true). */
+bool secmmu_zap_yield_forced(struct secmmu_vm *vm)
+{
+	SECMMU_TEST_HOOK(secmmu_zap_yield_forced, vm);
+	return false;
+}
+
+/* mmu_lock dropped at a yield: where tests run a racing invalidation. */
+void secmmu_zap_yielded(struct secmmu_vm *vm)
+{
+	SECMMU_TEST_HOOK(secmmu_zap_yielded, vm);
+}
+#endif
+
 /* True when the lock was dropped (the caller re-walks from the root). */
 static bool zap_cond_resched(struct zap *z)
 {
@@ -111,14 +130,16 @@ static bool zap_cond_resched(struct zap *z)
 		 * waiters.  Let the lock go every ZAP_RT_BREAK leaves, so
 		 * that vCPUs blocked on it get in.
 		 */
-		if (z->work < ZAP_RT_BREAK)
+		if (z->work < ZAP_RT_BREAK && !secmmu_zap_yield_forced(vm))
 			return false;
-	} else if (!need_resched() && !rwlock_needbreak(&vm->mmu_lock)) {
+	} else if (!need_resched() && !rwlock_needbreak(&vm->mmu_lock) &&
+		   !secmmu_zap_yield_forced(vm)) {
 		z->work = 0;
 		return false;
 	}
 	z->work = 0;
 	write_unlock(&vm->mmu_lock);
+	secmmu_zap_yielded(vm);
 	cond_resched();
 	write_lock(&vm->mmu_lock);
 	secmmu_stat_inc(vm, SECMMU_STAT_ZAP_YIELDS);
@@ -142,11 +163,14 @@ static void zap_one(struct zap *z, u64 *sptep, u64 gfn, int level)
 /*
  * Zap and free a table already unlinked from its parent.  Lockless walkers
  * may still be inside it, hence xchg on the leaves and RCU for the pages.
- * Recursion depth is at most SECMMU_PT_LEVELS - 1.
+ * Never yields: no invalidation walking from a root can find a leaf in
+ * it, so one left there while mmu_lock is let go would outlive the page it
+ * maps.  zap_range() hands it empty tables (but for leaves a racing fault
+ * put back), at most one level above the leaves' own.  Recursion depth is
+ * at most SECMMU_PT_LEVELS - 1.
  */
-static bool free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
+static void free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
 {
-	bool yielded = false;
 	int i;
 
 	for (i = 0; i < SECMMU_PT_ENTRIES; i++) {
@@ -155,27 +179,29 @@ static bool free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
 
 		if (!spte_present(spte))
 			continue;
-		if (spte_is_table(spte) && level > 1) {
-			yielded |= free_unlinked(z, secmmu_pt_child(spte), level - 1, g);
-		} else {
+		if (spte_is_table(spte) && level > 1)
+			free_unlinked(z, secmmu_pt_child(spte), level - 1, g);
+		else
 			zap_one(z, &table[i], g, level);
-			/* The table is ours: go on with it after a break. */
-			yielded |= zap_cond_resched(z);
-		}
 	}
 	secmmu_pt_free_rcu(z->vm, table);
-	return yielded;
+	z->work++;
 }
 
-static void zap_range(struct zap *z, u64 start, u64 end)
+/*
+ * One walk over view gfns [start, end) down to @min_level.  At 1 it zaps
+ * the leaves in place; above, it unlinks and frees the tables covered that
+ * entries at @min_level point to.  It yields only between entries, where
+ * every present leaf is linked under the root.
+ */
+static void zap_walk(struct zap *z, int min_level, u64 start, u64 end)
 {
 	u64 *root = z->vm->roots[z->view];
 	struct secmmu_iter it;
-	bool yielded;
 
 	lockdep_assert_held_write(&z->vm->mmu_lock);
 
-	secmmu_iter_start(&it, root, 1, start, end, false);
+	secmmu_iter_start(&it, root, min_level, start, end, false);
 	while (it.valid) {
 		u64 next = it.gfn + secmmu_level_pages(it.level);
 
@@ -183,30 +209,46 @@ static void zap_range(struct zap *z, u64 start, u64 end)
 			secmmu_iter_next(&it);
 			continue;
 		}
-		yielded = false;
 		if (it.level == 1 || spte_huge(it.old_spte)) {
 			if (!secmmu_iter_covered(&it))
 				secmmu_stat_inc(z->vm, SECMMU_STAT_HUGE_ZAPPED_PARTIAL);
 			zap_one(z, it.sptep, it.gfn, it.level);
-		} else if ((z->flags & SECMMU_ZAP_FREE_TABLES) &&
-			   secmmu_iter_covered(&it)) {
+		} else if (it.level == min_level && secmmu_iter_covered(&it)) {
 			WRITE_ONCE(*it.sptep, 0);
-			yielded = free_unlinked(z, secmmu_pt_child(it.old_spte),
-						it.level - 1, it.gfn);
+			free_unlinked(z, secmmu_pt_child(it.old_spte), it.level - 1,
+				      it.gfn);
 		} else {
-			secmmu_iter_next(&it);	/* descend */
+			secmmu_iter_next(&it);	/* descend, or not covered */
 			continue;
 		}
-		yielded |= zap_cond_resched(z);
-		if (!yielded) {
+		if (!zap_cond_resched(z)) {
 			secmmu_iter_next(&it);
 			continue;
 		}
 		/* The lock was let go: the tables above may have changed. */
 		if (next >= end)
 			break;
-		secmmu_iter_start(&it, root, 1, next, end, false);
+		secmmu_iter_start(&it, root, min_level, next, end, false);
 	}
+}
+
+/*
+ * Zap the leaves over [start, end), yielding as it goes, with every table
+ * still linked; then, with SECMMU_ZAP_FREE_TABLES, free the tables covered,
+ * lowest level first: each one freed then holds no leaf (but those faults
+ * put back meanwhile, a READONLY change's), and the lock is let go only
+ * between tables.  KVM's TDP MMU, too, never yields holding a removed
+ * subtree.
+ */
+static void zap_range(struct zap *z, u64 start, u64 end)
+{
+	int level;
+
+	zap_walk(z, 1, start, end);
+	if (!(z->flags & SECMMU_ZAP_FREE_TABLES))
+		return;
+	for (level = 2; level <= SECMMU_PT_LEVELS; level++)
+		zap_walk(z, level, start, end);
 }
 
 /*

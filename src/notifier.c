@@ -126,8 +126,16 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 					   range->start, range->end);
 		flush = false;
 	} else {
-		flush = secmmu_zap_hva_range(vm, srcu_dereference(vm->layout, &vm->srcu),
-					     range->start, range->end, flags);
+		/*
+		 * A layout change's zap yielded: the layout it replaced maps
+		 * what the new one does and more; zap through it first, so
+		 * that no rmap head is emptied while a leaf it lists stays.
+		 */
+		flush = vm->retiring &&
+			secmmu_zap_hva_range(vm, vm->retiring, range->start,
+					     range->end, flags);
+		flush |= secmmu_zap_hva_range(vm, srcu_dereference(vm->layout, &vm->srcu),
+					      range->start, range->end, flags);
 	}
 	write_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);

@@ -20,25 +20,27 @@
 
 /*
  * Free a VM that nobody can reach any more: no fds, no notifier.  Zaps what
- * is left (an mm that never exited did not run release()).
+ * is left (an mm that never exited did not run release()).  Also frees a
+ * VM secmmu_vm_alloc() could not finish: no layout means nothing mapped.
  */
 void secmmu_vm_free(struct secmmu_vm *vm)
 {
+	struct secmmu_layout *l = rcu_dereference_protected(vm->layout, true);
 	struct secmmu_vcpu *vcpu;
-	struct secmmu_layout *l;
 	u32 v;
 	int i;
 
-	write_lock(&vm->mmu_lock);
-	secmmu_zap_all(vm, 0);		/* may run in an RCU callback */
-	write_unlock(&vm->mmu_lock);
+	if (l) {
+		write_lock(&vm->mmu_lock);
+		secmmu_zap_all(vm, 0);		/* may run in an RCU callback */
+		write_unlock(&vm->mmu_lock);
+	}
 	secmmu_for_each_vcpu(vcpu, vm)
 		secmmu_vcpu_free(vcpu);
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
 		if (vm->roots[v])
 			secmmu_pt_free(vm, vm->roots[v]);
 	}
-	l = rcu_dereference_protected(vm->layout, true);
 	for (i = 0; l && i < SECMMU_MAX_MEMSLOTS; i++) {
 		kvfree(l->slots[i].rmap);
 		kvfree(l->slots[i].dirty_bitmap);
@@ -130,9 +132,13 @@ void secmmu_vm_put(struct secmmu_vm *vm)
  * section over the old layout (the one the leaves were installed under,
  * which finds their rmap heads).  Publishing first lets the zap yield the
  * lock: a fault that takes it meanwhile sees the new layout, which no
- * longer maps what is being zapped.  Then flush, and free the old layout
- * once no fault or aging walk can still be using it.  Called with
- * slots_lock held; consumes @n.
+ * longer maps what is being zapped.  An invalidation that takes it sees
+ * the old one as vm->retiring and zaps through it too (vm.h): the leaves
+ * not zapped yet map pages the new layout no longer names, as KVM keeps
+ * a memslot being deleted visible to invalidations until it is zapped.
+ * Then flush, and free the old layout once no fault, aging walk or
+ * invalidation can still be using it.  Called with slots_lock held;
+ * consumes @n.
  */
 static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 			   bool (*zap)(struct secmmu_vm *vm,
@@ -145,8 +151,11 @@ static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 
 	write_lock(&vm->mmu_lock);
 	rcu_assign_pointer(vm->layout, n);
-	if (zap)
+	if (zap) {
+		vm->retiring = old;
 		flush = zap(vm, old, arg);
+		vm->retiring = NULL;
+	}
 	write_unlock(&vm->mmu_lock);
 
 	if (flush)

@@ -7,7 +7,8 @@
  *   slots_lock (mutex)     layout changes (memslots, view ranges) and
  *                          vCPU creation.  Outer to mmu_lock.
  *   mmu_lock (rwlock)      table structure, leaf installs and zaps,
- *                          publishing a new layout, mmu_invalidate_*.
+ *                          publishing a new layout, retiring,
+ *                          mmu_invalidate_*.
  *                          For write: zaps, the notifier, layout
  *                          changes, a fault replacing a present leaf.
  *                          For read: faults (tables and leaves go in by
@@ -62,6 +63,20 @@ struct secmmu_vm {
 	struct mutex slots_lock;		/* see the table above */
 	struct srcu_struct srcu;
 	struct secmmu_layout __rcu *layout;
+	/*
+	 * The layout a layout change replaced and is zapping over
+	 * (vm.c: layout_publish()), while its zap may yield; NULL
+	 * otherwise.  Set and cleared under slots_lock and mmu_lock for
+	 * write, read by the notifier under mmu_lock for write (and
+	 * vm->srcu, which keeps it alive: it is freed after a
+	 * synchronize_srcu()).  Leaves of the mappings the change removes
+	 * stay linked until the zap reaches them, and only it can resolve
+	 * host addresses to them: the notifier zaps through it first.
+	 * A change that zaps only removes mappings, so it maps all the
+	 * published layout does.  release() never meets one: a task in a
+	 * layout change holds the mm's users up.
+	 */
+	const struct secmmu_layout *retiring;
 
 	rwlock_t mmu_lock;
 	u64 *roots[SECMMU_MAX_VIEWS];		/* fixed for the VM's life */
