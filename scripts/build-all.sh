@@ -40,7 +40,7 @@ for f in $flavours; do
 	cat "$SECMMU_LOGS/$log-floor.log" >>"$SECMMU_LOGS/$log.log"
 	# gcc's warnings, and modpost's (section mismatches, ...).
 	if grep -n 'warning:' "$SECMMU_LOGS/$log.log" ||
-	   grep -nE '^WARNING: modpost:' "$SECMMU_LOGS/$log.log" | grep -vE "$unresolved"; then
+	   grep -E '^WARNING: modpost:' "$SECMMU_LOGS/$log.log" | grep -vE "$unresolved"; then
 		echo "FAIL: warnings in the $kver build"
 		fail=1
 		continue
