@@ -24,10 +24,11 @@
  *   secmmu MODE     a secmmu VM in that rmap mode mirroring the memory,
  *                   every page mapped by vCPU reads
  *
- * Every repetition, in an order rotating with the repetition, each subject
- * first makes every page young (the process writes one word of each page,
- * then its secondary MMU touches each: vCPU reads, the KVM guest's writes;
- * untimed), then its memcg gets one aging pass (timed).  The report
+ * After one untimed pass each, every repetition, in an order rotating
+ * with the repetition, each subject first makes every page young (the
+ * process writes one word of each page, then its secondary MMU touches
+ * each: vCPU reads, the KVM guest's writes; untimed), then its memcg gets
+ * one aging pass (timed).  The report
  * (report.py) pairs each pass with the same repetition's "none": the added
  * ns per page, and those as ratios to the empty notifier's and to KVM's.
  *
@@ -204,7 +205,8 @@ static bool spawn(struct subject *s, int k, unsigned int mib)
 	snprintf(s->cg, sizeof(s->cg), CG_ROOT "/realage-%s", ra_kind[k]);
 	if (mkdir(s->cg, 0755) && errno != EEXIST)
 		die("realage: mkdir %s: %s", s->cg, strerror(errno));
-	if (pipe(in) || pipe(out))
+	/* Close-on-exec: no subject may hold another's pipe open. */
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
 		die("realage: pipe");
 	snprintf(arg, sizeof(arg), "%u", mib);
 	snprintf(path, sizeof(path), "%s/cgroup.procs", s->cg);
@@ -252,7 +254,9 @@ static void stop(struct subject *s)
 
 	if (!s->live)
 		return;
-	close(s->cmd);		/* EOF: the subject exits */
+	if (write(s->cmd, "q", 1) != 1)
+		printf("   realage: %s: quit: %s\n", s->name, strerror(errno));
+	close(s->cmd);
 	fclose(s->ans);
 	waitpid(s->pid, &st, 0);
 	rmdir(s->cg);
@@ -384,6 +388,18 @@ void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
 				die("realage: subject %s failed to start", s->name);
 			continue;
 		}
+	}
+	/*
+	 * One untimed pass each first: a memcg's first aging pass also sorts
+	 * the folios faulted in since into generations.
+	 */
+	for (k = 0; k < RA_NR; k++) {
+		struct subject *s = &subj[k];
+
+		if (!s->live)
+			continue;
+		ask(s, 't', line, sizeof(line));
+		aging_pass(s);
 		counters(s, &s->c0, &s->a0);
 	}
 
@@ -416,8 +432,9 @@ void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
 		     k >= RA_SECMMU ? ",\"mode\":\"" : "",
 		     k >= RA_SECMMU ? mode_name[k - RA_SECMMU] : "",
 		     k >= RA_SECMMU ? "\"" : "");
-		stop(s);
 	}
+	for (k = 0; k < RA_NR; k++)
+		stop(&subj[k]);
 	if (loaded && system("rmmod secmmu_floor"))
 		die("realage: rmmod secmmu_floor");
 }
