@@ -1162,9 +1162,10 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
                 continue
             a = med.get(c)
             calls = r.get('clear_young_calls') or 0
+            rel = a is not None and c not in ('none', 'none (twin)')
             rows.append([c, cell(r), '-' if c == 'none' else fmt(a),
-                         rfmt(a / fl) if a is not None and fl and c != 'none' else '-',
-                         rfmt(a / kv) if a is not None and kv and c != 'none' else '-',
+                         rfmt(a / fl) if rel and fl else '-',
+                         rfmt(a / kv) if rel and kv else '-',
                          '%s (%.2f per page)' % (fmt(calls), calls / pages)
                          if c.startswith('secmmu') else '-'])
         self.table(['subject', 'ms/pass median [min–max]', 'added ns/page',
