@@ -28,6 +28,14 @@ lock_dir "$dir"
 step "KVM selftests ($series): UAPI headers into $hdrs" >&2
 run_logged "kvm-headers-$series" make -C "$src" O="$hdrs" ARCH=x86_64 headers >&2
 
+# Our program's source, copied when its content differs: make decides by
+# mtime, and the cache is shared by every checkout.
+mkdir -p "$dir/src"
+for f in realage-kvm.c realage-kvm.mk; do
+	cmp -s "$SECMMU_REPO/tools/bench/kvm/$f" "$dir/src/$f" ||
+		cp "$SECMMU_REPO/tools/bench/kvm/$f" "$dir/src/$f"
+done
+
 # The extra makefile adds the bench's own program, built with the
 # selftests' own flags and library objects.  TMPOUT: where the Makefile's
 # compiler probes (try-run) write, by default the current directory, i.e.
@@ -35,11 +43,11 @@ run_logged "kvm-headers-$series" make -C "$src" O="$hdrs" ARCH=x86_64 headers >&
 step "KVM selftests ($series): build into $out" >&2
 run_logged "kvm-selftests-$series" \
 	make -C "$src/tools/testing/selftests/kvm" \
-	-f Makefile -f "$SECMMU_REPO/tools/bench/kvm/realage-kvm.mk" \
+	-f Makefile -f "$dir/src/realage-kvm.mk" \
 	ARCH=x86 OUTPUT="$out" TMPOUT="$out/.tmp_try" \
 	KHDR_INCLUDES="-isystem $hdrs/usr/include" \
 	EXTRA_CFLAGS=-static LDFLAGS="-static -pthread" \
-	REALAGE_KVM_SRC="$SECMMU_REPO/tools/bench/kvm/realage-kvm.c" \
+	REALAGE_KVM_SRC="$dir/src/realage-kvm.c" \
 	"$out/access_tracking_perf_test" "$out/dirty_log_perf_test" \
 	"$out/secmmu-realage-kvm" >&2
 for b in access_tracking_perf_test dirty_log_perf_test secmmu-realage-kvm; do
