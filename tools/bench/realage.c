@@ -426,9 +426,9 @@ void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
 		if (!s->live)
 			continue;
 		emit("realage", s->name, s->role, "ms/pass", s->ms, n,
-		     "\"pages\":%zu,\"node\":%d,\"clear_young_calls\":%.0f,"
+		     "\"pages\":%zu,\"reps\":%d,\"node\":%d,\"clear_young_calls\":%.0f,"
 		     "\"hook_pages\":%.0f%s%s%s",
-		     np, s->node, median(s->calls, n), median(s->aged, n),
+		     np, n, s->node, median(s->calls, n), median(s->aged, n),
 		     k >= RA_SECMMU ? ",\"mode\":\"" : "",
 		     k >= RA_SECMMU ? mode_name[k - RA_SECMMU] : "",
 		     k >= RA_SECMMU ? "\"" : "");

@@ -1137,7 +1137,7 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
         med = {c: statistics.median(v) for c, v in added.items() if v}
         self.md.append('### 9. The kernel\'s own aging beside KVM (realage, ms per MGLRU pass)\n')
         self.md.append(
-            'One MGLRU aging pass (`echo "+ MEMCG NODE MAX_SEQ 1 1" > '
+            '%s repetitions of one MGLRU aging pass (`echo "+ MEMCG NODE MAX_SEQ 1 1" > '
             '/sys/kernel/debug/lru_gen`, timed around the write) over %d MiB (%d pages) of '
             'anonymous 4 KiB pages, each subject a process in a memcg of its own, made young '
             'before every pass (the process writes every page, then its secondary MMU touches '
@@ -1149,7 +1149,7 @@ plot DATA using 2:xtic(1) title 'SPTE table pages (TABLES x 4096)' lc rgb '#d95f
             '(pass - the same repetition\'s *none*) ÷ pages, median over repetitions; ratios '
             'are ratios of those medians. **Noise band**: *none (twin)* (identical) against '
             '*none*, max of |median| and half the interquartile range, in ns/page.%s\n' % (
-                pages // 256, pages,
+                none.get('reps', none['stats']['n']), pages // 256, pages,
                 '' if band is None else '  Noise band here: ±%s ns/page.' % fmt(band)))
         fl, kv = med.get('empty notifier'), med.get('kvm')
         rows = []
