@@ -15,9 +15,17 @@
 #      REPS=N         repetitions per point (default 7, QUICK 3)
 #      DURATION_MS=N  length of one throughput sample (default 1000, QUICK 300)
 #      SERIES=a,b     only these series (access,age,throughput,inval,dirty,
-#                     dirtyscale,mem,numa,huge)
+#                     dirtyscale,mem,numa,huge,realage)
 #      KVER=6.12      kernel flavour or release to boot (QEMU only)
 #      BENCH_OUT=DIR  output directory (default <repo>/out/bench)
+#
+# Series realage (the kernel's own MGLRU aging beside KVM and an empty
+# notifier, tools/bench/realage.c) boots a machine of its own: SECMMU_KVM=1
+# (qemu_boot in lib.sh: -cpu max, nested SVM under TCG), with kvm-amd, KVM's
+# selftests and our program on their library (scripts/kvm-selftests.sh)
+# and the empty-notifier floor (tests/floor, built by build-all.sh).  The
+# other series keep the default machine.  It runs with the others by
+# default, or alone with SERIES=realage; not with HOST=1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,8 +36,21 @@ args=()
 [ -z "${REPS:-}" ] || args+=(--reps "$REPS")
 [ -z "${DURATION_MS:-}" ] || args+=(--duration-ms "$DURATION_MS")
 # One --series per name: the guest's init splits smtest_args at ','.
+# realage goes to a boot of its own (QEMU): main_args are the other boot's.
 series=${SERIES:-}
-for s in ${series//,/ }; do args+=(--series "$s"); done
+base_args=("${args[@]}")
+main_args=("${args[@]}")
+main=1 realage=1
+[ -z "$series" ] || main=0 realage=0
+for s in ${series//,/ }; do
+	args+=(--series "$s")
+	if [ "$s" = realage ]; then
+		realage=1
+	else
+		main_args+=(--series "$s")
+		main=1
+	fi
+done
 host=
 [ -z "${HOST:-}" ] || [ "$HOST" = 0 ] || host=1
 mkdir -p "$out"
@@ -75,42 +96,66 @@ else
 	run_logged bench-module "$SECMMU_REPO/scripts/build-all.sh" "$kver"
 	cp "$SECMMU_CACHE/build/$kver/secmmu.ko" "$work/secmmu.ko"
 	kimg=$("$SECMMU_REPO/scripts/fetch-kernels.sh" "$kver")
-	step "bench: build secmmu-bench, initramfs"
+	step "bench: build secmmu-bench"
 	build_bench "$work"
-	SECMMU_EXTRA_BINS=$work/secmmu-bench \
-		"$SECMMU_REPO/scripts/mkinitramfs.sh" "$kver" "$kimg" \
-		"$work/secmmu.ko" "$work/initramfs.cpio.gz"
-
-	# Kernel parameters take no spaces: the init splits smtest_args at ','.
-	cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=bench"
-	[ ${#args[@]} = 0 ] || cmdline="$cmdline smtest_args=$(IFS=,; echo "${args[*]}")"
+	: >"$out/console.log"
 	if [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; then tmo=600; else tmo=3600; fi
-	# The console goes to this worktree's own (locked) work directory:
-	# two worktrees benchmarking at once must not write one file.
-	log=$work/console.log
-	step "bench: boot $kver in QEMU (console $log)"
-	t=$SECONDS
-	rc=0
-	qemu_boot "${SECMMU_QEMU_TIMEOUT:-$tmo}" "$kimg/boot/vmlinuz-$kver" \
-		"$work/initramfs.cpio.gz" "$cmdline" "$log" || rc=$?
-	tr -d '\r' <"$log" >"$out/console.log"
-	cp "$out/console.log" "$log"
-	cp "$out/console.log" "$SECMMU_LOGS/bench.log"	# the latest, for humans
-	info "qemu exited $rc after $((SECONDS - t)) s"
-	problems=0
-	complain() { echo "FAIL: $*"; problems=$((problems + 1)); }
-	[ "$rc" = 0 ] || complain "qemu exit status $rc (124 = timeout)"
-	grep -q '^secmmu-init: END rc=0$' "$log" || complain "no clean end marker"
-	if grep -nE 'BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking|inconsistent lock state|Call Trace|Kernel panic' "$log"; then
-		complain "kernel splat on the console"
-	fi
-	grep -n '^secmmu-init: FAIL' "$log" && complain "init reported failures"
-	if [ "$problems" != 0 ]; then
-		echo "---- last 40 console lines ($log) ----"
-		tail -n 40 "$log"
-		die "bench run failed"
-	fi
 	runner="qemu-system-x86_64 -accel tcg -m 3G -smp 2 (2 NUMA nodes), kernel $kver"
+
+	# boot_bench NAME ARGS...: an initramfs, one boot running secmmu-bench
+	# ARGS, its console checked and appended to $out/console.log.  The
+	# caller's SECMMU_KVM and SECMMU_EXTRA_* reach mkinitramfs.sh and
+	# qemu_boot.
+	boot_bench() {
+		local name=$1 cmdline log t rc=0 problems=0
+		shift
+		SECMMU_EXTRA_BINS="$work/secmmu-bench ${SECMMU_EXTRA_BINS:-}" \
+			"$SECMMU_REPO/scripts/mkinitramfs.sh" "$kver" "$kimg" \
+			"$work/secmmu.ko" "$work/initramfs-$name.cpio.gz"
+		# Kernel parameters take no spaces: the init splits smtest_args at ','.
+		cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=bench"
+		[ $# = 0 ] || cmdline="$cmdline smtest_args=$(IFS=,; echo "$*")"
+		# The console goes to this worktree's own (locked) work directory:
+		# two worktrees benchmarking at once must not write one file.
+		log=$work/console-$name.log
+		step "bench: boot $kver in QEMU, $name (console $log)"
+		t=$SECONDS
+		qemu_boot "${SECMMU_QEMU_TIMEOUT:-$tmo}" "$kimg/boot/vmlinuz-$kver" \
+			"$work/initramfs-$name.cpio.gz" "$cmdline" "$log" || rc=$?
+		tr -d '\r' <"$log" >"$log.txt"
+		mv "$log.txt" "$log"
+		cat "$log" >>"$out/console.log"
+		cp "$log" "$SECMMU_LOGS/bench-$name.log"	# the latest, for humans
+		info "qemu exited $rc after $((SECONDS - t)) s"
+		complain() { echo "FAIL: $*"; problems=$((problems + 1)); }
+		[ "$rc" = 0 ] || complain "qemu exit status $rc (124 = timeout)"
+		grep -q '^secmmu-init: END rc=0$' "$log" || complain "no clean end marker"
+		if grep -nE 'BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking|inconsistent lock state|Call Trace|Kernel panic' "$log"; then
+			complain "kernel splat on the console"
+		fi
+		grep -n '^secmmu-init: FAIL' "$log" && complain "init reported failures"
+		if [ "$problems" != 0 ]; then
+			echo "---- last 40 console lines ($log) ----"
+			tail -n 40 "$log"
+			die "bench run ($name) failed"
+		fi
+	}
+
+	if [ "$main" = 1 ]; then
+		boot_bench main "${main_args[@]}"
+	fi
+	if [ "$realage" = 1 ]; then
+		step "bench: KVM selftests and the empty-notifier floor (realage)"
+		kvm=$("$SECMMU_REPO/scripts/kvm-selftests.sh")
+		floor=$SECMMU_CACHE/build/$kver/tests/floor/secmmu_floor.ko
+		[ -f "$floor" ] || die "no $floor (scripts/build-all.sh builds it)"
+		cp "$floor" "$work/secmmu_floor.ko"
+		SECMMU_KVM=1 SECMMU_EXTRA_KOS=$work/secmmu_floor.ko \
+		SECMMU_EXTRA_BINS="$kvm/secmmu-realage-kvm $kvm/access_tracking_perf_test $kvm/dirty_log_perf_test" \
+			boot_bench realage "${base_args[@]}" --series realage
+		runner="$runner; realage: -cpu max (nested SVM), kvm-amd loaded"
+	fi
+	cp "$out/console.log" "$work/console.log"
 fi
 
 step "bench: report ($out)"

@@ -3,8 +3,9 @@
 # W=1 build of secmmu.ko against every supported kernel (Debian's, and the
 # mainline one built from unstable's source by scripts/debug-kernel.sh ml),
 # each in its own copy of the tree under $SECMMU_CACHE/build/<kver>/ (M=
-# builds write objects next to the sources).  Any "warning:" in a build
-# log fails.
+# builds write objects next to the sources), and beside it the bench's
+# empty-notifier floor (tests/floor/secmmu_floor.ko).  Any "warning:" in a
+# build log fails.
 #
 # usage: build-all.sh [FLAVOUR|KVER ...]   (default: 6.1 6.12 6.12-rt 7.2)
 set -euo pipefail
@@ -29,12 +30,14 @@ for f in $flavours; do
 	if [ ! -f "$kdir/Module.symvers" ]; then
 		info "$kdir is prepared, not built: compile only, symbols unresolved"
 		extra=(KBUILD_MODPOST_WARN=1)
-		unresolved='^WARNING: modpost: ("[^"]*" \[secmmu\.ko\] undefined!|suppressed [0-9]+ unresolved symbol warnings)'
+		unresolved='^WARNING: modpost: ("[^"]*" \[secmmu(_floor)?\.ko\] undefined!|suppressed [0-9]+ unresolved symbol warnings)'
 	fi
-	if ! run_logged "$log" make -C "$kdir" M="$dir" W=1 -j"$(nproc)" "${extra[@]}" modules; then
+	if ! run_logged "$log" make -C "$kdir" M="$dir" W=1 -j"$(nproc)" "${extra[@]}" modules ||
+	   ! run_logged "$log-floor" make -C "$kdir" M="$dir/tests/floor" W=1 "${extra[@]}" modules; then
 		fail=1
 		continue
 	fi
+	cat "$SECMMU_LOGS/$log-floor.log" >>"$SECMMU_LOGS/$log.log"
 	# gcc's warnings, and modpost's (section mismatches, ...).
 	if grep -n 'warning:' "$SECMMU_LOGS/$log.log" ||
 	   grep -E '^WARNING: modpost:' "$SECMMU_LOGS/$log.log" | grep -vE "$unresolved"; then
@@ -43,6 +46,8 @@ for f in $flavours; do
 		continue
 	fi
 	[ -f "$dir/secmmu.ko" ] || { echo "FAIL: no secmmu.ko for $kver"; fail=1; continue; }
+	[ -f "$dir/tests/floor/secmmu_floor.ko" ] ||
+		{ echo "FAIL: no secmmu_floor.ko for $kver"; fail=1; continue; }
 	info "ok: $dir/secmmu.ko"
 done
 exit $fail

@@ -1,15 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # checkpatch.pl --strict (from the extracted 6.12 source) on every .c/.h in
-# src/ include/ tests/kunit/ tests/kcsan/ tools/mirror/.  Any ERROR, WARNING
-# or CHECK fails.  (The other tools/ predate the rule.)
+# src/ include/ tests/kunit/ tests/kcsan/ tests/floor/ tools/mirror/.  Any
+# ERROR, WARNING or CHECK fails.  (The other tools/ predate the rule.)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 step "lint: checkpatch --strict"
 src=$(linux_src)
 cd "$SECMMU_REPO"
-mapfile -t files < <(find src include tests/kunit tests/kcsan tools/mirror -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
+mapfile -t files < <(find src include tests/kunit tests/kcsan tests/floor tools/mirror -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 if [ ${#files[@]} -eq 0 ]; then
 	info "no sources yet"
 	exit 0

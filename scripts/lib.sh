@@ -239,10 +239,15 @@ read_result() {
 # The test machine, one definition for every rig: TCG, 3 GiB, two NUMA
 # nodes of one CPU each on two sockets (one socket makes 6.12 WARN in
 # topology_sane), serial console.  Console (with CRs) goes to LOG.
+# With SECMMU_KVM=1 (opt-in) the CPU model is "max": TCG then emulates
+# SVM with nested paging (NPT), so the guest's KVM (kvm-amd) runs guests
+# of its own; the default CPU model (qemu64) has neither.
 # usage: qemu_boot TIMEOUT_S VMLINUZ INITRD CMDLINE LOG
 qemu_boot() {
+	local cpu=()
+	[ "${SECMMU_KVM:-0}" = 0 ] || cpu=(-cpu max)
 	timeout "$1" qemu-system-x86_64 \
-		-accel tcg -m 3G -smp 2,sockets=2 \
+		-accel tcg "${cpu[@]}" -m 3G -smp 2,sockets=2 \
 		-object memory-backend-ram,size=1536M,id=m0 \
 		-object memory-backend-ram,size=1536M,id=m1 \
 		-numa node,nodeid=0,cpus=0,memdev=m0 \

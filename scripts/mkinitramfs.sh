@@ -13,6 +13,10 @@
 #   env SECMMU_EXTRA_BINS other binaries for /bin (e.g. tools/secmmu-demo)
 #   env SECMMU_EXTRA_KOS  other modules for /lib/modules, not loaded at boot
 #                         (e.g. the KCSAN canary)
+#   env SECMMU_KVM=1      also KVM: kvm-amd and its dependencies (kvm,
+#                         irqbypass, ccp), loaded at boot after zram
+#                         (kvm.list); the machine must then have SVM
+#                         (qemu_boot in lib.sh: SECMMU_KVM=1 boots -cpu max)
 #   env SECMMU_MIRROR_DIR a directory copied as /mirror (secmmu-mirror, its
 #                         library and the kernel's mm selftests: qemu-run.sh
 #                         mode mirror), with the dynamic loader and the
@@ -109,6 +113,14 @@ zram=$(awk -F: '$1 ~ /\/zram\.ko/ { print $1 }' "$mods/modules.dep")
 add_mod "$zram"
 put_mods load.list
 
+# KVM (SECMMU_KVM=1): kvm-amd, its modules.dep dependencies first.
+kvm_note=
+if [ "${SECMMU_KVM:-0}" != 0 ]; then
+	add_mod_soft kvm_amd
+	put_mods kvm.list
+	kvm_note="KVM: $(paste -sd' ' "$root/lib/modules/kvm.list")"
+fi
+
 # The file system dirty_test's ext2_writeback mounts (ext2, else ext4):
 # built in, or a module loaded with its dependencies before the tests
 # (fs.list).  Debian's kernels have only ext4, which also serves ext2.
@@ -178,3 +190,4 @@ mkdir -p "$(dirname "$out")"
 mv "$out.tmp" "$out"
 info "initramfs: $out ($(du -h "$out" | cut -f1); modules: $(tr '\n' ' ' <"$root/lib/modules/load.list")secmmu.ko)"
 [ -z "$fs_note" ] || info "file system for ext2_writeback: $fs_note"
+[ -z "$kvm_note" ] || info "$kvm_note"

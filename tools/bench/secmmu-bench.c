@@ -18,8 +18,11 @@
  * usage: secmmu-bench [--quick] [--size-mb N] [--reps N] [--duration-ms N]
  *                     [--series a,b,...] [--series c ...]
  *   series: access age throughput inval dirty dirtyscale mem numa huge
- *   (default: all); --series may be repeated (scripts/bench.sh passes one
- *   per series: the QEMU init splits its argument string at commas)
+ *   (default: all of these); --series may be repeated (scripts/bench.sh
+ *   passes one per series: the QEMU init splits its argument string at
+ *   commas)
+ *   realage (realage.c) only when named: it wants KVM in the guest, i.e.
+ *   a boot of its own (scripts/bench.sh, SECMMU_KVM=1)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -41,12 +44,13 @@
 #include <linux/secmmu_dirty_ring.h>
 
 #include "secmmu_util.h"
+#include "bench.h"
 
 #define PAGE		SMU_PAGE_SIZE
 #define GFN0		0x100000ULL	/* slot 0: the mirrored range */
 #define GFN1		0x4000000ULL	/* slot 1: the concurrent thread's */
 #define BATCH		4096		/* ops per SECMMU_ACCESS_BATCH */
-#define MAX_SAMPLES	64
+#define MAX_SAMPLES	BENCH_MAX_SAMPLES
 #define REC		"@@SMB "
 
 static struct {
@@ -61,14 +65,14 @@ static struct {
 	char series[256];
 } cfg;
 
-static const char *const mode_name[] = {
+const char *const mode_name[] = {
 	[SECMMU_RMAP_LOCKED]		= "locked",
 	[SECMMU_RMAP_SINGLE_LOCKLESS]	= "single_lockless",
 	[SECMMU_RMAP_LOCK_BIT]		= "lock_bit",
 	[SECMMU_RMAP_TABLE_WALK]	= "table_walk",
 };
 
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -90,7 +94,7 @@ static void die(const char *fmt, ...)
 		    __r, strerror((int)-__r));				\
 } while (0)
 
-static __u64 now_ns(void)
+__u64 now_ns(void)
 {
 	struct timespec ts;
 
@@ -114,7 +118,7 @@ static bool want(const char *series)
 	char buf[sizeof(cfg.series)], *s, *save = NULL;
 
 	if (!cfg.series[0])
-		return true;
+		return strcmp(series, "realage");	/* only when named */
 	strcpy(buf, cfg.series);
 	for (s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save))
 		if (!strcmp(s, series))
@@ -131,7 +135,7 @@ static int cmp_dbl(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(const double *v, int n)
+double median(const double *v, int n)
 {
 	double s[MAX_SAMPLES];
 
@@ -144,8 +148,8 @@ static double median(const double *v, int n)
  * One record: @n samples of @series/@kase for @role, in @unit, plus extra
  * JSON members (@fmt, may be NULL: "\"k\":v,...").
  */
-static void emit(const char *series, const char *kase, const char *role,
-		 const char *unit, const double *v, int n, const char *fmt, ...)
+void emit(const char *series, const char *kase, const char *role,
+	  const char *unit, const double *v, int n, const char *fmt, ...)
 {
 	char extra[1024] = "";
 	va_list ap;
@@ -166,7 +170,7 @@ static void emit(const char *series, const char *kase, const char *role,
 	fflush(stdout);
 }
 
-static void emit_skip(const char *series, const char *why)
+void emit_skip(const char *series, const char *why)
 {
 	printf(REC "{\"series\":\"%s\",\"skipped\":\"%s\"}\n", series, why);
 	printf("   %-6s SKIPPED: %s\n", series, why);
@@ -2282,13 +2286,20 @@ static void series_mem(void)
 	munmap(mem, len);
 }
 
+/* ---- series 9: the kernel's own aging beside KVM (realage.c) --------- */
+
+static void series_realage(void)
+{
+	series_realage_run(cfg.quick, cfg.size_mb, cfg.reps);
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: secmmu-bench [--quick] [--size-mb N] [--reps N] "
 		"[--duration-ms N] [--series access,age,throughput,inval,dirty,dirtyscale,\n"
-		"mem,numa,huge]\n");
+		"mem,numa,huge,realage]\n");
 	exit(2);
 }
 
@@ -2320,6 +2331,7 @@ int main(int argc, char **argv)
 		{ "mem", series_mem },
 		{ "numa", series_numa },
 		{ "huge", series_huge },
+		{ "realage", series_realage },
 	};
 	unsigned int size = 0, reps = 0, dur = 0;
 	char nb_old[32] = "";
@@ -2327,6 +2339,10 @@ int main(int argc, char **argv)
 	__u64 t0 = now_ns();
 	int c, vm;
 	FILE *f;
+
+	/* A subject process of series realage, re-executed by it. */
+	if (argc == 4 && !strcmp(argv[1], "--realage-subject"))
+		return realage_subject(argv[2], argv[3]);
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

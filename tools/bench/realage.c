@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Series realage (issue 28): the kernel's own aging, beside KVM.
+ *
+ * What one MGLRU aging pass costs the kernel over N MiB of anonymous 4 KiB
+ * pages, by what else maps them.  The pass is the debugfs command
+ *
+ *   echo "+ MEMCG_ID NODE MAX_SEQ 1 1" > /sys/kernel/debug/lru_gen
+ *
+ * (swappiness 1, i.e. anon pages are aged; force_scan 1: walk the page
+ * tables of every mm of the memcg), timed around the write().  On 6.12
+ * that walk calls the mm's notifiers' clear_young once per present PTE of
+ * the memcg's folios on that node.  The subjects, each a process of its
+ * own in a memcg of its own, its memory bound to one node (alternating
+ * between the nodes), alive for the whole series:
+ *
+ *   none            nothing else maps the memory
+ *   none (twin)     the same again: its spread against "none" is the noise
+ *   empty notifier  /dev/secmmu_floor open (tests/floor): a notifier whose
+ *                   aging ops return 0, i.e. the dispatch's own cost
+ *   kvm             a KVM guest (bin/secmmu-realage-kvm: one vCPU on the
+ *                   KVM selftests' memstress guest code) whose memslot is
+ *                   the memory; needs /dev/kvm (SECMMU_KVM=1)
+ *   secmmu MODE     a secmmu VM in that rmap mode mirroring the memory,
+ *                   every page mapped by vCPU reads
+ *
+ * After one untimed pass each, every repetition, in an order rotating
+ * with the repetition, each subject first makes every page young (the
+ * process writes one word of each page, then its secondary MMU touches
+ * each: vCPU reads, the KVM guest's writes; untimed), then its memcg gets
+ * one aging pass (timed).  The report
+ * (report.py) pairs each pass with the same repetition's "none": the added
+ * ns per page, and those as ratios to the empty notifier's and to KVM's.
+ *
+ * Subjects are this program re-executed (--realage-subject KIND MIB), so
+ * that each has an mm of its own with nothing inherited; commands go down
+ * a pipe on its stdin, one byte each, answers come back on its fd 3, one
+ * line each (the protocol of tools/bench/kvm/realage-kvm.c):
+ *
+ *   start -> "ready ..."   't' -> "ok"   'c' -> "CLEAR_YOUNG_CALLS AGE_PAGES"
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "secmmu_util.h"
+#include "bench.h"
+
+#define RA_GFN0		0x100000ULL
+#define RA_BATCH	4096
+#define LRU_GEN		"/sys/kernel/debug/lru_gen"
+#define CG_ROOT		"/sys/fs/cgroup"
+#define FLOOR_DEV	"/dev/secmmu_floor"
+#define FLOOR_KO	"/lib/modules/secmmu_floor.ko"
+#define KVM_HELPER	"/bin/secmmu-realage-kvm"
+#define MPOL_BIND_	2
+
+enum { RA_NONE, RA_TWIN, RA_FLOOR, RA_KVM, RA_SECMMU, RA_NR = RA_SECMMU + 4 };
+
+static const char *const ra_kind[RA_NR] = {
+	"none", "twin", "floor", "kvm", "secmmu0", "secmmu1", "secmmu2", "secmmu3",
+};
+
+struct subject {
+	char name[40];		/* the record's case */
+	const char *role;
+	pid_t pid;
+	int cmd;		/* write end of its stdin */
+	FILE *ans;		/* read end of its fd 3 */
+	int node;
+	int memcg;		/* mem_cgroup_id, from lru_gen */
+	char cg[64];		/* cgroup directory */
+	bool live;
+	double ms[BENCH_MAX_SAMPLES];
+	double calls[BENCH_MAX_SAMPLES], aged[BENCH_MAX_SAMPLES];
+	unsigned long long c0, a0;
+};
+
+/* ---- the subject side ------------------------------------------------- */
+
+static void touch_host(char *mem, size_t np)
+{
+	size_t i;
+
+	for (i = 0; i < np; i++)
+		*(volatile __u64 *)(mem + i * SMU_PAGE_SIZE) = i;
+}
+
+static void vcpu_reads(int vcpu, struct secmmu_access_op *op, size_t np)
+{
+	struct secmmu_access_batch res = {};
+	size_t i, n;
+
+	for (i = 0; i < np; i += n) {
+		n = np - i < RA_BATCH ? np - i : RA_BATCH;
+		if (smu_batch(vcpu, op + i, n, &res) < 0 || res.done != n)
+			die("realage: vCPU reads stopped at op %zu", i + res.done);
+	}
+}
+
+int realage_subject(const char *kind, const char *mib)
+{
+	size_t np = (size_t)strtoul(mib, NULL, 0) << 20 >> 12;
+	struct secmmu_access_op *op = NULL;
+	int vm = -1, vcpu = -1, floor = -1, c, mode = -1;
+	FILE *ans = fdopen(3, "w");
+	struct secmmu_stats st;
+	__u64 word;
+	char *mem;
+	size_t i;
+
+	if (!ans || !np)
+		return 2;
+	setvbuf(ans, NULL, _IOLBF, 0);
+	if (!strncmp(kind, "secmmu", 6))
+		mode = kind[6] - '0';
+	if (!strcmp(kind, "floor")) {
+		floor = open(FLOOR_DEV, O_RDWR | O_CLOEXEC);
+		if (floor < 0)
+			die("realage: open %s: %s", FLOOR_DEV, strerror(errno));
+	}
+	mem = mmap(NULL, np * SMU_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("realage: mmap: %s", strerror(errno));
+	madvise(mem, np * SMU_PAGE_SIZE, MADV_NOHUGEPAGE);	/* 4 KiB leaves */
+	touch_host(mem, np);
+	if (mode >= 0) {
+		vm = smu_open_vm();
+		if (vm < 0 || smu_enable_cap(vm, SECMMU_CAP_RMAP_MODE, mode) < 0)
+			die("realage: secmmu VM in rmap mode %d", mode);
+		vcpu = smu_create_vcpu(vm, 0);
+		if (vcpu < 0 || smu_set_memslot(vm, 0, 0, RA_GFN0, np, mem) < 0)
+			die("realage: secmmu vCPU or memslot");
+		op = calloc(np, sizeof(*op));
+		if (!op)
+			die("realage: calloc");
+		for (i = 0; i < np; i++)
+			smu_op(&op[i], 0, SMU_GPA(RA_GFN0 + i), &word, sizeof(word), false);
+		vcpu_reads(vcpu, op, np);
+	}
+	fprintf(ans, "ready %zu\n", np);
+	while ((c = getchar()) != EOF && c != 'q') {
+		switch (c) {
+		case 't':
+			touch_host(mem, np);
+			if (mode >= 0)
+				vcpu_reads(vcpu, op, np);
+			fprintf(ans, "ok\n");
+			break;
+		case 'c':
+			if (mode >= 0 && smu_get_stats(vm, &st) == 0)
+				fprintf(ans, "%llu %llu\n",
+					(unsigned long long)st.val[SECMMU_STAT_AGE_CLEAR_YOUNG],
+					(unsigned long long)st.val[SECMMU_STAT_AGE_PAGES]);
+			else
+				fprintf(ans, "0 0\n");
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- the measuring side ----------------------------------------------- */
+
+/* Ask @s for one answer line to command @c (0: just read one). */
+static void ask(struct subject *s, char c, char *line, size_t len)
+{
+	if (c && write(s->cmd, &c, 1) != 1)
+		die("realage: %s: command: %s", s->name, strerror(errno));
+	if (!fgets(line, len, s->ans))
+		die("realage: %s (pid %d) did not answer '%c'", s->name, s->pid,
+		    c ? c : '-');
+}
+
+static void counters(struct subject *s, unsigned long long *calls,
+		     unsigned long long *pages)
+{
+	char line[128];
+
+	ask(s, 'c', line, sizeof(line));
+	if (sscanf(line, "%llu %llu", calls, pages) != 2)
+		die("realage: %s: bad counters '%s'", s->name, line);
+}
+
+/*
+ * Start subject @k: its cgroup, then this program (or the KVM helper)
+ * with its memory policy bound to its node, in the cgroup before it
+ * allocates anything.  Returns false when it could not start.
+ */
+static bool spawn(struct subject *s, int k, unsigned int mib)
+{
+	int in[2], out[2];
+	char arg[16], line[128], path[96];
+	unsigned long mask = 1UL << s->node;
+
+	snprintf(s->cg, sizeof(s->cg), CG_ROOT "/realage-%s", ra_kind[k]);
+	if (mkdir(s->cg, 0755) && errno != EEXIST)
+		die("realage: mkdir %s: %s", s->cg, strerror(errno));
+	/* Close-on-exec: no subject may hold another's pipe open. */
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		die("realage: pipe");
+	snprintf(arg, sizeof(arg), "%u", mib);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", s->cg);
+	fflush(stdout);
+	s->pid = fork();
+	if (s->pid < 0)
+		die("realage: fork");
+	if (!s->pid) {
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 3) < 0)
+			_exit(126);
+		close(in[1]);
+		close(out[0]);
+		if (syscall(SYS_set_mempolicy, MPOL_BIND_, &mask, 64) ||
+		    smu_write_file(path, "0"))
+			_exit(126);
+		if (k == RA_KVM)
+			execl(KVM_HELPER, KVM_HELPER, arg, (char *)NULL);
+		else
+			execl("/proc/self/exe", "secmmu-bench", "--realage-subject",
+			      ra_kind[k], arg, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	s->cmd = in[1];
+	s->ans = fdopen(out[0], "r");
+	if (!s->ans || !fgets(line, sizeof(line), s->ans) || strncmp(line, "ready", 5)) {
+		int st = 0;
+
+		waitpid(s->pid, &st, 0);
+		printf("   realage: %s did not start (exit status 0x%x)\n", s->name, st);
+		if (s->ans)
+			fclose(s->ans);
+		close(s->cmd);
+		rmdir(s->cg);
+		return false;
+	}
+	s->live = true;
+	return true;
+}
+
+static void stop(struct subject *s)
+{
+	int st;
+
+	if (!s->live)
+		return;
+	if (write(s->cmd, "q", 1) != 1)
+		printf("   realage: %s: quit: %s\n", s->name, strerror(errno));
+	close(s->cmd);
+	fclose(s->ans);
+	waitpid(s->pid, &st, 0);
+	rmdir(s->cg);
+	s->live = false;
+}
+
+/*
+ * From lru_gen: the memcg id of cgroup @cg ("/realage-...") and the
+ * newest generation (max_seq) of its lruvec on @node; -1 if not found.
+ */
+static long lru_gen_find(const char *cg, int node, int *memcg)
+{
+	char line[256], path[128];
+	long seq = -1;
+	bool in = false;
+	int id, cur = -1;
+	unsigned long v;
+	FILE *f = fopen(LRU_GEN, "re");
+
+	if (!f)
+		die("realage: %s: %s", LRU_GEN, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "memcg %d %127s", &id, path) == 2) {
+			if (in)
+				break;
+			in = !strcmp(path, cg);
+			if (in)
+				*memcg = id;
+		} else if (in && sscanf(line, " node %d", &cur) == 1) {
+			continue;
+		} else if (in && cur == node && sscanf(line, " %lu", &v) == 1) {
+			seq = v;	/* the last line is max_seq */
+		}
+	}
+	fclose(f);
+	return seq;
+}
+
+/* One timed aging pass over @s's memcg on its node: ms. */
+static double aging_pass(struct subject *s)
+{
+	char cmd[96];
+	long seq, seq2;
+	int fd, n, id = -1;
+	__u64 t;
+	ssize_t w;
+
+	seq = lru_gen_find(s->cg + strlen(CG_ROOT), s->node, &id);
+	if (seq < 0)
+		die("realage: %s: no lruvec in %s", s->name, LRU_GEN);
+	n = snprintf(cmd, sizeof(cmd), "+ %d %d %ld 1 1\n", id, s->node, seq);
+	fd = open(LRU_GEN, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("realage: open %s: %s", LRU_GEN, strerror(errno));
+	t = now_ns();
+	w = write(fd, cmd, n);
+	t = now_ns() - t;
+	if (w != n)
+		die("realage: %s: '%.*s' -> %zd (%s)", s->name, n - 1, cmd, w,
+		    w < 0 ? strerror(errno) : "short");
+	close(fd);
+	/* The pass ran: the lruvec has a new generation. */
+	seq2 = lru_gen_find(s->cg + strlen(CG_ROOT), s->node, &id);
+	if (seq2 != seq + 1)
+		die("realage: %s: max_seq %ld -> %ld, no aging pass", s->name, seq, seq2);
+	return t / 1e6;
+}
+
+void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
+{
+	static const char *const roles[RA_SECMMU] = {
+		"baseline", "twin", "floor", "kvm",
+	};
+	struct subject subj[RA_NR] = {};
+	unsigned int mib = size_mb, r;
+	size_t np = (size_t)mib << 8;
+	int nodes = smu_nr_nodes(), k, n = 0;
+	bool loaded = false;
+	char line[128];
+
+	if (!quick && reps < 9)
+		reps = 9;
+	if (reps > BENCH_MAX_SAMPLES)
+		reps = BENCH_MAX_SAMPLES;
+	if (nodes < 1)
+		nodes = 1;
+	if (access(LRU_GEN, W_OK)) {
+		emit_skip("realage", "no " LRU_GEN " (MGLRU, debugfs)");
+		return;
+	}
+	if (!smu_has_memcg() ||
+	    smu_write_file(CG_ROOT "/cgroup.subtree_control", "+memory")) {
+		emit_skip("realage", "no cgroup v2 memory controller");
+		return;
+	}
+	/* Every MGLRU feature on, the page table walk included. */
+	smu_write_file("/sys/kernel/mm/lru_gen/enabled", "y");
+	if (access(FLOOR_DEV, F_OK) && !access(FLOOR_KO, R_OK)) {
+		fflush(stdout);
+		loaded = !system("insmod " FLOOR_KO);
+	}
+	printf("\n== realage: one MGLRU aging pass over %u MiB (%zu pages) per subject, "
+	       "%u reps, subjects interleaved ==\n", mib, np, reps);
+	for (k = 0; k < RA_NR; k++) {
+		struct subject *s = &subj[k];
+
+		s->node = k % nodes;
+		s->role = k < RA_SECMMU ? roles[k] : "secmmu";
+		if (k < RA_SECMMU)
+			snprintf(s->name, sizeof(s->name), "%s",
+				 k == RA_NONE ? "none" : k == RA_TWIN ? "none (twin)" :
+				 k == RA_FLOOR ? "empty notifier" : "kvm");
+		else
+			snprintf(s->name, sizeof(s->name), "secmmu %s",
+				 mode_name[k - RA_SECMMU]);
+		if (k == RA_FLOOR && access(FLOOR_DEV, F_OK)) {
+			printf("   realage: no %s (tests/floor not loaded): no floor\n",
+			       FLOOR_DEV);
+			continue;
+		}
+		if (k == RA_KVM && (access("/dev/kvm", R_OK | W_OK) ||
+				    access(KVM_HELPER, X_OK))) {
+			printf("   realage: no /dev/kvm or %s: no KVM subject\n",
+			       KVM_HELPER);
+			continue;
+		}
+		if (!spawn(s, k, mib)) {
+			if (k == RA_NONE || k == RA_TWIN || k >= RA_SECMMU)
+				die("realage: subject %s failed to start", s->name);
+			continue;
+		}
+	}
+	/*
+	 * One untimed pass each first: a memcg's first aging pass also sorts
+	 * the folios faulted in since into generations.
+	 */
+	for (k = 0; k < RA_NR; k++) {
+		struct subject *s = &subj[k];
+
+		if (!s->live)
+			continue;
+		ask(s, 't', line, sizeof(line));
+		aging_pass(s);
+		counters(s, &s->c0, &s->a0);
+	}
+
+	for (r = 0; r < reps; r++) {
+		for (k = 0; k < RA_NR; k++) {
+			struct subject *s = &subj[(k + r) % RA_NR];
+			unsigned long long c, p;
+
+			if (!s->live)
+				continue;
+			ask(s, 't', line, sizeof(line));	/* every page young */
+			s->ms[r] = aging_pass(s);
+			counters(s, &c, &p);
+			s->calls[r] = (double)(c - s->c0);
+			s->aged[r] = (double)(p - s->a0);
+			s->c0 = c;
+			s->a0 = p;
+		}
+		n = r + 1;
+	}
+	for (k = 0; k < RA_NR; k++) {
+		struct subject *s = &subj[k];
+
+		if (!s->live)
+			continue;
+		emit("realage", s->name, s->role, "ms/pass", s->ms, n,
+		     "\"pages\":%zu,\"reps\":%d,\"node\":%d,\"clear_young_calls\":%.0f,"
+		     "\"hook_pages\":%.0f%s%s%s",
+		     np, n, s->node, median(s->calls, n), median(s->aged, n),
+		     k >= RA_SECMMU ? ",\"mode\":\"" : "",
+		     k >= RA_SECMMU ? mode_name[k - RA_SECMMU] : "",
+		     k >= RA_SECMMU ? "\"" : "");
+	}
+	for (k = 0; k < RA_NR; k++)
+		stop(&subj[k]);
+	if (loaded && system("rmmod secmmu_floor"))
+		die("realage: rmmod secmmu_floor");
+}
