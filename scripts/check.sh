@@ -108,10 +108,13 @@ fi
 # linux-source (fetched, extracted) and its build dir configured and
 # prepared for module builds, not built (the 7.2 kernel boots in 'make
 # torture'); kasan-kernel: the KASAN + lockdep debug kernel and secmmu.ko
-# for it, at nice 19; then KUnit on UML and on x86_64 (SMP, KASAN, lockdep).
+# for it, at nice 19; kvm-tests: KVM's selftests (and the bench's KVM
+# subject) built static from the 6.12 tree, for the bench's realage series;
+# then KUnit on UML and on x86_64 (SMP, KASAN, lockdep).
 bg_lane bg \
 	"ml-tree nice -n 19 $S/debug-kernel.sh ml prepare" \
 	"kasan-kernel nice -n 19 $S/debug-kernel.sh kasan" \
+	"kvm-tests nice -n 19 $S/kvm-selftests.sh" \
 	"kunit-uml $S/kunit.sh uml" \
 	"kunit-x86 $S/kunit.sh x86_64"
 
