@@ -444,8 +444,10 @@ static bool promote(struct secmmu_vm *vm, const struct secmmu_map *m,
  * 4 KiB one is wanted, cannot exist while the fault protocol holds (every
  * change of the primary mapping or of the layout zaps first); should one
  * appear, @shared returns -EBUSY (the caller retries under the write lock)
- * and otherwise it is zapped (a huge one from @m->hhead) and 1 is returned:
- * the caller owes a remote flush.  A huge leaf wanted where a table of
+ * and otherwise it is zapped and 1 is returned: the caller owes a remote
+ * flush.  A huge one leaves the head of its own block, found through
+ * @m->l (the layout it was installed under): the faulting gfn may map
+ * another block, or no memslot.  A huge leaf wanted where a table of
  * 4 KiB leaves is linked (the block was mapped before the primary collapsed
  * it into a THP, or while it logged dirty pages) is the same: -EBUSY, then
  * under the write lock the table goes, with its leaves, as KVM's TDP MMU
@@ -471,7 +473,10 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 			if (spte_huge(it.old_spte)) {	/* in the way */
 				if (shared)
 					return -EBUSY;
-				ret = zap_leaf(vm, it.sptep, m->hhead);
+				/* From its own block's head, not @m's. */
+				ret = zap_leaf(vm, it.sptep,
+					       leaf_head(vm, m->l, m->view, it.gfn,
+							 it.level));
 			}
 			if (!spte_is_table(READ_ONCE(*it.sptep))) {
 				int err = link_table(vm, &it, cache);

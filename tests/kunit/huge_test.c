@@ -77,7 +77,6 @@ static int map(struct secmmu_vm *vm, struct secmmu_pt_cache *cache, u32 view,
 		.pfn = PFN_BASE + first, .l = l,
 		.head = level > 1 ? hhead(vm, gfn) :
 			(l->slots[0].rmap ? secmmu_kunit_head(vm, gfn) : NULL),
-		.hhead = hhead(vm, gfn),
 	};
 	int ret = secmmu_pt_cache_topup(vm, cache);
 
@@ -193,7 +192,6 @@ static void huge_in_the_way_leaves_own_head(struct kunit *test)
 		.view = 1, .level = 1, .gfn = 5, .pfn = PFN_BASE + 517,
 		.writable = true, .l = l,
 		.head = rmap ? secmmu_kunit_head(vm, 517) : NULL,
-		.hhead = hhead(vm, 517),
 	};
 	int level, ret;
 	u64 spte;
