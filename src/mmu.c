@@ -316,13 +316,47 @@ bool secmmu_zap_huge(struct secmmu_vm *vm, const struct secmmu_layout *l,
 }
 
 /*
+ * Mark @root's present leaves over view gfns [start, end) KEPT, yielding
+ * as a zap does (a walk after a break starts again from the root).
+ */
+static void mark_kept(struct zap *z, u64 *root, u64 start, u64 end)
+{
+	struct secmmu_iter it;
+
+	secmmu_iter_start(&it, root, 1, start, end, true);
+	while (it.valid) {
+		u64 next = it.gfn + secmmu_level_pages(it.level);
+		u64 old = it.old_spte;
+
+		if (spte_present(old)) {
+			while (spte_present(old) && !(old & SPTE_KEPT) &&
+			       !try_cmpxchg64(it.sptep, &old, old | SPTE_KEPT))
+				;
+			z->work++;
+		}
+		if (!zap_cond_resched(z)) {
+			secmmu_iter_next(&it);
+			continue;
+		}
+		if (next >= end)
+			break;
+		secmmu_iter_start(&it, root, 1, next, end, true);
+	}
+}
+
+/*
  * Mark the present leaves mapping host addresses [start, end) KEPT (spte.h):
  * a protection invalidation kept them.  mmu_lock held for write, so only
- * vCPUs and aging change leaves meanwhile, by cmpxchg; so does this.
+ * vCPUs and aging change leaves meanwhile, by cmpxchg; so does this.  With
+ * SECMMU_ZAP_YIELD (@flags) the walk lets mmu_lock go as a zap does, under
+ * the same rules (the caller holds vm->srcu; faults in the range wait for
+ * the invalidation's end); ZAP_YIELDS counts its breaks too.
  */
 void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-				unsigned long start, unsigned long end)
+				unsigned long start, unsigned long end,
+				unsigned int flags)
 {
+	struct zap z = { .vm = vm, .l = l, .flags = flags & SECMMU_ZAP_YIELD };
 	struct secmmu_hva_piece p;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
@@ -330,20 +364,10 @@ void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout
 		u64 gfn = p.slot->base_gfn + p.first;
 		struct secmmu_alias a;
 
-		for_each_view_alias(a, l, gfn, gfn + p.n) {
-			struct secmmu_iter it;
-
-			if (!vm->roots[a.view])
-				continue;
-			for_each_secmmu_leaf(it, vm->roots[a.view], a.view_gfn,
-					     a.view_gfn + a.n) {
-				u64 old = it.old_spte;
-
-				while (spte_present(old) && !(old & SPTE_KEPT) &&
-				       !try_cmpxchg64(it.sptep, &old, old | SPTE_KEPT))
-					;
-			}
-		}
+		for_each_view_alias(a, l, gfn, gfn + p.n)
+			if (vm->roots[a.view])
+				mark_kept(&z, vm->roots[a.view], a.view_gfn,
+					  a.view_gfn + a.n);
 	}
 }
 

@@ -46,7 +46,8 @@ bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  unsigned long start, unsigned long end, unsigned int flags);
 bool secmmu_zap_all(struct secmmu_vm *vm, unsigned int flags);
 void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-				unsigned long start, unsigned long end);
+				unsigned long start, unsigned long end,
+				unsigned int flags);
 
 u64 secmmu_spte_lookup(struct secmmu_vm *vm, u32 view, u64 gfn, int *level);
 
