@@ -38,14 +38,19 @@
  * Huge leaves already answered in this call: one A bit answers for 512
  * pages, so a block is aged once per call and its answer reused for every
  * page of it, even across chunks (cleared for the first page, it would
- * read old for the rest).
+ * read old for the rest).  A call (and each look-around) visits each
+ * memslot's pages in ascending order, so a block it has left never comes
+ * again: remembering each memslot's last block is exact, however many
+ * other huge leaves come between two visits of it.
+ *
+ * The rmap modes age a block's head once, at the first page.  The table
+ * walk meets a block's huge leaves (one per aliasing view range, each of
+ * which maps the whole block: huge.h) in every chunk that holds some of
+ * its pages; each chunk remembers the answer for its last block.
  */
 struct age_memo {
-	const struct secmmu_slot *slot;	/* rmap modes: the block's head */
-	u64 blk;
-	unsigned int r;
-	u64 *young[SECMMU_MAX_VIEWS];	/* table walk: huge leaves found young */
-	unsigned int next;
+	u32 blk[SECMMU_MAX_MEMSLOTS];	/* 1 + the block; 0: none yet */
+	u8 r[SECMMU_MAX_MEMSLOTS];	/* its answer (RMAP_AGE_*) */
 };
 
 struct age_req {
@@ -58,6 +63,7 @@ struct age_req {
 	u64 nr_young;
 	u64 nr_failed;
 	struct age_memo *memo;		/* NULL: one for this page run */
+	u32 slot_id;			/* the memslot being aged */
 };
 
 #if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
@@ -223,12 +229,11 @@ static unsigned int age_huge_head(struct secmmu_vm *vm,
 	struct age_memo *m = req->memo;
 	u64 blk = secmmu_slot_block(slot, idx);
 
-	if (m->slot != slot || m->blk != blk) {
-		m->slot = slot;
-		m->blk = blk;
-		m->r = age_head(vm, &slot->hrmap[blk], req, locked, c);
+	if (m->blk[req->slot_id] != blk + 1) {
+		m->blk[req->slot_id] = blk + 1;
+		m->r[req->slot_id] = age_head(vm, &slot->hrmap[blk], req, locked, c);
 	}
-	return m->r;
+	return m->r[req->slot_id];
 }
 
 /*
@@ -413,19 +418,25 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, c.lost);
 }
 
-/* Table walk: was huge leaf @sptep (@spte) young in this call? */
-static bool age_huge_leaf(u64 *sptep, u64 spte, struct age_req *req, u64 *lost)
+/*
+ * Table walk: is huge leaf @sptep (@spte), of block @blk, young in this
+ * call?  A block an earlier chunk answered young is not asked again (its
+ * leaves' A bits are cleared); @last_young gathers the answer for the
+ * chunk's last block @last.
+ */
+static bool age_huge_leaf(u64 *sptep, u64 spte, u64 blk, u64 last,
+			  bool *last_young, struct age_req *req, u64 *lost)
 {
 	struct age_memo *m = req->memo;
-	unsigned int i;
+	bool young;
 
-	for (i = 0; i < ARRAY_SIZE(m->young); i++)
-		if (m->young[i] == sptep)
-			return true;
-	if (!age_leaf(sptep, spte, req->clear, lost))
-		return false;
-	m->young[m->next++ % ARRAY_SIZE(m->young)] = sptep;
-	return true;
+	if (m->blk[req->slot_id] == blk + 1 &&
+	    (m->r[req->slot_id] & RMAP_AGE_YOUNG))
+		return true;
+	young = age_leaf(sptep, spte, req->clear, lost);
+	if (blk == last)
+		*last_young |= young;
+	return young;
 }
 
 /* OR @m into @young's word at bit @pos (@m fits there); the bits new. */
@@ -460,10 +471,13 @@ static __always_inline unsigned long age_run(u64 *run, u64 w, bool clear,
  * page is young if any of its leaves is.
  */
 static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			     u64 first, u64 n, u64 bit, struct age_req *req)
+			     const struct secmmu_slot *slot, u64 first, u64 n,
+			     u64 bit, struct age_req *req)
 {
+	u64 last = secmmu_slot_block(slot, first + n - 1 - slot->base_gfn);
+	struct age_memo *memo = req->memo;
 	DECLARE_BITMAP(young, AGE_CHUNK);
-	bool clear = req->clear;
+	bool clear = req->clear, last_young = false;
 	struct secmmu_alias a;
 	u64 lost = 0, nr = 0, w;
 	unsigned long i;
@@ -483,7 +497,12 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 			if (it.level != 2 || !spte_present(it.old_spte))
 				continue;
 			if (spte_huge(it.old_spte)) {
-				if (!age_huge_leaf(it.sptep, it.old_spte, req, &lost))
+				/* Its block: the memslot gfn of its first page. */
+				u64 blk = secmmu_slot_block(slot, it.gfn + a.gfn -
+							    a.view_gfn - slot->base_gfn);
+
+				if (!age_huge_leaf(it.sptep, it.old_spte, blk, last,
+						   &last_young, req, &lost))
 					continue;
 				for (g = max(it.gfn, a.view_gfn); g < hi; g += w) {
 					w = min_t(u64, hi - g,
@@ -506,6 +525,12 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 			}
 		}
 	}
+	if (memo->blk[req->slot_id] != last + 1) {
+		memo->blk[req->slot_id] = last + 1;
+		memo->r[req->slot_id] = 0;
+	}
+	if (last_young)
+		memo->r[req->slot_id] |= RMAP_AGE_YOUNG;
 	req->nr_young += nr;
 	if (req->young && nr && !(bit % BITS_PER_LONG)) {
 		unsigned long *dst = req->young + bit / BITS_PER_LONG;
@@ -533,12 +558,13 @@ static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 
 	if (own_memo)
 		req->memo = &memo;
+	req->slot_id = slot - l->slots;
 	rcu_read_lock();
 	if (req->mode == SECMMU_RMAP_TABLE_WALK) {
 		for (done = 0; done < n; done += c) {
 			c = min_t(u64, n - done, AGE_CHUNK);
-			age_tables_chunk(vm, l, slot->base_gfn + idx + done, c,
-					 bit + done, req);
+			age_tables_chunk(vm, l, slot, slot->base_gfn + idx + done,
+					 c, bit + done, req);
 		}
 	} else if (req->mode == SECMMU_RMAP_LOCKED && !req->fast_only) {
 		write_lock(&vm->mmu_lock);

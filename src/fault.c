@@ -124,7 +124,7 @@ static int fault_install(struct fault *f, bool shared)
 		.pfn = data_race(page_to_pfn(f->page)),
 		.writable = f->write,
 		.head = slot->rmap ? &slot->rmap[idx] : NULL,
-		.hhead = secmmu_slot_hhead(slot, idx),
+		.l = f->l,
 	};
 	int ret;
 
@@ -146,8 +146,7 @@ static int fault_install(struct fault *f, bool shared)
 		h.level = 2;
 		h.gfn -= off;
 		h.pfn -= off;
-		h.head = m.hhead;
-		h.l = f->l;
+		h.head = secmmu_slot_hhead(slot, idx);
 		/* No dirty logging here: nothing to record. */
 		return secmmu_mmu_map(vm, &h, &f->vcpu->cache, shared);
 	}

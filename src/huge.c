@@ -16,7 +16,7 @@ bool secmmu_huge_layout_ok(const struct secmmu_layout *l,
 {
 	unsigned long hstart = ALIGN_DOWN(hva, PMD_SIZE);
 	u64 off = (hva - hstart) >> PAGE_SHIFT;
-	u64 vfirst = gfn - off, first, last;
+	u64 vfirst = gfn - off, first;
 
 	if (slot->flags & SECMMU_MEM_LOG_DIRTY)
 		return false;
@@ -25,12 +25,13 @@ bool secmmu_huge_layout_ok(const struct secmmu_layout *l,
 	    hstart + PMD_SIZE > slot->hva + (slot->npages << PAGE_SHIFT) ||
 	    vfirst % SECMMU_HUGE_PAGES)
 		return false;
-	/* One view range maps the whole block onto it. */
-	if (!secmmu_view_translate(l, view, vfirst, &first) ||
-	    !secmmu_view_translate(l, view, vfirst + SECMMU_HUGE_PAGES - 1, &last))
+	/*
+	 * One view range maps the whole block onto it (ends that translate
+	 * 511 apart are not enough: the gfns between may map elsewhere).
+	 */
+	if (!secmmu_view_translate_n(l, view, vfirst, SECMMU_HUGE_PAGES, &first))
 		return false;
-	return last - first == SECMMU_HUGE_PAGES - 1 &&
-	       first == slot->base_gfn + ((hstart - slot->hva) >> PAGE_SHIFT);
+	return first == slot->base_gfn + ((hstart - slot->hva) >> PAGE_SHIFT);
 }
 
 bool secmmu_huge_host_ok(struct mm_struct *mm, unsigned long hva, u64 pfn,

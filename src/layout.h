@@ -84,6 +84,9 @@ int secmmu_view_find_start(const struct secmmu_view *v, u64 view_gfn);
 void secmmu_view_remove(struct secmmu_view *v, int idx);
 bool secmmu_view_translate(const struct secmmu_layout *l, u32 view,
 			   u64 gfn, u64 *target);
+/* The same for gfns [gfn, gfn + n), n >= 1: only if one range maps them all. */
+bool secmmu_view_translate_n(const struct secmmu_layout *l, u32 view,
+			     u64 gfn, u64 n, u64 *target);
 
 /*
  * One view's mapping of part of memslot gfns [start, end): view gfns

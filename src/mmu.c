@@ -358,13 +358,47 @@ bool secmmu_zap_huge(struct secmmu_vm *vm, const struct secmmu_layout *l,
 }
 
 /*
+ * Mark @root's present leaves over view gfns [start, end) KEPT, yielding
+ * as a zap does (a walk after a break starts again from the root).
+ */
+static void mark_kept(struct zap *z, u64 *root, u64 start, u64 end)
+{
+	struct secmmu_iter it;
+
+	secmmu_iter_start(&it, root, 1, start, end, true);
+	while (it.valid) {
+		u64 next = it.gfn + secmmu_level_pages(it.level);
+		u64 old = it.old_spte;
+
+		if (spte_present(old)) {
+			while (spte_present(old) && !(old & SPTE_KEPT) &&
+			       !try_cmpxchg64(it.sptep, &old, old | SPTE_KEPT))
+				;
+			z->work++;
+		}
+		if (!zap_cond_resched(z)) {
+			secmmu_iter_next(&it);
+			continue;
+		}
+		if (next >= end)
+			break;
+		secmmu_iter_start(&it, root, 1, next, end, true);
+	}
+}
+
+/*
  * Mark the present leaves mapping host addresses [start, end) KEPT (spte.h):
  * a protection invalidation kept them.  mmu_lock held for write, so only
- * vCPUs and aging change leaves meanwhile, by cmpxchg; so does this.
+ * vCPUs and aging change leaves meanwhile, by cmpxchg; so does this.  With
+ * SECMMU_ZAP_YIELD (@flags) the walk lets mmu_lock go as a zap does, under
+ * the same rules (the caller holds vm->srcu; faults in the range wait for
+ * the invalidation's end); ZAP_YIELDS counts its breaks too.
  */
 void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-				unsigned long start, unsigned long end)
+				unsigned long start, unsigned long end,
+				unsigned int flags)
 {
+	struct zap z = { .vm = vm, .l = l, .flags = flags & SECMMU_ZAP_YIELD };
 	struct secmmu_hva_piece p;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
@@ -372,20 +406,10 @@ void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout
 		u64 gfn = p.slot->base_gfn + p.first;
 		struct secmmu_alias a;
 
-		for_each_view_alias(a, l, gfn, gfn + p.n) {
-			struct secmmu_iter it;
-
-			if (!vm->roots[a.view])
-				continue;
-			for_each_secmmu_leaf(it, vm->roots[a.view], a.view_gfn,
-					     a.view_gfn + a.n) {
-				u64 old = it.old_spte;
-
-				while (spte_present(old) && !(old & SPTE_KEPT) &&
-				       !try_cmpxchg64(it.sptep, &old, old | SPTE_KEPT))
-					;
-			}
-		}
+		for_each_view_alias(a, l, gfn, gfn + p.n)
+			if (vm->roots[a.view])
+				mark_kept(&z, vm->roots[a.view], a.view_gfn,
+					  a.view_gfn + a.n);
 	}
 }
 
@@ -486,8 +510,10 @@ static bool promote(struct secmmu_vm *vm, const struct secmmu_map *m,
  * 4 KiB one is wanted, cannot exist while the fault protocol holds (every
  * change of the primary mapping or of the layout zaps first); should one
  * appear, @shared returns -EBUSY (the caller retries under the write lock)
- * and otherwise it is zapped (a huge one from @m->hhead) and 1 is returned:
- * the caller owes a remote flush.  A huge leaf wanted where a table of
+ * and otherwise it is zapped and 1 is returned: the caller owes a remote
+ * flush.  A huge one leaves the head of its own block, found through
+ * @m->l (the layout it was installed under): the faulting gfn may map
+ * another block, or no memslot.  A huge leaf wanted where a table of
  * 4 KiB leaves is linked (the block was mapped before the primary collapsed
  * it into a THP, or while it logged dirty pages) is the same: -EBUSY, then
  * under the write lock the table goes, with its leaves, as KVM's TDP MMU
@@ -513,7 +539,10 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 			if (spte_huge(it.old_spte)) {	/* in the way */
 				if (shared)
 					return -EBUSY;
-				ret = zap_leaf(vm, it.sptep, m->hhead);
+				/* From its own block's head, not @m's. */
+				ret = zap_leaf(vm, it.sptep,
+					       leaf_head(vm, m->l, m->view, it.gfn,
+							 it.level));
 			}
 			if (!spte_is_table(READ_ONCE(*it.sptep))) {
 				int err = link_table(vm, &it, cache);

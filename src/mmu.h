@@ -24,8 +24,7 @@ struct secmmu_map {
 	u64 pfn;
 	bool writable;
 	unsigned long *head;	/* the leaf's rmap head */
-	unsigned long *hhead;	/* level 1: the block's huge head */
-	const struct secmmu_layout *l;	/* level 2: the 4 KiB leaves' heads */
+	const struct secmmu_layout *l;	/* the heads of leaves in the way */
 };
 
 int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
@@ -47,7 +46,8 @@ bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  unsigned long start, unsigned long end, unsigned int flags);
 bool secmmu_zap_all(struct secmmu_vm *vm, unsigned int flags);
 void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
-				unsigned long start, unsigned long end);
+				unsigned long start, unsigned long end,
+				unsigned int flags);
 
 /*
  * Test hooks at a yielding zap's lock break (testhook.h), nothing without

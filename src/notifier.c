@@ -118,12 +118,12 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 		vm->mmu_invalidate_start = min(vm->mmu_invalidate_start, range->start);
 		vm->mmu_invalidate_end = max(vm->mmu_invalidate_end, range->end);
 	}
-	/* Faults in the range wait for its end: the zap may yield. */
+	/* Faults in the range wait for its end: the walks may yield. */
 	kept = keep_for_protection(vm, range);
 	if (kept) {
 		secmmu_stat_inc(vm, SECMMU_STAT_PROT_KEPT);
 		secmmu_mark_kept_hva_range(vm, srcu_dereference(vm->layout, &vm->srcu),
-					   range->start, range->end);
+					   range->start, range->end, flags);
 		flush = false;
 	} else {
 		/*

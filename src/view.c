@@ -70,10 +70,11 @@ void secmmu_view_remove(struct secmmu_view *v, int idx)
 	memset(&v->ranges[v->nr_ranges], 0, sizeof(v->ranges[0]));
 }
 
-bool secmmu_view_translate(const struct secmmu_layout *l, u32 view,
-			   u64 gfn, u64 *target)
+bool secmmu_view_translate_n(const struct secmmu_layout *l, u32 view,
+			     u64 gfn, u64 n, u64 *target)
 {
 	const struct secmmu_view *v = &l->views[view];
+	const struct secmmu_view_range *r;
 	u32 lo = 0, hi;
 
 	if (!view) {
@@ -89,10 +90,20 @@ bool secmmu_view_translate(const struct secmmu_layout *l, u32 view,
 		else
 			hi = mid;
 	}
-	if (!lo || gfn - v->ranges[lo - 1].view_gfn >= v->ranges[lo - 1].npages)
+	if (!lo)
 		return false;
-	*target = v->ranges[lo - 1].target_gfn + (gfn - v->ranges[lo - 1].view_gfn);
+	r = &v->ranges[lo - 1];
+	/* All of [gfn, gfn + n) inside this one range. */
+	if (gfn - r->view_gfn >= r->npages || r->npages - (gfn - r->view_gfn) < n)
+		return false;
+	*target = r->target_gfn + (gfn - r->view_gfn);
 	return true;
+}
+
+bool secmmu_view_translate(const struct secmmu_layout *l, u32 view,
+			   u64 gfn, u64 *target)
+{
+	return secmmu_view_translate_n(l, view, gfn, 1, target);
 }
 
 struct secmmu_alias *secmmu_alias_start(struct secmmu_alias *a)

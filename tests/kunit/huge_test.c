@@ -2,9 +2,9 @@
 /*
  * KUnit: huge (2 MiB) leaves in every rmap mode (huge.h): install, lookup,
  * aging over every page they cover, a partial zap, a 4 KiB fault meeting a
- * huge leaf and a huge fault meeting a table; and two CPUs installing the
- * same huge leaves while a third ages and zaps them (x86_64 -smp 2 with
- * KASAN and lockdep; interleaved on UML).
+ * huge leaf (which leaves its own block's head) and a huge fault meeting
+ * a table; and two CPUs installing the same huge leaves while a third ages
+ * and zaps them (x86_64 -smp 2 with KASAN and lockdep; interleaved on UML).
  */
 #include <kunit/test.h>
 #include <linux/jiffies.h>
@@ -77,7 +77,6 @@ static int map(struct secmmu_vm *vm, struct secmmu_pt_cache *cache, u32 view,
 		.pfn = PFN_BASE + first, .l = l,
 		.head = level > 1 ? hhead(vm, gfn) :
 			(l->slots[0].rmap ? secmmu_kunit_head(vm, gfn) : NULL),
-		.hhead = hhead(vm, gfn),
 	};
 	int ret = secmmu_pt_cache_topup(vm, cache);
 
@@ -168,6 +167,66 @@ static void huge_install_age_zap(struct kunit *test)
 	if (rmap) {
 		KUNIT_EXPECT_EQ(test, READ_ONCE(*hhead(vm, 0)), 0UL);
 		KUNIT_EXPECT_EQ(test, READ_ONCE(*hhead(vm, 600)), 0UL);
+	}
+}
+
+/*
+ * A huge leaf in the way of a 4 KiB fault goes from its own block's head,
+ * not from the head of the block the faulting gfn maps: here view 1's
+ * gfn 5 is made to map memslot gfn 517 (block 1) under the huge leaf of
+ * its block 0 (the state a layout check letting a leaf cross view ranges
+ * left).  Block 1's head lists view 0's leaf, which must stay.
+ */
+static void huge_in_the_way_leaves_own_head(struct kunit *test)
+{
+	struct secmmu_vm *vm = huge_vm(test);
+	struct secmmu_layout *l = rcu_dereference_protected(vm->layout, true);
+	bool rmap = *(const u32 *)test->param_value != SECMMU_RMAP_TABLE_WALK;
+	static const struct secmmu_view_range split[] = {
+		{ .view_gfn = 0, .npages = 5, .target_gfn = 0 },
+		{ .view_gfn = 5, .npages = 1, .target_gfn = 517 },
+		{ .view_gfn = 6, .npages = PAGES - 6, .target_gfn = 6 },
+	};
+	struct secmmu_pt_cache cache = {};
+	struct secmmu_map m = {
+		.view = 1, .level = 1, .gfn = 5, .pfn = PFN_BASE + 517,
+		.writable = true, .l = l,
+		.head = rmap ? secmmu_kunit_head(vm, 517) : NULL,
+	};
+	int level, ret;
+	u64 spte;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, map(vm, &cache, 1, 0, 2, true), 0);
+	KUNIT_ASSERT_EQ(test, map(vm, &cache, 0, 600, 2, true), 0);
+	KUNIT_ASSERT_EQ(test, l->views[1].nr_ranges, 1U);
+	memcpy(l->views[1].ranges, split, sizeof(split));
+	l->views[1].nr_ranges = ARRAY_SIZE(split);
+
+	KUNIT_ASSERT_EQ(test, secmmu_pt_cache_topup(vm, &cache), 0);
+	write_lock(&vm->mmu_lock);
+	ret = secmmu_mmu_map(vm, &m, &cache, false);
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, ret, 1);		/* a flush is owed */
+	spte = secmmu_spte_lookup(vm, 1, 5, &level);
+	KUNIT_EXPECT_EQ(test, level, 1);
+	KUNIT_EXPECT_EQ(test, spte_pfn(spte), PFN_BASE + 517ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_HUGE_MAPPED), 1ULL);
+	if (rmap) {
+		KUNIT_EXPECT_EQ(test, READ_ONCE(*hhead(vm, 0)), 0UL);
+		KUNIT_EXPECT_EQ(test, secmmu_rmap_count(READ_ONCE(*hhead(vm, 517))), 1U);
+		KUNIT_EXPECT_EQ(test, secmmu_rmap_count(READ_ONCE(*secmmu_kunit_head(vm, 517))),
+				1U);
+	}
+
+	for (v = 0; v < VIEWS; v++)
+		secmmu_kunit_zap(vm, v, 0, U64_MAX, true);
+	secmmu_pt_cache_free(vm, &cache);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_MAPPED), 0ULL);
+	if (rmap) {
+		KUNIT_EXPECT_EQ(test, READ_ONCE(*hhead(vm, 0)), 0UL);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(*hhead(vm, 517)), 0UL);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(*secmmu_kunit_head(vm, 517)), 0UL);
 	}
 }
 
@@ -285,6 +344,7 @@ static void huge_races_two_cpus(struct kunit *test)
 
 static struct kunit_case huge_cases[] = {
 	KUNIT_CASE_PARAM(huge_install_age_zap, huge_mode_gen_params),
+	KUNIT_CASE_PARAM(huge_in_the_way_leaves_own_head, huge_mode_gen_params),
 	KUNIT_CASE_PARAM_ATTR(huge_races_two_cpus, huge_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}

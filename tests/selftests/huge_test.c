@@ -408,6 +408,152 @@ TEST_F(huge, alias_views)
 	EXPECT_EQ(0, v);
 }
 
+/*
+ * A view whose 512-aligned block is made of three ranges: its first and
+ * last gfns map the first and last page of the THP, the 510 between another
+ * memslot (@hole: nothing).  The ends translate 511 apart, but no one range
+ * holds the block: no huge leaf, or the leaf of the first read would map
+ * the THP's pages under the middle gfns (view isolation), and a write there
+ * would zap it from the wrong block's head (a WARN, a stale head).
+ */
+#define SPLIT_VIEW_GFN	0x80000		/* 512-aligned */
+
+static void split_block_view(struct __test_metadata *_metadata,
+			     struct smu_env *e, bool hole)
+{
+	__u64 v = SPLIT_VIEW_GFN, other = GFN + NPAGES, i, val;
+	unsigned int nhuge = 0, wrong = 0, leaked = 0;
+	struct secmmu_spte_info info;
+	struct secmmu_access a;
+	char *mem = NULL;
+
+	if (!hole) {
+		mem = thp_mem(_metadata, false);
+		ASSERT_NE(NULL, mem);
+		smu_fill(mem, LEN, SEED + 7);
+		ASSERT_EQ(0, smu_set_memslot(e->vm, 1, 0, other, NPAGES, mem));
+		ASSERT_EQ(0, smu_set_view(e->vm, 1, v + 1, HPAGES - 2, other + 1));
+	}
+	ASSERT_EQ(0, smu_set_view(e->vm, 1, v, 1, GFN));
+	ASSERT_EQ(0, smu_set_view(e->vm, 1, v + HPAGES - 1, 1, GFN + HPAGES - 1));
+
+	/* The first page reads the THP's first page. */
+	smu_t_rw(_metadata, e->vcpu, 1, SMU_GPA(v) + 8, &val, sizeof(val), false);
+	EXPECT_EQ(*(__u64 *)(e->mem + 8), val);
+	ASSERT_EQ(0, smu_get_spte(e->vm, 1, v, &info));
+	EXPECT_EQ(1, info.level) TH_LOG("a huge leaf over three view ranges");
+
+	/* Each kind of wrong answer is counted, and logged once. */
+	for (i = 1; i < HPAGES - 1; i++) {
+		__u64 slot0 = *(__u64 *)(e->mem + i * PAGE + 8);
+		__u32 want = hole ? SECMMU_EXIT_UNBACKED : SECMMU_EXIT_NONE;
+
+		ASSERT_EQ(0, smu_get_spte(e->vm, 1, v + i, &info));
+		if ((info.flags & SECMMU_SPTE_PRESENT) && info.level == 2 && !nhuge++)
+			TH_LOG("view gfn +%llu under a huge leaf", (unsigned long long)i);
+		val = 0;
+		ASSERT_EQ(0, smu_access(e->vcpu, 1, SMU_GPA(v + i) + 8, &val,
+					sizeof(val), false, &a));
+		if ((a.exit_reason != want ||
+		     (!hole && val != *(__u64 *)(mem + i * PAGE + 8))) && !wrong++)
+			TH_LOG("view gfn +%llu read %#llx (exit %u), memslot 0 has %#llx",
+			       (unsigned long long)i, (unsigned long long)val,
+			       a.exit_reason, (unsigned long long)slot0);
+		val = SEED ^ i;
+		ASSERT_EQ(0, smu_access(e->vcpu, 1, SMU_GPA(v + i) + 8, &val,
+					sizeof(val), true, &a));
+		if ((a.exit_reason != want ||
+		     (!hole && *(__u64 *)(mem + i * PAGE + 8) != (SEED ^ i))) && !wrong++)
+			TH_LOG("view gfn +%llu: write (exit %u) missed its page",
+			       (unsigned long long)i, a.exit_reason);
+		if (*(__u64 *)(e->mem + i * PAGE + 8) != slot0 && !leaked++)
+			TH_LOG("a write of view gfn +%llu reached memslot 0",
+			       (unsigned long long)i);
+		ASSERT_EQ(0, smu_get_spte(e->vm, 1, v + i, &info));
+		if ((info.flags & SECMMU_SPTE_PRESENT) && info.level == 2 && !nhuge++)
+			TH_LOG("view gfn +%llu under a huge leaf", (unsigned long long)i);
+	}
+	EXPECT_EQ(0, nhuge);
+	EXPECT_EQ(0, wrong);
+	EXPECT_EQ(0, leaked);
+
+	/* The last page reads the THP's last page; no huge leaf anywhere. */
+	smu_t_rw(_metadata, e->vcpu, 1, SMU_GPA(v + HPAGES - 1) + 8, &val,
+		 sizeof(val), false);
+	EXPECT_EQ(*(__u64 *)(e->mem + (HPAGES - 1) * PAGE + 8), val);
+	EXPECT_EQ(0, stat(_metadata, e, SECMMU_STAT_HUGE_MAPPED));
+	EXPECT_EQ(0, stat(_metadata, e, SECMMU_STAT_HUGE_INSTALLED));
+
+	/* Everything goes, every head emptied (no WARN on the way). */
+	ASSERT_EQ(0, smu_del_view(e->vm, 1, v));
+	ASSERT_EQ(0, smu_del_view(e->vm, 1, v + HPAGES - 1));
+	if (!hole) {
+		ASSERT_EQ(0, smu_del_view(e->vm, 1, v + 1));
+		ASSERT_EQ(0, smu_del_memslot(e->vm, 1));
+		munmap(mem, LEN);
+	}
+	EXPECT_EQ(0, stat(_metadata, e, SECMMU_STAT_MAPPED));
+}
+
+TEST_F(huge, block_of_three_ranges_other_memslot)
+{
+	split_block_view(_metadata, &self->e, false);
+}
+
+TEST_F(huge, block_of_three_ranges_hole)
+{
+	split_block_view(_metadata, &self->e, true);
+}
+
+/*
+ * Aging answers every huge leaf once per call, however many other young
+ * huge leaves come between two visits of its block: here block 1 is split
+ * by the call's 512-page chunks, and between its two visits (view 0) come
+ * the 10 leaves of block 0 (view 0, and 9 ranges of view 1).  Cleared at
+ * the first visit, block 1's leaf must not be asked again at the second
+ * (it would read old, and so would the block's pages there).
+ */
+#define ALIAS_RANGES	9
+
+TEST_F(huge, age_once_with_many_young_huge_leaves)
+{
+	struct smu_env *e = &self->e;
+	__u64 bm[NPAGES / 64], v = 0, i, r;
+
+	for (r = 0; r < ALIAS_RANGES; r++)
+		ASSERT_EQ(0, smu_set_view(e->vm, 1, 0x80000 + r * HPAGES, HPAGES, GFN));
+	touch(_metadata, e, 0, false);
+	touch(_metadata, e, HPAGES, false);
+	for (r = 0; r < ALIAS_RANGES; r++)
+		smu_t_rw(_metadata, e->vcpu, 1, SMU_GPA(0x80000 + r * HPAGES + 3),
+			 &v, sizeof(v), false);
+	ASSERT_EQ(2 + ALIAS_RANGES, stat(_metadata, e, SECMMU_STAT_HUGE_MAPPED));
+	ASSERT_EQ(2 + ALIAS_RANGES, stat(_metadata, e, SECMMU_STAT_MAPPED));
+
+	/* Chunks [256, 768) and [768, 1024): block 1 in both. */
+	EXPECT_EQ(NPAGES - 256, age(_metadata, e, SECMMU_AGE_CLEAR, 256,
+				    NPAGES - 256, bm));
+	for (i = 0; i < NPAGES - 256 && du_bm_test(bm, i); i++)
+		;
+	EXPECT_EQ(NPAGES - 256, i) TH_LOG("page %llu old", (unsigned long long)i + 256);
+	EXPECT_EQ(0, age(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, bm));
+
+	/* By host address too (one call over both blocks). */
+	touch(_metadata, e, HPAGES + 5, false);
+	for (r = 0; r < ALIAS_RANGES; r++)
+		smu_t_rw(_metadata, e->vcpu, 1, SMU_GPA(0x80000 + r * HPAGES + 3),
+			 &v, sizeof(v), false);
+	{
+		struct secmmu_age res;
+
+		ASSERT_EQ(0, smu_age(e->vm, SECMMU_AGE_CLEAR | SECMMU_AGE_HVA,
+				     (uintptr_t)e->mem + 256 * PAGE, NPAGES - 256,
+				     bm, NULL, &res));
+		EXPECT_EQ(NPAGES - 256, res.nr_young);
+	}
+	EXPECT_EQ(0, age(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, bm));
+}
+
 /* Not enabled, or a memslot that breaks the alignment: 4 KiB leaves. */
 TEST(huge_needs_cap_and_alignment)
 {

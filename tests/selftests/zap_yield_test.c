@@ -6,6 +6,8 @@
  * neither stalls that CPU (soft lockups, RCU stalls) nor starves vCPUs.
  * The zapping thread shares its CPU with a busy thread; SECMMU_STAT_
  * ZAP_YIELDS must grow, and every leaf must still be zapped exactly once.
+ * A protection change that keeps the leaves (PROT_POLICY) walks them all
+ * too, and must yield the same way.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -85,23 +87,31 @@ static bool preempt_rt(void)
 	return !uname(&u) && strstr(u.version, "PREEMPT_RT");
 }
 
-static void check_yields(struct __test_metadata *_metadata, int vm,
-			 __u64 y0, __u64 z0, const char *what)
+/* The walk that took the yields since @y0 let the CPU or mmu_lock go. */
+static void check_yielded(struct __test_metadata *_metadata, int vm, __u64 y0,
+			  const char *what)
 {
 	__u64 y = smu_t_stat(_metadata, vm, SECMMU_STAT_ZAP_YIELDS) - y0;
-	__u64 z = smu_t_stat(_metadata, vm, SECMMU_STAT_SPTES_ZAPPED) - z0;
 
-	TH_LOG("%s: %llu leaves zapped, %llu yields", what,
-	       (unsigned long long)z, (unsigned long long)y);
-	EXPECT_EQ((__u64)ALIASES * NPAGES, z) TH_LOG("%s", what);
-	EXPECT_EQ(0, smu_t_stat(_metadata, vm, SECMMU_STAT_MAPPED));
-	/* On PREEMPT_RT the zap lets mmu_lock go every 4096 leaves. */
+	TH_LOG("%s: %llu yields", what, (unsigned long long)y);
+	/* On PREEMPT_RT the walk lets mmu_lock go every 4096 leaves. */
 	if (preempt_rt()) {
 		EXPECT_LE((__u64)ALIASES * NPAGES / 4096 / 2, y)
 			TH_LOG("%s held mmu_lock throughout (PREEMPT_RT)", what);
 	} else {
 		EXPECT_LT(0, y) TH_LOG("%s never let the CPU or mmu_lock go", what);
 	}
+}
+
+static void check_yields(struct __test_metadata *_metadata, int vm,
+			 __u64 y0, __u64 z0, const char *what)
+{
+	__u64 z = smu_t_stat(_metadata, vm, SECMMU_STAT_SPTES_ZAPPED) - z0;
+
+	TH_LOG("%s: %llu leaves zapped", what, (unsigned long long)z);
+	EXPECT_EQ((__u64)ALIASES * NPAGES, z) TH_LOG("%s", what);
+	EXPECT_EQ(0, smu_t_stat(_metadata, vm, SECMMU_STAT_MAPPED));
+	check_yielded(_metadata, vm, y0, what);
 }
 
 FIXTURE(zy) {
@@ -164,6 +174,58 @@ TEST_F_TIMEOUT(zy, munmap_and_delete, 900)
 	munmap(mem, NPAGES * PAGE);
 	close(vcpu);
 	close(vm);
+}
+
+/*
+ * The same for a protection change that keeps the leaves
+ * (SECMMU_PROT_KEEP_NUMA_HINT): marking each kept leaf walks them all
+ * under mmu_lock like a zap, and yields like one.  Every leaf is still
+ * marked once: each one's next access is a fault avoided.
+ */
+TEST_F_TIMEOUT(zy, protection_keep, 900)
+{
+	__u64 y0, z0, k0, f0, a0;
+	long nb;
+	pthread_t t;
+	cpu_set_t cpus;
+	int vm, vcpu;
+	char *mem;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	nb = smu_read_ll(NUMA_BALANCING);
+	if (nb > 0)
+		smu_write_file(NUMA_BALANCING, "0");
+	setup(_metadata, &vm, &vcpu, &mem);
+	ASSERT_EQ(0, smu_enable_cap(vm, SECMMU_CAP_PROT_POLICY,
+				    SECMMU_PROT_KEEP_NUMA_HINT));
+
+	stop = 0;
+	ASSERT_EQ(0, pthread_create(&t, NULL, spin, NULL));
+	y0 = smu_t_stat(_metadata, vm, SECMMU_STAT_ZAP_YIELDS);
+	z0 = smu_t_stat(_metadata, vm, SECMMU_STAT_SPTES_ZAPPED);
+	k0 = smu_t_stat(_metadata, vm, SECMMU_STAT_PROT_KEPT);
+	ASSERT_EQ(0, mprotect(mem, NPAGES * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC));
+	EXPECT_LT(k0, smu_t_stat(_metadata, vm, SECMMU_STAT_PROT_KEPT));
+	EXPECT_EQ(z0, smu_t_stat(_metadata, vm, SECMMU_STAT_SPTES_ZAPPED));
+	EXPECT_EQ((__u64)ALIASES * NPAGES, smu_t_stat(_metadata, vm, SECMMU_STAT_MAPPED));
+	check_yielded(_metadata, vm, y0, "keeping a protection change");
+	stop = 1;
+	pthread_join(t, NULL);
+
+	f0 = smu_t_stat(_metadata, vm, SECMMU_STAT_FAULTS);
+	a0 = smu_t_stat(_metadata, vm, SECMMU_STAT_PROT_FAULTS_AVOIDED);
+	fault_all(_metadata, vm, vcpu);
+	EXPECT_EQ(f0, smu_t_stat(_metadata, vm, SECMMU_STAT_FAULTS));
+	EXPECT_EQ(a0 + (__u64)ALIASES * NPAGES,
+		  smu_t_stat(_metadata, vm, SECMMU_STAT_PROT_FAULTS_AVOIDED));
+
+	if (nb > 0)
+		smu_write_file(NUMA_BALANCING, "1");
+	close(vcpu);
+	close(vm);
+	munmap(mem, NPAGES * PAGE);
 }
 
 TEST_HARNESS_MAIN

@@ -127,7 +127,10 @@
  *                    shared mappings, and anything else, zap.
  *                    SECMMU_STAT_PROT_KEPT counts the invalidations kept,
  *                    SECMMU_STAT_PROT_FAULTS_AVOIDED the first vCPU
- *                    access of each leaf kept (a fault under ZAP).
+ *                    access of each leaf kept (a fault under ZAP).  Keeping
+ *                    marks every leaf of the range under mmu_lock, and a
+ *                    long walk lets the lock go as a zap does (counted in
+ *                    SECMMU_STAT_ZAP_YIELDS).
  */
 /*
  * SECMMU_CAP_HUGE_LEAVES, args[0] = 0 (the default) or 1: mirror PMD-mapped
@@ -545,7 +548,9 @@ enum secmmu_stat {
 	SECMMU_STAT_DIRTY_RESETS,	/* ring entries reset */
 	SECMMU_STAT_DIRTY_REPROTECTED,	/* leaves write-protected again */
 	SECMMU_STAT_DIRTY_RING_ERRORS,	/* corrupted ring entries seen */
-	SECMMU_STAT_ZAP_YIELDS,		/* long zaps that let mmu_lock go */
+	SECMMU_STAT_ZAP_YIELDS,		/* long zaps (and PROT_POLICY keep
+					 * walks) that let mmu_lock go
+					 */
 	SECMMU_STAT_FAULT_INSTALL_RACES, /* lost to a parallel fault */
 	SECMMU_STAT_FAULT_SLOW,		/* faults replacing a present leaf */
 	SECMMU_STAT_RMAP_PAIRS,		/* rmap pairs now (+1 spare/vCPU) */
