@@ -9,13 +9,15 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "inject.h"
 #include "layout.h"
 
 #define SECMMU_MEM_FLAGS_KNOWN	(SECMMU_MEM_LOG_DIRTY | SECMMU_MEM_READONLY)
 
 struct secmmu_layout *secmmu_layout_alloc(void)
 {
-	return kvzalloc(sizeof(struct secmmu_layout), GFP_KERNEL_ACCOUNT);
+	return secmmu_inject_alloc(kvzalloc(sizeof(struct secmmu_layout),
+					    GFP_KERNEL_ACCOUNT));
 }
 
 struct secmmu_layout *secmmu_layout_dup(const struct secmmu_layout *l)

@@ -18,6 +18,7 @@
 #include <linux/spinlock.h>
 
 #include "huge.h"
+#include "inject.h"
 #include "mmu.h"
 #include "pgtable.h"
 #include "rmap.h"
@@ -102,7 +103,11 @@ static bool zap_cond_resched(struct zap *z)
 {
 	struct secmmu_vm *vm = z->vm;
 
-	if (!(z->flags & SECMMU_ZAP_YIELD) || z->work < ZAP_CHECK)
+	if (!(z->flags & SECMMU_ZAP_YIELD))
+		return false;
+	if (secmmu_inject_zap_yield(z->work))	/* fault injection: inject.h */
+		goto yield;
+	if (z->work < ZAP_CHECK)
 		return false;
 	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
 		/*
@@ -117,6 +122,7 @@ static bool zap_cond_resched(struct zap *z)
 		z->work = 0;
 		return false;
 	}
+yield:
 	z->work = 0;
 	write_unlock(&vm->mmu_lock);
 	cond_resched();
@@ -340,7 +346,7 @@ void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout
 				u64 old = it.old_spte;
 
 				while (spte_present(old) && !(old & SPTE_KEPT) &&
-				       !try_cmpxchg64(it.sptep, &old, old | SPTE_KEPT))
+				       !secmmu_spte_try_cmpxchg(it.sptep, &old, old | SPTE_KEPT))
 					;
 			}
 		}
@@ -402,7 +408,8 @@ static int link_table(struct secmmu_vm *vm, struct secmmu_iter *it,
 
 	if (!table)
 		return -ENOMEM;
-	if (!try_cmpxchg64_release(it->sptep, &old, spte_make_table(__pa(table)))) {
+	if (!secmmu_spte_try_cmpxchg_release(it->sptep, &old,
+					     spte_make_table(__pa(table)))) {
 		secmmu_pt_cache_give(cache, table);
 		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
 	}
@@ -491,7 +498,7 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 		}
 		for (;;) {
 			if (!spte_present(old)) {
-				if (try_cmpxchg64(it.sptep, &old, new))
+				if (secmmu_spte_try_cmpxchg(it.sptep, &old, new))
 					break;
 				secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
 				if (m->level > 1 && spte_is_table(old))
@@ -500,9 +507,9 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 			}
 			if (spte_pfn(old) != m->pfn)
 				break;
-			if (try_cmpxchg64(it.sptep, &old,
-					  new | (old & (SPTE_ACCESSED | SPTE_DIRTY |
-							SPTE_WRITABLE))))
+			if (secmmu_spte_try_cmpxchg(it.sptep, &old,
+						    new | (old & (SPTE_ACCESSED | SPTE_DIRTY |
+								  SPTE_WRITABLE))))
 				return 0;
 		}
 

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fault injection, for tests: reach the windows that a zap's yield and a
+ * lost SPTE cmpxchg open, and the error paths of failed allocations.  All
+ * off by default; module parameters (inject.c, README "Fault injection")
+ * turn each point on, at load or at run time through
+ * /sys/module/secmmu/parameters/:
+ *
+ *   inject_zap_yield=N    a zap that may yield (SECMMU_ZAP_YIELD) drops
+ *                         mmu_lock at every check once N leaves went since
+ *                         its last yield (1: after every leaf), whether or
+ *                         not anyone waits for the lock or the CPU
+ *   inject_cmpxchg_pct=P  P% (0-99) of SPTE cmpxchgs fail as if a racer had
+ *                         won: *old is reloaded, the entry left as it is,
+ *                         and the caller's retry or fallback runs (a fault
+ *                         retries its install, or the access refaults;
+ *                         aging counts the leaf young; the dirty fast path
+ *                         and write protection loop)
+ *   inject_alloc_pct=P    P% (0-100) of the VM's allocations fail
+ *   inject_alloc_nth=N    the Nth allocation after the write fails (once)
+ *
+ * Decisions are deterministic: a Weyl sequence (the count of decisions
+ * times the golden ratio) per point, no random state.  Every injected
+ * event is counted; <debugfs>/secmmu/inject shows "name value events" per
+ * point, so a run can prove that injection happened (scripts/initramfs-init
+ * fails one that asked for it and saw none).
+ *
+ * Off, each point costs one static branch (a nop): the key is on only
+ * while some parameter is non-zero.
+ */
+#ifndef _SECMMU_INJECT_H
+#define _SECMMU_INJECT_H
+
+#include <linux/atomic.h>
+#include <linux/compiler.h>
+#include <linux/jump_label.h>
+#include <linux/types.h>
+
+DECLARE_STATIC_KEY_FALSE(secmmu_inject_on);
+
+bool __secmmu_inject_zap_yield(unsigned int work);
+bool __secmmu_inject_cmpxchg(void);
+bool __secmmu_inject_alloc(void);
+
+void secmmu_inject_init(void);
+void secmmu_inject_exit(void);
+
+/* True when a zap that zapped @work leaves since its last yield must yield. */
+static __always_inline bool secmmu_inject_zap_yield(unsigned int work)
+{
+	return static_branch_unlikely(&secmmu_inject_on) &&
+	       __secmmu_inject_zap_yield(work);
+}
+
+/* True when this allocation must fail. */
+static __always_inline bool secmmu_inject_alloc_fail(void)
+{
+	return static_branch_unlikely(&secmmu_inject_on) && __secmmu_inject_alloc();
+}
+
+/* @expr, an allocation returning a pointer, or NULL when injection says so. */
+#define secmmu_inject_alloc(expr)	(secmmu_inject_alloc_fail() ? NULL : (expr))
+
+/*
+ * Every cmpxchg of an SPTE goes through these: try_cmpxchg64() (or its
+ * release form), or a failure as if a racer had changed the entry.
+ */
+static __always_inline bool secmmu_spte_try_cmpxchg(u64 *sptep, u64 *old, u64 new)
+{
+	if (static_branch_unlikely(&secmmu_inject_on) && __secmmu_inject_cmpxchg()) {
+		*old = READ_ONCE(*sptep);
+		return false;
+	}
+	return try_cmpxchg64(sptep, old, new);
+}
+
+static __always_inline bool
+secmmu_spte_try_cmpxchg_release(u64 *sptep, u64 *old, u64 new)
+{
+	if (static_branch_unlikely(&secmmu_inject_on) && __secmmu_inject_cmpxchg()) {
+		*old = READ_ONCE(*sptep);
+		return false;
+	}
+	return try_cmpxchg64_release(sptep, old, new);
+}
+
+#endif /* _SECMMU_INJECT_H */
