@@ -399,6 +399,8 @@ bool secmmu_zap_all(struct secmmu_vm *vm, unsigned int flags)
  * Link a table for @it's entry unless another fault got there first.  The
  * page comes zeroed from @cache; a loser gives it back, still zeroed (no
  * one saw it).  Release: the zeroed page before the link, for walkers.
+ * Only fault injection fails the cmpxchg and leaves the entry empty (no
+ * one removes a table meanwhile): then it is tried again.
  */
 static int link_table(struct secmmu_vm *vm, struct secmmu_iter *it,
 		      struct secmmu_pt_cache *cache)
@@ -408,10 +410,13 @@ static int link_table(struct secmmu_vm *vm, struct secmmu_iter *it,
 
 	if (!table)
 		return -ENOMEM;
-	if (!secmmu_spte_try_cmpxchg_release(it->sptep, &old,
-					     spte_make_table(__pa(table)))) {
-		secmmu_pt_cache_give(cache, table);
-		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
+	while (!secmmu_spte_try_cmpxchg_release(it->sptep, &old,
+						spte_make_table(__pa(table)))) {
+		if (old) {
+			secmmu_pt_cache_give(cache, table);
+			secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
+			break;
+		}
 	}
 	return 0;		/* the iterator descends into whichever won */
 }
