@@ -83,7 +83,7 @@ static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
 	if (!clear)
 		return true;
 	secmmu_age_leaf_read(sptep, spte);
-	if (!secmmu_spte_try_cmpxchg(sptep, &spte, spte & ~SPTE_ACCESSED))
+	if (!secmmu_age_try_cmpxchg(sptep, &spte, spte & ~SPTE_ACCESSED))
 		(*lost)++;
 	return true;
 }

@@ -26,12 +26,13 @@ struct inject_point {
 	atomic64_t events;	/* injected events since load */
 };
 
-enum { INJ_ZAP_YIELD, INJ_CMPXCHG, INJ_ALLOC_PCT, INJ_ALLOC_NTH, INJ_NR };
+enum { INJ_ZAP_YIELD, INJ_CMPXCHG, INJ_AGE, INJ_ALLOC_PCT, INJ_ALLOC_NTH, INJ_NR };
 
 static struct inject_point points[INJ_NR] = {
 	[INJ_ZAP_YIELD] = { .name = "inject_zap_yield", .max = UINT_MAX },
 	/* 100% would make the retry loops spin for ever. */
 	[INJ_CMPXCHG]   = { .name = "inject_cmpxchg_pct", .max = 99 },
+	[INJ_AGE]       = { .name = "inject_age_pct", .max = 100 },
 	[INJ_ALLOC_PCT] = { .name = "inject_alloc_pct", .max = 100 },
 	[INJ_ALLOC_NTH] = { .name = "inject_alloc_nth", .max = UINT_MAX },
 };
@@ -64,6 +65,11 @@ bool __secmmu_inject_zap_yield(unsigned int work)
 bool __secmmu_inject_cmpxchg(void)
 {
 	return weyl(&points[INJ_CMPXCHG]);
+}
+
+bool __secmmu_inject_age(void)
+{
+	return weyl(&points[INJ_AGE]);
 }
 
 bool __secmmu_inject_alloc(void)
@@ -117,7 +123,10 @@ MODULE_PARM_DESC(inject_zap_yield,
 		 "Fault injection: yielding zaps drop mmu_lock every N leaves (default 0: off)");
 module_param_cb(inject_cmpxchg_pct, &inject_ops, &points[INJ_CMPXCHG], 0644);
 MODULE_PARM_DESC(inject_cmpxchg_pct,
-		 "Fault injection: percent of SPTE cmpxchgs failed as lost races, 0-99 (default 0)");
+		 "Fault injection: percent of SPTE cmpxchgs but aging's failed as lost races, 0-99 (default 0)");
+module_param_cb(inject_age_pct, &inject_ops, &points[INJ_AGE], 0644);
+MODULE_PARM_DESC(inject_age_pct,
+		 "Fault injection: percent of aging's A-bit clears failed as lost races, 0-100 (default 0)");
 module_param_cb(inject_alloc_pct, &inject_ops, &points[INJ_ALLOC_PCT], 0644);
 MODULE_PARM_DESC(inject_alloc_pct,
 		 "Fault injection: percent of the VMs' allocations failed, 0-100 (default 0)");

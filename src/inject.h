@@ -10,12 +10,18 @@
  *                         mmu_lock at every check once N leaves went since
  *                         its last yield (1: after every leaf), whether or
  *                         not anyone waits for the lock or the CPU
- *   inject_cmpxchg_pct=P  P% (0-99) of SPTE cmpxchgs fail as if a racer had
- *                         won: *old is reloaded, the entry left as it is,
- *                         and the caller's retry or fallback runs (a fault
- *                         retries its install, or the access refaults;
- *                         aging counts the leaf young; the dirty fast path
- *                         and write protection loop)
+ *   inject_cmpxchg_pct=P  P% (0-99) of SPTE cmpxchgs but aging's fail as if
+ *                         a racer had won: *old is reloaded, the entry left
+ *                         as it is, and the caller's retry runs (a fault's
+ *                         leaf or table install, a vCPU's A/D update and
+ *                         dirty fast path, write protection, the KEEP mark
+ *                         all try again)
+ *   inject_age_pct=P      P% (0-100) of aging's A-bit clears fail the same
+ *                         way: the leaf is answered young and keeps A, as
+ *                         when a vCPU set A/D meanwhile (so tests that age
+ *                         with no vCPU running and expect exact answers
+ *                         fail: age_test, age_exact_test, huge_test's and
+ *                         rmap_test's aging cases)
  *   inject_alloc_pct=P    P% (0-100) of the VM's allocations fail
  *   inject_alloc_nth=N    the Nth allocation after the write fails (once)
  *
@@ -40,6 +46,7 @@ DECLARE_STATIC_KEY_FALSE(secmmu_inject_on);
 
 bool __secmmu_inject_zap_yield(unsigned int work);
 bool __secmmu_inject_cmpxchg(void);
+bool __secmmu_inject_age(void);
 bool __secmmu_inject_alloc(void);
 
 void secmmu_inject_init(void);
@@ -82,6 +89,16 @@ secmmu_spte_try_cmpxchg_release(u64 *sptep, u64 *old, u64 new)
 		return false;
 	}
 	return try_cmpxchg64_release(sptep, old, new);
+}
+
+/* Aging's A-bit clear (aging.c): its own point, inject_age_pct. */
+static __always_inline bool secmmu_age_try_cmpxchg(u64 *sptep, u64 *old, u64 new)
+{
+	if (static_branch_unlikely(&secmmu_inject_on) && __secmmu_inject_age()) {
+		*old = READ_ONCE(*sptep);
+		return false;
+	}
+	return try_cmpxchg64(sptep, old, new);
 }
 
 #endif /* _SECMMU_INJECT_H */
