@@ -134,6 +134,32 @@ module_param_cb(inject_alloc_nth, &inject_ops, &points[INJ_ALLOC_NTH], 0644);
 MODULE_PARM_DESC(inject_alloc_nth,
 		 "Fault injection: fail the Nth allocation after this is set (default 0: off)");
 
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+static struct inject_point *point_named(const char *name)
+{
+	int i;
+
+	for (i = 0; i < INJ_NR; i++)
+		if (!strcmp(points[i].name, name))
+			return &points[i];
+	return NULL;
+}
+
+int secmmu_inject_set(const char *name, const char *val)
+{
+	struct kernel_param kp = { .name = name, .arg = point_named(name) };
+
+	return kp.arg ? inject_set(val, &kp) : -ENOENT;
+}
+
+u64 secmmu_inject_events(const char *name)
+{
+	struct inject_point *p = point_named(name);
+
+	return p ? atomic64_read(&p->events) : 0;
+}
+#endif
+
 /* <debugfs>/secmmu/inject: "parameter value events", one point a line. */
 static int inject_show(struct seq_file *m, void *v)
 {

@@ -52,6 +52,12 @@ bool __secmmu_inject_alloc(void);
 void secmmu_inject_init(void);
 void secmmu_inject_exit(void);
 
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+/* For KUnit: set parameter @name as its setter does; its events. */
+int secmmu_inject_set(const char *name, const char *val);
+u64 secmmu_inject_events(const char *name);
+#endif
+
 /* True when a zap that zapped @work leaves since its last yield must yield. */
 static __always_inline bool secmmu_inject_zap_yield(unsigned int work)
 {
