@@ -15,6 +15,9 @@
 #                       Debian's (scripts/debug-kernel.sh); pass KO too
 #   env SECMMU_QEMU_APPEND  more kernel command line (e.g. panic_on_warn=1)
 #   env SECMMU_ARGS     "a b" for the guest (smtest_args=a,b)
+#   env SECMMU_MODPARAMS  "a=1 b=2": insmod secmmu.ko a=1 b=2 in the guest
+#                       (smtest_modparams=a=1,b=2), e.g. fault injection:
+#                       "inject_zap_yield=1 inject_cmpxchg_pct=20"
 #   mode torture        tools/fuzz + tools/torture (scripts/torture.sh)
 #   mode mirror         the kernel's mm selftests plain and under
 #                       secmmu-mirror (scripts/mirror-run.sh)
@@ -94,6 +97,9 @@ if [ -n "${SECMMU_TESTS:-}" ]; then
 fi
 if [ -n "${SECMMU_ARGS:-}" ]; then
 	cmdline="$cmdline smtest_args=$(echo $SECMMU_ARGS | tr ' ' ,)"
+fi
+if [ -n "${SECMMU_MODPARAMS:-}" ]; then
+	cmdline="$cmdline smtest_modparams=$(echo $SECMMU_MODPARAMS | tr ' ' ,)"
 fi
 cmdline="$cmdline ${SECMMU_QEMU_APPEND:-}"
 

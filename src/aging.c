@@ -25,6 +25,7 @@
 
 #include "aging.h"
 #include "huge.h"
+#include "inject.h"
 #include "pgtable.h"
 #include "rmap.h"
 #include "spte.h"
@@ -88,7 +89,7 @@ static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
 	if (!clear)
 		return true;
 	secmmu_age_leaf_read(sptep, spte);
-	if (!try_cmpxchg64(sptep, &spte, spte & ~SPTE_ACCESSED))
+	if (!secmmu_age_try_cmpxchg(sptep, &spte, spte & ~SPTE_ACCESSED))
 		(*lost)++;
 	return true;
 }

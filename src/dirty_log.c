@@ -27,6 +27,7 @@
 #include "dirty_ring.h"
 #include "flush.h"
 #include "huge.h"
+#include "inject.h"
 #include "ioctl.h"
 #include "layout.h"
 #include "pgtable.h"
@@ -43,7 +44,7 @@ static bool wp_leaf(struct secmmu_vm *vm, u64 *sptep, u64 spte)
 	do {
 		if (!spte_present(spte) || !spte_writable(spte))
 			return false;
-	} while (!try_cmpxchg64(sptep, &spte, spte & ~SPTE_WRITABLE));
+	} while (!secmmu_spte_try_cmpxchg(sptep, &spte, spte & ~SPTE_WRITABLE));
 	secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_REPROTECTED);
 	return true;
 }

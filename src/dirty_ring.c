@@ -14,6 +14,7 @@
 #include <linux/vmalloc.h>
 
 #include "dirty_ring.h"
+#include "inject.h"
 #include "layout.h"
 #include "stats.h"
 #include "trace.h"
@@ -35,11 +36,13 @@ int secmmu_dirty_ring_alloc(struct secmmu_dirty_ring *ring, u32 size)
 
 	ring->entries = NULL;
 	ring->nr_pages = 0;
-	ring->pages = kvcalloc(n, sizeof(*ring->pages), GFP_KERNEL_ACCOUNT);
+	ring->pages = secmmu_inject_alloc(kvcalloc(n, sizeof(*ring->pages),
+						   GFP_KERNEL_ACCOUNT));
 	if (!ring->pages)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		ring->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		ring->pages[i] = secmmu_inject_alloc(alloc_page(GFP_KERNEL_ACCOUNT |
+								 __GFP_ZERO));
 		if (!ring->pages[i])
 			goto fail;
 	}
@@ -133,7 +136,9 @@ static_assert(SECMMU_RESET_HASH >= 2 * SECMMU_RESET_BATCH &&
 /* Only the hash needs zeroing: windows are written before they are read. */
 struct secmmu_reset_batch *secmmu_reset_batch_alloc(void)
 {
-	struct secmmu_reset_batch *rb = kmalloc(sizeof(*rb), GFP_KERNEL_ACCOUNT);
+	struct secmmu_reset_batch *rb;
+
+	rb = secmmu_inject_alloc(kmalloc(sizeof(*rb), GFP_KERNEL_ACCOUNT));
 
 	if (rb) {
 		memset(rb->hash, 0, sizeof(rb->hash));

@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 
 #include "dirty_log.h"
+#include "inject.h"
 #include "ioctl.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -101,7 +102,8 @@ static int copy_in(struct secmmu_ioctl_call *c, union ioctl_arg *u,
 	c->report = false;
 	if (_IOC_DIR(cmd) == _IOC_NONE)
 		return 0;
-	c->karg = size <= sizeof(*u) ? u : kzalloc(size, GFP_KERNEL);
+	c->karg = size <= sizeof(*u) ? u :
+		  secmmu_inject_alloc(kzalloc(size, GFP_KERNEL));
 	if (!c->karg)
 		return -ENOMEM;
 	if ((_IOC_DIR(cmd) & _IOC_WRITE) &&

@@ -11,6 +11,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 
+#include "inject.h"
 #include "ioctl.h"
 #include "pt_id.h"
 #include "rmap.h"
@@ -107,10 +108,13 @@ static int __init secmmu_init(void)
 
 	if (ret)
 		return ret;
+	secmmu_inject_init();
 	secmmu_misc.mode = mode;
 	ret = misc_register(&secmmu_misc);
-	if (ret)
+	if (ret) {
+		secmmu_inject_exit();
 		secmmu_rmap_exit();
+	}
 	return ret;
 }
 
@@ -121,6 +125,7 @@ static void __exit secmmu_exit(void)
 	rcu_barrier();
 	secmmu_pt_id_exit();
 	secmmu_rmap_exit();
+	secmmu_inject_exit();
 }
 
 module_init(secmmu_init);

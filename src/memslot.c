@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "inject.h"
 #include "layout.h"
 #include "testhook.h"
 
@@ -18,7 +19,8 @@
 struct secmmu_layout *secmmu_layout_alloc(void)
 {
 	SECMMU_TEST_HOOK(secmmu_layout_alloc);
-	return kvzalloc(sizeof(struct secmmu_layout), GFP_KERNEL_ACCOUNT);
+	return secmmu_inject_alloc(kvzalloc(sizeof(struct secmmu_layout),
+					    GFP_KERNEL_ACCOUNT));
 }
 
 struct secmmu_layout *secmmu_layout_dup(const struct secmmu_layout *l)

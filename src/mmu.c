@@ -18,6 +18,7 @@
 #include <linux/spinlock.h>
 
 #include "huge.h"
+#include "inject.h"
 #include "mmu.h"
 #include "pgtable.h"
 #include "rmap.h"
@@ -121,7 +122,11 @@ static bool zap_cond_resched(struct zap *z)
 {
 	struct secmmu_vm *vm = z->vm;
 
-	if (!(z->flags & SECMMU_ZAP_YIELD) || z->work < ZAP_CHECK)
+	if (!(z->flags & SECMMU_ZAP_YIELD))
+		return false;
+	if (secmmu_inject_zap_yield(z->work))	/* fault injection: inject.h */
+		goto yield;
+	if (z->work < ZAP_CHECK)
 		return false;
 	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
 		/*
@@ -137,6 +142,7 @@ static bool zap_cond_resched(struct zap *z)
 		z->work = 0;
 		return false;
 	}
+yield:
 	z->work = 0;
 	write_unlock(&vm->mmu_lock);
 	secmmu_zap_yielded(vm);
@@ -372,7 +378,7 @@ static void mark_kept(struct zap *z, u64 *root, u64 start, u64 end)
 
 		if (spte_present(old)) {
 			while (spte_present(old) && !(old & SPTE_KEPT) &&
-			       !try_cmpxchg64(it.sptep, &old, old | SPTE_KEPT))
+			       !secmmu_spte_try_cmpxchg(it.sptep, &old, old | SPTE_KEPT))
 				;
 			z->work++;
 		}
@@ -459,6 +465,8 @@ bool secmmu_zap_all(struct secmmu_vm *vm, unsigned int flags)
  * Link a table for @it's entry unless another fault got there first.  The
  * page comes zeroed from @cache; a loser gives it back, still zeroed (no
  * one saw it).  Release: the zeroed page before the link, for walkers.
+ * Only fault injection fails the cmpxchg and leaves the entry empty (no
+ * one removes a table meanwhile): then it is tried again.
  */
 static int link_table(struct secmmu_vm *vm, struct secmmu_iter *it,
 		      struct secmmu_pt_cache *cache)
@@ -468,9 +476,13 @@ static int link_table(struct secmmu_vm *vm, struct secmmu_iter *it,
 
 	if (!table)
 		return -ENOMEM;
-	if (!try_cmpxchg64_release(it->sptep, &old, spte_make_table(__pa(table)))) {
-		secmmu_pt_cache_give(cache, table);
-		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
+	while (!secmmu_spte_try_cmpxchg_release(it->sptep, &old,
+						spte_make_table(__pa(table)))) {
+		if (old) {
+			secmmu_pt_cache_give(cache, table);
+			secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
+			break;
+		}
 	}
 	return 0;		/* the iterator descends into whichever won */
 }
@@ -562,7 +574,7 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 		}
 		for (;;) {
 			if (!spte_present(old)) {
-				if (try_cmpxchg64(it.sptep, &old, new))
+				if (secmmu_spte_try_cmpxchg(it.sptep, &old, new))
 					break;
 				secmmu_stat_inc(vm, SECMMU_STAT_FAULT_INSTALL_RACES);
 				if (m->level > 1 && spte_is_table(old))
@@ -571,9 +583,9 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 			}
 			if (spte_pfn(old) != m->pfn)
 				break;
-			if (try_cmpxchg64(it.sptep, &old,
-					  new | (old & (SPTE_ACCESSED | SPTE_DIRTY |
-							SPTE_WRITABLE))))
+			if (secmmu_spte_try_cmpxchg(it.sptep, &old,
+						    new | (old & (SPTE_ACCESSED | SPTE_DIRTY |
+								  SPTE_WRITABLE))))
 				return 0;
 		}
 

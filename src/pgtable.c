@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 
+#include "inject.h"
 #include "pgtable.h"
 #include "pt_id.h"
 #include "rmap.h"
@@ -93,7 +94,7 @@ u64 *secmmu_pt_child(u64 table_spte)
 
 u64 *secmmu_pt_alloc(struct secmmu_vm *vm, gfp_t gfp)
 {
-	u64 *table = (u64 *)get_zeroed_page(gfp);
+	u64 *table = secmmu_inject_alloc((u64 *)get_zeroed_page(gfp));
 
 	if (!table)
 		return NULL;

@@ -7,6 +7,7 @@
 #include <linux/processor.h>
 #include <linux/slab.h>
 
+#include "inject.h"
 #include "layout.h"
 #include "pt_id.h"
 #include "rmap.h"
@@ -36,7 +37,7 @@ struct secmmu_rmap_desc *secmmu_rmap_desc_alloc(struct secmmu_vm *vm)
 {
 	struct secmmu_rmap_desc *d;
 
-	d = kmem_cache_zalloc(rmap_desc_cache, GFP_KERNEL_ACCOUNT);
+	d = secmmu_inject_alloc(kmem_cache_zalloc(rmap_desc_cache, GFP_KERNEL_ACCOUNT));
 	if (d)
 		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_DESCS);
 	return d;
@@ -61,7 +62,7 @@ static struct secmmu_rmap_pair *pair_alloc(struct secmmu_vm *vm)
 {
 	struct secmmu_rmap_pair *p;
 
-	p = kmem_cache_zalloc(rmap_pair_cache, GFP_KERNEL_ACCOUNT);
+	p = secmmu_inject_alloc(kmem_cache_zalloc(rmap_pair_cache, GFP_KERNEL_ACCOUNT));
 	if (p)
 		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_PAIRS);
 	return p;

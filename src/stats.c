@@ -3,12 +3,15 @@
 #include <linux/cpumask.h>
 #include <linux/string.h>
 
+#include "inject.h"
 #include "stats.h"
 #include "vm.h"
 
 int secmmu_stats_init(struct secmmu_vm *vm)
 {
 	/* Charged to the opener's memcg, like the rest of the VM. */
+	if (secmmu_inject_alloc_fail())
+		return -ENOMEM;
 	vm->stats = alloc_percpu_gfp(struct secmmu_stat_block, GFP_KERNEL_ACCOUNT);
 	return vm->stats ? 0 : -ENOMEM;
 }

@@ -27,6 +27,7 @@
 
 #include "dirty_log.h"
 #include "flush.h"
+#include "inject.h"
 #include "ioctl.h"
 #include "secmmu_probes.h"
 #include "spte.h"
@@ -111,7 +112,7 @@ static enum guest_result access_in_guest(struct secmmu_vcpu *vcpu, u32 view,
 		}
 		if (new == spte)
 			break;
-		if (try_cmpxchg64(sptep, &spte, new)) {
+		if (secmmu_spte_try_cmpxchg(sptep, &spte, new)) {
 			if (spte & SPTE_KEPT)	/* under PROT_ZAP: a fault */
 				secmmu_stat_inc(vcpu->vm, SECMMU_STAT_PROT_FAULTS_AVOIDED);
 			if (!(spte & SPTE_WRITABLE) && (new & SPTE_WRITABLE)) {
@@ -455,10 +456,10 @@ struct secmmu_vcpu *secmmu_vcpu_create(struct secmmu_vm *vm, u32 id)
 {
 	struct secmmu_vcpu *vcpu;
 
-	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	vcpu = secmmu_inject_alloc(kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT));
 	if (!vcpu)
 		return NULL;
-	vcpu->bounce = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	vcpu->bounce = secmmu_inject_alloc((void *)__get_free_page(GFP_KERNEL_ACCOUNT));
 	if (!vcpu->bounce) {
 		kfree(vcpu);
 		return NULL;

@@ -12,6 +12,7 @@
 #include "dirty_log.h"
 #include "flush.h"
 #include "huge.h"
+#include "inject.h"
 #include "ioctl.h"
 #include "mmu.h"
 #include "spte.h"
@@ -57,7 +58,7 @@ struct secmmu_vm *secmmu_vm_alloc(void)
 	struct secmmu_vm *vm;
 	u32 v;
 
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	vm = secmmu_inject_alloc(kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT));
 	if (!vm)
 		return NULL;
 	kref_init(&vm->ref);
@@ -203,15 +204,17 @@ static int slot_alloc(struct secmmu_vm *vm, const struct secmmu_slot *old,
 
 		if (vm->huge_leaves)
 			n += secmmu_slot_blocks(want);
-		want->rmap = kvcalloc(n, sizeof(*want->rmap), GFP_KERNEL_ACCOUNT);
+		want->rmap = secmmu_inject_alloc(kvcalloc(n, sizeof(*want->rmap),
+							  GFP_KERNEL_ACCOUNT));
 		if (!want->rmap)
 			return -ENOMEM;
 		if (vm->huge_leaves)
 			want->hrmap = want->rmap + want->npages;
 	}
 	if ((want->flags & SECMMU_MEM_LOG_DIRTY) && !want->dirty_bitmap) {
-		want->dirty_bitmap = kvcalloc(BITS_TO_LONGS(want->npages),
-					      sizeof(long), GFP_KERNEL_ACCOUNT);
+		want->dirty_bitmap = secmmu_inject_alloc(kvcalloc(BITS_TO_LONGS(want->npages),
+								  sizeof(long),
+								  GFP_KERNEL_ACCOUNT));
 		if (!want->dirty_bitmap) {
 			if (!old->rmap)
 				kvfree(want->rmap);

@@ -159,6 +159,8 @@ int main(void)
 		{ SECMMU_CAP_AGE,		"age" },
 		{ SECMMU_CAP_DIRTY_LOG,		"dirty_log" },
 		{ SECMMU_CAP_DIRTY_RING,	"dirty_ring" },
+		{ SECMMU_CAP_PROT_POLICY,	"prot_policy" },
+		{ SECMMU_CAP_HUGE_LEAVES,	"huge_leaves" },
 	};
 	long long numa_balancing;
 	struct secmmu_stats st0;
