@@ -130,8 +130,10 @@ mutants:
 # are here, out of make check's cold time (issue 27).
 .PHONY: torture torture-kasan torture-kcsan torture-rt torture-mirror torture-7.2 debug-kernel
 torture: torture-kasan torture-kcsan torture-rt torture-mirror torture-7.2 kunit-7.2
+# (The selftests first, with fault injection: README, "Fault injection".)
 torture-kasan:
-	$(SCRIPTS)/torture.sh long
+	TORTURE_SELFTEST_MODPARAMS="inject_zap_yield=1 inject_cmpxchg_pct=20" \
+		$(SCRIPTS)/torture.sh long
 torture-kcsan:
 	TORTURE_KERNEL=kcsan $(SCRIPTS)/torture.sh long
 torture-rt:

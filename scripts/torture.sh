@@ -20,6 +20,9 @@
 # env TORTURE_FUZZ_S, TORTURE_S, TORTURE_KILL_ROUNDS  override the durations
 # env TORTURE_FUZZ_CALLS  fuzzer calls to stop at (TORTURE_FUZZ_S caps it)
 # env TORTURE_SEED     fuzzer seed to replay (printed by every run)
+# env TORTURE_SELFTEST_MODPARAMS  secmmu.ko parameters for the selftests run
+#                      only (fault injection, README: "Fault injection");
+#                      SECMMU_MODPARAMS applies to both runs
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -80,6 +83,7 @@ ko=${TORTURE_KO:-$ko}
 
 rc=0
 if [ "$selftests" = y ]; then
+	SECMMU_MODPARAMS=${TORTURE_SELFTEST_MODPARAMS:-${SECMMU_MODPARAMS:-}} \
 	SECMMU_MODE=test SECMMU_RUN_NAME=$run-selftests-$kver \
 	SECMMU_QEMU_TIMEOUT=${SECMMU_QEMU_TIMEOUT:-3600} \
 		"$SECMMU_REPO/scripts/qemu-run.sh" "$kver" "$ko" || rc=1
