@@ -133,6 +133,7 @@ torture: torture-kasan torture-kcsan torture-rt torture-mirror torture-7.2 kunit
 # (The selftests first, with fault injection: README, "Fault injection".)
 torture-kasan:
 	TORTURE_SELFTEST_MODPARAMS="inject_zap_yield=1 inject_cmpxchg_pct=20" \
+	TORTURE_MODPARAMS="inject_zap_yield=1 inject_cmpxchg_pct=20 inject_age_pct=20" \
 		$(SCRIPTS)/torture.sh long
 torture-kcsan:
 	TORTURE_KERNEL=kcsan $(SCRIPTS)/torture.sh long

@@ -115,7 +115,7 @@ run_kunit() {
 run_mutant() {
 	local name=$1 p=$list/$1.patch tests gap timeout t have=() missing=()
 	local log rc failing ran skipped kunit kernel kv kd kimg="" canary=-
-	local mtree=$tree kpassed kfailed why='' check crc
+	local mtree=$tree kpassed kfailed why='' check crc modparams
 
 	step "mutant $name"
 	if [ ! -f "$p" ]; then
@@ -129,11 +129,13 @@ run_mutant() {
 	kernel=$(field "$p" Kernel)
 	gap=$(field "$p" Gap)
 	timeout=$(field "$p" Timeout)
+	modparams=$(field "$p" Modparams)
 	info "breaks: $(field "$p" Breaks)"
 	[ -z "$tests" ] || info "tests:  $tests${kernel:+ (on the $kernel debug kernel)}"
 	[ -z "$kunit" ] || info "kunit:  $kunit"
 	[ -z "$check" ] || info "check:  $check"
 	[ -z "$gap" ] || info "known gap: $gap"
+	[ -z "$modparams" ] || info "modparams: $modparams"
 	if [ -z "$tests" ] && [ -z "$kunit" ] && [ -z "$check" ]; then
 		echo "FAIL: $name names no Tests:, no KUnit: and no Check:"
 		broken=$((broken + 1)); verdict "$name" BROKEN "no tests named"
@@ -214,6 +216,7 @@ run_mutant() {
 		log=$SECMMU_LOGS/mutant-$name.log
 		rm -f "$log"
 		rc=0
+		SECMMU_MODPARAMS=${modparams:-${SECMMU_MODPARAMS:-}} \
 		SECMMU_REPO=$mtree SECMMU_RESULTS=$base/results/$name \
 		SECMMU_RUN_NAME=mutant-$name SECMMU_TESTS="${have[*]}" \
 		SECMMU_QEMU_TIMEOUT=${timeout:-600} \

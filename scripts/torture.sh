@@ -23,6 +23,7 @@
 # env TORTURE_SELFTEST_MODPARAMS  secmmu.ko parameters for the selftests run
 #                      only (fault injection, README: "Fault injection");
 #                      SECMMU_MODPARAMS applies to both runs
+# env TORTURE_MODPARAMS  the same for the fuzzer / torture / lifecycle run
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -92,6 +93,7 @@ fi
 name=$run-$len-$kver
 # TCG + KASAN: allow twice the planned time plus boot, kmemleak scans, lifecycle.
 tmo=$(( (fz + 3 * ts) * 2 + 60 * kr + 900 ))
+SECMMU_MODPARAMS=${TORTURE_MODPARAMS:-${SECMMU_MODPARAMS:-}} \
 SECMMU_MODE=torture SECMMU_RUN_NAME=$name SECMMU_QEMU_TIMEOUT=$tmo \
 SECMMU_ARGS="$fz $ts $kr ${TORTURE_SEED:--} $fzn" \
 	"$SECMMU_REPO/scripts/qemu-run.sh" "$kver" "$ko" || rc=1
