@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A layout change racing munmap of its backing (issue 23, item 2).
+ * A layout change racing munmap of its backing (issue 23, item 2): here a
+ * view range removal, whose stale leaves a vCPU could still reach.  (A
+ * memslot delete leaves none a vCPU reaches: an access looks the gfn up
+ * in the new layout first; its race - a resumed zap dirtying freed folios,
+ * emptied rmap heads - is KUnit's yield_slot_delete_munmap, which stops
+ * the zap at a yield.  Here it never ran inside the zap on 6.1, in 24
+ * rounds, and a case that cannot reach its window tests nothing.)
  *
  * A memslot delete or a view range removal publishes the new layout, then
  * zaps the old mappings, letting mmu_lock and the CPU go now and then.  An
@@ -13,10 +19,11 @@
  * inject_zap_yield=1, set for the test: whether it yields on its own
  * depends on the scheduler, and on 6.1 it never did in 8 rounds), and the
  * unmapping thread runs on the other CPU: when it sees the zap under way
- * (SPTES_ZAPPED moved) and the last leaf not zapped yet (GET_SPTE), it
- * munmaps, and its invalidation takes mmu_lock in one of the zap's
- * breaks.  A round where it got there counts as a hit; the test needs
- * one.
+ * (SPTES_ZAPPED moved) and the first of the last CHECKED leaves not zapped
+ * yet (GET_SPTE), it munmaps those CHECKED pages, and its invalidation
+ * takes mmu_lock in one of the zap's breaks; then it accesses them, long
+ * before the zap (which goes up in gfns, a break at every leaf) gets
+ * there.  A round where it got there counts as a hit; the test needs one.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -111,7 +118,7 @@ static void *unmapper(void *arg)
 		return NULL;		/* the change ran in one go */
 	flags = smu_spte_flags(r->vm, r->probe_view, r->probe_gfn);
 	r->hit = flags != ~0ULL && (flags & SECMMU_SPTE_PRESENT);
-	r->unmapped = !munmap(r->mem, NPAGES * PAGE);
+	r->unmapped = !munmap(r->mem + (NPAGES - CHECKED) * PAGE, CHECKED * PAGE);
 	if (r->unmapped)
 		r->reached = reach(r, 0, GFN) + reach(r, VIEW, VIEW_GFN);
 	return NULL;
@@ -119,11 +126,10 @@ static void *unmapper(void *arg)
 
 /*
  * One round: slot 0 over fresh memory, aliased by VIEW, every page mapped
- * in both; then @del_slot ? delete the slot : remove the view range, with
+ * in both; then remove the view range, with
  * the unmapper waiting for a break in its zap.
  */
-static void one_round(struct __test_metadata *_metadata, struct round *r,
-		      bool del_slot)
+static void one_round(struct __test_metadata *_metadata, struct round *r)
 {
 	pthread_t t;
 	int ret;
@@ -141,14 +147,14 @@ static void one_round(struct __test_metadata *_metadata, struct round *r,
 	fault_view(_metadata, r->vcpu, VIEW, VIEW_GFN);
 	ASSERT_EQ(2 * NPAGES, smu_t_stat(_metadata, r->vm, SECMMU_STAT_MAPPED));
 
-	/* The zap goes up in gfns: its last leaf goes last. */
-	r->probe_view = del_slot ? 0 : VIEW;
-	r->probe_gfn = (del_slot ? GFN : VIEW_GFN) + NPAGES - 1;
+	/* The zap goes up in gfns: the last CHECKED leaves go last. */
+	r->probe_view = VIEW;
+	r->probe_gfn = VIEW_GFN + NPAGES - CHECKED;
 	r->zapped0 = smu_t_stat(_metadata, r->vm, SECMMU_STAT_SPTES_ZAPPED);
 	r->in_change = 1;
 	ASSERT_EQ(0, pthread_create(&t, NULL, unmapper, r));
 	r->go = 1;
-	ret = del_slot ? smu_del_memslot(r->vm, 0) : smu_del_view(r->vm, VIEW, VIEW_GFN);
+	ret = smu_del_view(r->vm, VIEW, VIEW_GFN);
 	r->in_change = 0;
 	pthread_join(t, NULL);
 
@@ -156,16 +162,14 @@ static void one_round(struct __test_metadata *_metadata, struct round *r,
 	EXPECT_EQ(0, r->errors);
 	EXPECT_EQ(0, r->reached)
 		TH_LOG("%s: %d vCPU accesses reached memory after munmap returned",
-		       del_slot ? "memslot delete" : "view removal", r->reached);
-	if (!r->unmapped)
-		munmap(r->mem, NPAGES * PAGE);
-	EXPECT_EQ(0, smu_count_present(r->vm, r->probe_view,
-				       r->probe_gfn + 1 - CHECKED, CHECKED));
+		       "view removal", r->reached);
+	munmap(r->mem, (r->unmapped ? NPAGES - CHECKED : NPAGES) * PAGE);
+	EXPECT_EQ(0, smu_count_present(r->vm, r->probe_view, r->probe_gfn, CHECKED));
 	close(r->vcpu);
 	close(r->vm);
 }
 
-static void race(struct __test_metadata *_metadata, bool del_slot)
+static void race(struct __test_metadata *_metadata)
 {
 	struct round r;
 	int i, hits = 0;
@@ -178,7 +182,7 @@ static void race(struct __test_metadata *_metadata, bool del_slot)
 	smu_quiesce();
 	pin_cpu(0);
 	for (i = 0; i < ROUNDS && hits < HITS && !_metadata->exit_code; i++) {
-		one_round(_metadata, &r, del_slot);
+		one_round(_metadata, &r);
 		hits += r.hit;
 	}
 	snprintf(buf, sizeof(buf), "%lld", yield0);
@@ -200,14 +204,9 @@ FIXTURE_TEARDOWN(lr)
 {
 }
 
-TEST_F_TIMEOUT(lr, memslot_delete_vs_munmap, 600)
-{
-	race(_metadata, true);
-}
-
 TEST_F_TIMEOUT(lr, view_remove_vs_munmap, 600)
 {
-	race(_metadata, false);
+	race(_metadata);
 }
 
 TEST_HARNESS_MAIN
