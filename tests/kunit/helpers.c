@@ -7,6 +7,7 @@
 #include "pgtable.h"
 #include "rmap.h"
 #include "secmmu_kunit.h"
+#include "vcpu.h"
 
 KUNIT_DEFINE_ACTION_WRAPPER(bare_vm_free, secmmu_vm_free, struct secmmu_vm *);
 
@@ -17,6 +18,19 @@ struct secmmu_vm *secmmu_kunit_bare_vm(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, vm);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, bare_vm_free, vm));
 	return vm;
+}
+
+struct secmmu_vcpu *secmmu_kunit_vcpu(struct kunit *test, struct secmmu_vm *vm)
+{
+	struct secmmu_vcpu *vcpu;
+
+	mutex_lock(&vm->slots_lock);
+	vcpu = secmmu_vcpu_create(vm, 0);
+	if (vcpu)
+		secmmu_vcpu_publish(vcpu);
+	mutex_unlock(&vm->slots_lock);
+	KUNIT_ASSERT_NOT_NULL(test, vcpu);
+	return vcpu;
 }
 
 static void install(struct kunit *test, struct secmmu_vm *vm, u32 view,

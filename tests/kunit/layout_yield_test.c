@@ -119,12 +119,7 @@ static struct fixture *setup(struct kunit *test)
 	req.userspace_addr = f->hva;
 	KUNIT_ASSERT_EQ(test, 0, secmmu_vm_set_memslot(f->vm, &req));
 
-	mutex_lock(&f->vm->slots_lock);
-	f->vcpu = secmmu_vcpu_create(f->vm, 0);
-	if (f->vcpu)
-		secmmu_vcpu_publish(f->vcpu);
-	mutex_unlock(&f->vm->slots_lock);
-	KUNIT_ASSERT_NOT_NULL(test, f->vcpu);
+	f->vcpu = secmmu_kunit_vcpu(test, f->vm);
 	test->priv = f;
 	return f;
 }

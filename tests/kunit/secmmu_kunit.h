@@ -10,6 +10,9 @@
 /* A VM with no mm (tables, layout, stats only), freed when the test ends. */
 struct secmmu_vm *secmmu_kunit_bare_vm(struct kunit *test);
 
+/* vCPU 0 of @vm, created and published as the ioctl does (slots_lock). */
+struct secmmu_vcpu *secmmu_kunit_vcpu(struct kunit *test, struct secmmu_vm *vm);
+
 /*
  * A bare VM whose layout has memslot 0 = gfns [0, @npages) (with its rmap,
  * at a made-up hva: nothing faults) and views 1..SECMMU_MAX_VIEWS-1 each

@@ -66,12 +66,7 @@ static struct fixture *setup(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, vm_put, f->vm));
 	KUNIT_ASSERT_EQ(test, 0, set_slot(f, 0, NPAGES));
 
-	mutex_lock(&f->vm->slots_lock);
-	f->vcpu = secmmu_vcpu_create(f->vm, 0);
-	if (f->vcpu)
-		secmmu_vcpu_publish(f->vcpu);
-	mutex_unlock(&f->vm->slots_lock);
-	KUNIT_ASSERT_NOT_NULL(test, f->vcpu);
+	f->vcpu = secmmu_kunit_vcpu(test, f->vm);
 	return f;
 }
 
@@ -336,12 +331,7 @@ static void vm_ring_soft_limit_per_fault(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, vm_put, f->vm));
 	KUNIT_ASSERT_EQ(test, 0, secmmu_dirty_enable_ring(f->vm, SECMMU_DIRTY_RING_MIN));
 	KUNIT_ASSERT_EQ(test, 0, set_slot(f, SECMMU_MEM_LOG_DIRTY, NPAGES));
-	mutex_lock(&f->vm->slots_lock);
-	f->vcpu = secmmu_vcpu_create(f->vm, 0);
-	if (f->vcpu)
-		secmmu_vcpu_publish(f->vcpu);
-	mutex_unlock(&f->vm->slots_lock);
-	KUNIT_ASSERT_NOT_NULL(test, f->vcpu);
+	f->vcpu = secmmu_kunit_vcpu(test, f->vm);
 
 	ring = &f->vcpu->ring;
 	limit = ring->size - SECMMU_DIRTY_RING_RSVD;
