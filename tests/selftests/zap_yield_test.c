@@ -114,6 +114,30 @@ static void check_yields(struct __test_metadata *_metadata, int vm,
 	check_yielded(_metadata, vm, y0, what);
 }
 
+/*
+ * Run on CPU 0, beside spin(), with NUMA hinting off: it would zap leaves
+ * behind the counts.  Returns what numa_hint_restore() puts back.
+ */
+static long pin_no_numa_hint(struct __test_metadata *_metadata)
+{
+	cpu_set_t cpus;
+	long nb;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	nb = smu_read_ll(NUMA_BALANCING);
+	if (nb > 0)
+		smu_write_file(NUMA_BALANCING, "0");
+	return nb;
+}
+
+static void numa_hint_restore(long nb)
+{
+	if (nb > 0)
+		smu_write_file(NUMA_BALANCING, "1");
+}
+
 FIXTURE(zy) {
 	int unused;
 };
@@ -132,17 +156,10 @@ TEST_F_TIMEOUT(zy, munmap_and_delete, 900)
 	__u64 y0, z0;
 	long nb;
 	pthread_t t;
-	cpu_set_t cpus;
 	int vm, vcpu;
 	char *mem;
 
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
-	/* NUMA hinting would zap leaves behind the counts (restored below). */
-	nb = smu_read_ll(NUMA_BALANCING);
-	if (nb > 0)
-		smu_write_file(NUMA_BALANCING, "0");
+	nb = pin_no_numa_hint(_metadata);
 	setup(_metadata, &vm, &vcpu, &mem);
 
 	stop = 0;
@@ -169,8 +186,7 @@ TEST_F_TIMEOUT(zy, munmap_and_delete, 900)
 
 	stop = 1;
 	pthread_join(t, NULL);
-	if (nb > 0)
-		smu_write_file(NUMA_BALANCING, "1");
+	numa_hint_restore(nb);
 	munmap(mem, NPAGES * PAGE);
 	close(vcpu);
 	close(vm);
@@ -187,16 +203,10 @@ TEST_F_TIMEOUT(zy, protection_keep, 900)
 	__u64 y0, z0, k0, f0, a0;
 	long nb;
 	pthread_t t;
-	cpu_set_t cpus;
 	int vm, vcpu;
 	char *mem;
 
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
-	nb = smu_read_ll(NUMA_BALANCING);
-	if (nb > 0)
-		smu_write_file(NUMA_BALANCING, "0");
+	nb = pin_no_numa_hint(_metadata);
 	setup(_metadata, &vm, &vcpu, &mem);
 	ASSERT_EQ(0, smu_enable_cap(vm, SECMMU_CAP_PROT_POLICY,
 				    SECMMU_PROT_KEEP_NUMA_HINT));
@@ -221,8 +231,7 @@ TEST_F_TIMEOUT(zy, protection_keep, 900)
 	EXPECT_EQ(a0 + (__u64)ALIASES * NPAGES,
 		  smu_t_stat(_metadata, vm, SECMMU_STAT_PROT_FAULTS_AVOIDED));
 
-	if (nb > 0)
-		smu_write_file(NUMA_BALANCING, "1");
+	numa_hint_restore(nb);
 	close(vcpu);
 	close(vm);
 	munmap(mem, NPAGES * PAGE);
