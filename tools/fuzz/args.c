@@ -24,6 +24,7 @@ void unlock_tab(void)
 {
 	pthread_mutex_unlock(&tab_mutex);
 }
+
 int vm_fd[MAX_VMS] = { -1, -1, -1, -1 };
 int vcpu_fd[MAX_VMS][8];
 struct region regions[MAX_REGIONS];
