@@ -31,7 +31,6 @@
 #include <sys/stat.h>
 
 #include "secmmu_test.h"
-#include "kpageflags.h"
 
 #define THP_SIZE	(2UL << 20)
 #define LEN		(2 * THP_SIZE)
@@ -150,7 +149,7 @@ static void check_clean(struct __test_metadata *_metadata, char *mem,
 	int ret;
 
 	for (off = 0; off < LEN; off += step) {
-		ret = kpf_of(mem + off, &fl);
+		ret = smu_kpf_of(mem + off, &fl);
 		ASSERT_EQ(0, ret) TH_LOG("kpageflags of +0x%zx: %s", off,
 					 strerror(-ret));
 		ASSERT_TRUE(KPF_BIT(fl, KPF_ANON));
@@ -230,7 +229,7 @@ TEST_F_TIMEOUT(mfree, vcpu_data_survives_reclaim, 300)
 	uint64_t fl;
 	__u64 dp;
 
-	if (!kpf_available())
+	if (!smu_kpf_available())
 		SKIP(return, "no /proc/kpageflags (needs root)");
 	if (v->memcg) {
 		if (!smu_has_memcg())
@@ -301,7 +300,7 @@ TEST_F_TIMEOUT(mfree, vcpu_data_survives_reclaim, 300)
 	dp = s1.val[SECMMU_STAT_DIRTY_PROPAGATED] -
 	     s0.val[SECMMU_STAT_DIRTY_PROPAGATED];
 	fl = 0;
-	kpf_of(e->mem, &fl);
+	smu_kpf_of(e->mem, &fl);
 	TH_LOG("zapped %llu leaves over %ld folios, dirty_propagated +%llu, "
 	       "invalidations +%llu; page 0: pagemap 0x%llx, flags 0x%llx",
 	       (unsigned long long)(s1.val[SECMMU_STAT_SPTES_ZAPPED] -
