@@ -84,7 +84,7 @@ FIXTURE_SETUP(mfree)
 	CPU_SET(0, &cpus);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
 	smu_env_setup(_metadata, &self->e, 0, GFN);
-	snprintf(self->cg, sizeof(self->cg), "/sys/fs/cgroup/secmmu-mfree-%d",
+	snprintf(self->cg, sizeof(self->cg), SMU_CG_ROOT "/secmmu-mfree-%d",
 		 getpid());
 	self->in_cg = false;
 	self->buf = malloc(LEN);
@@ -93,15 +93,10 @@ FIXTURE_SETUP(mfree)
 
 FIXTURE_TEARDOWN(mfree)
 {
-	char pid[16];
-
 	/* Unmap first: the memory must not stay charged to the memcg. */
 	smu_env_teardown(&self->e);
-	if (self->in_cg) {
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		smu_write_file("/sys/fs/cgroup/cgroup.procs", pid);
-		rmdir(self->cg);
-	}
+	if (self->in_cg)
+		smu_cg_leave(self->cg);
 	free(self->buf);
 }
 
@@ -225,7 +220,7 @@ TEST_F_TIMEOUT(mfree, vcpu_data_survives_reclaim, 300)
 	struct smu_env *e = &self->e;
 	long present, dirty, bad, nfolios = v->thp ? LEN / THP_SIZE : NPAGES;
 	struct secmmu_stats s0, s1;
-	char path[128], pid[16];
+	char path[128];
 	uint64_t fl;
 	__u64 dp;
 
@@ -234,13 +229,8 @@ TEST_F_TIMEOUT(mfree, vcpu_data_survives_reclaim, 300)
 	if (v->memcg) {
 		if (!smu_has_memcg())
 			SKIP(return, "no cgroup v2 memory controller");
-		smu_write_file("/sys/fs/cgroup/cgroup.subtree_control",
-			       "+memory");
-		ASSERT_EQ(0, mkdir(self->cg, 0755));
 		self->in_cg = true;
-		snprintf(path, sizeof(path), "%s/cgroup.procs", self->cg);
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		ASSERT_EQ(0, smu_write_file(path, pid));
+		ASSERT_EQ(0, smu_cg_enter(self->cg));
 		snprintf(path, sizeof(path), "%s/memory.reclaim", self->cg);
 		if (access(path, W_OK))
 			SKIP(return, "no memory.reclaim in this kernel");
