@@ -9,7 +9,11 @@
 #
 # usage: mkinitramfs.sh KVER KERNEL_DIR SECMMU_KO OUT.cpio.gz
 #   KERNEL_DIR  unpacked linux-image (scripts/fetch-kernels.sh)
-#   env SECMMU_SELFTESTS  selftest binaries to include (default: none)
+#   env SECMMU_SELFTESTS  selftest binaries to include (default: none), as
+#                         /kselftest/secmmu, run by the kselftest runner
+#   env SECMMU_KSFT_FILES the runner (kselftest/runner.sh of the kernel
+#                         tree) and the tests' settings file, with them
+#                         ("make -C tests/selftests ksft-files")
 #   env SECMMU_EXTRA_BINS other binaries for /bin (e.g. tools/secmmu-demo)
 #   env SECMMU_EXTRA_KOS  other modules for /lib/modules, not loaded at boot
 #                         (e.g. the KCSAN canary)
@@ -31,7 +35,7 @@ mods=$kdir/lib/modules/$kver
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,selftests,lib/modules}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,lib/modules}
 
 bb=$(command -v busybox || echo /bin/busybox)
 file -L "$bb" | grep -q 'statically linked' || die "$bb is not static (install busybox-static)"
@@ -146,9 +150,19 @@ for m in ${SECMMU_EXTRA_KOS:-}; do
 	put_ko "$m" "$root/lib/modules/$(basename "$m")"
 done
 
+# The selftests under the kselftest runner: BASE_DIR /kselftest with
+# kselftest/runner.sh, the tests and their settings in /kselftest/secmmu.
+if [ -n "${SECMMU_SELFTESTS:-}" ]; then
+	read -r runner settings <<<"$(echo ${SECMMU_KSFT_FILES:-})"
+	[ -f "${runner:-}" ] || die "no kselftest runner (SECMMU_KSFT_FILES: ${SECMMU_KSFT_FILES:-})"
+	[ -f "${settings:-}" ] || die "no selftest settings (SECMMU_KSFT_FILES: ${SECMMU_KSFT_FILES:-})"
+	mkdir -p "$root/kselftest/kselftest" "$root/kselftest/secmmu"
+	cp "$runner" "$root/kselftest/kselftest/runner.sh"
+	cp "$settings" "$root/kselftest/secmmu/settings"
+fi
 for t in ${SECMMU_SELFTESTS:-}; do
 	file -L "$t" | grep -q 'statically linked' || die "$t is not a static binary"
-	cp "$t" "$root/selftests/"
+	cp "$t" "$root/kselftest/secmmu/"
 done
 for b in ${SECMMU_EXTRA_BINS:-}; do
 	file -L "$b" | grep -q 'statically linked' || die "$b is not a static binary"
@@ -168,6 +182,10 @@ put_dynamic() {
 	done
 }
 if [ -n "${SECMMU_SELFTESTS:-}" ]; then
+	# The runner's per-test timeout is coreutils' timeout (it passes
+	# --foreground, which busybox's applet has not).
+	mkdir -p "$root/usr/bin"
+	put_dynamic "$(command -v timeout || echo /usr/bin/timeout)" usr/bin/timeout
 	# e2fsprogs' mke2fs for ext2_writeback, ahead of busybox's applet
 	# (/init's "busybox --install" keeps an existing /bin/mke2fs).
 	mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)

@@ -83,6 +83,9 @@ elif [ -f "$SECMMU_REPO/tests/selftests/Makefile" ]; then
 	mkdir -p "$out"
 	run_logged "selftests-build-$name" make -C "$SECMMU_REPO/tests/selftests" OUTPUT="$out"
 	selftests=$(make -s -C "$SECMMU_REPO/tests/selftests" OUTPUT="$out" list)
+	# the kselftest runner and the tests' settings (mkinitramfs.sh)
+	export SECMMU_KSFT_FILES
+	SECMMU_KSFT_FILES=$(make -s -C "$SECMMU_REPO/tests/selftests" ksft-files | tr '\n' ' ')
 else
 	info "no tests/selftests yet"
 fi
@@ -116,17 +119,29 @@ info "qemu exited $rc after $((SECONDS - start)) s"
 if [ "$mode" = demo ]; then
 	sed -n '/^secmmu-init: RUN secmmu-demo/,/^secmmu-init: ---- dmesg/p' "$log" | sed '1d;$d'
 fi
-# Selftest output: every test case is one top-level TAP line.  A skip
-# ("ok N name # SKIP reason", or a whole binary's "1..0 # SKIP reason") is
-# not a pass.  XFAIL/XPASS lines are harness passes.
+# Selftest output: every test case is one TAP line.  The kselftest runner
+# (initramfs-init) prints one top-level line per binary ("ok N selftests:
+# secmmu: NAME", not counted: a failing binary is an init FAIL below) and
+# the binary's own TAP, its case lines, prefixed "# " between its header
+# "# selftests: secmmu: NAME" and that line; other lines (the torture
+# mode's, the KCSAN canary's) are top-level.  cases() prints the case
+# lines of both at top level.  A skip ("ok N name # SKIP reason", or a
+# whole binary's "1..0 # SKIP reason") is not a pass.  XFAIL/XPASS lines
+# are harness passes.
+cases() {
+	awk '/^# selftests: secmmu: [^ ]+$/ { t = 1; next }
+	     /^(not )?ok [0-9]+ selftests: secmmu: / { t = 0; next }
+	     t { if (sub(/^# /, "")) print; next }
+	     { print }' "$log"
+}
 tap_skip='^(ok [0-9]+ [^#]*|1\.\.0 )#[[:space:]]*[Ss][Kk][Ii][Pp]([[:space:]]|$)'
-skipped=$(grep -cE "$tap_skip" "$log" || true)
-passed=$(( $(grep -cE '^ok [0-9]+ ' "$log" || true) -
-	   $(grep -E "$tap_skip" "$log" | grep -cE '^ok ' || true) ))
-failed=$(grep -cE '^not ok [0-9]+ ' "$log" || true)
+skipped=$(cases | grep -cE "$tap_skip" || true)
+passed=$(( $(cases | grep -cE '^ok [0-9]+ ' || true) -
+	   $(cases | grep -E "$tap_skip" | grep -cE '^ok ' || true) ))
+failed=$(cases | grep -cE '^not ok [0-9]+ ' || true)
 if [ "$skipped" != 0 ]; then
 	info "$skipped skipped:"
-	grep -E "$tap_skip" "$log" | sed 's/^/    /'
+	cases | grep -E "$tap_skip" | sed 's/^/    /'
 fi
 problems=0
 complain() { echo "FAIL: $*"; problems=$((problems + 1)); }
@@ -150,7 +165,7 @@ if grep -q 'BUG: KCSAN: ' "$log"; then
 		complain "KCSAN data-race report(s)"
 fi
 grep -n '^secmmu-init: FAIL' "$log" && complain "init reported failures"
-grep -nE '^not ok [0-9]+ ' "$log" && complain "$failed failing test case(s)"
+cases | grep -nE '^not ok [0-9]+ ' && complain "$failed failing test case(s)"
 if [ "$problems" != 0 ]; then
 	echo "---- last 40 console lines ($log) ----"
 	tail -n 40 "$log"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the secmmu KUnit suites. */
 #include <kunit/resource.h>
+#include <linux/kthread.h>
 #include <linux/slab.h>
 
 #include "mmu.h"
@@ -94,4 +95,98 @@ bool secmmu_kunit_zap(struct secmmu_vm *vm, u32 view, u64 start, u64 end,
 				      end, free_tables);
 	write_unlock(&vm->mmu_lock);
 	return flush;
+}
+
+/*
+ * The two-CPU race (secmmu_kunit_race_start()).  @round is written by the
+ * test thread only, @done and @errors by the racers; @t[] is set before a
+ * racer is woken and read by race_stop(), in the test thread or in the
+ * KUnit cleanup after it.
+ */
+struct secmmu_kunit_race {
+	struct secmmu_vm *vm;
+	secmmu_kunit_race_fn fn;
+	struct task_struct *t[2];
+	int round;			/* bumped by the test: go */
+	atomic_t done;			/* racers finished this round */
+	atomic_t errors;		/* summed results of @fn */
+};
+
+/* Each round: @fn once, with this racer's table cache. */
+static int racer(void *arg)
+{
+	struct secmmu_kunit_race *r = arg;
+	struct secmmu_pt_cache cache = {};
+	int seen = 0;
+
+	while (!kthread_should_stop()) {
+		if (READ_ONCE(r->round) == seen) {
+			cond_resched();
+			continue;
+		}
+		seen = READ_ONCE(r->round);
+		atomic_add(r->fn(r->vm, &cache), &r->errors);
+		atomic_inc(&r->done);
+	}
+	secmmu_pt_cache_free(r->vm, &cache);
+	return 0;
+}
+
+/* Stop the racers started so far (each finishes its round first). */
+static void race_stop(void *arg)
+{
+	struct secmmu_kunit_race *r = arg;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(r->t); i++) {
+		if (r->t[i])
+			kthread_stop(r->t[i]);
+		r->t[i] = NULL;
+	}
+}
+
+struct secmmu_kunit_race *secmmu_kunit_race_start(struct kunit *test,
+						  struct secmmu_vm *vm,
+						  secmmu_kunit_race_fn fn,
+						  const char *name)
+{
+	struct secmmu_kunit_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->vm = vm;
+	r->fn = fn;
+	/* Registered after @r's allocation: run (LIFO) before it is freed. */
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, race_stop, r));
+	for (i = 0; i < ARRAY_SIZE(r->t); i++) {
+		struct task_struct *t = kthread_create(racer, r, "%s/%u", name, i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		if (num_online_cpus() > 1)
+			kthread_bind(t, i);
+		r->t[i] = t;
+		wake_up_process(t);
+	}
+	return r;
+}
+
+void secmmu_kunit_race_round(struct secmmu_kunit_race *r)
+{
+	atomic_set(&r->done, 0);
+	WRITE_ONCE(r->round, READ_ONCE(r->round) + 1);
+}
+
+bool secmmu_kunit_race_busy(struct secmmu_kunit_race *r)
+{
+	return atomic_read(&r->done) < ARRAY_SIZE(r->t);
+}
+
+unsigned int secmmu_kunit_race_errors(struct secmmu_kunit_race *r)
+{
+	return atomic_read(&r->errors);
+}
+
+void secmmu_kunit_race_stop(struct kunit *test, struct secmmu_kunit_race *r)
+{
+	kunit_release_action(test, race_stop, r);
 }

@@ -8,7 +8,6 @@
  */
 #include <kunit/test.h>
 #include <linux/jiffies.h>
-#include <linux/kthread.h>
 #include <linux/slab.h>
 
 #include "aging.h"
@@ -234,36 +233,19 @@ static void huge_in_the_way_leaves_own_head(struct kunit *test)
 	}
 }
 
-struct race {
-	struct secmmu_vm *vm;
-	int round;			/* bumped by the test: go */
-	atomic_t done;			/* installers finished this round */
-	atomic_t errors;		/* maps that did not return 0 */
-};
-
-static int installer(void *arg)
+/* One racer's round: the huge leaves of every view. */
+static unsigned int huge_round(struct secmmu_vm *vm,
+			       struct secmmu_pt_cache *cache)
 {
-	struct secmmu_pt_cache cache = {};
-	struct race *r = arg;
-	int seen = 0;
+	unsigned int errors = 0;
+	u64 g;
+	u32 v;
 
-	while (!kthread_should_stop()) {
-		u64 g;
-		u32 v;
-
-		if (READ_ONCE(r->round) == seen) {
-			cond_resched();
-			continue;
-		}
-		seen = READ_ONCE(r->round);
-		for (g = 0; g < PAGES; g += 64)
-			for (v = 0; v < VIEWS; v++)
-				if (map(r->vm, &cache, v, g, 2, true))
-					atomic_inc(&r->errors);
-		atomic_inc(&r->done);
-	}
-	secmmu_pt_cache_free(r->vm, &cache);
-	return 0;
+	for (g = 0; g < PAGES; g += 64)
+		for (v = 0; v < VIEWS; v++)
+			if (map(vm, cache, v, g, 2, true))
+				errors++;
+	return errors;
 }
 
 /* After a round: problems seen (each huge leaf once, in table and hhead). */
@@ -300,23 +282,16 @@ static void huge_races_two_cpus(struct kunit *test)
 	bool rmap = *(const u32 *)test->param_value != SECMMU_RMAP_TABLE_WALK;
 	u64 tables = secmmu_stat_read(vm, SECMMU_STAT_TABLES);
 	unsigned long deadline = jiffies + HZ;
-	struct race r = { .vm = vm };
 	unsigned int bad = 0, left = 0;
-	struct task_struct *t[2];
-	int i, rounds = 0;
+	struct secmmu_kunit_race *r;
+	int rounds = 0;
 	u32 v;
 
-	for (i = 0; i < 2; i++) {
-		t[i] = kthread_create(installer, &r, "secmmu-huge/%d", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
-		if (num_online_cpus() > 1)
-			kthread_bind(t[i], i);
-		wake_up_process(t[i]);
-	}
+	r = secmmu_kunit_race_start(test, vm, huge_round, "secmmu-huge");
 	while (rounds < 4 || (time_before(jiffies, deadline) && rounds < 100)) {
-		atomic_set(&r.done, 0);
-		WRITE_ONCE(r.round, ++rounds);
-		while (atomic_read(&r.done) < 2) {
+		secmmu_kunit_race_round(r);
+		rounds++;
+		while (secmmu_kunit_race_busy(r)) {
 			age_all(test, vm, true);
 			cond_resched();
 		}
@@ -328,15 +303,14 @@ static void huge_races_two_cpus(struct kunit *test)
 			secmmu_kunit_zap(vm, v, 0, U64_MAX, true);
 		left += secmmu_stat_read(vm, SECMMU_STAT_MAPPED) != 0;
 		left += rmap && (READ_ONCE(*hhead(vm, 0)) || READ_ONCE(*hhead(vm, 600)));
-		if (bad + left + atomic_read(&r.errors))
+		if (bad + left + secmmu_kunit_race_errors(r))
 			break;
 	}
-	for (i = 0; i < 2; i++)
-		kthread_stop(t[i]);
+	secmmu_kunit_race_stop(test, r);
 
 	kunit_info(test, "%d rounds, %llu install races\n", rounds,
 		   secmmu_stat_read(vm, SECMMU_STAT_FAULT_INSTALL_RACES));
-	KUNIT_EXPECT_EQ(test, atomic_read(&r.errors), 0);
+	KUNIT_EXPECT_EQ(test, secmmu_kunit_race_errors(r), 0U);
 	KUNIT_EXPECT_EQ(test, bad, 0U);
 	KUNIT_EXPECT_EQ(test, left, 0U);
 	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_HUGE_INSTALLED),

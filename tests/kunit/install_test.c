@@ -6,7 +6,6 @@
  */
 #include <kunit/test.h>
 #include <linux/jiffies.h>
-#include <linux/kthread.h>
 
 #include "mmu.h"
 #include "pgtable.h"
@@ -34,37 +33,19 @@ static int shared_install(struct secmmu_vm *vm, struct secmmu_pt_cache *cache,
 	return ret;
 }
 
-struct race {
-	struct secmmu_vm *vm;
-	int round;			/* bumped by the test: go */
-	atomic_t done;			/* installers finished this round */
-	atomic_t errors;		/* installs that did not return 0 */
-};
-
-/* Install every leaf of every view, each round, in the same order. */
-static int installer(void *arg)
+/* One racer's round: every leaf of every view, in the same order. */
+static unsigned int install_round(struct secmmu_vm *vm,
+				  struct secmmu_pt_cache *cache)
 {
-	struct secmmu_pt_cache cache = {};
-	struct race *r = arg;
-	int seen = 0;
+	unsigned int errors = 0;
+	u32 v;
+	u64 g;
 
-	while (!kthread_should_stop()) {
-		u32 v;
-		u64 g;
-
-		if (READ_ONCE(r->round) == seen) {
-			cond_resched();
-			continue;
-		}
-		seen = READ_ONCE(r->round);
-		for (g = 0; g < RACE_PAGES; g++)
-			for (v = 0; v < RACE_VIEWS; v++)
-				if (shared_install(r->vm, &cache, v, g, PFN_BASE + g))
-					atomic_inc(&r->errors);
-		atomic_inc(&r->done);
-	}
-	secmmu_pt_cache_free(r->vm, &cache);
-	return 0;
+	for (g = 0; g < RACE_PAGES; g++)
+		for (v = 0; v < RACE_VIEWS; v++)
+			if (shared_install(vm, cache, v, g, PFN_BASE + g))
+				errors++;
+	return errors;
 }
 
 /*
@@ -147,22 +128,15 @@ static void install_races_two_cpus(struct kunit *test)
 	u64 tables = secmmu_stat_read(vm, SECMMU_STAT_TABLES);
 	unsigned int walk_bad = 0, installed_bad = 0, gone_bad = 0;
 	unsigned long deadline = jiffies + 2 * HZ;
-	struct race r = { .vm = vm };
-	struct task_struct *t[2];
-	int i, rounds = 0;
+	struct secmmu_kunit_race *r;
+	int rounds = 0;
 	u32 v;
 
-	for (i = 0; i < 2; i++) {
-		t[i] = kthread_create(installer, &r, "secmmu-install/%d", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
-		if (num_online_cpus() > 1)
-			kthread_bind(t[i], i);
-		wake_up_process(t[i]);
-	}
+	r = secmmu_kunit_race_start(test, vm, install_round, "secmmu-install");
 	while (rounds < 8 || (time_before(jiffies, deadline) && rounds < 200)) {
-		atomic_set(&r.done, 0);
-		WRITE_ONCE(r.round, ++rounds);
-		while (atomic_read(&r.done) < 2) {
+		secmmu_kunit_race_round(r);
+		rounds++;
+		while (secmmu_kunit_race_busy(r)) {
 			walk_bad += walk_heads_locked(vm);
 			cond_resched();
 		}
@@ -170,15 +144,14 @@ static void install_races_two_cpus(struct kunit *test)
 		for (v = 0; v < RACE_VIEWS; v++)
 			secmmu_kunit_zap(vm, v, 0, U64_MAX, true);
 		gone_bad += check_all_gone(vm);
-		if (installed_bad + gone_bad + atomic_read(&r.errors))
+		if (installed_bad + gone_bad + secmmu_kunit_race_errors(r))
 			break;
 	}
-	for (i = 0; i < 2; i++)
-		kthread_stop(t[i]);
+	secmmu_kunit_race_stop(test, r);
 
 	kunit_info(test, "%d rounds, %llu install races\n", rounds,
 		   secmmu_stat_read(vm, SECMMU_STAT_FAULT_INSTALL_RACES));
-	KUNIT_EXPECT_EQ(test, atomic_read(&r.errors), 0);
+	KUNIT_EXPECT_EQ(test, secmmu_kunit_race_errors(r), 0U);
 	KUNIT_EXPECT_EQ(test, walk_bad, 0U);
 	KUNIT_EXPECT_EQ(test, installed_bad, 0U);
 	KUNIT_EXPECT_EQ(test, gone_bad, 0U);

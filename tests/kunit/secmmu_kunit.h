@@ -35,4 +35,39 @@ void secmmu_kunit_install(struct kunit *test, struct secmmu_vm *vm, u32 view,
 bool secmmu_kunit_zap(struct secmmu_vm *vm, u32 view, u64 start, u64 end,
 		      bool free_tables);
 
+/*
+ * Two-CPU race: two kthreads (bound to CPUs 0 and 1 when there are two)
+ * each run @fn once per round, with a table cache of their own (freed when
+ * they stop), while the test thread does its part.  @fn returns the number
+ * of its calls that failed.  The racers are stopped by
+ * secmmu_kunit_race_stop() or, when an assertion ends the test first, by
+ * a KUnit action; either way before @vm is freed.
+ *
+ *	r = secmmu_kunit_race_start(test, vm, fn, "secmmu-x");
+ *	while (...) {
+ *		secmmu_kunit_race_round(r);
+ *		while (secmmu_kunit_race_busy(r))
+ *			(race them);
+ *		(check the round);
+ *	}
+ *	secmmu_kunit_race_stop(test, r);
+ */
+struct secmmu_kunit_race;
+struct secmmu_pt_cache;
+typedef unsigned int (*secmmu_kunit_race_fn)(struct secmmu_vm *vm,
+					     struct secmmu_pt_cache *cache);
+
+struct secmmu_kunit_race *secmmu_kunit_race_start(struct kunit *test,
+						  struct secmmu_vm *vm,
+						  secmmu_kunit_race_fn fn,
+						  const char *name);
+/* Start a round: each racer runs @fn once. */
+void secmmu_kunit_race_round(struct secmmu_kunit_race *r);
+/* Is a racer still in this round? */
+bool secmmu_kunit_race_busy(struct secmmu_kunit_race *r);
+/* Failed calls of @fn so far, summed over the rounds and racers. */
+unsigned int secmmu_kunit_race_errors(struct secmmu_kunit_race *r);
+/* Stop the racers now (they finish their round first). */
+void secmmu_kunit_race_stop(struct kunit *test, struct secmmu_kunit_race *r);
+
 #endif /* _SECMMU_KUNIT_H */

@@ -8,7 +8,6 @@
  * age_test does not cover.
  */
 #include "secmmu_test.h"
-#include "age_util.h"
 
 #define NPAGES		128
 #define GFN		0x4000		/* 64-page aligned */
@@ -30,7 +29,7 @@ FIXTURE_TEARDOWN(exact)
 
 static void touch(struct __test_metadata *_metadata, int vcpu, __u64 gfn)
 {
-	int ret = age_touch_gfns(vcpu, 0, &gfn, 1);
+	int ret = smu_touch_gfns(vcpu, 0, &gfn, 1);
 
 	ASSERT_EQ(0, ret) TH_LOG("gfn 0x%llx: %d", (unsigned long long)gfn,
 				 ret);
@@ -50,8 +49,8 @@ static void expect_young(struct __test_metadata *_metadata, int vm,
 			 __u32 flags, __u64 start, size_t first, size_t n,
 			 bool (*want)(size_t page), const char *what)
 {
-	__u64 bm[AGE_BM_WORDS(NPAGES) + 1], exp[AGE_BM_WORDS(NPAGES)];
-	size_t i, words = AGE_BM_WORDS(n);
+	__u64 bm[SMU_BM_WORDS(NPAGES) + 1], exp[SMU_BM_WORDS(NPAGES)];
+	size_t i, words = SMU_BM_WORDS(n);
 	char got_s[160], want_s[160];
 	struct secmmu_age a;
 	int ret;
@@ -59,19 +58,19 @@ static void expect_young(struct __test_metadata *_metadata, int vm,
 	memset(exp, 0, sizeof(exp));
 	for (i = 0; i < n; i++)
 		if (want(first + i))
-			age_bm_set(exp, i);
+			smu_bm_set(exp, i);
 	memset(bm, 0x5c, sizeof(bm));
 	bm[words] = CANARY;
-	ret = age_range(vm, flags, start, n, bm, NULL, &a);
+	ret = smu_age(vm, flags, start, n, bm, NULL, &a);
 	ASSERT_EQ(0, ret) TH_LOG("%s: %s", what, strerror(-ret));
-	if (age_bm_first_diff(bm, exp, n) >= 0) {
-		age_bm_format(got_s, sizeof(got_s), bm, n);
-		age_bm_format(want_s, sizeof(want_s), exp, n);
+	if (smu_bm_first_diff(bm, exp, n) >= 0) {
+		smu_bm_format(got_s, sizeof(got_s), bm, n);
+		smu_bm_format(want_s, sizeof(want_s), exp, n);
 		TH_LOG("%s: young {%s}, want {%s}", what, got_s, want_s);
 	}
-	EXPECT_EQ(-1, age_bm_first_diff(bm, exp, n)) TH_LOG("%s", what);
+	EXPECT_EQ(-1, smu_bm_first_diff(bm, exp, n)) TH_LOG("%s", what);
 	EXPECT_EQ(CANARY, bm[words]) TH_LOG("%s: wrote past the bitmap", what);
-	EXPECT_EQ(age_bm_weight(exp, n), a.nr_young) TH_LOG("%s", what);
+	EXPECT_EQ(smu_bm_weight(exp, n), a.nr_young) TH_LOG("%s", what);
 	EXPECT_EQ(n, a.done) TH_LOG("%s", what);
 	EXPECT_EQ(0, a.nr_fast_failed) TH_LOG("%s", what);
 	EXPECT_EQ(0, a.nr_lookaround_young) TH_LOG("%s", what);
@@ -92,12 +91,12 @@ static bool all64(size_t i)
 TEST_F(exact, every_third_page)
 {
 	struct smu_env *e = &self->e;
-	struct age_stats s0, s1;
+	struct smu_snap s0, s1;
 	struct secmmu_age a;
 	size_t i;
 
 	/* Fault pages 0..63: fresh SPTEs are installed accessed. */
-	ASSERT_EQ(0, age_touch_stride(e->vcpu, 0, GFN, 64, 1));
+	ASSERT_EQ(0, smu_touch_stride(e->vcpu, 0, GFN, 64, 1));
 	expect_young(_metadata, e->vm, SECMMU_AGE_CLEAR, GFN, 0, NPAGES, all64,
 		     "clear after faulting");
 	expect_young(_metadata, e->vm, SECMMU_AGE_TEST, GFN, 0, NPAGES, none,
@@ -106,16 +105,16 @@ TEST_F(exact, every_third_page)
 	for (i = 0; i < 64; i++)
 		if (every3(i))
 			touch(_metadata, e->vcpu, GFN + i);
-	ASSERT_EQ(0, age_snap(e->vm, &s0));
+	ASSERT_EQ(0, smu_snap(e->vm, &s0));
 	expect_young(_metadata, e->vm, SECMMU_AGE_TEST, GFN, 0, 64, every3,
 		     "test");
-	ASSERT_EQ(0, age_snap(e->vm, &s1));
-	EXPECT_EQ(64, age_delta(&s0, &s1, SECMMU_STAT_AGE_PAGES));
-	EXPECT_EQ(22, age_delta(&s0, &s1, SECMMU_STAT_AGE_YOUNG));
+	ASSERT_EQ(0, smu_snap(e->vm, &s1));
+	EXPECT_EQ(64, smu_delta(&s0, &s1, SECMMU_STAT_AGE_PAGES));
+	EXPECT_EQ(22, smu_delta(&s0, &s1, SECMMU_STAT_AGE_YOUNG));
 	/* The ioctl is not a notifier hook. */
-	EXPECT_EQ(0, age_delta(&s0, &s1, SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG));
-	EXPECT_EQ(0, age_delta(&s0, &s1, SECMMU_STAT_AGE_CLEAR_YOUNG));
-	EXPECT_EQ(0, age_delta(&s0, &s1, SECMMU_STAT_AGE_TEST_YOUNG));
+	EXPECT_EQ(0, smu_delta(&s0, &s1, SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG));
+	EXPECT_EQ(0, smu_delta(&s0, &s1, SECMMU_STAT_AGE_CLEAR_YOUNG));
+	EXPECT_EQ(0, smu_delta(&s0, &s1, SECMMU_STAT_AGE_TEST_YOUNG));
 	/* The SPTEs agree page by page. */
 	for (i = 0; i < 64; i++)
 		EXPECT_EQ(every3(i) ? SECMMU_SPTE_ACCESSED : 0,
@@ -129,19 +128,19 @@ TEST_F(exact, every_third_page)
 	expect_young(_metadata, e->vm, SECMMU_AGE_TEST, GFN + 63, 63, 1, every3,
 		     "test [63, 64)");
 	/* No bitmap: the count only. */
-	ASSERT_EQ(0, age_range(e->vm, SECMMU_AGE_TEST, GFN, NPAGES, NULL,
-			       NULL, &a));
+	ASSERT_EQ(0, smu_age(e->vm, SECMMU_AGE_TEST, GFN, NPAGES, NULL,
+			     NULL, &a));
 	EXPECT_EQ(22, a.nr_young);
 	/* The hva form gives the same answer. */
 	expect_young(_metadata, e->vm, SECMMU_AGE_TEST | SECMMU_AGE_HVA,
 		     (uintptr_t)e->mem, 0, 64, every3, "hva test");
 	/* CLEAR returns the same bitmap, then nothing is young. */
-	ASSERT_EQ(0, age_snap(e->vm, &s0));
+	ASSERT_EQ(0, smu_snap(e->vm, &s0));
 	expect_young(_metadata, e->vm, SECMMU_AGE_CLEAR, GFN, 0, 64, every3,
 		     "clear");
-	ASSERT_EQ(0, age_snap(e->vm, &s1));
-	EXPECT_EQ(64, age_delta(&s0, &s1, SECMMU_STAT_AGE_PAGES));
-	EXPECT_EQ(22, age_delta(&s0, &s1, SECMMU_STAT_AGE_YOUNG));
+	ASSERT_EQ(0, smu_snap(e->vm, &s1));
+	EXPECT_EQ(64, smu_delta(&s0, &s1, SECMMU_STAT_AGE_PAGES));
+	EXPECT_EQ(22, smu_delta(&s0, &s1, SECMMU_STAT_AGE_YOUNG));
 	expect_young(_metadata, e->vm, SECMMU_AGE_TEST, GFN, 0, NPAGES, none,
 		     "test after clear");
 	for (i = 0; i < 64; i++)
@@ -180,7 +179,7 @@ static bool hva_young(size_t i)
 
 TEST(hva_slots)
 {
-	__u64 bm[AGE_BM_WORDS(HVA_PAGES)], exp[AGE_BM_WORDS(HVA_PAGES)];
+	__u64 bm[SMU_BM_WORDS(HVA_PAGES)], exp[SMU_BM_WORDS(HVA_PAGES)];
 	struct secmmu_age a;
 	char *mem, *hole;
 	int vm, vcpu;
@@ -198,13 +197,13 @@ TEST(hva_slots)
 				     mem + S0_OFF * PAGE));
 	ASSERT_EQ(0, smu_set_memslot(vm, 1, 0, S1_GFN, 32,
 				     mem + S1_OFF * PAGE));
-	ASSERT_EQ(0, age_touch_stride(vcpu, 0, S0_GFN, 32, 1));
-	ASSERT_EQ(0, age_touch_stride(vcpu, 0, S1_GFN, 32, 1));
-	ASSERT_EQ(0, age_range(vm, SECMMU_AGE_CLEAR, S0_GFN, 32, NULL, NULL,
-			       &a));
+	ASSERT_EQ(0, smu_touch_stride(vcpu, 0, S0_GFN, 32, 1));
+	ASSERT_EQ(0, smu_touch_stride(vcpu, 0, S1_GFN, 32, 1));
+	ASSERT_EQ(0, smu_age(vm, SECMMU_AGE_CLEAR, S0_GFN, 32, NULL, NULL,
+			     &a));
 	EXPECT_EQ(32, a.nr_young);
-	ASSERT_EQ(0, age_range(vm, SECMMU_AGE_CLEAR, S1_GFN, 32, NULL, NULL,
-			       &a));
+	ASSERT_EQ(0, smu_age(vm, SECMMU_AGE_CLEAR, S1_GFN, 32, NULL, NULL,
+			     &a));
 	EXPECT_EQ(32, a.nr_young);
 	for (i = 0; i < HVA_PAGES; i++)
 		if (hva_young(i))
@@ -214,24 +213,24 @@ TEST(hva_slots)
 	memset(exp, 0, sizeof(exp));
 	for (i = 0; i < HVA_PAGES; i++)
 		if (hva_young(i))
-			age_bm_set(exp, i);
+			smu_bm_set(exp, i);
 	memset(bm, 0xff, sizeof(bm));
-	ASSERT_EQ(0, age_range(vm, SECMMU_AGE_TEST | SECMMU_AGE_HVA,
-			       (uintptr_t)mem, HVA_PAGES, bm, NULL, &a));
-	EXPECT_EQ(-1, age_bm_first_diff(bm, exp, HVA_PAGES));
-	EXPECT_EQ(age_bm_weight(exp, HVA_PAGES), a.nr_young);
+	ASSERT_EQ(0, smu_age(vm, SECMMU_AGE_TEST | SECMMU_AGE_HVA,
+			     (uintptr_t)mem, HVA_PAGES, bm, NULL, &a));
+	EXPECT_EQ(-1, smu_bm_first_diff(bm, exp, HVA_PAGES));
+	EXPECT_EQ(smu_bm_weight(exp, HVA_PAGES), a.nr_young);
 	EXPECT_EQ(HVA_PAGES, a.done);
 	memset(bm, 0xff, sizeof(bm));
-	ASSERT_EQ(0, age_range(vm, SECMMU_AGE_CLEAR | SECMMU_AGE_HVA,
-			       (uintptr_t)mem, HVA_PAGES, bm, NULL, &a));
-	EXPECT_EQ(-1, age_bm_first_diff(bm, exp, HVA_PAGES));
-	EXPECT_EQ(age_bm_weight(exp, HVA_PAGES), a.nr_young);
+	ASSERT_EQ(0, smu_age(vm, SECMMU_AGE_CLEAR | SECMMU_AGE_HVA,
+			     (uintptr_t)mem, HVA_PAGES, bm, NULL, &a));
+	EXPECT_EQ(-1, smu_bm_first_diff(bm, exp, HVA_PAGES));
+	EXPECT_EQ(smu_bm_weight(exp, HVA_PAGES), a.nr_young);
 	/* Both memslots were cleared. */
-	ASSERT_EQ(0, age_range(vm, SECMMU_AGE_TEST, S0_GFN, 32, NULL, NULL,
-			       &a));
+	ASSERT_EQ(0, smu_age(vm, SECMMU_AGE_TEST, S0_GFN, 32, NULL, NULL,
+			     &a));
 	EXPECT_EQ(0, a.nr_young);
-	ASSERT_EQ(0, age_range(vm, SECMMU_AGE_TEST, S1_GFN, 32, NULL, NULL,
-			       &a));
+	ASSERT_EQ(0, smu_age(vm, SECMMU_AGE_TEST, S1_GFN, 32, NULL, NULL,
+			     &a));
 	EXPECT_EQ(0, a.nr_young);
 
 	/* Not mapped in the process at all: simply not young. */
@@ -239,28 +238,28 @@ TEST(hva_slots)
 	ASSERT_NE(MAP_FAILED, hole);
 	munmap(hole, 4 * PAGE);
 	bm[0] = ~0ULL;
-	ASSERT_EQ(0, age_range(vm, SECMMU_AGE_CLEAR | SECMMU_AGE_HVA,
-			       (uintptr_t)hole, 4, bm, NULL, &a));
+	ASSERT_EQ(0, smu_age(vm, SECMMU_AGE_CLEAR | SECMMU_AGE_HVA,
+			     (uintptr_t)hole, 4, bm, NULL, &a));
 	EXPECT_EQ(0, bm[0] & 0xf);
 	EXPECT_EQ(0, a.nr_young);
 	EXPECT_EQ(4, a.done);
 
 	/* Argument errors of the hva form. */
-	EXPECT_EQ(-E2BIG, age_range(vm, SECMMU_AGE_TEST | SECMMU_AGE_HVA,
-				    (uintptr_t)mem, SECMMU_MAX_AGE_PAGES + 1ULL,
-				    NULL, NULL, NULL));
-	EXPECT_EQ(-EINVAL, age_range(vm, SECMMU_AGE_TEST | SECMMU_AGE_HVA,
-				     (uintptr_t)mem, 0, NULL, NULL, NULL));
-	EXPECT_EQ(-EINVAL, age_range(vm, SECMMU_AGE_TEST | SECMMU_AGE_HVA,
-				     (uintptr_t)mem + 2048, 1, NULL, NULL,
-				     NULL));
+	EXPECT_EQ(-E2BIG, smu_age(vm, SECMMU_AGE_TEST | SECMMU_AGE_HVA,
+				  (uintptr_t)mem, SECMMU_MAX_AGE_PAGES + 1ULL,
+				  NULL, NULL, NULL));
+	EXPECT_EQ(-EINVAL, smu_age(vm, SECMMU_AGE_TEST | SECMMU_AGE_HVA,
+				   (uintptr_t)mem, 0, NULL, NULL, NULL));
+	EXPECT_EQ(-EINVAL, smu_age(vm, SECMMU_AGE_TEST | SECMMU_AGE_HVA,
+				   (uintptr_t)mem + 2048, 1, NULL, NULL,
+				   NULL));
 	/* The gfn form: a range over two adjacent memslots is -ENOENT. */
 	ASSERT_EQ(0, smu_set_memslot(vm, 2, 0, S0_GFN + 32, 16,
 				     mem + (S1_OFF + 32) * PAGE));
-	EXPECT_EQ(-ENOENT, age_range(vm, SECMMU_AGE_TEST, S0_GFN + 30, 4,
-				     NULL, NULL, NULL));
-	EXPECT_EQ(0, age_range(vm, SECMMU_AGE_TEST, S0_GFN + 32, 16, NULL,
-			       NULL, NULL));
+	EXPECT_EQ(-ENOENT, smu_age(vm, SECMMU_AGE_TEST, S0_GFN + 30, 4,
+				   NULL, NULL, NULL));
+	EXPECT_EQ(0, smu_age(vm, SECMMU_AGE_TEST, S0_GFN + 32, 16, NULL,
+			     NULL, NULL));
 	close(vcpu);
 	close(vm);
 	munmap(mem, HVA_PAGES * PAGE);
@@ -273,7 +272,7 @@ TEST_F(exact, bad_bitmaps)
 	__u64 *ro, young;
 	char *gone;
 
-	ASSERT_EQ(0, age_touch_stride(e->vcpu, 0, GFN, 8, 1));
+	ASSERT_EQ(0, smu_touch_stride(e->vcpu, 0, GFN, 8, 1));
 	gone = smu_mmap_anon(PAGE);
 	ASSERT_NE(MAP_FAILED, gone);
 	munmap(gone, PAGE);
@@ -281,23 +280,23 @@ TEST_F(exact, bad_bitmaps)
 	ASSERT_NE(MAP_FAILED, ro);
 
 	/* Young pages to report. */
-	EXPECT_EQ(-EFAULT, age_range(e->vm, SECMMU_AGE_TEST, GFN, 8,
-				     (__u64 *)gone, NULL, NULL));
-	EXPECT_EQ(-EFAULT, age_range(e->vm, SECMMU_AGE_TEST, GFN, 8, ro, NULL,
-				     NULL));
+	EXPECT_EQ(-EFAULT, smu_age(e->vm, SECMMU_AGE_TEST, GFN, 8,
+				   (__u64 *)gone, NULL, NULL));
+	EXPECT_EQ(-EFAULT, smu_age(e->vm, SECMMU_AGE_TEST, GFN, 8, ro, NULL,
+				   NULL));
 	/* Nothing young: the zeroes must still be written. */
-	EXPECT_EQ(-EFAULT, age_range(e->vm, SECMMU_AGE_TEST, GFN + 64, 8,
-				     (__u64 *)gone, NULL, NULL));
+	EXPECT_EQ(-EFAULT, smu_age(e->vm, SECMMU_AGE_TEST, GFN + 64, 8,
+				   (__u64 *)gone, NULL, NULL));
 	/* FAST_ONLY in the LOCKED default mode fails every mapped page. */
-	EXPECT_EQ(-EFAULT, age_range(e->vm, SECMMU_AGE_TEST |
-				     SECMMU_AGE_FAST_ONLY, GFN, 8, &young,
-				     (__u64 *)gone, NULL));
-	EXPECT_EQ(-EFAULT, age_range(e->vm, SECMMU_AGE_TEST |
-				     SECMMU_AGE_FAST_ONLY, GFN, 8, &young, ro,
-				     NULL));
+	EXPECT_EQ(-EFAULT, smu_age(e->vm, SECMMU_AGE_TEST |
+				   SECMMU_AGE_FAST_ONLY, GFN, 8, &young,
+				   (__u64 *)gone, NULL));
+	EXPECT_EQ(-EFAULT, smu_age(e->vm, SECMMU_AGE_TEST |
+				   SECMMU_AGE_FAST_ONLY, GFN, 8, &young, ro,
+				   NULL));
 	/* Both bitmaps may be 0. */
-	ASSERT_EQ(0, age_range(e->vm, SECMMU_AGE_TEST | SECMMU_AGE_FAST_ONLY,
-			       GFN, 8, NULL, NULL, &a));
+	ASSERT_EQ(0, smu_age(e->vm, SECMMU_AGE_TEST | SECMMU_AGE_FAST_ONLY,
+			     GFN, 8, NULL, NULL, &a));
 	EXPECT_EQ(0, a.nr_young);
 	EXPECT_EQ(8, a.nr_fast_failed);
 	/* reserved[0], like reserved[1], must be zero. */
@@ -306,13 +305,13 @@ TEST_F(exact, bad_bitmaps)
 	a.start = GFN;
 	a.npages = 1;
 	a.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, age_ioctl(e->vm, &a));
+	EXPECT_EQ(-EINVAL, smu_age_raw(e->vm, &a));
 	/* TEST and CLEAR are needed also with the other flags. */
-	EXPECT_EQ(-EINVAL, age_range(e->vm, SECMMU_AGE_FAST_ONLY |
-				     SECMMU_AGE_LOOKAROUND, GFN, 1, NULL, NULL,
-				     NULL));
-	EXPECT_EQ(-EINVAL, age_range(e->vm, SECMMU_AGE_HVA,
-				     (uintptr_t)e->mem, 1, NULL, NULL, NULL));
+	EXPECT_EQ(-EINVAL, smu_age(e->vm, SECMMU_AGE_FAST_ONLY |
+				   SECMMU_AGE_LOOKAROUND, GFN, 1, NULL, NULL,
+				   NULL));
+	EXPECT_EQ(-EINVAL, smu_age(e->vm, SECMMU_AGE_HVA,
+				   (uintptr_t)e->mem, 1, NULL, NULL, NULL));
 	munmap(ro, PAGE);
 }
 
@@ -339,7 +338,7 @@ FIXTURE_SETUP(la)
 	struct secmmu_age a;
 
 	smu_env_setup(_metadata, e, 0, LA_BASE);
-	ASSERT_EQ(0, age_set_rmap_mode(e->vm, variant->mode));
+	ASSERT_EQ(0, smu_set_rmap_mode(e->vm, variant->mode));
 	e->npages = LA_PAGES;
 	e->mem = smu_mmap_anon(LA_PAGES * PAGE);
 	ASSERT_NE(MAP_FAILED, e->mem);
@@ -349,14 +348,14 @@ FIXTURE_SETUP(la)
 				     e->mem + 0x20 * PAGE));
 	ASSERT_EQ(0, smu_set_memslot(e->vm, 2, 0, LA_BASE + 0x70, 0x10,
 				     e->mem + 0x70 * PAGE));
-	ASSERT_EQ(0, age_touch_stride(e->vcpu, 0, LA_BASE, LA_PAGES, 1));
-	ASSERT_EQ(0, age_range(e->vm, SECMMU_AGE_CLEAR, LA_BASE, 0x20, NULL,
-			       NULL, &a));
-	ASSERT_EQ(0, age_range(e->vm, SECMMU_AGE_CLEAR, LA_BASE + 0x20, 0x50,
-			       NULL, NULL, &a));
+	ASSERT_EQ(0, smu_touch_stride(e->vcpu, 0, LA_BASE, LA_PAGES, 1));
+	ASSERT_EQ(0, smu_age(e->vm, SECMMU_AGE_CLEAR, LA_BASE, 0x20, NULL,
+			     NULL, &a));
+	ASSERT_EQ(0, smu_age(e->vm, SECMMU_AGE_CLEAR, LA_BASE + 0x20, 0x50,
+			     NULL, NULL, &a));
 	ASSERT_EQ(0x50, a.nr_young);
-	ASSERT_EQ(0, age_range(e->vm, SECMMU_AGE_CLEAR, LA_BASE + 0x70, 0x10,
-			       NULL, NULL, &a));
+	ASSERT_EQ(0, smu_age(e->vm, SECMMU_AGE_CLEAR, LA_BASE + 0x70, 0x10,
+			     NULL, NULL, &a));
 }
 
 FIXTURE_TEARDOWN(la)
@@ -373,8 +372,8 @@ static __u64 la_test(struct __test_metadata *_metadata, struct smu_env *e,
 	struct secmmu_age a;
 	__u64 y[2] = { ~0ULL, ~0ULL };
 
-	ASSERT_EQ(0, age_range(e->vm, SECMMU_AGE_TEST, LA_BASE + off, n, y,
-			       NULL, &a));
+	ASSERT_EQ(0, smu_age(e->vm, SECMMU_AGE_TEST, LA_BASE + off, n, y,
+			     NULL, &a));
 	return n < 64 ? y[0] & ((1ULL << n) - 1) : y[0];
 }
 
@@ -385,8 +384,8 @@ static void la_age(struct __test_metadata *_metadata, struct smu_env *e,
 	struct secmmu_age a;
 	__u64 y[2] = { ~0ULL, ~0ULL };
 
-	ASSERT_EQ(0, age_range(e->vm, flags | SECMMU_AGE_LOOKAROUND,
-			       LA_BASE + off, n, y, NULL, &a));
+	ASSERT_EQ(0, smu_age(e->vm, flags | SECMMU_AGE_LOOKAROUND,
+			     LA_BASE + off, n, y, NULL, &a));
 	EXPECT_EQ(want_young, y[0] & ((1ULL << n) - 1))
 		TH_LOG("off 0x%x n %u", off, n);
 	EXPECT_EQ((__u64)__builtin_popcountll(want_young), a.nr_young);

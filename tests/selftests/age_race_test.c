@@ -16,7 +16,6 @@
 #include <time.h>
 
 #include "secmmu_test.h"
-#include "age_util.h"
 
 #define NPAGES		4		/* few: every zap meets the ager */
 #define GFN		0x2000
@@ -42,7 +41,7 @@ FIXTURE_SETUP(ar)
 	struct smu_env *e = &self->e;
 
 	smu_env_setup(_metadata, e, 0, GFN);
-	ASSERT_EQ(0, age_set_rmap_mode(e->vm, variant->mode));
+	ASSERT_EQ(0, smu_set_rmap_mode(e->vm, variant->mode));
 	e->npages = NPAGES;
 	e->mem = smu_mmap_anon(NPAGES * PAGE);
 	ASSERT_NE(MAP_FAILED, e->mem);
@@ -103,8 +102,8 @@ static void *ager(void *arg)
 	FIXTURE_DATA(ar) *self = arg;
 
 	while (!atomic_load(&self->stop)) {
-		int ret = age_range(self->e.vm, SECMMU_AGE_CLEAR, GFN, NPAGES,
-				    NULL, NULL, NULL);
+		int ret = smu_age(self->e.vm, SECMMU_AGE_CLEAR, GFN, NPAGES,
+				  NULL, NULL, NULL);
 
 		if (ret) {
 			self->ager_err = ret;

@@ -21,8 +21,7 @@ FIXTURE_SETUP(rmap)
 	struct smu_env *e = &self->e;
 
 	smu_env_setup(_metadata, e, 0, GFN);
-	ASSERT_EQ(0, smu_enable_cap(e->vm, SECMMU_CAP_RMAP_MODE,
-				    variant->mode));
+	ASSERT_EQ(0, smu_set_rmap_mode(e->vm, variant->mode));
 	e->npages = NPAGES;
 	e->mem = smu_mmap_anon(NPAGES * PAGE);
 	ASSERT_NE(MAP_FAILED, e->mem);
@@ -69,10 +68,8 @@ TEST_F(rmap, mode_is_fixed)
 {
 	EXPECT_EQ(variant->mode, smu_check_cap(self->e.vm,
 					       SECMMU_CAP_RMAP_MODE));
-	EXPECT_EQ(-EBUSY, smu_enable_cap(self->e.vm, SECMMU_CAP_RMAP_MODE,
-					 SECMMU_RMAP_LOCKED));
-	EXPECT_EQ(-EBUSY, smu_enable_cap(self->e.vm, SECMMU_CAP_RMAP_MODE,
-					 SECMMU_RMAP_LOCK_BIT));
+	EXPECT_EQ(-EBUSY, smu_set_rmap_mode(self->e.vm, SECMMU_RMAP_LOCKED));
+	EXPECT_EQ(-EBUSY, smu_set_rmap_mode(self->e.vm, SECMMU_RMAP_LOCK_BIT));
 	EXPECT_EQ(variant->mode, smu_check_cap(self->e.vm,
 					       SECMMU_CAP_RMAP_MODE));
 }
@@ -81,8 +78,7 @@ TEST_F(rmap, mode_is_fixed)
 TEST_F(rmap, mode_fixed_after_delete)
 {
 	ASSERT_EQ(0, smu_del_memslot(self->e.vm, 0));
-	EXPECT_EQ(-EBUSY, smu_enable_cap(self->e.vm, SECMMU_CAP_RMAP_MODE,
-					 (variant->mode + 1) %
+	EXPECT_EQ(-EBUSY, smu_set_rmap_mode(self->e.vm, (variant->mode + 1) %
 					 SECMMU_RMAP_NR_MODES));
 	EXPECT_EQ(variant->mode, smu_check_cap(self->e.vm,
 					       SECMMU_CAP_RMAP_MODE));
@@ -114,10 +110,8 @@ TEST_F(rmap, enable_cap_errnos)
 	EXPECT_EQ(-EINVAL, smu_enable_cap(vm, 9999, 0));
 	EXPECT_EQ(-EINVAL, smu_enable_cap(vm, SECMMU_CAP_MAX_VCPUS, 1));
 	/* Before the first memslot it can be changed, also more than once. */
-	EXPECT_EQ(0, smu_enable_cap(vm, SECMMU_CAP_RMAP_MODE,
-				    SECMMU_RMAP_LOCK_BIT));
-	EXPECT_EQ(0, smu_enable_cap(vm, SECMMU_CAP_RMAP_MODE,
-				    variant->mode));
+	EXPECT_EQ(0, smu_set_rmap_mode(vm, SECMMU_RMAP_LOCK_BIT));
+	EXPECT_EQ(0, smu_set_rmap_mode(vm, variant->mode));
 	EXPECT_EQ(variant->mode, smu_check_cap(vm, SECMMU_CAP_RMAP_MODE));
 	close(vm);
 }

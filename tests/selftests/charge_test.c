@@ -9,7 +9,6 @@
 
 #include "secmmu_test.h"
 
-#define CG_ROOT		"/sys/fs/cgroup"
 #define NR_VCPUS	8
 #define NR_VMS		256
 
@@ -20,30 +19,19 @@ FIXTURE(charge) {
 
 FIXTURE_SETUP(charge)
 {
-	char path[128], pid[16];
-
 	self->in_cg = false;
-	snprintf(self->cg, sizeof(self->cg), CG_ROOT "/secmmu-charge-%d",
+	snprintf(self->cg, sizeof(self->cg), SMU_CG_ROOT "/secmmu-charge-%d",
 		 getpid());
 	if (!smu_has_memcg())
 		SKIP(return, "no cgroup v2 memory controller");
-	smu_write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
-	ASSERT_EQ(0, mkdir(self->cg, 0755));
 	self->in_cg = true;
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	snprintf(path, sizeof(path), "%s/cgroup.procs", self->cg);
-	ASSERT_EQ(0, smu_write_file(path, pid));
+	ASSERT_EQ(0, smu_cg_enter(self->cg));
 }
 
 FIXTURE_TEARDOWN(charge)
 {
-	char pid[16];
-
-	if (self->in_cg) {
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		smu_write_file(CG_ROOT "/cgroup.procs", pid);
-		rmdir(self->cg);
-	}
+	if (self->in_cg)
+		smu_cg_leave(self->cg);
 }
 
 static long cg_read(const char *cg, const char *file, const char *key)

@@ -5,10 +5,9 @@
  * ones, argument errors, READONLY slots and toggling LOG_DIRTY.
  */
 #include "secmmu_test.h"
-#include "dirty_util.h"
 
 #define NPAGES	256
-#define WORDS	DU_BM_WORDS(NPAGES)
+#define WORDS	SMU_BM_WORDS(NPAGES)
 #define GFN	0x1000
 #define SLOT	0
 
@@ -44,14 +43,14 @@ static void expect_bits(struct __test_metadata *_metadata, int vm, __u32 slot,
 	__u64 got[WORDS + 1], want[WORDS + 1];
 	size_t i;
 
-	ASSERT_LE(DU_BM_WORDS(num), WORDS);
+	ASSERT_LE(SMU_BM_WORDS(num), WORDS);
 	memset(got, 0, sizeof(got));
 	memset(want, 0, sizeof(want));
 	for (i = 0; i < n; i++)
-		du_bm_set(want, pg[i] - first);
-	ASSERT_EQ(0, du_get_log(vm, slot, first, num, got));
+		smu_bm_set(want, pg[i] - first);
+	ASSERT_EQ(0, smu_get_log(vm, slot, first, num, got));
 	for (i = 0; i < num; i++)
-		EXPECT_EQ(du_bm_test(want, i), du_bm_test(got, i))
+		EXPECT_EQ(smu_bm_test(want, i), smu_bm_test(got, i))
 			TH_LOG("slot %u page %llu", slot,
 			       (unsigned long long)(first + i));
 }
@@ -95,10 +94,10 @@ TEST_F(log, exact_pages)
 
 	/* 70 pages: two words are written, the third is not touched. */
 	memset(bm, 0xa5, sizeof(bm));
-	ASSERT_EQ(0, du_get_log(self->e.vm, SLOT, 0, 70, bm));
+	ASSERT_EQ(0, smu_get_log(self->e.vm, SLOT, 0, 70, bm));
 	for (i = 0; i < 70; i++)
 		EXPECT_EQ(i == 0 || i == 5 || i == 63 || i == 64,
-			  du_bm_test(bm, i)) TH_LOG("page %u", i);
+			  smu_bm_test(bm, i)) TH_LOG("page %u", i);
 	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, bm[2]);
 	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, bm[3]);
 	expect_bits(_metadata, self->e.vm, SLOT, 0, 65, low, ARRAY_SIZE(low));
@@ -147,10 +146,10 @@ TEST_F(log, clear_subset)
 	reprot = smu_t_stat(_metadata, vm, SECMMU_STAT_DIRTY_REPROTECTED);
 	/* Clear 2 and 70, plus 150 which is not dirty. */
 	memset(bm, 0, sizeof(bm));
-	du_bm_set(bm, 2);
-	du_bm_set(bm, 70);
-	du_bm_set(bm, 150);
-	ASSERT_EQ(0, du_clear_log(vm, SLOT, 0, NPAGES, bm));
+	smu_bm_set(bm, 2);
+	smu_bm_set(bm, 70);
+	smu_bm_set(bm, 150);
+	ASSERT_EQ(0, smu_clear_log(vm, SLOT, 0, NPAGES, bm));
 	if (inval == smu_t_stat(_metadata, vm, SECMMU_STAT_INVALIDATIONS))
 		EXPECT_EQ(reprot + 2,
 			  smu_t_stat(_metadata, vm,
@@ -177,14 +176,14 @@ TEST_F(log, clear_subset)
 
 	/* A range starting at 64: bit 7 is page 71. */
 	memset(bm, 0, sizeof(bm));
-	du_bm_set(bm, 7);
-	ASSERT_EQ(0, du_clear_log(vm, SLOT, 64, 64, bm));
+	smu_bm_set(bm, 7);
+	ASSERT_EQ(0, smu_clear_log(vm, SLOT, 64, 64, bm));
 	expect_bits(_metadata, vm, SLOT, 0, NPAGES, after3, ARRAY_SIZE(after3));
 	EXPECT_FALSE(writable(vm, GFN + 71));
 	EXPECT_TRUE(writable(vm, GFN + 70));
 	/* An empty bitmap clears nothing. */
 	memset(bm, 0, sizeof(bm));
-	ASSERT_EQ(0, du_clear_log(vm, SLOT, 0, NPAGES, bm));
+	ASSERT_EQ(0, smu_clear_log(vm, SLOT, 0, NPAGES, bm));
 	expect_bits(_metadata, vm, SLOT, 0, NPAGES, after3, ARRAY_SIZE(after3));
 }
 
@@ -202,35 +201,35 @@ TEST_F(log, errors)
 
 	memset(bm, 0, sizeof(bm));
 	for (i = 0; i < ARRAY_SIZE(bad_first); i++) {
-		EXPECT_EQ(-EINVAL, du_get_log(self->e.vm, SLOT, bad_first[i],
-					      64, bm));
-		EXPECT_EQ(-EINVAL, du_clear_log(self->e.vm, SLOT,
-						bad_first[i], 64, bm));
+		EXPECT_EQ(-EINVAL, smu_get_log(self->e.vm, SLOT, bad_first[i],
+					       64, bm));
+		EXPECT_EQ(-EINVAL, smu_clear_log(self->e.vm, SLOT,
+						 bad_first[i], 64, bm));
 	}
 	for (i = 0; i < ARRAY_SIZE(bad_range); i++) {
-		EXPECT_EQ(-EINVAL, du_get_log(self->e.vm, SLOT,
-					      bad_range[i].first,
-					      bad_range[i].num, bm))
+		EXPECT_EQ(-EINVAL, smu_get_log(self->e.vm, SLOT,
+					       bad_range[i].first,
+					       bad_range[i].num, bm))
 			TH_LOG("first %llu num %llu",
 			       (unsigned long long)bad_range[i].first,
 			       (unsigned long long)bad_range[i].num);
-		EXPECT_EQ(-EINVAL, du_clear_log(self->e.vm, SLOT,
-						bad_range[i].first,
-						bad_range[i].num, bm));
+		EXPECT_EQ(-EINVAL, smu_clear_log(self->e.vm, SLOT,
+						 bad_range[i].first,
+						 bad_range[i].num, bm));
 	}
 	/* The last word of the slot is fine. */
-	EXPECT_EQ(0, du_get_log(self->e.vm, SLOT, 192, 64, bm));
+	EXPECT_EQ(0, smu_get_log(self->e.vm, SLOT, 192, 64, bm));
 	/* No such slot. */
-	EXPECT_EQ(-ENOENT, du_get_log(self->e.vm, 5, 0, 64, bm));
-	EXPECT_EQ(-ENOENT, du_clear_log(self->e.vm, 5, 0, 64, bm));
-	EXPECT_EQ(-ENOENT, du_get_log(self->e.vm, SECMMU_MAX_MEMSLOTS - 1, 0,
-				      64, bm));
+	EXPECT_EQ(-ENOENT, smu_get_log(self->e.vm, 5, 0, 64, bm));
+	EXPECT_EQ(-ENOENT, smu_clear_log(self->e.vm, 5, 0, 64, bm));
+	EXPECT_EQ(-ENOENT, smu_get_log(self->e.vm, SECMMU_MAX_MEMSLOTS - 1, 0,
+				       64, bm));
 	/* A slot that never logged. */
 	m = smu_mmap_anon(64 * PAGE);
 	ASSERT_NE(MAP_FAILED, m);
 	ASSERT_EQ(0, smu_set_memslot(self->e.vm, 1, 0, 0x8000, 64, m));
-	EXPECT_EQ(-EINVAL, du_get_log(self->e.vm, 1, 0, 64, bm));
-	EXPECT_EQ(-EINVAL, du_clear_log(self->e.vm, 1, 0, 64, bm));
+	EXPECT_EQ(-EINVAL, smu_get_log(self->e.vm, 1, 0, 64, bm));
+	EXPECT_EQ(-EINVAL, smu_clear_log(self->e.vm, 1, 0, 64, bm));
 	/* Flags and reserved fields. */
 	memset(&l, 0, sizeof(l));
 	l.slot = SLOT;
@@ -245,10 +244,10 @@ TEST_F(log, errors)
 	EXPECT_EQ(-EINVAL, smu_ioctl(self->e.vm, SECMMU_GET_DIRTY_LOG, &l));
 	EXPECT_EQ(-EINVAL, smu_ioctl(self->e.vm, SECMMU_CLEAR_DIRTY_LOG, &l));
 	/* A bad bitmap pointer. */
-	EXPECT_EQ(-EFAULT, du_get_log(self->e.vm, SLOT, 0, 64, (__u64 *)8));
-	EXPECT_EQ(-EFAULT, du_clear_log(self->e.vm, SLOT, 0, 64, (__u64 *)8));
+	EXPECT_EQ(-EFAULT, smu_get_log(self->e.vm, SLOT, 0, 64, (__u64 *)8));
+	EXPECT_EQ(-EFAULT, smu_clear_log(self->e.vm, SLOT, 0, 64, (__u64 *)8));
 	/* Rings are not enabled on this VM. */
-	EXPECT_EQ(-EINVAL, du_reset_rings(self->e.vm));
+	EXPECT_EQ(-EINVAL, smu_reset_rings(self->e.vm));
 	munmap(m, 64 * PAGE);
 }
 
@@ -267,8 +266,8 @@ TEST_F(log, odd_size)
 	wr(_metadata, self->e.vcpu, 0x4000, 99);
 	expect_bits(_metadata, self->e.vm, 3, 0, 100, d, 2);
 	expect_bits(_metadata, self->e.vm, 3, 64, 36, d, 2);
-	EXPECT_EQ(-EINVAL, du_get_log(self->e.vm, 3, 64, 37, bm));
-	EXPECT_EQ(-EINVAL, du_get_log(self->e.vm, 3, 0, 101, bm));
+	EXPECT_EQ(-EINVAL, smu_get_log(self->e.vm, 3, 64, 37, bm));
+	EXPECT_EQ(-EINVAL, smu_get_log(self->e.vm, 3, 0, 101, bm));
 	/* The other slot saw nothing. */
 	expect_bits(_metadata, self->e.vm, SLOT, 0, NPAGES, NULL, 0);
 	munmap(m, 100 * PAGE);
@@ -280,15 +279,15 @@ TEST(rings_replace_bitmap)
 	__u64 bm[1] = { 0 };
 	char *m;
 
-	ASSERT_EQ(0, du_enable_ring(vm, SECMMU_DIRTY_RING_MIN));
+	ASSERT_EQ(0, smu_enable_ring(vm, SECMMU_DIRTY_RING_MIN));
 	vcpu = smu_t_vcpu(_metadata, vm, 0);
 	m = smu_mmap_anon(64 * PAGE);
 	ASSERT_NE(MAP_FAILED, m);
 	memset(m, 0, 64 * PAGE);
 	ASSERT_EQ(0, smu_set_memslot(vm, 0, SECMMU_MEM_LOG_DIRTY, GFN, 64, m));
 	wr(_metadata, vcpu, GFN, 3);
-	EXPECT_EQ(-EINVAL, du_get_log(vm, 0, 0, 64, bm));
-	EXPECT_EQ(-EINVAL, du_clear_log(vm, 0, 0, 64, bm));
+	EXPECT_EQ(-EINVAL, smu_get_log(vm, 0, 0, 64, bm));
+	EXPECT_EQ(-EINVAL, smu_clear_log(vm, 0, 0, 64, bm));
 	EXPECT_EQ(0, bm[0]);
 	close(vcpu);
 	close(vm);
@@ -355,11 +354,11 @@ TEST_F(log, toggle)
 	EXPECT_FALSE(writable(vm, GFN + 7));
 	wr(_metadata, vcpu, GFN, 5);
 	wr(_metadata, vcpu, GFN, 6);
-	ASSERT_EQ(0, du_get_log(vm, SLOT, 0, NPAGES, bm));
-	EXPECT_TRUE(du_bm_test(bm, 5));
-	EXPECT_TRUE(du_bm_test(bm, 6));
-	EXPECT_FALSE(du_bm_test(bm, 7));
-	EXPECT_FALSE(du_bm_test(bm, 8));
+	ASSERT_EQ(0, smu_get_log(vm, SLOT, 0, NPAGES, bm));
+	EXPECT_TRUE(smu_bm_test(bm, 5));
+	EXPECT_TRUE(smu_bm_test(bm, 6));
+	EXPECT_FALSE(smu_bm_test(bm, 7));
+	EXPECT_FALSE(smu_bm_test(bm, 8));
 	EXPECT_EQ(logged + 2,
 		  smu_t_stat(_metadata, vm, SECMMU_STAT_DIRTY_LOGGED));
 }
@@ -415,7 +414,7 @@ TEST_F(log, recreate)
 
 	wr(_metadata, self->e.vcpu, GFN, 9);
 	ASSERT_EQ(0, smu_del_memslot(self->e.vm, SLOT));
-	EXPECT_EQ(-ENOENT, du_get_log(self->e.vm, SLOT, 0, 64, bm));
+	EXPECT_EQ(-ENOENT, smu_get_log(self->e.vm, SLOT, 0, 64, bm));
 	ASSERT_EQ(0, smu_set_memslot(self->e.vm, SLOT, SECMMU_MEM_LOG_DIRTY,
 				     GFN, NPAGES, self->e.mem));
 	expect_bits(_metadata, self->e.vm, SLOT, 0, NPAGES, NULL, 0);

@@ -9,7 +9,6 @@
 #include <sched.h>
 
 #include "secmmu_test.h"
-#include "dirty_util.h"
 
 #define RING	SECMMU_DIRTY_RING_MIN
 #define SOFT	(RING - SECMMU_DIRTY_RING_RSVD)	/* pushes before "full" */
@@ -31,20 +30,14 @@ static void wr(struct __test_metadata *_metadata, int vcpu, __u64 gfn,
 }
 
 /* The entry @idx is DIRTY with @slot / @off. */
-static void expect_ent(struct __test_metadata *_metadata, struct du_ring *r,
+static void expect_ent(struct __test_metadata *_metadata, struct smu_ring *r,
 		       __u32 idx, __u32 flags, __u32 slot, __u64 off)
 {
-	struct secmmu_dirty_gfn *e = du_ent(r, idx);
+	struct secmmu_dirty_gfn *e = smu_ring_ent(r, idx);
 
-	EXPECT_EQ(flags, du_flags(r, idx)) TH_LOG("entry %u", idx);
+	EXPECT_EQ(flags, smu_ring_flags(r, idx)) TH_LOG("entry %u", idx);
 	EXPECT_EQ(slot, e->slot) TH_LOG("entry %u", idx);
 	EXPECT_EQ(off, e->offset) TH_LOG("entry %u", idx);
-}
-
-static __u64 stat_delta(struct du_stats *a, struct du_stats *b,
-			enum secmmu_stat i)
-{
-	return b->v[i] - a->v[i];
 }
 
 /*
@@ -54,7 +47,7 @@ static __u64 stat_delta(struct du_stats *a, struct du_stats *b,
 FIXTURE(ring) {
 	int vm, vcpu;
 	char *mem;
-	struct du_ring r;
+	struct smu_ring r;
 };
 
 FIXTURE_SETUP(ring)
@@ -65,9 +58,9 @@ FIXTURE_SETUP(ring)
 	self->r.g = MAP_FAILED;
 	smu_quiesce();
 	self->vm = smu_t_open_vm(_metadata);
-	ASSERT_EQ(0, du_enable_ring(self->vm, RING));
+	ASSERT_EQ(0, smu_enable_ring(self->vm, RING));
 	self->vcpu = smu_t_vcpu(_metadata, self->vm, 0);
-	self->r.g = du_mmap_ring(self->vcpu, RING);
+	self->r.g = smu_mmap_ring(self->vcpu, RING);
 	ASSERT_NE(MAP_FAILED, self->r.g) TH_LOG("mmap ring: %s",
 						strerror(errno));
 	self->r.n = RING;
@@ -78,13 +71,13 @@ FIXTURE_SETUP(ring)
 	ASSERT_EQ(0, smu_set_memslot(self->vm, SLOT, SECMMU_MEM_LOG_DIRTY, GFN,
 				     NPAGES, self->mem));
 	/* A fresh ring is all free. */
-	ASSERT_EQ(0, du_nr_busy(&self->r));
+	ASSERT_EQ(0, smu_ring_busy(&self->r));
 }
 
 FIXTURE_TEARDOWN(ring)
 {
 	if (self->r.g != MAP_FAILED)
-		munmap(self->r.g, DU_RING_BYTES(RING));
+		munmap(self->r.g, SMU_RING_BYTES(RING));
 	if (self->vcpu >= 0)
 		close(self->vcpu);
 	if (self->vm >= 0)
@@ -108,11 +101,11 @@ TEST(enable_after_vcpu)
 	int vm = smu_t_open_vm(_metadata);
 	int vcpu = smu_t_vcpu(_metadata, vm, 0);
 
-	EXPECT_EQ(-EBUSY, du_enable_ring(vm, RING));
-	EXPECT_EQ(-EBUSY, du_enable_ring(vm, SECMMU_DIRTY_RING_MAX));
+	EXPECT_EQ(-EBUSY, smu_enable_ring(vm, RING));
+	EXPECT_EQ(-EBUSY, smu_enable_ring(vm, SECMMU_DIRTY_RING_MAX));
 	/* Still no rings. */
-	EXPECT_EQ(-EINVAL, du_reset_rings(vm));
-	EXPECT_EQ(-EINVAL, du_reset_ring(vcpu));
+	EXPECT_EQ(-EINVAL, smu_reset_rings(vm));
+	EXPECT_EQ(-EINVAL, smu_reset_ring(vcpu));
 	close(vcpu);
 	close(vm);
 }
@@ -123,20 +116,20 @@ TEST(enable_twice)
 	struct secmmu_dirty_gfn *g;
 	int vcpu;
 
-	ASSERT_EQ(0, du_enable_ring(vm, 512));
-	EXPECT_EQ(-EBUSY, du_enable_ring(vm, 512));
-	EXPECT_EQ(-EBUSY, du_enable_ring(vm, 1024));
+	ASSERT_EQ(0, smu_enable_ring(vm, 512));
+	EXPECT_EQ(-EBUSY, smu_enable_ring(vm, 512));
+	EXPECT_EQ(-EBUSY, smu_enable_ring(vm, 1024));
 	/* The first size stays: a 512-entry ring maps, 1024 does not. */
 	vcpu = smu_t_vcpu(_metadata, vm, 0);
-	g = du_mmap_ring(vcpu, 1024);
+	g = smu_mmap_ring(vcpu, 1024);
 	EXPECT_EQ(MAP_FAILED, g);
 	EXPECT_EQ(EINVAL, errno);
-	g = du_mmap_ring(vcpu, 512);
+	g = smu_mmap_ring(vcpu, 512);
 	ASSERT_NE(MAP_FAILED, g);
-	munmap(g, DU_RING_BYTES(512));
+	munmap(g, SMU_RING_BYTES(512));
 	/* Nothing pushed yet: resets find nothing. */
-	EXPECT_EQ(0, du_reset_rings(vm));
-	EXPECT_EQ(0, du_reset_ring(vcpu));
+	EXPECT_EQ(0, smu_reset_rings(vm));
+	EXPECT_EQ(0, smu_reset_ring(vcpu));
 	close(vcpu);
 	close(vm);
 }
@@ -156,56 +149,56 @@ TEST(enable_bad_size)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		EXPECT_EQ(-EINVAL, du_enable_ring(vm, bad[i]))
+		EXPECT_EQ(-EINVAL, smu_enable_ring(vm, bad[i]))
 			TH_LOG("entries %lu", bad[i]);
 	/* The failures changed nothing: the largest size still works. */
-	ASSERT_EQ(0, du_enable_ring(vm, SECMMU_DIRTY_RING_MAX));
+	ASSERT_EQ(0, smu_enable_ring(vm, SECMMU_DIRTY_RING_MAX));
 	vcpu = smu_t_vcpu(_metadata, vm, 0);
-	g = du_mmap_ring(vcpu, SECMMU_DIRTY_RING_MAX);
+	g = smu_mmap_ring(vcpu, SECMMU_DIRTY_RING_MAX);
 	ASSERT_NE(MAP_FAILED, g) TH_LOG("mmap: %s", strerror(errno));
 	g[SECMMU_DIRTY_RING_MAX - 1].flags = 0;
 	EXPECT_EQ(0, g[0].flags);
-	munmap(g, DU_RING_BYTES(SECMMU_DIRTY_RING_MAX));
+	munmap(g, SMU_RING_BYTES(SECMMU_DIRTY_RING_MAX));
 	close(vcpu);
 	close(vm);
 }
 
 TEST_F(ring, mmap_errors)
 {
-	const size_t len = DU_RING_BYTES(RING);
+	const size_t len = SMU_RING_BYTES(RING);
 	const int rw = PROT_READ | PROT_WRITE;
 	void *p = NULL, *q = NULL;
 	__u64 v = 7;
 	int r;
 
-	EXPECT_EQ(-EINVAL, du_mmap_raw(self->vcpu, len, rw, MAP_SHARED, 0, &p));
-	EXPECT_EQ(-EINVAL, du_mmap_raw(self->vcpu, len, rw, MAP_SHARED,
-				       DU_RING_OFFSET - PAGE, &p));
-	EXPECT_EQ(-EINVAL, du_mmap_raw(self->vcpu, len, rw, MAP_SHARED,
-				       DU_RING_OFFSET + PAGE, &p));
-	EXPECT_EQ(-EINVAL, du_mmap_raw(self->vcpu, len + PAGE, rw, MAP_SHARED,
-				       DU_RING_OFFSET, &p));
-	EXPECT_EQ(-EINVAL, du_mmap_raw(self->vcpu, 2 * len, rw, MAP_SHARED,
-				       DU_RING_OFFSET, &p));
-	EXPECT_EQ(-EINVAL, du_mmap_raw(self->vcpu, len, rw, MAP_PRIVATE,
-				       DU_RING_OFFSET, &p));
-	EXPECT_EQ(-EINVAL, du_mmap_raw(self->vcpu, len, PROT_READ, MAP_SHARED,
-				       DU_RING_OFFSET, &p));
+	EXPECT_EQ(-EINVAL, smu_mmap_raw(self->vcpu, len, rw, MAP_SHARED, 0, &p));
+	EXPECT_EQ(-EINVAL, smu_mmap_raw(self->vcpu, len, rw, MAP_SHARED,
+					SMU_RING_OFFSET - PAGE, &p));
+	EXPECT_EQ(-EINVAL, smu_mmap_raw(self->vcpu, len, rw, MAP_SHARED,
+					SMU_RING_OFFSET + PAGE, &p));
+	EXPECT_EQ(-EINVAL, smu_mmap_raw(self->vcpu, len + PAGE, rw, MAP_SHARED,
+					SMU_RING_OFFSET, &p));
+	EXPECT_EQ(-EINVAL, smu_mmap_raw(self->vcpu, 2 * len, rw, MAP_SHARED,
+					SMU_RING_OFFSET, &p));
+	EXPECT_EQ(-EINVAL, smu_mmap_raw(self->vcpu, len, rw, MAP_PRIVATE,
+					SMU_RING_OFFSET, &p));
+	EXPECT_EQ(-EINVAL, smu_mmap_raw(self->vcpu, len, PROT_READ, MAP_SHARED,
+					SMU_RING_OFFSET, &p));
 	/*
 	 * Never executable.  secmmu says -EINVAL; newer kernels (7.2) say
 	 * -EPERM before asking it: their pseudo file systems, anon inodes'
 	 * too, are SB_I_NOEXEC, and do_mmap() refuses PROT_EXEC there.
 	 */
-	r = du_mmap_raw(self->vcpu, len, rw | PROT_EXEC, MAP_SHARED,
-			DU_RING_OFFSET, &p);
+	r = smu_mmap_raw(self->vcpu, len, rw | PROT_EXEC, MAP_SHARED,
+			 SMU_RING_OFFSET, &p);
 	EXPECT_TRUE(r == -EINVAL || r == -EPERM)
 		TH_LOG("PROT_EXEC ring mapping: %d, want -EINVAL or -EPERM", r);
 	/* A second correct mapping aliases the first. */
-	ASSERT_EQ(0, du_mmap_raw(self->vcpu, len, rw, MAP_SHARED,
-				 DU_RING_OFFSET, &q));
+	ASSERT_EQ(0, smu_mmap_raw(self->vcpu, len, rw, MAP_SHARED,
+				  SMU_RING_OFFSET, &q));
 	smu_t_rw(_metadata, self->vcpu, 0, SMU_GPA(GFN + 17), &v, sizeof(v),
 		 true);
-	EXPECT_EQ(DIRTY, du_flags(&self->r, 0));
+	EXPECT_EQ(DIRTY, smu_ring_flags(&self->r, 0));
 	EXPECT_EQ(DIRTY, ((struct secmmu_dirty_gfn *)q)[0].flags);
 	EXPECT_EQ(SLOT, ((struct secmmu_dirty_gfn *)q)[0].slot);
 	EXPECT_EQ(17, ((struct secmmu_dirty_gfn *)q)[0].offset);
@@ -221,7 +214,7 @@ TEST_F(ring, push_order)
 {
 	static const __u64 seq[] = { 5, 2, 9, 0, NPAGES - 1, 7 };
 	char *m7 = smu_mmap_anon(4 * PAGE), *m8 = smu_mmap_anon(4 * PAGE);
-	struct du_stats s0, s1;
+	struct smu_snap s0, s1;
 	char buf[16];
 	unsigned int i;
 	__u32 idx = 0;
@@ -235,7 +228,7 @@ TEST_F(ring, push_order)
 	ASSERT_EQ(0, smu_set_memslot(self->vm, 8, 0, 0x9000, 4, m8));
 	/* View 1: 2 pages aliasing slot pages 30, 31. */
 	ASSERT_EQ(0, smu_set_view(self->vm, 1, 0x20000, 2, GFN + 30));
-	ASSERT_EQ(0, du_stats(self->vm, &s0));
+	ASSERT_EQ(0, smu_snap(self->vm, &s0));
 
 	for (i = 0; i < ARRAY_SIZE(seq); i++)
 		wr(_metadata, self->vcpu, GFN, seq[i]);
@@ -254,7 +247,7 @@ TEST_F(ring, push_order)
 	wr(_metadata, self->vcpu, GFN, 40);
 	/* Another logging slot. */
 	wr(_metadata, self->vcpu, 0x8000, 2);
-	ASSERT_EQ(0, du_stats(self->vm, &s1));
+	ASSERT_EQ(0, smu_snap(self->vm, &s1));
 
 	for (i = 0; i < ARRAY_SIZE(seq); i++)
 		expect_ent(_metadata, &self->r, idx++, DIRTY, SLOT, seq[i]);
@@ -263,10 +256,10 @@ TEST_F(ring, push_order)
 	expect_ent(_metadata, &self->r, idx++, DIRTY, SLOT, 31);
 	expect_ent(_metadata, &self->r, idx++, DIRTY, SLOT, 40);
 	expect_ent(_metadata, &self->r, idx++, DIRTY, 7, 2);
-	EXPECT_EQ(idx, du_nr_busy(&self->r));
-	EXPECT_TRUE(secmmu_dirty_gfn_is_free(du_ent(&self->r, idx)));
-	EXPECT_EQ(idx, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
-	EXPECT_EQ(0, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_FULL));
+	EXPECT_EQ(idx, smu_ring_busy(&self->r));
+	EXPECT_TRUE(secmmu_dirty_gfn_is_free(smu_ring_ent(&self->r, idx)));
+	EXPECT_EQ(idx, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
+	EXPECT_EQ(0, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_FULL));
 	/* The data went where it should. */
 	EXPECT_EQ(0x5eed0000 + NPAGES - 1,
 		  *(__u64 *)(self->mem + (NPAGES - 1) * PAGE + 8));
@@ -279,9 +272,9 @@ TEST_F(ring, push_order)
 TEST_F(ring, once_until_reset)
 {
 	struct secmmu_dirty_gfn out[4];
-	struct du_stats s0, s1;
+	struct smu_snap s0, s1;
 
-	ASSERT_EQ(0, du_stats(self->vm, &s0));
+	ASSERT_EQ(0, smu_snap(self->vm, &s0));
 	wr(_metadata, self->vcpu, GFN, 3);
 	wr(_metadata, self->vcpu, GFN, 4);
 	wr(_metadata, self->vcpu, GFN, 3);
@@ -290,10 +283,10 @@ TEST_F(ring, once_until_reset)
 	wr(_metadata, self->vcpu, GFN, 4);
 	expect_ent(_metadata, &self->r, 0, DIRTY, SLOT, 3);
 	expect_ent(_metadata, &self->r, 1, DIRTY, SLOT, 4);
-	EXPECT_EQ(2, du_nr_busy(&self->r));
+	EXPECT_EQ(2, smu_ring_busy(&self->r));
 
 	/* Harvested but not reset: the page is still not recorded again. */
-	ASSERT_EQ(2, du_harvest(&self->r, out, 4));
+	ASSERT_EQ(2, smu_ring_harvest(&self->r, out, 4));
 	EXPECT_EQ(SLOT, out[0].slot);
 	EXPECT_EQ(3, out[0].offset);
 	EXPECT_EQ(SLOT, out[1].slot);
@@ -301,11 +294,11 @@ TEST_F(ring, once_until_reset)
 	expect_ent(_metadata, &self->r, 0, RESET, SLOT, 3);
 	expect_ent(_metadata, &self->r, 1, RESET, SLOT, 4);
 	wr(_metadata, self->vcpu, GFN, 3);
-	EXPECT_EQ(2, du_nr_busy(&self->r));
+	EXPECT_EQ(2, smu_ring_busy(&self->r));
 
-	EXPECT_EQ(2, du_reset_ring(self->vcpu));
-	EXPECT_EQ(0, du_nr_busy(&self->r));
-	EXPECT_EQ(0, du_reset_ring(self->vcpu));
+	EXPECT_EQ(2, smu_reset_ring(self->vcpu));
+	EXPECT_EQ(0, smu_ring_busy(&self->r));
+	EXPECT_EQ(0, smu_reset_ring(self->vcpu));
 
 	/* Reset re-protected them: written again, recorded again. */
 	wr(_metadata, self->vcpu, GFN, 4);
@@ -313,11 +306,11 @@ TEST_F(ring, once_until_reset)
 	wr(_metadata, self->vcpu, GFN, 4);
 	expect_ent(_metadata, &self->r, 2, DIRTY, SLOT, 4);
 	expect_ent(_metadata, &self->r, 3, DIRTY, SLOT, 3);
-	EXPECT_EQ(2, du_nr_busy(&self->r));
-	ASSERT_EQ(0, du_stats(self->vm, &s1));
-	EXPECT_EQ(4, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
-	EXPECT_EQ(2, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RESETS));
-	EXPECT_EQ(0, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_ERRORS));
+	EXPECT_EQ(2, smu_ring_busy(&self->r));
+	ASSERT_EQ(0, smu_snap(self->vm, &s1));
+	EXPECT_EQ(4, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
+	EXPECT_EQ(2, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RESETS));
+	EXPECT_EQ(0, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_ERRORS));
 }
 
 /*
@@ -334,29 +327,29 @@ TEST_F(ring, wp_present)
 	memset(m, 0, 4 * PAGE);
 	for (attempt = 0; attempt < 5; attempt++) {
 		__u64 wp0, wp1, wp2, wp_rst, wp_other;
-		struct du_stats s0, s1, s2;
+		struct smu_snap s0, s1, s2;
 		int i, rst;
 
 		ASSERT_EQ(0, smu_set_memslot(self->vm, 5, 0, 0x7000, 4, m));
 		for (i = 0; i < 4; i++)
 			wr(_metadata, self->vcpu, 0x7000, i);
 		wp0 = smu_spte_flags(self->vm, 0, 0x7001);
-		ASSERT_EQ(0, du_nr_busy(&self->r));
+		ASSERT_EQ(0, smu_ring_busy(&self->r));
 		ASSERT_EQ(0, smu_set_memslot(self->vm, 5, SECMMU_MEM_LOG_DIRTY,
 					     0x7000, 4, m));
 		wp1 = smu_spte_flags(self->vm, 0, 0x7001);
-		ASSERT_EQ(0, du_stats(self->vm, &s0));
+		ASSERT_EQ(0, smu_snap(self->vm, &s0));
 		wr(_metadata, self->vcpu, 0x7000, 1);
-		ASSERT_EQ(0, du_stats(self->vm, &s1));
+		ASSERT_EQ(0, smu_snap(self->vm, &s1));
 		wp2 = smu_spte_flags(self->vm, 0, 0x7001);
 		wp_other = smu_spte_flags(self->vm, 0, 0x7002);
-		ASSERT_EQ(1, du_harvest(&self->r, NULL, RING));
-		rst = du_reset_rings(self->vm);
-		ASSERT_EQ(0, du_stats(self->vm, &s2));
+		ASSERT_EQ(1, smu_ring_harvest(&self->r, NULL, RING));
+		rst = smu_reset_rings(self->vm);
+		ASSERT_EQ(0, smu_snap(self->vm, &s2));
 		wp_rst = smu_spte_flags(self->vm, 0, 0x7001);
 		ASSERT_EQ(1, rst);
-		EXPECT_TRUE(secmmu_dirty_gfn_is_free(du_ent(&self->r,
-							    self->r.idx - 1)));
+		EXPECT_TRUE(secmmu_dirty_gfn_is_free(smu_ring_ent(&self->r,
+								  self->r.idx - 1)));
 		ASSERT_EQ(0, smu_del_memslot(self->vm, 5));
 		if (s2.v[SECMMU_STAT_INVALIDATIONS] !=
 		    s0.v[SECMMU_STAT_INVALIDATIONS]) {
@@ -375,12 +368,12 @@ TEST_F(ring, wp_present)
 				      SECMMU_SPTE_WRITABLE));
 		EXPECT_EQ(SECMMU_SPTE_PRESENT,
 			  wp_rst & (SECMMU_SPTE_PRESENT | SECMMU_SPTE_WRITABLE));
-		EXPECT_EQ(0, stat_delta(&s0, &s1, SECMMU_STAT_FAULTS));
-		EXPECT_EQ(1, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_FAST_PATH));
-		EXPECT_EQ(1, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
-		EXPECT_EQ(1, stat_delta(&s1, &s2, SECMMU_STAT_DIRTY_RESETS));
-		EXPECT_EQ(1, stat_delta(&s1, &s2,
-					SECMMU_STAT_DIRTY_REPROTECTED));
+		EXPECT_EQ(0, smu_delta(&s0, &s1, SECMMU_STAT_FAULTS));
+		EXPECT_EQ(1, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_FAST_PATH));
+		EXPECT_EQ(1, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
+		EXPECT_EQ(1, smu_delta(&s1, &s2, SECMMU_STAT_DIRTY_RESETS));
+		EXPECT_EQ(1, smu_delta(&s1, &s2,
+				       SECMMU_STAT_DIRTY_REPROTECTED));
 		break;
 	}
 	EXPECT_LT(attempt, 5);
@@ -391,14 +384,14 @@ TEST_F(ring, wp_present)
 TEST(reset_counts)
 {
 	int vm = smu_t_open_vm(_metadata), v[2], i;
-	struct du_ring r[2];
-	struct du_stats s0, s1;
+	struct smu_ring r[2];
+	struct smu_snap s0, s1;
 	char *mem;
 
-	ASSERT_EQ(0, du_enable_ring(vm, RING));
+	ASSERT_EQ(0, smu_enable_ring(vm, RING));
 	for (i = 0; i < 2; i++) {
 		v[i] = smu_t_vcpu(_metadata, vm, i);
-		r[i].g = du_mmap_ring(v[i], RING);
+		r[i].g = smu_mmap_ring(v[i], RING);
 		ASSERT_NE(MAP_FAILED, r[i].g);
 		r[i].n = RING;
 		r[i].idx = 0;
@@ -408,7 +401,7 @@ TEST(reset_counts)
 	memset(mem, 0, 64 * PAGE);
 	ASSERT_EQ(0, smu_set_memslot(vm, 0, SECMMU_MEM_LOG_DIRTY, GFN, 64,
 				     mem));
-	ASSERT_EQ(0, du_stats(vm, &s0));
+	ASSERT_EQ(0, smu_snap(vm, &s0));
 
 	/* Round 1: vCPU 0 dirties 0..4, vCPU 1 dirties 10..16. */
 	for (i = 0; i <= 4; i++)
@@ -421,24 +414,24 @@ TEST(reset_counts)
 		expect_ent(_metadata, &r[0], i, DIRTY, 0, i);
 	for (i = 0; i <= 6; i++)
 		expect_ent(_metadata, &r[1], i, DIRTY, 0, 10 + i);
-	EXPECT_EQ(5, du_nr_busy(&r[0]));
-	EXPECT_EQ(7, du_nr_busy(&r[1]));
+	EXPECT_EQ(5, smu_ring_busy(&r[0]));
+	EXPECT_EQ(7, smu_ring_busy(&r[1]));
 	/* Nothing harvested: nothing to reset. */
-	EXPECT_EQ(0, du_reset_ring(v[0]));
-	EXPECT_EQ(0, du_reset_rings(vm));
+	EXPECT_EQ(0, smu_reset_ring(v[0]));
+	EXPECT_EQ(0, smu_reset_rings(vm));
 	/* Part of ring 0. */
-	EXPECT_EQ(3, du_harvest(&r[0], NULL, 3));
-	EXPECT_EQ(0, du_reset_ring(v[1]));
-	EXPECT_EQ(3, du_reset_ring(v[0]));
-	EXPECT_EQ(2, du_harvest(&r[0], NULL, RING));
-	EXPECT_EQ(7, du_harvest(&r[1], NULL, RING));
-	EXPECT_EQ(2, du_reset_ring(v[0]));
-	EXPECT_EQ(7, du_reset_ring(v[1]));
-	EXPECT_EQ(0, du_reset_ring(v[0]));
-	EXPECT_EQ(0, du_reset_ring(v[1]));
-	EXPECT_EQ(0, du_reset_rings(vm));
-	EXPECT_EQ(0, du_nr_busy(&r[0]));
-	EXPECT_EQ(0, du_nr_busy(&r[1]));
+	EXPECT_EQ(3, smu_ring_harvest(&r[0], NULL, 3));
+	EXPECT_EQ(0, smu_reset_ring(v[1]));
+	EXPECT_EQ(3, smu_reset_ring(v[0]));
+	EXPECT_EQ(2, smu_ring_harvest(&r[0], NULL, RING));
+	EXPECT_EQ(7, smu_ring_harvest(&r[1], NULL, RING));
+	EXPECT_EQ(2, smu_reset_ring(v[0]));
+	EXPECT_EQ(7, smu_reset_ring(v[1]));
+	EXPECT_EQ(0, smu_reset_ring(v[0]));
+	EXPECT_EQ(0, smu_reset_ring(v[1]));
+	EXPECT_EQ(0, smu_reset_rings(vm));
+	EXPECT_EQ(0, smu_ring_busy(&r[0]));
+	EXPECT_EQ(0, smu_ring_busy(&r[1]));
 
 	/* Round 2: 3 + 4 pages, one global reset. */
 	for (i = 0; i <= 2; i++)
@@ -449,29 +442,29 @@ TEST(reset_counts)
 		expect_ent(_metadata, &r[0], 5 + i, DIRTY, 0, i);
 	for (i = 0; i <= 3; i++)
 		expect_ent(_metadata, &r[1], 7 + i, DIRTY, 0, 20 + i);
-	EXPECT_EQ(3, du_harvest(&r[0], NULL, RING));
-	EXPECT_EQ(4, du_harvest(&r[1], NULL, RING));
-	EXPECT_EQ(7, du_reset_rings(vm));
-	EXPECT_EQ(0, du_reset_rings(vm));
-	EXPECT_EQ(0, du_reset_ring(v[1]));
+	EXPECT_EQ(3, smu_ring_harvest(&r[0], NULL, RING));
+	EXPECT_EQ(4, smu_ring_harvest(&r[1], NULL, RING));
+	EXPECT_EQ(7, smu_reset_rings(vm));
+	EXPECT_EQ(0, smu_reset_rings(vm));
+	EXPECT_EQ(0, smu_reset_ring(v[1]));
 
 	/* Round 3: a per-ring reset, then the global one finds the rest. */
 	wr(_metadata, v[0], GFN, 30);
 	wr(_metadata, v[0], GFN, 31);
 	wr(_metadata, v[1], GFN, 32);
-	EXPECT_EQ(2, du_harvest(&r[0], NULL, RING));
-	EXPECT_EQ(1, du_harvest(&r[1], NULL, RING));
-	EXPECT_EQ(2, du_reset_ring(v[0]));
-	EXPECT_EQ(1, du_reset_rings(vm));
-	EXPECT_EQ(0, du_nr_busy(&r[0]));
-	EXPECT_EQ(0, du_nr_busy(&r[1]));
+	EXPECT_EQ(2, smu_ring_harvest(&r[0], NULL, RING));
+	EXPECT_EQ(1, smu_ring_harvest(&r[1], NULL, RING));
+	EXPECT_EQ(2, smu_reset_ring(v[0]));
+	EXPECT_EQ(1, smu_reset_rings(vm));
+	EXPECT_EQ(0, smu_ring_busy(&r[0]));
+	EXPECT_EQ(0, smu_ring_busy(&r[1]));
 
-	ASSERT_EQ(0, du_stats(vm, &s1));
-	EXPECT_EQ(22, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
-	EXPECT_EQ(22, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RESETS));
-	EXPECT_EQ(0, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_ERRORS));
+	ASSERT_EQ(0, smu_snap(vm, &s1));
+	EXPECT_EQ(22, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
+	EXPECT_EQ(22, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RESETS));
+	EXPECT_EQ(0, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_ERRORS));
 	for (i = 0; i < 2; i++) {
-		munmap(r[i].g, DU_RING_BYTES(RING));
+		munmap(r[i].g, SMU_RING_BYTES(RING));
 		close(v[i]);
 	}
 	close(vm);
@@ -498,37 +491,37 @@ TEST_F(ring, full_exact)
 {
 	struct secmmu_access_op ops[260];
 	struct secmmu_access_batch b;
-	struct du_stats s0, s1;
+	struct smu_snap s0, s1;
 	__u64 vals[260];
 	__u32 i;
 
-	ASSERT_EQ(0, du_stats(self->vm, &s0));
+	ASSERT_EQ(0, smu_snap(self->vm, &s0));
 	/* Exactly RING - RSVD pages dirty, then full. */
 	for (i = 0; i < SOFT; i++)
 		wr(_metadata, self->vcpu, GFN, i);
-	EXPECT_EQ(SOFT, du_nr_busy(&self->r));
+	EXPECT_EQ(SOFT, smu_ring_busy(&self->r));
 	expect_full(_metadata, self->vcpu, self->mem, SOFT);
 	expect_full(_metadata, self->vcpu, self->mem, SOFT + 1);
-	EXPECT_EQ(SOFT, du_nr_busy(&self->r));
-	ASSERT_EQ(0, du_stats(self->vm, &s1));
-	EXPECT_EQ(2, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_FULL));
-	EXPECT_EQ(SOFT, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
+	EXPECT_EQ(SOFT, smu_ring_busy(&self->r));
+	ASSERT_EQ(0, smu_snap(self->vm, &s1));
+	EXPECT_EQ(2, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_FULL));
+	EXPECT_EQ(SOFT, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
 	/* Harvested but not reset: still full. */
-	EXPECT_EQ(100, du_harvest(&self->r, NULL, 100));
+	EXPECT_EQ(100, smu_ring_harvest(&self->r, NULL, 100));
 	expect_full(_metadata, self->vcpu, self->mem, SOFT);
 	/* Resetting 100 lets exactly 100 more in, wrapping the ring. */
-	EXPECT_EQ(100, du_reset_ring(self->vcpu));
+	EXPECT_EQ(100, smu_reset_ring(self->vcpu));
 	for (i = 0; i < 100; i++)
 		wr(_metadata, self->vcpu, GFN, SOFT + i);
 	expect_full(_metadata, self->vcpu, self->mem, SOFT + 100);
 	for (i = 0; i < 100; i++)
 		expect_ent(_metadata, &self->r, SOFT + i, DIRTY, SLOT,
 			   SOFT + i);
-	EXPECT_EQ(SOFT, du_nr_busy(&self->r));
+	EXPECT_EQ(SOFT, smu_ring_busy(&self->r));
 	/* Empty it: then a batch stops at the same threshold. */
-	EXPECT_EQ(SOFT, du_harvest(&self->r, NULL, RING));
-	EXPECT_EQ(SOFT, du_reset_rings(self->vm));
-	EXPECT_EQ(0, du_nr_busy(&self->r));
+	EXPECT_EQ(SOFT, smu_ring_harvest(&self->r, NULL, RING));
+	EXPECT_EQ(SOFT, smu_reset_rings(self->vm));
+	EXPECT_EQ(0, smu_ring_busy(&self->r));
 	for (i = 0; i < 260; i++) {
 		vals[i] = i;
 		smu_op(&ops[i], 0, SMU_GPA(GFN + 500 + i), &vals[i], 8, true);
@@ -542,11 +535,11 @@ TEST_F(ring, full_exact)
 	for (i = 0; i < SOFT; i++)
 		expect_ent(_metadata, &self->r, SOFT + 100 + i, DIRTY,
 			   SLOT, 500 + i);
-	ASSERT_EQ(0, du_stats(self->vm, &s1));
-	EXPECT_EQ(5, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_FULL));
+	ASSERT_EQ(0, smu_snap(self->vm, &s1));
+	EXPECT_EQ(5, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_FULL));
 	EXPECT_EQ(2 * SOFT + 100,
-		  stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
-	EXPECT_EQ(SOFT + 100, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RESETS));
+		  smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
+	EXPECT_EQ(SOFT + 100, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RESETS));
 }
 
 TEST_F(ring, kernel_harvest)
@@ -558,7 +551,7 @@ TEST_F(ring, kernel_harvest)
 	for (i = 10; i < 16; i++)
 		wr(_metadata, self->vcpu, GFN, i);
 	memset(out, 0xff, sizeof(out));
-	ASSERT_EQ(4, du_kharvest(self->vcpu, out, 4));
+	ASSERT_EQ(4, smu_kharvest(self->vcpu, out, 4));
 	for (i = 0; i < 4; i++) {
 		EXPECT_EQ(SLOT, out[i].slot);
 		EXPECT_EQ(10 + i, out[i].offset);
@@ -568,20 +561,20 @@ TEST_F(ring, kernel_harvest)
 	EXPECT_EQ(~0U, out[4].slot);
 	expect_ent(_metadata, &self->r, 4, DIRTY, SLOT, 14);
 	expect_ent(_metadata, &self->r, 5, DIRTY, SLOT, 15);
-	ASSERT_EQ(2, du_kharvest(self->vcpu, out, 16));
+	ASSERT_EQ(2, smu_kharvest(self->vcpu, out, 16));
 	EXPECT_EQ(14, out[0].offset);
 	EXPECT_EQ(15, out[1].offset);
 	expect_ent(_metadata, &self->r, 4, RESET, SLOT, 14);
 	expect_ent(_metadata, &self->r, 5, RESET, SLOT, 15);
-	EXPECT_EQ(0, du_kharvest(self->vcpu, out, 16));
-	EXPECT_EQ(6, du_reset_ring(self->vcpu));
-	EXPECT_EQ(0, du_nr_busy(&self->r));
+	EXPECT_EQ(0, smu_kharvest(self->vcpu, out, 16));
+	EXPECT_EQ(6, smu_reset_ring(self->vcpu));
+	EXPECT_EQ(0, smu_ring_busy(&self->r));
 	/* Again after the reset, with the global reset. */
 	wr(_metadata, self->vcpu, GFN, 10);
-	ASSERT_EQ(1, du_kharvest(self->vcpu, out, 16));
+	ASSERT_EQ(1, smu_kharvest(self->vcpu, out, 16));
 	EXPECT_EQ(SLOT, out[0].slot);
 	EXPECT_EQ(10, out[0].offset);
-	EXPECT_EQ(1, du_reset_rings(self->vm));
+	EXPECT_EQ(1, smu_reset_rings(self->vm));
 	/* Reserved fields. */
 	memset(&h, 0, sizeof(h));
 	h.entries = (__u64)(uintptr_t)out;
@@ -594,10 +587,10 @@ TEST_F(ring, kernel_harvest)
 	 * copies: the lossless guarantee breaks).
 	 */
 	wr(_metadata, self->vcpu, GFN, 11);
-	EXPECT_EQ(-EFAULT, du_kharvest(self->vcpu, (void *)8, 16));
-	EXPECT_EQ(DIRTY, du_flags(&self->r, 7))
+	EXPECT_EQ(-EFAULT, smu_kharvest(self->vcpu, (void *)8, 16));
+	EXPECT_EQ(DIRTY, smu_ring_flags(&self->r, 7))
 		TH_LOG("the entry was consumed by the failed SECMMU_HARVEST");
-	EXPECT_EQ(1, du_kharvest(self->vcpu, out, 16));
+	EXPECT_EQ(1, smu_kharvest(self->vcpu, out, 16));
 	EXPECT_EQ(11, out[0].offset);
 }
 
@@ -620,20 +613,20 @@ TEST_F(ring, kernel_harvest_partial)
 	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_EQ(0, mprotect(buf + PAGE, PAGE, PROT_NONE));
 	out = (struct secmmu_dirty_gfn *)(buf + PAGE - fit);
-	EXPECT_EQ(CHUNK, du_kharvest(self->vcpu, out, N))
+	EXPECT_EQ(CHUNK, smu_kharvest(self->vcpu, out, N))
 		TH_LOG("delivered entries must be counted, not lost in -EFAULT");
 	for (i = 0; i < N; i++)
 		expect_ent(_metadata, &self->r, i, i < CHUNK ? RESET : DIRTY,
 			   SLOT, i);
 	for (i = 0; i < CHUNK; i++)
 		EXPECT_EQ(i, out[i].offset);
-	ASSERT_EQ(N - CHUNK, du_kharvest(self->vcpu, rest, N));
+	ASSERT_EQ(N - CHUNK, smu_kharvest(self->vcpu, rest, N));
 	for (i = 0; i < N - CHUNK; i++)
 		EXPECT_EQ(CHUNK + i, rest[i].offset);
 	/* Nothing delivered at all is still -EFAULT. */
 	wr(_metadata, self->vcpu, GFN, N);
-	EXPECT_EQ(-EFAULT, du_kharvest(self->vcpu, (void *)(buf + PAGE), N));
-	EXPECT_EQ(DIRTY, du_flags(&self->r, N));
+	EXPECT_EQ(-EFAULT, smu_kharvest(self->vcpu, (void *)(buf + PAGE), N));
+	EXPECT_EQ(DIRTY, smu_ring_flags(&self->r, N));
 	munmap(buf, 2 * PAGE);
 }
 
@@ -644,7 +637,7 @@ TEST(harvest_no_mmap)
 	struct secmmu_dirty_gfn out[8];
 	char *mem;
 
-	ASSERT_EQ(0, du_enable_ring(vm, RING));
+	ASSERT_EQ(0, smu_enable_ring(vm, RING));
 	vcpu = smu_t_vcpu(_metadata, vm, 0);
 	mem = smu_mmap_anon(8 * PAGE);
 	ASSERT_NE(MAP_FAILED, mem);
@@ -652,16 +645,16 @@ TEST(harvest_no_mmap)
 	ASSERT_EQ(0, smu_set_memslot(vm, 2, SECMMU_MEM_LOG_DIRTY, GFN, 8, mem));
 	for (i = 7; i >= 0; i -= 2)
 		wr(_metadata, vcpu, GFN, i);
-	ASSERT_EQ(4, du_kharvest(vcpu, out, 8));
+	ASSERT_EQ(4, smu_kharvest(vcpu, out, 8));
 	for (i = 0; i < 4; i++) {
 		EXPECT_EQ(2, out[i].slot);
 		EXPECT_EQ(7 - 2 * i, out[i].offset);
 	}
-	EXPECT_EQ(4, du_reset_ring(vcpu));
+	EXPECT_EQ(4, smu_reset_ring(vcpu));
 	wr(_metadata, vcpu, GFN, 7);
-	ASSERT_EQ(1, du_kharvest(vcpu, out, 8));
+	ASSERT_EQ(1, smu_kharvest(vcpu, out, 8));
 	EXPECT_EQ(7, out[0].offset);
-	EXPECT_EQ(1, du_reset_rings(vm));
+	EXPECT_EQ(1, smu_reset_rings(vm));
 	close(vcpu);
 	close(vm);
 	munmap(mem, 8 * PAGE);
@@ -679,7 +672,7 @@ static __u32 dirty4(struct __test_metadata *_metadata, FIXTURE_DATA(ring) *self,
 
 	for (i = 0; i < 4; i++)
 		wr(_metadata, self->vcpu, GFN, first + i);
-	EXPECT_EQ(4, du_harvest(&self->r, NULL, 4));
+	EXPECT_EQ(4, smu_ring_harvest(&self->r, NULL, 4));
 	return base;
 }
 
@@ -702,34 +695,34 @@ TEST_F(ring, corrupt_flags)
 	for (k = 0; k < ARRAY_SIZE(bad); k++) {
 		__u64 first = 10 * k, e0 = errs(_metadata, self->vm);
 		__u32 base = dirty4(_metadata, self, first);
-		struct secmmu_dirty_gfn *e = du_ent(&self->r, base + 2);
+		struct secmmu_dirty_gfn *e = smu_ring_ent(&self->r, base + 2);
 
 		e->flags = bad[k];
-		EXPECT_EQ(2, du_reset_ring(self->vcpu))
+		EXPECT_EQ(2, smu_reset_ring(self->vcpu))
 			TH_LOG("flags %#x", bad[k]);
 		EXPECT_EQ(e0 + 1, errs(_metadata, self->vm));
-		EXPECT_TRUE(secmmu_dirty_gfn_is_free(du_ent(&self->r, base)));
-		EXPECT_TRUE(secmmu_dirty_gfn_is_free(du_ent(&self->r,
-							    base + 1)));
+		EXPECT_TRUE(secmmu_dirty_gfn_is_free(smu_ring_ent(&self->r, base)));
+		EXPECT_TRUE(secmmu_dirty_gfn_is_free(smu_ring_ent(&self->r,
+								  base + 1)));
 		EXPECT_FALSE(writable(self->vm, GFN + first));
 		EXPECT_FALSE(writable(self->vm, GFN + first + 1));
-		EXPECT_EQ(-EBADMSG, du_reset_ring(self->vcpu));
+		EXPECT_EQ(-EBADMSG, smu_reset_ring(self->vcpu));
 		EXPECT_EQ(e0 + 2, errs(_metadata, self->vm));
-		EXPECT_EQ(-EBADMSG, du_reset_rings(self->vm));
+		EXPECT_EQ(-EBADMSG, smu_reset_rings(self->vm));
 		EXPECT_EQ(e0 + 3, errs(_metadata, self->vm));
 		/* Pages past the corruption were not re-protected. */
 		EXPECT_TRUE(writable(self->vm, GFN + first + 3));
 		/* Corrected: the rest resets and the ring works again. */
 		e->flags = RESET;
-		EXPECT_EQ(2, du_reset_ring(self->vcpu));
-		EXPECT_EQ(0, du_nr_busy(&self->r));
+		EXPECT_EQ(2, smu_reset_ring(self->vcpu));
+		EXPECT_EQ(0, smu_ring_busy(&self->r));
 		EXPECT_EQ(e0 + 3, errs(_metadata, self->vm));
 		EXPECT_FALSE(writable(self->vm, GFN + first + 3));
 		wr(_metadata, self->vcpu, GFN, first + 3);
 		expect_ent(_metadata, &self->r, base + 4, DIRTY, SLOT,
 			   first + 3);
-		EXPECT_EQ(1, du_harvest(&self->r, NULL, 1));
-		EXPECT_EQ(1, du_reset_rings(self->vm));
+		EXPECT_EQ(1, smu_ring_harvest(&self->r, NULL, 1));
+		EXPECT_EQ(1, smu_reset_rings(self->vm));
 	}
 }
 
@@ -746,28 +739,28 @@ TEST_F(ring, corrupt_slot_offset)
 	for (k = 0; k < ARRAY_SIZE(bad); k++) {
 		__u64 first = 10 * k, e0 = errs(_metadata, self->vm);
 		__u32 base = dirty4(_metadata, self, first);
-		struct secmmu_dirty_gfn *e = du_ent(&self->r, base + 1);
+		struct secmmu_dirty_gfn *e = smu_ring_ent(&self->r, base + 1);
 
 		e->slot = bad[k].slot;
 		e->offset = bad[k].off;
-		EXPECT_EQ(1, du_reset_ring(self->vcpu))
+		EXPECT_EQ(1, smu_reset_ring(self->vcpu))
 			TH_LOG("slot %u offset %#llx", bad[k].slot,
 			       (unsigned long long)bad[k].off);
 		EXPECT_EQ(e0 + 1, errs(_metadata, self->vm));
-		EXPECT_EQ(-EBADMSG, du_reset_rings(self->vm));
+		EXPECT_EQ(-EBADMSG, smu_reset_rings(self->vm));
 		EXPECT_EQ(e0 + 2, errs(_metadata, self->vm));
 		EXPECT_TRUE(writable(self->vm, GFN + first + 2));
 		e->slot = SLOT;
 		e->offset = first + 1;
-		EXPECT_EQ(3, du_reset_rings(self->vm));
-		EXPECT_EQ(0, du_nr_busy(&self->r));
+		EXPECT_EQ(3, smu_reset_rings(self->vm));
+		EXPECT_EQ(0, smu_ring_busy(&self->r));
 		EXPECT_FALSE(writable(self->vm, GFN + first + 1));
 		EXPECT_FALSE(writable(self->vm, GFN + first + 2));
 		wr(_metadata, self->vcpu, GFN, first + 1);
 		expect_ent(_metadata, &self->r, base + 4, DIRTY, SLOT,
 			   first + 1);
-		EXPECT_EQ(1, du_harvest(&self->r, NULL, 1));
-		EXPECT_EQ(1, du_reset_ring(self->vcpu));
+		EXPECT_EQ(1, smu_ring_harvest(&self->r, NULL, 1));
+		EXPECT_EQ(1, smu_reset_ring(self->vcpu));
 	}
 	/* A slot that exists, but another one than pushed: still valid. */
 	{
@@ -778,9 +771,9 @@ TEST_F(ring, corrupt_slot_offset)
 		ASSERT_EQ(0, smu_set_memslot(self->vm, 9, SECMMU_MEM_LOG_DIRTY,
 					     0x9000, 2, m));
 		base = dirty4(_metadata, self, 200);
-		du_ent(&self->r, base)->slot = 9;
-		du_ent(&self->r, base)->offset = 1;
-		EXPECT_EQ(4, du_reset_ring(self->vcpu));
+		smu_ring_ent(&self->r, base)->slot = 9;
+		smu_ring_ent(&self->r, base)->offset = 1;
+		EXPECT_EQ(4, smu_reset_ring(self->vcpu));
 		munmap(m, 2 * PAGE);
 	}
 }
@@ -793,20 +786,20 @@ TEST_F(ring, corrupt_order)
 
 	for (i = 0; i < 4; i++)
 		wr(_metadata, self->vcpu, GFN, i);
-	ASSERT_EQ(1, du_harvest(&self->r, NULL, 1));
-	du_ent(&self->r, 2)->flags = RESET;	/* skipping entry 1 */
-	EXPECT_EQ(1, du_reset_ring(self->vcpu));
+	ASSERT_EQ(1, smu_ring_harvest(&self->r, NULL, 1));
+	smu_ring_ent(&self->r, 2)->flags = RESET;	/* skipping entry 1 */
+	EXPECT_EQ(1, smu_reset_ring(self->vcpu));
 	EXPECT_EQ(e0 + 1, errs(_metadata, self->vm));
-	EXPECT_EQ(-EBADMSG, du_reset_ring(self->vcpu));
+	EXPECT_EQ(-EBADMSG, smu_reset_ring(self->vcpu));
 	EXPECT_EQ(e0 + 2, errs(_metadata, self->vm));
-	EXPECT_EQ(DIRTY, du_flags(&self->r, 1));
+	EXPECT_EQ(DIRTY, smu_ring_flags(&self->r, 1));
 	/* Harvest 1 properly (2 is already RESET), then 3. */
-	ASSERT_EQ(1, du_harvest(&self->r, NULL, 1));
+	ASSERT_EQ(1, smu_ring_harvest(&self->r, NULL, 1));
 	self->r.idx = 3;
-	ASSERT_EQ(1, du_harvest(&self->r, NULL, 4));
-	EXPECT_EQ(3, du_reset_ring(self->vcpu));
+	ASSERT_EQ(1, smu_ring_harvest(&self->r, NULL, 4));
+	EXPECT_EQ(3, smu_reset_ring(self->vcpu));
 	EXPECT_EQ(e0 + 2, errs(_metadata, self->vm));
-	EXPECT_EQ(0, du_nr_busy(&self->r));
+	EXPECT_EQ(0, smu_ring_busy(&self->r));
 	wr(_metadata, self->vcpu, GFN, 2);
 	expect_ent(_metadata, &self->r, 4, DIRTY, SLOT, 2);
 }
@@ -817,23 +810,23 @@ TEST_F(ring, corrupt_order)
  */
 TEST_F(ring, corrupt_forged)
 {
-	struct du_stats s0, s1;
+	struct smu_snap s0, s1;
 	__u32 i;
 
-	ASSERT_EQ(0, du_stats(self->vm, &s0));
+	ASSERT_EQ(0, smu_snap(self->vm, &s0));
 	wr(_metadata, self->vcpu, GFN, 0);
 	wr(_metadata, self->vcpu, GFN, 1);
-	ASSERT_EQ(2, du_harvest(&self->r, NULL, RING));
+	ASSERT_EQ(2, smu_ring_harvest(&self->r, NULL, RING));
 	for (i = 2; i < 10; i++) {
-		du_ent(&self->r, i)->slot = SLOT;
-		du_ent(&self->r, i)->offset = 100 + i;
-		du_ent(&self->r, i)->flags = RESET;
+		smu_ring_ent(&self->r, i)->slot = SLOT;
+		smu_ring_ent(&self->r, i)->offset = 100 + i;
+		smu_ring_ent(&self->r, i)->flags = RESET;
 	}
-	EXPECT_EQ(2, du_reset_ring(self->vcpu));
-	ASSERT_EQ(0, du_stats(self->vm, &s1));
-	EXPECT_EQ(2, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RESETS));
+	EXPECT_EQ(2, smu_reset_ring(self->vcpu));
+	ASSERT_EQ(0, smu_snap(self->vm, &s1));
+	EXPECT_EQ(2, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RESETS));
 	for (i = 2; i < 10; i++)
-		memset(du_ent(&self->r, i), 0, sizeof(struct secmmu_dirty_gfn));
+		memset(smu_ring_ent(&self->r, i), 0, sizeof(struct secmmu_dirty_gfn));
 	/* The next push goes to entry 2, and full comes at exactly SOFT. */
 	for (i = 0; i < SOFT; i++)
 		wr(_metadata, self->vcpu, GFN, 2 + i);
@@ -853,42 +846,42 @@ TEST_F(ring, corrupt_garbage)
 
 	for (i = 0; i < 3; i++)
 		wr(_metadata, self->vcpu, GFN, 50 + i);
-	ASSERT_EQ(3, du_harvest(&self->r, saved, 3));
+	ASSERT_EQ(3, smu_ring_harvest(&self->r, saved, 3));
 	for (i = 0; i < RING; i++) {
-		self->r.g[i].flags = du_rand(&seed);
-		self->r.g[i].slot = du_rand(&seed);
-		self->r.g[i].offset = du_rand(&seed);
+		self->r.g[i].flags = smu_rand(&seed);
+		self->r.g[i].slot = smu_rand(&seed);
+		self->r.g[i].offset = smu_rand(&seed);
 	}
 	self->r.g[0].flags = 0xdeadbeef;
-	EXPECT_EQ(-EBADMSG, du_reset_ring(self->vcpu));
-	EXPECT_EQ(-EBADMSG, du_reset_rings(self->vm));
+	EXPECT_EQ(-EBADMSG, smu_reset_ring(self->vcpu));
+	EXPECT_EQ(-EBADMSG, smu_reset_rings(self->vm));
 	EXPECT_EQ(e0 + 2, errs(_metadata, self->vm));
 	/* A vCPU with a garbage ring still accesses memory. */
 	smu_t_rw(_metadata, self->vcpu, 0, SMU_GPA(GFN + 50), &seed, 8, false);
 	/* Every entry RESET with random contents: bounded, no crash. */
 	for (i = 0; i < RING; i++)
 		self->r.g[i].flags = RESET;
-	ret = du_reset_ring(self->vcpu);
+	ret = smu_reset_ring(self->vcpu);
 	EXPECT_TRUE(ret == -EBADMSG || (ret >= 0 && ret <= 3))
 		TH_LOG("reset of random RESET entries: %d", ret);
 	/* Repair: the 3 real entries RESET as harvested, the rest free. */
-	memset(self->r.g, 0, DU_RING_BYTES(RING));
+	memset(self->r.g, 0, SMU_RING_BYTES(RING));
 	for (i = 0; i < 3; i++) {
 		self->r.g[i] = saved[i];
 		self->r.g[i].flags = RESET;
 	}
 	if (ret == -EBADMSG) {
-		EXPECT_EQ(3, du_reset_ring(self->vcpu));
+		EXPECT_EQ(3, smu_reset_ring(self->vcpu));
 	} else {
 		/* Entries it did reset are gone; reset the others. */
 		for (i = 0; i < (__u32)ret; i++)
 			self->r.g[i].flags = 0;
-		EXPECT_EQ(3 - ret, du_reset_ring(self->vcpu));
+		EXPECT_EQ(3 - ret, smu_reset_ring(self->vcpu));
 	}
-	EXPECT_EQ(0, du_nr_busy(&self->r));
+	EXPECT_EQ(0, smu_ring_busy(&self->r));
 	wr(_metadata, self->vcpu, GFN, 51);
 	expect_ent(_metadata, &self->r, 3, DIRTY, SLOT, 51);
-	EXPECT_EQ(1, du_nr_busy(&self->r));
+	EXPECT_EQ(1, smu_ring_busy(&self->r));
 }
 
 TEST_F(ring, log_dirty_off)
@@ -898,23 +891,23 @@ TEST_F(ring, log_dirty_off)
 				     self->mem));
 	wr(_metadata, self->vcpu, GFN, 2);
 	wr(_metadata, self->vcpu, GFN, 3);
-	EXPECT_EQ(1, du_nr_busy(&self->r));
+	EXPECT_EQ(1, smu_ring_busy(&self->r));
 	expect_ent(_metadata, &self->r, 0, DIRTY, SLOT, 1);
 	/* Back on: the pages written meanwhile are protected again. */
 	ASSERT_EQ(0, smu_set_memslot(self->vm, SLOT, SECMMU_MEM_LOG_DIRTY, GFN,
 				     NPAGES, self->mem));
 	wr(_metadata, self->vcpu, GFN, 2);
-	EXPECT_EQ(2, du_nr_busy(&self->r));
+	EXPECT_EQ(2, smu_ring_busy(&self->r));
 	expect_ent(_metadata, &self->r, 1, DIRTY, SLOT, 2);
-	EXPECT_EQ(2, du_harvest(&self->r, NULL, RING));
-	EXPECT_EQ(2, du_reset_rings(self->vm));
+	EXPECT_EQ(2, smu_ring_harvest(&self->r, NULL, RING));
+	EXPECT_EQ(2, smu_reset_rings(self->vm));
 }
 
 TEST_F(ring, readonly)
 {
 	char *m = smu_mmap_anon(4 * PAGE);
 	struct secmmu_access a;
-	struct du_stats s0, s1;
+	struct smu_snap s0, s1;
 	__u64 v = 1;
 
 	ASSERT_NE(MAP_FAILED, m);
@@ -922,16 +915,16 @@ TEST_F(ring, readonly)
 	ASSERT_EQ(0, smu_set_memslot(self->vm, 9,
 				     SECMMU_MEM_LOG_DIRTY | SECMMU_MEM_READONLY,
 				     0x9000, 4, m));
-	ASSERT_EQ(0, du_stats(self->vm, &s0));
+	ASSERT_EQ(0, smu_snap(self->vm, &s0));
 	ASSERT_EQ(0, smu_write(self->vcpu, 0, SMU_GPA(0x9001), &v, 8, &a));
 	EXPECT_EQ(SECMMU_EXIT_READONLY, a.exit_reason);
 	EXPECT_EQ(0, a.done);
 	EXPECT_EQ(SMU_GPA(0x9001), a.exit_gpa);
 	ASSERT_EQ(0, smu_read(self->vcpu, 0, SMU_GPA(0x9001), &v, 8, &a));
 	EXPECT_EQ(SECMMU_EXIT_NONE, a.exit_reason);
-	ASSERT_EQ(0, du_stats(self->vm, &s1));
-	EXPECT_EQ(0, du_nr_busy(&self->r));
-	EXPECT_EQ(0, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
+	ASSERT_EQ(0, smu_snap(self->vm, &s1));
+	EXPECT_EQ(0, smu_ring_busy(&self->r));
+	EXPECT_EQ(0, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
 	EXPECT_TRUE(smu_is_zero(m, 4 * PAGE));
 	munmap(m, 4 * PAGE);
 }
@@ -954,11 +947,11 @@ TEST_F(ring, slot_deleted_pending)
 				     0x9000, 8, m));
 	wr(_metadata, self->vcpu, 0x9000, 3);
 	wr(_metadata, self->vcpu, GFN, 5);
-	ASSERT_EQ(2, du_harvest(&self->r, NULL, RING));
+	ASSERT_EQ(2, smu_ring_harvest(&self->r, NULL, RING));
 	ASSERT_EQ(0, smu_del_memslot(self->vm, 6));
-	ASSERT_EQ(2, du_reset_ring(self->vcpu));
+	ASSERT_EQ(2, smu_reset_ring(self->vcpu));
 	EXPECT_EQ(e0, errs(_metadata, self->vm));
-	EXPECT_EQ(0, du_nr_busy(&self->r));
+	EXPECT_EQ(0, smu_ring_busy(&self->r));
 	EXPECT_FALSE(writable(self->vm, GFN + 5));
 	wr(_metadata, self->vcpu, GFN, 5);
 	expect_ent(_metadata, &self->r, 2, DIRTY, SLOT, 5);
@@ -972,9 +965,9 @@ TEST(ring_outlives_fds)
 	struct secmmu_dirty_gfn *g;
 	char *mem;
 
-	ASSERT_EQ(0, du_enable_ring(vm, RING));
+	ASSERT_EQ(0, smu_enable_ring(vm, RING));
 	vcpu = smu_t_vcpu(_metadata, vm, 0);
-	g = du_mmap_ring(vcpu, RING);
+	g = smu_mmap_ring(vcpu, RING);
 	ASSERT_NE(MAP_FAILED, g);
 	mem = smu_mmap_anon(4 * PAGE);
 	ASSERT_NE(MAP_FAILED, mem);
@@ -988,7 +981,7 @@ TEST(ring_outlives_fds)
 	EXPECT_EQ(2, g[0].offset);
 	g[0].flags = RESET;
 	g[RING - 1].offset = 1;
-	EXPECT_EQ(0, munmap(g, DU_RING_BYTES(RING)));
+	EXPECT_EQ(0, munmap(g, SMU_RING_BYTES(RING)));
 	munmap(mem, 4 * PAGE);
 }
 
@@ -1007,7 +1000,7 @@ TEST(ring_outlives_fds)
 
 struct cr_ctx {
 	int vm, vcpu;
-	struct du_ring r;
+	struct smu_ring r;
 	int writer_done, harvester_done, err;
 	__u64 harvested, fulls;
 };
@@ -1090,13 +1083,13 @@ TEST_F_TIMEOUT(cr, concurrent_global_reset, 180)
 	struct cr_ctx c = { 0 };
 	long resets = 0, badmsg = 0, other = 0, ret;
 	pthread_t wt, ht;
-	struct du_stats s0, s1;
+	struct smu_snap s0, s1;
 	char *mem;
 
 	c.vm = smu_t_open_vm(_metadata);
-	ASSERT_EQ(0, du_enable_ring(c.vm, CR_RING));
+	ASSERT_EQ(0, smu_enable_ring(c.vm, CR_RING));
 	c.vcpu = smu_t_vcpu(_metadata, c.vm, 0);
-	c.r.g = du_mmap_ring(c.vcpu, CR_RING);
+	c.r.g = smu_mmap_ring(c.vcpu, CR_RING);
 	ASSERT_NE(MAP_FAILED, c.r.g);
 	c.r.n = CR_RING;
 	mem = smu_mmap_anon(CR_PAGES * PAGE);
@@ -1104,14 +1097,14 @@ TEST_F_TIMEOUT(cr, concurrent_global_reset, 180)
 	memset(mem, 0, CR_PAGES * PAGE);
 	ASSERT_EQ(0, smu_set_memslot(c.vm, 0, SECMMU_MEM_LOG_DIRTY, GFN,
 				     CR_PAGES, mem));
-	ASSERT_EQ(0, du_stats(c.vm, &s0));
+	ASSERT_EQ(0, smu_snap(c.vm, &s0));
 	ASSERT_EQ(0, pthread_create(&wt, NULL, cr_writer, &c));
 	ASSERT_EQ(0, pthread_create(&ht, NULL, cr_harvester, &c));
 	for (;;) {
 		int done = __atomic_load_n(&c.harvester_done,
 					   __ATOMIC_ACQUIRE);
 
-		ret = du_reset_rings(c.vm);
+		ret = smu_reset_rings(c.vm);
 		if (ret >= 0)
 			resets += ret;
 		else if (ret == -EBADMSG)
@@ -1123,18 +1116,18 @@ TEST_F_TIMEOUT(cr, concurrent_global_reset, 180)
 	}
 	pthread_join(wt, NULL);
 	pthread_join(ht, NULL);
-	ASSERT_EQ(0, du_stats(c.vm, &s1));
+	ASSERT_EQ(0, smu_snap(c.vm, &s1));
 	TH_LOG("%llu harvested, %ld reset, %llu full exits, %ld -EBADMSG",
 	       (unsigned long long)c.harvested, resets,
 	       (unsigned long long)c.fulls, badmsg);
 	ASSERT_EQ(0, c.err);
 	EXPECT_EQ(0, other);
 	EXPECT_EQ(0, badmsg);
-	EXPECT_EQ(0, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_ERRORS));
+	EXPECT_EQ(0, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_RING_ERRORS));
 	EXPECT_EQ(c.harvested, (__u64)resets);
-	EXPECT_EQ(c.harvested, stat_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
-	EXPECT_EQ(0, du_nr_busy(&c.r));
-	munmap(c.r.g, DU_RING_BYTES(CR_RING));
+	EXPECT_EQ(c.harvested, smu_delta(&s0, &s1, SECMMU_STAT_DIRTY_LOGGED));
+	EXPECT_EQ(0, smu_ring_busy(&c.r));
+	munmap(c.r.g, SMU_RING_BYTES(CR_RING));
 	close(c.vcpu);
 	close(c.vm);
 	munmap(mem, CR_PAGES * PAGE);

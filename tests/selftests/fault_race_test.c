@@ -19,7 +19,6 @@
 #include <time.h>
 
 #include "secmmu_test.h"
-#include "age_util.h"
 
 #define NPAGES		1024		/* two leaf tables per view */
 #define GFN		0x40000
@@ -55,7 +54,7 @@ FIXTURE_SETUP(fr)
 	self->vcpu[0] = self->vcpu[1] = -1;
 	smu_quiesce();
 	self->vm = smu_t_open_vm(_metadata);
-	ASSERT_EQ(0, age_set_rmap_mode(self->vm, variant->mode));
+	ASSERT_EQ(0, smu_set_rmap_mode(self->vm, variant->mode));
 	self->roots = smu_t_stat(_metadata, self->vm, SECMMU_STAT_TABLES);
 	for (i = 0; i < 2; i++)
 		self->vcpu[i] = smu_t_vcpu(_metadata, self->vm, i);

@@ -15,7 +15,6 @@
  * there, saying so.
  */
 #include "secmmu_test.h"
-#include "dirty_util.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
@@ -65,7 +64,7 @@ FIXTURE_SETUP(huge)
 	struct smu_env *e = &self->e;
 
 	smu_env_setup(_metadata, e, 0, GFN);
-	ASSERT_EQ(0, smu_enable_cap(e->vm, SECMMU_CAP_RMAP_MODE, variant->mode));
+	ASSERT_EQ(0, smu_set_rmap_mode(e->vm, variant->mode));
 	ASSERT_EQ(0, smu_enable_cap(e->vm, SECMMU_CAP_HUGE_LEAVES, 1));
 	ASSERT_EQ(1, smu_check_cap(e->vm, SECMMU_CAP_HUGE_LEAVES));
 	e->mem = thp_mem(_metadata, true);
@@ -202,7 +201,7 @@ TEST_F(huge, age_answers_for_every_page)
 	EXPECT_EQ(NPAGES - 100, age(_metadata, e, SECMMU_AGE_CLEAR, 100,
 				    NPAGES - 100, bm));
 	for (i = 0; i < NPAGES - 100; i++)
-		ASSERT_TRUE(du_bm_test(bm, i)) TH_LOG("page %llu", (unsigned long long)i + 100);
+		ASSERT_TRUE(smu_bm_test(bm, i)) TH_LOG("page %llu", (unsigned long long)i + 100);
 	/* Page 0's block was cleared too: one A bit for all 512 pages. */
 	EXPECT_EQ(0, age(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, bm));
 
@@ -210,8 +209,8 @@ TEST_F(huge, age_answers_for_every_page)
 	touch(_metadata, e, HPAGES + 300, false);
 	EXPECT_EQ(HPAGES, age(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, bm));
 	for (i = 0; i < NPAGES; i++)
-		ASSERT_EQ(i >= HPAGES, du_bm_test(bm, i)) TH_LOG("page %llu",
-								 (unsigned long long)i);
+		ASSERT_EQ(i >= HPAGES, smu_bm_test(bm, i)) TH_LOG("page %llu",
+								  (unsigned long long)i);
 
 	/* By host address (the notifier hooks' walk), from the middle of it. */
 	{
@@ -265,9 +264,9 @@ TEST_F(huge, dirty_logging_records_pages)
 	EXPECT_EQ(0, stat(_metadata, e, SECMMU_STAT_HUGE_MAPPED));
 	check_mapped(_metadata, e, 7, 1, 1);
 	check_mapped(_metadata, e, 9, 1, 1);
-	ASSERT_EQ(0, du_get_log(e->vm, 0, 0, NPAGES, bm));
+	ASSERT_EQ(0, smu_get_log(e->vm, 0, 0, NPAGES, bm));
 	for (i = 0; i < NPAGES; i++)
-		ASSERT_EQ(i == 7 || i == HPAGES + 1, du_bm_test(bm, i))
+		ASSERT_EQ(i == 7 || i == HPAGES + 1, smu_bm_test(bm, i))
 			TH_LOG("page %zu", i);
 
 	/* Logging off again: a new fault in a block replaces its table. */
@@ -533,7 +532,7 @@ TEST_F(huge, age_once_with_many_young_huge_leaves)
 	/* Chunks [256, 768) and [768, 1024): block 1 in both. */
 	EXPECT_EQ(NPAGES - 256, age(_metadata, e, SECMMU_AGE_CLEAR, 256,
 				    NPAGES - 256, bm));
-	for (i = 0; i < NPAGES - 256 && du_bm_test(bm, i); i++)
+	for (i = 0; i < NPAGES - 256 && smu_bm_test(bm, i); i++)
 		;
 	EXPECT_EQ(NPAGES - 256, i) TH_LOG("page %llu old", (unsigned long long)i + 256);
 	EXPECT_EQ(0, age(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, bm));

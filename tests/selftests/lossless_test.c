@@ -18,7 +18,6 @@
 #include <stdarg.h>
 
 #include "secmmu_test.h"
-#include "dirty_util.h"
 
 #define NPAGES		1024
 #define GFN		0x10000
@@ -36,7 +35,7 @@ struct ctx {
 	__u32 entries;
 	int vm;
 	int vcpu[NWRITERS];
-	struct du_ring ring[NWRITERS];
+	struct smu_ring ring[NWRITERS];
 	char *src, *shadow;
 	unsigned char *todo;		/* per page: copy after the reset */
 
@@ -92,8 +91,8 @@ static void *writer(void *p)
 	int it, j;
 
 	for (it = 0; it < ITERS && !aborted(c); it++) {
-		__u64 pg = du_rand(&rnd) % NPAGES;
-		__u64 off = du_rand(&rnd) % (PAGE / CHUNK) * CHUNK;
+		__u64 pg = smu_rand(&rnd) % NPAGES;
+		__u64 off = smu_rand(&rnd) % (PAGE / CHUNK) * CHUNK;
 		__u64 gpa = SMU_GPA(GFN + pg) + off;
 		uint64_t fill;
 
@@ -113,7 +112,7 @@ static void *writer(void *p)
 		buf[1] = (__u64)wa->id << 32 | pg;
 		fill = buf[0] * 0x100000001b3ULL + 1;
 		for (j = 2; j < CHUNK / 8; j++)
-			buf[j] = du_rand(&fill);
+			buf[j] = smu_rand(&fill);
 
 		for (;;) {
 			struct secmmu_access a;
@@ -213,7 +212,7 @@ static long harvest(struct ctx *c, int i)
 		return n;
 	}
 	do {
-		got = du_kharvest(c->vcpu[i], e, KBATCH);
+		got = smu_kharvest(c->vcpu[i], e, KBATCH);
 		if (got < 0 || got > KBATCH) {
 			fail(c, "SECMMU_HARVEST: %d", got);
 			return -1;
@@ -239,7 +238,7 @@ static bool reset_check(struct ctx *c, const char *what, int ret, long want)
 /* One harvest + reset + copy pass; false on failure. */
 static bool round_once(struct ctx *c)
 {
-	__u64 bm[DU_BM_WORDS(NPAGES)];
+	__u64 bm[SMU_BM_WORDS(NPAGES)];
 	long n[NWRITERS], sum = 0;
 	size_t pg;
 	int i, ret;
@@ -253,7 +252,7 @@ static bool round_once(struct ctx *c)
 				return false;
 			sum += n[i];
 		}
-		ret = du_reset_rings(c->vm);
+		ret = smu_reset_rings(c->vm);
 		if (!reset_check(c, "RESET_DIRTY_RINGS", ret, sum))
 			return false;
 		bump(c, -1);
@@ -265,7 +264,7 @@ static bool round_once(struct ctx *c)
 			n[i] = harvest(c, i);
 			if (n[i] < 0)
 				return false;
-			ret = du_reset_ring(c->vcpu[i]);
+			ret = smu_reset_ring(c->vcpu[i]);
 			if (!reset_check(c, "RESET_DIRTY_RING", ret, n[i]))
 				return false;
 			bump(c, i);
@@ -273,16 +272,16 @@ static bool round_once(struct ctx *c)
 		}
 		return true;
 	case M_BITMAP:
-		ret = du_get_log(c->vm, SLOT, 0, NPAGES, bm);
+		ret = smu_get_log(c->vm, SLOT, 0, NPAGES, bm);
 		if (!ret)
-			ret = du_clear_log(c->vm, SLOT, 0, NPAGES, bm);
+			ret = smu_clear_log(c->vm, SLOT, 0, NPAGES, bm);
 		if (ret) {
 			fail(c, "collector: GET/CLEAR_DIRTY_LOG: %s",
 			     strerror(-ret));
 			return false;
 		}
 		for (pg = 0; pg < NPAGES; pg++)
-			if (du_bm_test(bm, pg))
+			if (smu_bm_test(bm, pg))
 				note(c, SLOT, pg);
 		copy_todo(c);
 		return true;
@@ -378,12 +377,12 @@ FIXTURE_SETUP(lossless)
 
 	c->vm = smu_t_open_vm(_metadata);
 	if (c->entries)
-		ASSERT_EQ(0, du_enable_ring(c->vm, c->entries));
+		ASSERT_EQ(0, smu_enable_ring(c->vm, c->entries));
 	for (i = 0; i < NWRITERS; i++) {
 		c->vcpu[i] = smu_t_vcpu(_metadata, c->vm, i);
 		if (c->mode != M_RING_GLOBAL && c->mode != M_RING_PERRING)
 			continue;
-		c->ring[i].g = du_mmap_ring(c->vcpu[i], c->entries);
+		c->ring[i].g = smu_mmap_ring(c->vcpu[i], c->entries);
 		ASSERT_NE(MAP_FAILED, c->ring[i].g);
 		c->ring[i].n = c->entries;
 	}
@@ -402,7 +401,7 @@ FIXTURE_TEARDOWN(lossless)
 
 	for (i = 0; i < NWRITERS; i++) {
 		if (c->ring[i].g != MAP_FAILED)
-			munmap(c->ring[i].g, DU_RING_BYTES(c->entries));
+			munmap(c->ring[i].g, SMU_RING_BYTES(c->entries));
 		if (c->vcpu[i] >= 0)
 			close(c->vcpu[i]);
 	}
@@ -432,8 +431,8 @@ TEST_F_TIMEOUT(lossless, migrate, 300)
 	struct writer_arg wa[NWRITERS];
 	pthread_t wt[NWRITERS], ct;
 	struct secmmu_dirty_gfn rest[KBATCH];
-	struct du_stats s0, s1;
-	__u64 fulls = 0, bm[DU_BM_WORDS(NPAGES)];
+	struct smu_snap s0, s1;
+	__u64 fulls = 0, bm[SMU_BM_WORDS(NPAGES)];
 	size_t pg, diff = 0, first = ~(size_t)0;
 	int i;
 
@@ -448,14 +447,14 @@ TEST_F_TIMEOUT(lossless, migrate, 300)
 				     NPAGES, c->src));
 	memcpy(c->shadow, c->src, NPAGES * PAGE);
 	if (c->mode == M_BITMAP) {
-		ASSERT_EQ(0, du_get_log(c->vm, SLOT, 0, NPAGES, bm));
-		for (pg = 0; pg < DU_BM_WORDS(NPAGES); pg++)
+		ASSERT_EQ(0, smu_get_log(c->vm, SLOT, 0, NPAGES, bm));
+		for (pg = 0; pg < SMU_BM_WORDS(NPAGES); pg++)
 			ASSERT_EQ(0, bm[pg]);
 	}
 	for (i = 0; i < NWRITERS; i++)
 		if (c->ring[i].g != MAP_FAILED)
-			ASSERT_EQ(0, du_nr_busy(&c->ring[i]));
-	ASSERT_EQ(0, du_stats(c->vm, &s0));
+			ASSERT_EQ(0, smu_ring_busy(&c->ring[i]));
+	ASSERT_EQ(0, smu_snap(c->vm, &s0));
 
 	ASSERT_EQ(0, pthread_create(&ct, NULL, collector, c));
 	for (i = 0; i < NWRITERS; i++) {
@@ -471,7 +470,7 @@ TEST_F_TIMEOUT(lossless, migrate, 300)
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(ct, NULL);
 	ASSERT_EQ(0, c->abort) TH_LOG("%s", c->err);
-	ASSERT_EQ(0, du_stats(c->vm, &s1));
+	ASSERT_EQ(0, smu_snap(c->vm, &s1));
 
 	for (i = 0; i < NWRITERS; i++)
 		fulls += c->full_exits[i];
@@ -520,21 +519,21 @@ TEST_F_TIMEOUT(lossless, migrate, 300)
 		EXPECT_EQ(0, fulls);
 	}
 	if (c->mode == M_BITMAP) {
-		ASSERT_EQ(0, du_get_log(c->vm, SLOT, 0, NPAGES, bm));
-		for (pg = 0; pg < DU_BM_WORDS(NPAGES); pg++)
+		ASSERT_EQ(0, smu_get_log(c->vm, SLOT, 0, NPAGES, bm));
+		for (pg = 0; pg < SMU_BM_WORDS(NPAGES); pg++)
 			EXPECT_EQ(0, bm[pg]);
 	} else {
 		EXPECT_EQ(c->harvested, s1.v[SECMMU_STAT_DIRTY_RESETS] -
 					s0.v[SECMMU_STAT_DIRTY_RESETS]);
 		for (i = 0; i < NWRITERS; i++) {
 			if (c->ring[i].g != MAP_FAILED) {
-				EXPECT_EQ(0, du_nr_busy(&c->ring[i]));
+				EXPECT_EQ(0, smu_ring_busy(&c->ring[i]));
 			} else {
-				EXPECT_EQ(0, du_kharvest(c->vcpu[i], rest,
-							 KBATCH));
+				EXPECT_EQ(0, smu_kharvest(c->vcpu[i], rest,
+							  KBATCH));
 			}
 		}
-		EXPECT_EQ(0, du_reset_rings(c->vm));
+		EXPECT_EQ(0, smu_reset_rings(c->vm));
 	}
 }
 

@@ -31,7 +31,6 @@
 #include <sys/stat.h>
 
 #include "secmmu_test.h"
-#include "kpageflags.h"
 
 #define THP_SIZE	(2UL << 20)
 #define LEN		(2 * THP_SIZE)
@@ -85,7 +84,7 @@ FIXTURE_SETUP(mfree)
 	CPU_SET(0, &cpus);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
 	smu_env_setup(_metadata, &self->e, 0, GFN);
-	snprintf(self->cg, sizeof(self->cg), "/sys/fs/cgroup/secmmu-mfree-%d",
+	snprintf(self->cg, sizeof(self->cg), SMU_CG_ROOT "/secmmu-mfree-%d",
 		 getpid());
 	self->in_cg = false;
 	self->buf = malloc(LEN);
@@ -94,15 +93,10 @@ FIXTURE_SETUP(mfree)
 
 FIXTURE_TEARDOWN(mfree)
 {
-	char pid[16];
-
 	/* Unmap first: the memory must not stay charged to the memcg. */
 	smu_env_teardown(&self->e);
-	if (self->in_cg) {
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		smu_write_file("/sys/fs/cgroup/cgroup.procs", pid);
-		rmdir(self->cg);
-	}
+	if (self->in_cg)
+		smu_cg_leave(self->cg);
 	free(self->buf);
 }
 
@@ -150,7 +144,7 @@ static void check_clean(struct __test_metadata *_metadata, char *mem,
 	int ret;
 
 	for (off = 0; off < LEN; off += step) {
-		ret = kpf_of(mem + off, &fl);
+		ret = smu_kpf_of(mem + off, &fl);
 		ASSERT_EQ(0, ret) TH_LOG("kpageflags of +0x%zx: %s", off,
 					 strerror(-ret));
 		ASSERT_TRUE(KPF_BIT(fl, KPF_ANON));
@@ -226,22 +220,17 @@ TEST_F_TIMEOUT(mfree, vcpu_data_survives_reclaim, 300)
 	struct smu_env *e = &self->e;
 	long present, dirty, bad, nfolios = v->thp ? LEN / THP_SIZE : NPAGES;
 	struct secmmu_stats s0, s1;
-	char path[128], pid[16];
+	char path[128];
 	uint64_t fl;
 	__u64 dp;
 
-	if (!kpf_available())
+	if (!smu_kpf_available())
 		SKIP(return, "no /proc/kpageflags (needs root)");
 	if (v->memcg) {
 		if (!smu_has_memcg())
 			SKIP(return, "no cgroup v2 memory controller");
-		smu_write_file("/sys/fs/cgroup/cgroup.subtree_control",
-			       "+memory");
-		ASSERT_EQ(0, mkdir(self->cg, 0755));
 		self->in_cg = true;
-		snprintf(path, sizeof(path), "%s/cgroup.procs", self->cg);
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		ASSERT_EQ(0, smu_write_file(path, pid));
+		ASSERT_EQ(0, smu_cg_enter(self->cg));
 		snprintf(path, sizeof(path), "%s/memory.reclaim", self->cg);
 		if (access(path, W_OK))
 			SKIP(return, "no memory.reclaim in this kernel");
@@ -301,7 +290,7 @@ TEST_F_TIMEOUT(mfree, vcpu_data_survives_reclaim, 300)
 	dp = s1.val[SECMMU_STAT_DIRTY_PROPAGATED] -
 	     s0.val[SECMMU_STAT_DIRTY_PROPAGATED];
 	fl = 0;
-	kpf_of(e->mem, &fl);
+	smu_kpf_of(e->mem, &fl);
 	TH_LOG("zapped %llu leaves over %ld folios, dirty_propagated +%llu, "
 	       "invalidations +%llu; page 0: pagemap 0x%llx, flags 0x%llx",
 	       (unsigned long long)(s1.val[SECMMU_STAT_SPTES_ZAPPED] -

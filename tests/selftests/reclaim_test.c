@@ -27,7 +27,6 @@
 #include <sys/stat.h>
 
 #include "secmmu_test.h"
-#include "age_util.h"
 
 #define SIZE		(64UL << 20)
 #define NPAGES		(SIZE / PAGE)
@@ -57,7 +56,7 @@ FIXTURE(reclaim) {
 	bool lru_gen_changed;
 	unsigned char *vec;
 	uint64_t *pm;
-	struct age_stats st0;
+	struct smu_snap st0;
 };
 
 FIXTURE_SETUP(reclaim)
@@ -65,7 +64,7 @@ FIXTURE_SETUP(reclaim)
 	smu_env_setup(_metadata, &self->e, 0, GFN);
 	snprintf(self->cg_rel, sizeof(self->cg_rel), "/secmmu-reclaim-%d",
 		 getpid());
-	snprintf(self->cg, sizeof(self->cg), AGE_CG_ROOT "%s", self->cg_rel);
+	snprintf(self->cg, sizeof(self->cg), SMU_CG_ROOT "%s", self->cg_rel);
 	self->in_cg = false;
 	self->lru_gen_changed = false;
 	self->vec = malloc(NPAGES);
@@ -79,9 +78,9 @@ FIXTURE_TEARDOWN(reclaim)
 	/* Unmap first: the memory must not be left charged to the memcg. */
 	smu_env_teardown(&self->e);
 	if (self->in_cg)
-		age_cg_leave(self->cg);
+		smu_cg_leave(self->cg);
 	if (self->lru_gen_changed)
-		smu_write_file(AGE_LRU_GEN_ENABLED, self->lru_gen_saved);
+		smu_write_file(SMU_LRU_GEN_ENABLED, self->lru_gen_saved);
 	free(self->vec);
 	free(self->pm);
 }
@@ -101,7 +100,7 @@ static void msg(const char *fmt, ...)
 /* Skip reasons common to both cases; NULL if the rig can do it. */
 static const char *cant_reclaim(void)
 {
-	if (!age_has_swap())
+	if (!smu_has_swap())
 		return "no swap (nothing to swap anon pages out to)";
 	if (!smu_has_memcg())
 		return "no cgroup v2 memory controller";
@@ -119,7 +118,7 @@ static void setup_memory(struct __test_metadata *_metadata,
 	struct smu_env *e = &self->e;
 	int ret;
 
-	ret = age_cg_enter(self->cg);
+	ret = smu_cg_enter(self->cg);
 	ASSERT_EQ(0, ret) TH_LOG("joining %s: %s", self->cg, strerror(-ret));
 	self->in_cg = true;
 
@@ -132,14 +131,14 @@ static void setup_memory(struct __test_metadata *_metadata,
 	/* Hot half first: it is the oldest on the LRU. */
 	smu_fill(e->mem, SIZE, SEED);
 	ASSERT_EQ(0, smu_set_memslot(e->vm, 0, 0, GFN, NPAGES, e->mem));
-	ASSERT_EQ(0, age_touch_stride(e->vcpu, 0, GFN, NPAGES, 1));
+	ASSERT_EQ(0, smu_touch_stride(e->vcpu, 0, GFN, NPAGES, 1));
 	ASSERT_EQ(NPAGES, smu_t_stat(_metadata, e->vm, SECMMU_STAT_MAPPED));
-	ASSERT_EQ(0, age_snap(e->vm, &self->st0));
+	ASSERT_EQ(0, smu_snap(e->vm, &self->st0));
 }
 
 static void touch_hot(struct __test_metadata *_metadata, struct smu_env *e)
 {
-	int ret = age_touch_stride(e->vcpu, 0, GFN, HOT, 1);
+	int ret = smu_touch_stride(e->vcpu, 0, GFN, HOT, 1);
 
 	ASSERT_EQ(0, ret) TH_LOG("vCPU read of the hot half: %d", ret);
 }
@@ -159,10 +158,10 @@ static void measure(struct __test_metadata *_metadata,
 	struct smu_env *e = &self->e;
 	long i;
 
-	ASSERT_LE(0, age_resident(e->mem, NPAGES, self->vec));
-	ASSERT_LE(0, age_swapped(e->mem, NPAGES, self->pm));
-	c->hot_kept = age_vec_count(self->vec, 0, HOT);
-	c->cold_kept = age_vec_count(self->vec, HOT, NPAGES - HOT);
+	ASSERT_LE(0, smu_resident(e->mem, NPAGES, self->vec));
+	ASSERT_LE(0, smu_swapped(e->mem, NPAGES, self->pm));
+	c->hot_kept = smu_vec_count(self->vec, 0, HOT);
+	c->cold_kept = smu_vec_count(self->vec, HOT, NPAGES - HOT);
 	c->hot_swapped = c->cold_swapped = c->mapped_swapped = 0;
 	for (i = 0; i < (long)NPAGES; i++) {
 		if (!(self->pm[i] & SMU_PM_SWAPPED))
@@ -180,11 +179,11 @@ static void report(struct __test_metadata *_metadata,
 		   FIXTURE_DATA(reclaim) *self, const char *what,
 		   const struct counts *c)
 {
-	struct age_stats st1;
-	const struct age_stats *st0 = &self->st0;
+	struct smu_snap st1;
+	const struct smu_snap *st0 = &self->st0;
 	char path[160];
 
-	ASSERT_EQ(0, age_snap(self->e.vm, &st1));
+	ASSERT_EQ(0, smu_snap(self->e.vm, &st1));
 	msg("%s: hot  kept %ld / %lu, reclaimed %lu (swapped %ld)", what,
 	    c->hot_kept, HOT, HOT - c->hot_kept, c->hot_swapped);
 	msg("%s: cold kept %ld / %lu, reclaimed %lu (swapped %ld)", what,
@@ -193,34 +192,34 @@ static void report(struct __test_metadata *_metadata,
 	msg("%s: secmmu hooks: clear_flush_young %llu, clear_young %llu, "
 	    "test_young %llu; young answers %llu of %llu pages examined; "
 	    "flushes elided %llu", what,
-	    (unsigned long long)age_delta(st0, &st1,
+	    (unsigned long long)smu_delta(st0, &st1,
 					  SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG),
-	    (unsigned long long)age_delta(st0, &st1,
+	    (unsigned long long)smu_delta(st0, &st1,
 					  SECMMU_STAT_AGE_CLEAR_YOUNG),
-	    (unsigned long long)age_delta(st0, &st1,
+	    (unsigned long long)smu_delta(st0, &st1,
 					  SECMMU_STAT_AGE_TEST_YOUNG),
-	    (unsigned long long)age_delta(st0, &st1, SECMMU_STAT_AGE_YOUNG),
-	    (unsigned long long)age_delta(st0, &st1, SECMMU_STAT_AGE_PAGES),
-	    (unsigned long long)age_delta(st0, &st1,
+	    (unsigned long long)smu_delta(st0, &st1, SECMMU_STAT_AGE_YOUNG),
+	    (unsigned long long)smu_delta(st0, &st1, SECMMU_STAT_AGE_PAGES),
+	    (unsigned long long)smu_delta(st0, &st1,
 					  SECMMU_STAT_AGE_FLUSH_ELIDED));
 	msg("%s: secmmu: sptes zapped %llu, invalidations %llu, faults %llu, "
 	    "mapped now %llu; rmap lockless %llu, lock fallbacks %llu",
 	    what,
-	    (unsigned long long)age_delta(st0, &st1, SECMMU_STAT_SPTES_ZAPPED),
-	    (unsigned long long)age_delta(st0, &st1,
+	    (unsigned long long)smu_delta(st0, &st1, SECMMU_STAT_SPTES_ZAPPED),
+	    (unsigned long long)smu_delta(st0, &st1,
 					  SECMMU_STAT_INVALIDATIONS),
-	    (unsigned long long)age_delta(st0, &st1, SECMMU_STAT_FAULTS),
+	    (unsigned long long)smu_delta(st0, &st1, SECMMU_STAT_FAULTS),
 	    (unsigned long long)st1.v[SECMMU_STAT_MAPPED],
-	    (unsigned long long)age_delta(st0, &st1,
+	    (unsigned long long)smu_delta(st0, &st1,
 					  SECMMU_STAT_RMAP_LOCKLESS),
-	    (unsigned long long)age_delta(st0, &st1,
+	    (unsigned long long)smu_delta(st0, &st1,
 					  SECMMU_STAT_RMAP_LOCK_FALLBACKS));
 	snprintf(path, sizeof(path), "%s/memory.stat", self->cg);
 	msg("%s: memcg: pgscan %lld pgsteal %lld pgactivate %lld "
 	    "pgdeactivate %lld; swap used %lld kB", what,
 	    smu_read_key(path, "pgscan"), smu_read_key(path, "pgsteal"),
 	    smu_read_key(path, "pgactivate"),
-	    smu_read_key(path, "pgdeactivate"), age_swap_used_kb());
+	    smu_read_key(path, "pgdeactivate"), smu_swap_used_kb());
 
 	/* Coherence: reclaim unmapped what it swapped out. */
 	EXPECT_EQ(0, c->mapped_swapped)
@@ -234,11 +233,11 @@ static void report(struct __test_metadata *_metadata,
 		TH_LOG("hot kept %ld, cold kept %ld: reclaim did not see the "
 		       "vCPU accesses", c->hot_kept, c->cold_kept);
 	/* ... and it was secmmu that told reclaim. */
-	EXPECT_LT(0, age_delta(st0, &st1, SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG) +
-		     age_delta(st0, &st1, SECMMU_STAT_AGE_CLEAR_YOUNG) +
-		     age_delta(st0, &st1, SECMMU_STAT_AGE_TEST_YOUNG))
+	EXPECT_LT(0, smu_delta(st0, &st1, SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG) +
+		     smu_delta(st0, &st1, SECMMU_STAT_AGE_CLEAR_YOUNG) +
+		     smu_delta(st0, &st1, SECMMU_STAT_AGE_TEST_YOUNG))
 		TH_LOG("no aging hook was called");
-	EXPECT_LT(0, age_delta(st0, &st1, SECMMU_STAT_AGE_YOUNG))
+	EXPECT_LT(0, smu_delta(st0, &st1, SECMMU_STAT_AGE_YOUNG))
 		TH_LOG("the aging hooks never answered young");
 }
 
@@ -272,7 +271,7 @@ TEST_F_TIMEOUT(reclaim, memcg_reclaim, 600)
 	if (why)
 		SKIP(return, "%s", why);
 	/* Which LRU the kernel runs (informational). */
-	f = fopen(AGE_LRU_GEN_ENABLED, "re");
+	f = fopen(SMU_LRU_GEN_ENABLED, "re");
 	if (f) {
 		if (!fgets(val, sizeof(val), f))
 			val[0] = 0;
@@ -299,7 +298,7 @@ TEST_F_TIMEOUT(reclaim, memcg_reclaim, 600)
 		else
 			ASSERT_EQ(0, ret) TH_LOG("memory.reclaim: %s",
 						 strerror(-ret));
-		resident = age_resident(self->e.mem, NPAGES, NULL);
+		resident = smu_resident(self->e.mem, NPAGES, NULL);
 		ASSERT_LE(0, resident);
 		if ((long)NPAGES - resident >= (long)RECLAIM_TARGET) {
 			i++;
@@ -314,22 +313,22 @@ TEST_F_TIMEOUT(reclaim, memcg_reclaim, 600)
 }
 
 static int find_memcg(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(reclaim) *self, struct age_lru_memcg *m)
+		      FIXTURE_DATA(reclaim) *self, struct smu_lru_memcg *m)
 {
-	int id = age_lru_gen_find(self->cg_rel, m);
+	int id = smu_lru_gen_find(self->cg_rel, m);
 
 	if (id < 0)
-		TH_LOG("%s not in %s: %s", self->cg_rel, AGE_LRU_GEN,
+		TH_LOG("%s not in %s: %s", self->cg_rel, SMU_LRU_GEN,
 		       strerror(-id));
 	return id;
 }
 
-static void log_gens(const char *what, const struct age_lru_memcg *m)
+static void log_gens(const char *what, const struct smu_lru_memcg *m)
 {
 	int n, g;
 
 	for (n = 0; n < m->nr_nodes; n++) {
-		const struct age_lru_node *nd = &m->node[n];
+		const struct smu_lru_node *nd = &m->node[n];
 		char line[256];
 		size_t pos = 0;
 
@@ -343,7 +342,7 @@ static void log_gens(const char *what, const struct age_lru_memcg *m)
 
 TEST_F_TIMEOUT(reclaim, mglru_debugfs, 600)
 {
-	struct age_lru_memcg m;
+	struct smu_lru_memcg m;
 	struct counts c;
 	const char *why = cant_reclaim();
 	char val[32] = "";
@@ -353,12 +352,12 @@ TEST_F_TIMEOUT(reclaim, mglru_debugfs, 600)
 
 	if (why)
 		SKIP(return, "%s", why);
-	if (access(AGE_LRU_GEN, W_OK))
+	if (access(SMU_LRU_GEN, W_OK))
 		SKIP(return, "no %s (kernel without CONFIG_LRU_GEN or no "
-		     "debugfs)", AGE_LRU_GEN);
-	f = fopen(AGE_LRU_GEN_ENABLED, "re");
+		     "debugfs)", SMU_LRU_GEN);
+	f = fopen(SMU_LRU_GEN_ENABLED, "re");
 	if (!f)
-		SKIP(return, "no %s", AGE_LRU_GEN_ENABLED);
+		SKIP(return, "no %s", SMU_LRU_GEN_ENABLED);
 	if (!fgets(val, sizeof(val), f))
 		val[0] = 0;
 	fclose(f);
@@ -366,7 +365,7 @@ TEST_F_TIMEOUT(reclaim, mglru_debugfs, 600)
 	if (!strtoul(val, NULL, 0)) {
 		snprintf(self->lru_gen_saved, sizeof(self->lru_gen_saved),
 			 "%s", val);
-		ret = smu_write_file(AGE_LRU_GEN_ENABLED, "y");
+		ret = smu_write_file(SMU_LRU_GEN_ENABLED, "y");
 		if (ret)
 			SKIP(return, "MGLRU is off and enabling it failed: %s",
 			     strerror(-ret));
@@ -386,11 +385,11 @@ TEST_F_TIMEOUT(reclaim, mglru_debugfs, 600)
 		/* Age: a new youngest generation; the walk promotes young pages. */
 		ASSERT_LE(0, find_memcg(_metadata, self, &m));
 		for (n = 0; n < m.nr_nodes; n++) {
-			const struct age_lru_node *nd = &m.node[n];
+			const struct smu_lru_node *nd = &m.node[n];
 
 			if (!nd->nr_gens)
 				continue;
-			ret = age_lru_gen_cmd("+ %d %d %lu 1 1", id, nd->nid,
+			ret = smu_lru_gen_cmd("+ %d %d %lu 1 1", id, nd->nid,
 					      nd->seq[nd->nr_gens - 1]);
 			ASSERT_EQ(0, ret) TH_LOG("aging node %d seq %lu: %s",
 						 nd->nid,
@@ -400,13 +399,13 @@ TEST_F_TIMEOUT(reclaim, mglru_debugfs, 600)
 		/* Evict what is older than the two youngest generations. */
 		ASSERT_LE(0, find_memcg(_metadata, self, &m));
 		for (n = 0; n < m.nr_nodes; n++) {
-			const struct age_lru_node *nd = &m.node[n];
+			const struct smu_lru_node *nd = &m.node[n];
 			unsigned long max;
 
 			if (nd->nr_gens < 3)
 				continue;
 			max = nd->seq[nd->nr_gens - 1];
-			ret = age_lru_gen_cmd("- %d %d %lu 200 %d", id,
+			ret = smu_lru_gen_cmd("- %d %d %lu 200 %d", id,
 					      nd->nid, max - 2, MGLRU_EVICT);
 			ASSERT_EQ(0, ret) TH_LOG("evicting node %d seq %lu: %s",
 						 nd->nid, max - 2,

@@ -10,7 +10,6 @@
  * exactly the right entries.
  */
 #include "secmmu_test.h"
-#include "age_util.h"
 
 #define NPAGES		64
 #define GFN		0x1000
@@ -78,7 +77,7 @@ FIXTURE_SETUP(rmap)
 	unsigned int v;
 
 	smu_env_setup(_metadata, e, 0, GFN);
-	ASSERT_EQ(0, age_set_rmap_mode(e->vm, variant->mode));
+	ASSERT_EQ(0, smu_set_rmap_mode(e->vm, variant->mode));
 	e->npages = NPAGES;
 	e->mem = smu_mmap_anon(NPAGES * PAGE);
 	ASSERT_NE(MAP_FAILED, e->mem);
@@ -98,7 +97,7 @@ static void touch(struct __test_metadata *_metadata, struct smu_env *e,
 		  unsigned int view, unsigned int i)
 {
 	__u64 gfn = view_gfn(view, i);
-	int ret = age_touch_gfns(e->vcpu, view, &gfn, 1);
+	int ret = smu_touch_gfns(e->vcpu, view, &gfn, 1);
 
 	ASSERT_EQ(0, ret) TH_LOG("view %u page %u: %d", view, i, ret);
 }
@@ -122,10 +121,10 @@ static void bm_from(__u64 *bm, unsigned int first, unsigned int n,
 {
 	unsigned int i;
 
-	memset(bm, 0, AGE_BM_WORDS(n) * sizeof(*bm));
+	memset(bm, 0, SMU_BM_WORDS(n) * sizeof(*bm));
 	for (i = 0; i < n; i++)
 		if (pred(first + i, arg))
-			age_bm_set(bm, i);
+			smu_bm_set(bm, i);
 }
 
 /*
@@ -138,37 +137,37 @@ static void age_expect(struct __test_metadata *_metadata, struct smu_env *e,
 		       const __u64 *exp_young, const __u64 *exp_failed,
 		       const char *what)
 {
-	__u64 young[AGE_BM_WORDS(NPAGES)], failed[AGE_BM_WORDS(NPAGES)];
-	__u64 none[AGE_BM_WORDS(NPAGES)] = { 0 };
+	__u64 young[SMU_BM_WORDS(NPAGES)], failed[SMU_BM_WORDS(NPAGES)];
+	__u64 none[SMU_BM_WORDS(NPAGES)] = { 0 };
 	char got[200], want[200];
 	struct secmmu_age a;
 	int ret;
 
 	memset(young, 0xa5, sizeof(young));
 	memset(failed, 0x5a, sizeof(failed));
-	ret = age_range(e->vm, flags, GFN + first, n, young, failed, &a);
+	ret = smu_age(e->vm, flags, GFN + first, n, young, failed, &a);
 	ASSERT_EQ(0, ret) TH_LOG("%s: %s", what, strerror(-ret));
 	EXPECT_EQ(n, a.done) TH_LOG("%s", what);
 	if (!exp_failed)
 		exp_failed = none;
-	if (age_bm_first_diff(young, exp_young, n) >= 0) {
-		age_bm_format(got, sizeof(got), young, n);
-		age_bm_format(want, sizeof(want), exp_young, n);
+	if (smu_bm_first_diff(young, exp_young, n) >= 0) {
+		smu_bm_format(got, sizeof(got), young, n);
+		smu_bm_format(want, sizeof(want), exp_young, n);
 		TH_LOG("%s: young {%s}, want {%s} (bit 0 = page %u)", what,
 		       got, want, first);
 	}
-	EXPECT_EQ(-1, age_bm_first_diff(young, exp_young, n));
-	EXPECT_EQ(age_bm_weight(exp_young, n), a.nr_young) TH_LOG("%s", what);
-	EXPECT_EQ(age_bm_weight(exp_failed, n), a.nr_fast_failed)
+	EXPECT_EQ(-1, smu_bm_first_diff(young, exp_young, n));
+	EXPECT_EQ(smu_bm_weight(exp_young, n), a.nr_young) TH_LOG("%s", what);
+	EXPECT_EQ(smu_bm_weight(exp_failed, n), a.nr_fast_failed)
 		TH_LOG("%s", what);
 	if (flags & SECMMU_AGE_FAST_ONLY) {
-		if (age_bm_first_diff(failed, exp_failed, n) >= 0) {
-			age_bm_format(got, sizeof(got), failed, n);
-			age_bm_format(want, sizeof(want), exp_failed, n);
+		if (smu_bm_first_diff(failed, exp_failed, n) >= 0) {
+			smu_bm_format(got, sizeof(got), failed, n);
+			smu_bm_format(want, sizeof(want), exp_failed, n);
 			TH_LOG("%s: fast_failed {%s}, want {%s}", what, got,
 			       want);
 		}
-		EXPECT_EQ(-1, age_bm_first_diff(failed, exp_failed, n));
+		EXPECT_EQ(-1, smu_bm_first_diff(failed, exp_failed, n));
 	}
 	EXPECT_EQ(0, a.nr_lookaround_young) TH_LOG("%s", what);
 }
@@ -235,17 +234,17 @@ struct rmap_delta {
 	      cmpxchg_failed, pages, young;
 };
 
-static void rmap_delta(const struct age_stats *s0, const struct age_stats *s1,
+static void rmap_delta(const struct smu_snap *s0, const struct smu_snap *s1,
 		       struct rmap_delta *d)
 {
-	d->lockless = age_delta(s0, s1, SECMMU_STAT_RMAP_LOCKLESS);
-	d->multi_skipped = age_delta(s0, s1, SECMMU_STAT_RMAP_MULTI_SKIPPED);
-	d->fallbacks = age_delta(s0, s1, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
-	d->bit_locks = age_delta(s0, s1, SECMMU_STAT_RMAP_BIT_LOCKS);
-	d->bit_spins = age_delta(s0, s1, SECMMU_STAT_RMAP_BIT_SPINS);
-	d->cmpxchg_failed = age_delta(s0, s1, SECMMU_STAT_RMAP_CMPXCHG_FAILED);
-	d->pages = age_delta(s0, s1, SECMMU_STAT_AGE_PAGES);
-	d->young = age_delta(s0, s1, SECMMU_STAT_AGE_YOUNG);
+	d->lockless = smu_delta(s0, s1, SECMMU_STAT_RMAP_LOCKLESS);
+	d->multi_skipped = smu_delta(s0, s1, SECMMU_STAT_RMAP_MULTI_SKIPPED);
+	d->fallbacks = smu_delta(s0, s1, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
+	d->bit_locks = smu_delta(s0, s1, SECMMU_STAT_RMAP_BIT_LOCKS);
+	d->bit_spins = smu_delta(s0, s1, SECMMU_STAT_RMAP_BIT_SPINS);
+	d->cmpxchg_failed = smu_delta(s0, s1, SECMMU_STAT_RMAP_CMPXCHG_FAILED);
+	d->pages = smu_delta(s0, s1, SECMMU_STAT_AGE_PAGES);
+	d->young = smu_delta(s0, s1, SECMMU_STAT_AGE_YOUNG);
 }
 
 /*
@@ -308,7 +307,7 @@ TEST_F(rmap, alias_age)
 {
 	struct smu_env *e = &self->e;
 	__u64 y[1], y_fast[1], f_fast[1];
-	struct age_stats s0, s1;
+	struct smu_snap s0, s1;
 	struct rmap_delta d;
 	unsigned int i, v;
 
@@ -340,23 +339,23 @@ TEST_F(rmap, alias_age)
 	bm_from(y, 0, NPAGES, p_subset, NULL);
 	age_expect(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, y, NULL,
 		   "test subset");
-	ASSERT_EQ(0, age_snap(e->vm, &s0));
+	ASSERT_EQ(0, smu_snap(e->vm, &s0));
 	age_expect(_metadata, e, SECMMU_AGE_TEST, 0, NMAPPED, y, NULL,
 		   "test subset again");
-	ASSERT_EQ(0, age_snap(e->vm, &s1));
+	ASSERT_EQ(0, smu_snap(e->vm, &s1));
 	rmap_delta(&s0, &s1, &d);
 	expect_walk_stats(_metadata, variant->mode, false, &d,
-			  age_bm_weight(y, NMAPPED), "test");
+			  smu_bm_weight(y, NMAPPED), "test");
 
 	/* FAST_ONLY TEST, then FAST_ONLY CLEAR: the same answer. */
 	fast_expect(variant->mode, y_fast, f_fast, 0, NPAGES);
-	ASSERT_EQ(0, age_snap(e->vm, &s0));
+	ASSERT_EQ(0, smu_snap(e->vm, &s0));
 	age_expect(_metadata, e, SECMMU_AGE_TEST | SECMMU_AGE_FAST_ONLY, 0,
 		   NMAPPED, y_fast, f_fast, "fast test");
-	ASSERT_EQ(0, age_snap(e->vm, &s1));
+	ASSERT_EQ(0, smu_snap(e->vm, &s1));
 	rmap_delta(&s0, &s1, &d);
 	expect_walk_stats(_metadata, variant->mode, true, &d,
-			  age_bm_weight(y_fast, NMAPPED), "fast test");
+			  smu_bm_weight(y_fast, NMAPPED), "fast test");
 	age_expect(_metadata, e, SECMMU_AGE_CLEAR | SECMMU_AGE_FAST_ONLY, 0,
 		   NPAGES, y_fast, f_fast, "fast clear");
 
@@ -374,13 +373,13 @@ TEST_F(rmap, alias_age)
 	}
 	age_expect(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, y, NULL,
 		   "test after fast clear");
-	ASSERT_EQ(0, age_snap(e->vm, &s0));
+	ASSERT_EQ(0, smu_snap(e->vm, &s0));
 	age_expect(_metadata, e, SECMMU_AGE_CLEAR, 0, NMAPPED, y, NULL,
 		   "clear the rest");
-	ASSERT_EQ(0, age_snap(e->vm, &s1));
+	ASSERT_EQ(0, smu_snap(e->vm, &s1));
 	rmap_delta(&s0, &s1, &d);
 	expect_walk_stats(_metadata, variant->mode, false, &d,
-			  age_bm_weight(y, NMAPPED), "clear");
+			  smu_bm_weight(y, NMAPPED), "clear");
 	bm_from(y, 0, NPAGES, p_none, NULL);
 	age_expect(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, y, NULL,
 		   "test at the end");
@@ -389,7 +388,7 @@ TEST_F(rmap, alias_age)
 	for (v = 0; v < NVIEWS; v++) {
 		touch(_metadata, e, v, 40);
 		memset(y, 0, sizeof(y));
-		age_bm_set(y, 0);
+		smu_bm_set(y, 0);
 		age_expect(_metadata, e, SECMMU_AGE_CLEAR, 40, 1, y, NULL,
 			   "one alias");
 		EXPECT_EQ(SECMMU_SPTE_PRESENT,
@@ -570,9 +569,9 @@ TEST(caps)
 	EXPECT_EQ(SECMMU_RMAP_LOCKED, smu_check_cap(vm,
 						    SECMMU_CAP_RMAP_MODE));
 	/* Unknown modes. */
-	EXPECT_EQ(-EINVAL, age_set_rmap_mode(vm, SECMMU_RMAP_NR_MODES));
-	EXPECT_EQ(-EINVAL, age_set_rmap_mode(vm, ~0ULL));
-	EXPECT_EQ(-EINVAL, age_set_rmap_mode(vm, 1ULL << 32));
+	EXPECT_EQ(-EINVAL, smu_set_rmap_mode(vm, SECMMU_RMAP_NR_MODES));
+	EXPECT_EQ(-EINVAL, smu_set_rmap_mode(vm, ~0ULL));
+	EXPECT_EQ(-EINVAL, smu_set_rmap_mode(vm, 1ULL << 32));
 	memset(&ec, 0, sizeof(ec));
 	ec.cap = SECMMU_CAP_RMAP_MODE;
 	ec.args[2] = 1;
@@ -590,8 +589,8 @@ TEST(caps)
 		vm2 = smu_open_vm();
 		ASSERT_LE(0, vm2);
 		/* Accepted before the first memslot, per VM. */
-		EXPECT_EQ(0, age_set_rmap_mode(vm, other));
-		EXPECT_EQ(0, age_set_rmap_mode(vm, m));
+		EXPECT_EQ(0, smu_set_rmap_mode(vm, other));
+		EXPECT_EQ(0, smu_set_rmap_mode(vm, m));
 		EXPECT_EQ(m, smu_check_cap(vm, SECMMU_CAP_RMAP_MODE));
 		EXPECT_EQ(SECMMU_RMAP_LOCKED,
 			  smu_check_cap(vm2, SECMMU_CAP_RMAP_MODE));
@@ -601,8 +600,8 @@ TEST(caps)
 		EXPECT_EQ(m, smu_check_cap(vm, SECMMU_CAP_RMAP_MODE));
 		/* ... a memslot does. */
 		ASSERT_EQ(0, smu_set_memslot(vm, 0, 0, 0x10, 1, mem));
-		EXPECT_EQ(-EBUSY, age_set_rmap_mode(vm, other));
-		EXPECT_EQ(-EBUSY, age_set_rmap_mode(vm, m));
+		EXPECT_EQ(-EBUSY, smu_set_rmap_mode(vm, other));
+		EXPECT_EQ(-EBUSY, smu_set_rmap_mode(vm, m));
 		EXPECT_EQ(m, smu_check_cap(vm, SECMMU_CAP_RMAP_MODE));
 		close(vm);
 		close(vm2);

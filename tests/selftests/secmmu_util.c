@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shared helpers for the secmmu selftests and tools.
+ * The secmmu selftest library: the ioctls (see secmmu_util.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 
 #include "secmmu_util.h"
 
@@ -210,6 +208,51 @@ int smu_batch(int vcpu, struct secmmu_access_op *ops, __u32 nr,
 	return ret;
 }
 
+int smu_touch_gfns(int vcpu, __u16 view, const __u64 *gfns, size_t n)
+{
+	struct secmmu_access_batch b;
+	struct secmmu_access_op *ops;
+	size_t i, off;
+	__u64 sink;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	ops = calloc(n < SECMMU_MAX_BATCH ? n : SECMMU_MAX_BATCH,
+		     sizeof(*ops));
+	if (!ops)
+		return -ENOMEM;
+	for (off = 0; off < n && !ret; off += SECMMU_MAX_BATCH) {
+		size_t nr = n - off < SECMMU_MAX_BATCH ? n - off :
+			    SECMMU_MAX_BATCH;
+
+		for (i = 0; i < nr; i++)
+			smu_op(&ops[i], view, SMU_GPA(gfns[off + i]), &sink,
+			       sizeof(sink), false);
+		ret = smu_batch(vcpu, ops, nr, &b);
+		if (!ret && (b.done != nr || b.exit_reason != SECMMU_EXIT_NONE))
+			ret = 1;
+	}
+	free(ops);
+	return ret;
+}
+
+int smu_touch_stride(int vcpu, __u16 view, __u64 gfn, size_t n,
+		     size_t stride)
+{
+	__u64 *gfns = malloc((n ? n : 1) * sizeof(*gfns));
+	size_t i;
+	int ret;
+
+	if (!gfns)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		gfns[i] = gfn + i * stride;
+	ret = smu_touch_gfns(vcpu, view, gfns, n);
+	free(gfns);
+	return ret;
+}
+
 int smu_enable_cap(int vm, __u32 cap, __u64 arg)
 {
 	struct secmmu_enable_cap ec;
@@ -218,6 +261,11 @@ int smu_enable_cap(int vm, __u32 cap, __u64 arg)
 	ec.cap = cap;
 	ec.args[0] = arg;
 	return smu_ioctl(vm, SECMMU_ENABLE_CAP, &ec);
+}
+
+int smu_set_rmap_mode(int vm, __u64 mode)
+{
+	return smu_enable_cap(vm, SECMMU_CAP_RMAP_MODE, mode);
 }
 
 int smu_age(int vm, __u32 flags, __u64 start, __u64 npages, __u64 *young,
@@ -238,6 +286,11 @@ int smu_age(int vm, __u32 flags, __u64 start, __u64 npages, __u64 *young,
 	return ret;
 }
 
+int smu_age_raw(int vm, struct secmmu_age *a)
+{
+	return smu_ioctl(vm, SECMMU_AGE, a);
+}
+
 int smu_get_stats(int vm, struct secmmu_stats *st)
 {
 	memset(st, 0xa5, sizeof(*st));
@@ -251,6 +304,19 @@ __u64 smu_stat(int vm, enum secmmu_stat idx)
 	if (smu_get_stats(vm, &st) || idx >= st.nr)
 		return ~0ULL;
 	return st.val[idx];
+}
+
+int smu_snap(int vm, struct smu_snap *s)
+{
+	struct secmmu_stats st;
+	int ret = smu_get_stats(vm, &st);
+
+	if (ret)
+		return ret;
+	if (st.nr < SECMMU_STAT_NR)
+		return -ERANGE;
+	memcpy(s->v, st.val, sizeof(s->v));
+	return 0;
 }
 
 static const char * const smu_stat_names[SECMMU_STAT_NR] = {
@@ -315,218 +381,4 @@ const char *smu_stat_name(unsigned int idx)
 	if (idx < SECMMU_STAT_NR && smu_stat_names[idx])
 		return smu_stat_names[idx];
 	return "unknown";
-}
-
-void *smu_mmap_anon(size_t len)
-{
-	return mmap(NULL, len, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-}
-
-void *smu_mmap_aligned(size_t len, size_t align)
-{
-	char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t start, end;
-
-	if (p == MAP_FAILED)
-		return p;
-	start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-	end = start + len;
-	if (start > (uintptr_t)p)
-		munmap(p, start - (uintptr_t)p);
-	if ((uintptr_t)p + len + align > end)
-		munmap((void *)end, (uintptr_t)p + len + align - end);
-	return (void *)start;
-}
-
-static inline uint64_t smu_mix(uint64_t seed, uint64_t k)
-{
-	uint64_t x = (seed ^ 0x5bd1e9955bd1e995ULL) + k * 0x9e3779b97f4a7c15ULL;
-
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 29;
-	return x;
-}
-
-static inline uint8_t smu_pat_byte(uint64_t seed, size_t off)
-{
-	return smu_mix(seed, off >> 3) >> ((off & 7) * 8);
-}
-
-void smu_fill_off(void *p, size_t len, uint64_t seed, size_t off)
-{
-	uint8_t *b = p;
-	size_t i = 0;
-
-	while (i < len && ((off + i) & 7))
-		b[i] = smu_pat_byte(seed, off + i), i++;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w = smu_mix(seed, (off + i) >> 3);
-
-		memcpy(b + i, &w, 8);
-	}
-	for (; i < len; i++)
-		b[i] = smu_pat_byte(seed, off + i);
-}
-
-long smu_check_off(const void *p, size_t len, uint64_t seed, size_t off)
-{
-	const uint8_t *b = p;
-	size_t i = 0;
-
-	while (i < len && ((off + i) & 7)) {
-		if (b[i] != smu_pat_byte(seed, off + i))
-			return i;
-		i++;
-	}
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w = smu_mix(seed, (off + i) >> 3);
-
-		if (memcmp(b + i, &w, 8)) {
-			size_t j;
-
-			for (j = i; j < i + 8; j++)
-				if (b[j] != smu_pat_byte(seed, off + j))
-					return j;
-		}
-	}
-	for (; i < len; i++)
-		if (b[i] != smu_pat_byte(seed, off + i))
-			return i;
-	return -1;
-}
-
-bool smu_is_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
-uint64_t smu_pagemap(const void *addr)
-{
-	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	off_t off = ((uintptr_t)addr / SMU_PAGE_SIZE) * sizeof(ent);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent))
-		ent = 0;
-	close(fd);
-	return ent;
-}
-
-int smu_write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	size_t len = strlen(val);
-	ssize_t n;
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
-long long smu_read_ll(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-long long smu_read_key(const char *path, const char *key)
-{
-	char line[256], name[128];
-	long long v, ret = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%127[^:\t ]%*[:\t ]%lld", name, &v) == 2 &&
-		    !strcmp(name, key)) {
-			ret = v;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-long smu_anon_huge_kb(const void *addr)
-{
-	unsigned long a = (uintptr_t)addr, start, end;
-	char line[512];
-	bool in = false;
-	long kb, ret = -1;
-	FILE *f = fopen("/proc/self/smaps", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = a >= start && a < end;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
-			ret = kb;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-int smu_nr_nodes(void)
-{
-	char path[64];
-	int n;
-
-	for (n = 1; n < 64; n++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d",
-			 n);
-		if (access(path, F_OK))
-			break;
-	}
-	return n;
-}
-
-void smu_quiesce(void)
-{
-	/* Best effort: absent without CONFIG_NUMA_BALANCING. */
-	smu_write_file("/proc/sys/kernel/numa_balancing", "0");
-}
-
-bool smu_has_memcg(void)
-{
-	char line[256] = "";
-	FILE *f = fopen("/sys/fs/cgroup/cgroup.controllers", "re");
-
-	if (!f)
-		return false;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = 0;
-	fclose(f);
-	return strstr(line, "memory");
 }

@@ -8,7 +8,6 @@
 
 #include "secmmu_test.h"
 
-#define CG_ROOT		"/sys/fs/cgroup"
 #define SIZE		(32UL << 20)
 #define NPAGES		(SIZE / PAGE)
 #define GFN		0x10000
@@ -23,33 +22,15 @@ FIXTURE(swap) {
 FIXTURE_SETUP(swap)
 {
 	smu_env_setup(_metadata, &self->e, 0, GFN);
-	snprintf(self->cg, sizeof(self->cg), CG_ROOT "/secmmu-%d", getpid());
+	snprintf(self->cg, sizeof(self->cg), SMU_CG_ROOT "/secmmu-%d", getpid());
 	self->in_cg = false;
 }
 
 FIXTURE_TEARDOWN(swap)
 {
-	char pid[16];
-
 	smu_env_teardown(&self->e);
-	if (self->in_cg) {
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		smu_write_file(CG_ROOT "/cgroup.procs", pid);
-		rmdir(self->cg);
-	}
-}
-
-static bool has_swap(void)
-{
-	char line[256];
-	int n = 0;
-	FILE *f = fopen("/proc/swaps", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		n++;
-	if (f)
-		fclose(f);
-	return n > 1;
+	if (self->in_cg)
+		smu_cg_leave(self->cg);
 }
 
 static void cg_path(char *out, size_t n, const char *cg, const char *file)
@@ -135,19 +116,15 @@ static void verify_process(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(swap, reclaim_cgroup, 240)
 {
 	struct smu_env *e = &self->e;
-	char path[128], pid[16], *buf;
+	char path[128], *buf;
 	long swapped;
 
-	if (!has_swap())
+	if (!smu_has_swap())
 		SKIP(return, "no swap");
 	if (!smu_has_memcg())
 		SKIP(return, "no cgroup v2 memory controller");
-	smu_write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
-	ASSERT_EQ(0, mkdir(self->cg, 0755));
 	self->in_cg = true;
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	cg_path(path, sizeof(path), self->cg, "cgroup.procs");
-	ASSERT_EQ(0, smu_write_file(path, pid));
+	ASSERT_EQ(0, smu_cg_enter(self->cg));
 	cg_path(path, sizeof(path), self->cg, "memory.reclaim");
 	if (access(path, W_OK))
 		SKIP(return, "no memory.reclaim");

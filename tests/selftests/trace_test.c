@@ -8,7 +8,6 @@
 #include <sys/mount.h>
 
 #include "secmmu_test.h"
-#include "age_util.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
 #define NPAGES		512
@@ -98,8 +97,8 @@ TEST_F(tr, events_match_stats)
 	ASSERT_EQ(0, mprotect(self->mem, 16 * PAGE, PROT_READ));
 	ASSERT_EQ(0, mprotect(self->mem, 16 * PAGE, PROT_READ | PROT_WRITE));
 	/* Aging, twice. */
-	ASSERT_EQ(0, age_range(self->vm, SECMMU_AGE_CLEAR, GFN, NPAGES, NULL, NULL, NULL));
-	ASSERT_EQ(0, age_range(self->vm, SECMMU_AGE_TEST, GFN, 16, NULL, NULL, NULL));
+	ASSERT_EQ(0, smu_age(self->vm, SECMMU_AGE_CLEAR, GFN, NPAGES, NULL, NULL, NULL));
+	ASSERT_EQ(0, smu_age(self->vm, SECMMU_AGE_TEST, GFN, 16, NULL, NULL, NULL));
 	/* Writes until the ring is full. */
 	for (i = 0; i < NPAGES; i++) {
 		ASSERT_EQ(0, smu_write(self->vcpu, 0, SMU_GPA(GFN + i), &c, 1, &a));

@@ -32,7 +32,6 @@
 #include <sched.h>
 
 #include "secmmu_test.h"
-#include "kpageflags.h"
 
 #define NPAGES	8
 #define GFN	0x3000
@@ -85,7 +84,7 @@ static unsigned int referenced(struct __test_metadata *_metadata, char *mem)
 	int ret;
 
 	for (i = 0; i < NPAGES; i++) {
-		ret = kpf_of(mem + i * PAGE, &fl);
+		ret = smu_kpf_of(mem + i * PAGE, &fl);
 		ASSERT_EQ(0, ret) TH_LOG("kpageflags of page %u: %s", i,
 					 strerror(-ret));
 		if (KPF_BIT(fl, KPF_REFERENCED))
@@ -111,7 +110,7 @@ static bool observable(struct __test_metadata *_metadata,
 	char buf[PAGE];
 	unsigned int i, m;
 
-	if (!kpf_available()) {
+	if (!smu_kpf_available()) {
 		TH_LOG("no /proc/kpageflags (needs root)");
 		return false;
 	}

@@ -30,7 +30,7 @@
 #include <unistd.h>
 #include <linux/secmmu.h>
 
-#include "dirty_util.h"
+#include "secmmu_util.h"
 #include "torture.h"
 
 #define MAX_RINGS	(MAX_VCPUS + 1)		/* the vCPUs and the chaos thread's */
@@ -38,7 +38,7 @@
 
 struct ring {
 	int fd;
-	struct du_ring mm;			/* .g NULL: kernel harvester */
+	struct smu_ring mm;			/* .g NULL: kernel harvester */
 };
 
 bool dirty_on;
@@ -56,7 +56,7 @@ static unsigned long harvested_mmap, harvested_kernel, resets_global,
 
 int dirty_enable(uint32_t entries)
 {
-	int ret = du_enable_ring(vm_fd, entries);
+	int ret = smu_enable_ring(vm_fd, entries);
 
 	if (ret)
 		return ret;
@@ -77,7 +77,7 @@ int dirty_add_vcpu(int fd)
 	r->fd = fd;
 	r->mm.n = ring_entries;
 	if (!(nr_rings % 2)) {
-		r->mm.g = du_mmap_ring(fd, ring_entries);
+		r->mm.g = smu_mmap_ring(fd, ring_entries);
 		if (r->mm.g == MAP_FAILED)
 			return -errno;
 	}
@@ -107,10 +107,10 @@ static unsigned int harvest(struct ring *r)
 
 	do {
 		if (r->mm.g) {
-			n = du_harvest(&r->mm, e, HARVEST_CHUNK);
+			n = smu_ring_harvest(&r->mm, e, HARVEST_CHUNK);
 			harvested_mmap += n;
 		} else {
-			ret = du_kharvest(r->fd, e, HARVEST_CHUNK);
+			ret = smu_kharvest(r->fd, e, HARVEST_CHUNK);
 			if (ret < 0) {
 				error("SECMMU_HARVEST: %s", strerror(-ret));
 				return total;
@@ -153,14 +153,14 @@ static unsigned int collect(uint64_t *rng)
 		unsigned int got = harvest(&rings[i]);
 
 		if (got && !global) {
-			reset_done(du_reset_ring(rings[i].fd),
+			reset_done(smu_reset_ring(rings[i].fd),
 				   "SECMMU_RESET_DIRTY_RING");
 			resets_ring++;
 		}
 		any |= got != 0;
 	}
 	if (any && global) {
-		reset_done(du_reset_rings(vm_fd), "SECMMU_RESET_DIRTY_RINGS");
+		reset_done(smu_reset_rings(vm_fd), "SECMMU_RESET_DIRTY_RINGS");
 		resets_global++;
 	}
 	/* Only now, re-protected: a write from here on is logged again. */
@@ -237,7 +237,7 @@ void dirty_finish(void)
 	}
 	for (p = 0; p < nr_rings; p++)
 		if (rings[p].mm.g)
-			munmap(rings[p].mm.g, DU_RING_BYTES(ring_entries));
+			munmap(rings[p].mm.g, SMU_RING_BYTES(ring_entries));
 }
 
 void dirty_report(void)
