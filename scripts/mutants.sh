@@ -243,7 +243,7 @@ run_mutant() {
 	fi
 	if [ "$rc" != 0 ]; then
 		info "selftests killed it:${failing:- (no test failed)}"
-		grep -E '^not ok [0-9]+ ' "$log" | head -n 10 | sed 's/^/    /' || true
+		grep -E '^(# )?not ok [0-9]+ ' "$log" | head -n 10 | sed 's/^/    /' || true
 		grep '^FAIL: ' "$SECMMU_LOGS/mutant-$name-run.log" | head -n 5 |
 			sed 's/^/    /' || true
 		if [ -n "$failing" ]; then
