@@ -51,7 +51,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "secmmu_util.h"
 #include "bench.h"
 
 #define RA_GFN0		0x100000ULL
@@ -325,19 +324,19 @@ static double aging_pass(struct subject *s)
 	return t / 1e6;
 }
 
-void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
+void series_realage(void)
 {
 	static const char *const roles[RA_SECMMU] = {
 		"baseline", "twin", "floor", "kvm",
 	};
 	struct subject subj[RA_NR] = {};
-	unsigned int mib = size_mb, r;
+	unsigned int mib = cfg.size_mb, reps = cfg.reps, r;
 	size_t np = (size_t)mib << 8;
 	int nodes = smu_nr_nodes(), k, n = 0;
 	bool loaded = false;
 	char line[128];
 
-	if (!quick && reps < 9)
+	if (!cfg.quick && reps < 9)
 		reps = 9;
 	if (reps > BENCH_MAX_SAMPLES)
 		reps = BENCH_MAX_SAMPLES;
