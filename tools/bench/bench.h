@@ -146,7 +146,11 @@ void series_huge(void);			/* huge.c */
 void series_dirty(void);		/* dirty.c, on dirtylib.c */
 void series_dirtyscale(void);		/* dirtyscale.c, on dirtylib.c */
 void series_mem(void);			/* mem.c */
+/* Beside KVM, in a boot with KVM (real.h) */
 void series_realage(void);		/* realage.c */
+void series_realinval(void);		/* realinval.c */
+void series_realdirty(void);		/* realdirty.c */
+void series_realvcpu(void);		/* realvcpu.c */
 /* A subject process of series realage, re-executed by it. */
 int realage_subject(const char *kind, const char *mib);
 

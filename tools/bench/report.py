@@ -11,7 +11,8 @@ Plots are drawn with gnuplot (pngcairo), one PNG per series.
 The modules in benchreport/: parse and stats (the records, quartiles,
 ratios), render (formats, tables, gnuplot), one mixin class per series
 (access, age, throughput, inval, dirty, dirtyscale, mem, numa, huge,
-realage), and goals (issue 13's goals, each against its measured value).
+realage with realidle, realinval, realdirty, realvcpu; realcommon: what
+the real* share), and goals (issue 13's goals, each against its measured value).
 """
 import argparse
 import json
@@ -31,12 +32,16 @@ from benchreport.dirtyscale import DirtyScale
 from benchreport.mem import Mem
 from benchreport.numa import Numa
 from benchreport.realage import RealAge
+from benchreport.realinval import RealInval
+from benchreport.realdirty import RealDirty
+from benchreport.realvcpu import RealVcpu
+from benchreport.realcommon import RealGoals
 from benchreport.huge import Huge
 from benchreport.goals import Goals
 
 
 class Report(Render, Access, Age, Throughput, Inval, Dirty, DirtyScale, Mem, Numa,
-             RealAge, Huge, Goals):
+             RealAge, RealInval, RealDirty, RealVcpu, RealGoals, Huge, Goals):
     """One results.md: every series' section (benchreport/, one mixin per
     series), then the goals."""
 
@@ -85,7 +90,8 @@ def main():
         rep.md.append('- **the benchmark did not finish** (no end record)')
     rep.md.append('- cells: median [min–max] over the repetitions\n')
     for s in (rep.access, rep.age, rep.throughput, rep.inval, rep.dirty,
-              rep.dirtyscale, rep.mem, rep.numa, rep.huge, rep.realage, rep.goals):
+              rep.dirtyscale, rep.mem, rep.numa, rep.huge, rep.realage, rep.realidle,
+              rep.realinval, rep.realdirty, rep.realvcpu, rep.goals):
         s()
     rep.md.append('Plots: ' + ', '.join(rep.plots) + '\n')
 
@@ -93,7 +99,8 @@ def main():
         f.write('\n'.join(rep.md))
     res = {'meta': dict(meta, **hm), 'finished': bool(done), 'done': done,
            'skipped': skipped, 'records': recs}
-    res['goals'] = getattr(rep, 'goal_list', []) + getattr(rep, 'realage_goals', [])
+    res['goals'] = (getattr(rep, 'goal_list', []) + getattr(rep, 'realage_goals', []) +
+                    getattr(rep, 'real_goals', []))
     if getattr(rep, 'cross', None):
         res['dirty_crossover_fraction'] = rep.cross
     with open(os.path.join(args.out, 'results.json'), 'w') as f:

@@ -26,8 +26,9 @@
  *   (default: all of these); --series may be repeated (scripts/bench.sh
  *   passes one per series: the QEMU init splits its argument string at
  *   commas)
- *   realage (realage.c) only when named: it wants KVM in the guest, i.e.
- *   a boot of its own (scripts/bench.sh, SECMMU_KVM=1)
+ *   realage, realinval, realdirty, realvcpu (real.h) only when named:
+ *   they want KVM in the guest, i.e. a boot of their own (scripts/bench.sh,
+ *   SECMMU_KVM=1)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +39,7 @@
 #include <sys/utsname.h>
 
 #include "bench.h"
+#include "real.h"
 
 /*
  * The series, in the order they run.  A KVM series runs only when named:
@@ -58,6 +60,9 @@ static const struct {
 	{ "numa", series_numa, false },
 	{ "huge", series_huge, false },
 	{ "realage", series_realage, true },
+	{ "realinval", series_realinval, true },
+	{ "realdirty", series_realdirty, true },
+	{ "realvcpu", series_realvcpu, true },
 };
 
 #define NR_SERIES	(int)(sizeof(series) / sizeof(series[0]))
@@ -81,7 +86,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: secmmu-bench [--quick] [--size-mb N] [--reps N] "
 		"[--duration-ms N] [--series access,age,throughput,inval,dirty,dirtyscale,\n"
-		"mem,numa,huge,realage]\n");
+		"mem,numa,huge,realage,realinval,realdirty,realvcpu]\n");
 	exit(2);
 }
 
@@ -107,9 +112,11 @@ int main(int argc, char **argv)
 	int c, vm;
 	FILE *f;
 
-	/* A subject process of series realage, re-executed by it. */
+	/* A subject process of a real* series, re-executed by it. */
 	if (argc == 4 && !strcmp(argv[1], "--realage-subject"))
 		return realage_subject(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "--real-subject"))
+		return real_subject(argv[2], argv[3]);
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

@@ -7,7 +7,28 @@ from .render import fmt, rfmt
 
 
 class Goals:
-    # ---- goals (issue 13) -------------------------------------------------
+    # ---- goals (issue 13), as data ----------------------------------------
+
+    # (goal, ('floor', mode, degree) | ('vs', slower mode, faster mode), limit, how)
+    AGE_GOALS = (
+        ('aging: table walk <= 2x its floor, degree 1', ('floor', 'table_walk', 1), 2.0, 'le'),
+        ('aging: table walk <= 3x its floor, degree 4', ('floor', 'table_walk', 4), 3.0, 'le'),
+        ('aging: single-entry lockless <= 2x its floor, degree 1',
+         ('floor', 'single_lockless', 1), 2.0, 'le'),
+        ('aging: table walk >= 5x faster than locked, vCPU faulting, degree 1',
+         ('vs', 'locked', 'table_walk'), 5.0, 'ge'),
+        ('aging: single lockless >= 5x faster than locked, vCPU faulting, degree 1',
+         ('vs', 'locked', 'single_lockless'), 5.0, 'ge'),
+    )
+    TP_LIMIT = 0.9	# fault throughput under aging, x the ager-shaped baseline
+    SC_LIMIT = 1.8	# fault scaling from 1 to 2 vCPUs
+    # (goal, modes, alias degree, bytes per page)
+    MEM_GOALS = (
+        ('memory: <= 16 B/page at degree 1, rmap modes', MODES[:3], 1, 16),
+        ('memory: <= 8 B/page at degree 1, table walk', ['table_walk'], 1, 8),
+        ('memory: <= 32 B/page at degree 2, rmap modes', MODES[:3], 2, 32),
+        ('memory: <= 32 B/page at degree 2, table walk', ['table_walk'], 2, 32),
+    )
 
     def goal_rows(self):
         """(goal, measured, limit, 'le'|'ge', unit, note) for every goal."""
@@ -36,28 +57,22 @@ class Goals:
             return '; the vCPU meanwhile: %s faults/s beside %s, %s beside %s' % (
                 fmt(ra['churn_faults_per_s']), a, fmt(rb['churn_faults_per_s']), b)
 
-        ab1, ab1c = self.age_band(1, 0), self.age_band(1, 1)
-        g = [row('aging: table walk <= 2x its floor, degree 1', fl('table_walk', 1), 2.0,
-                 'le', ab1),
-             row('aging: table walk <= 3x its floor, degree 4', fl('table_walk', 4), 3.0,
-                 'le', self.age_band(4, 0)),
-             row('aging: single-entry lockless <= 2x its floor, degree 1',
-                 fl('single_lockless', 1), 2.0, 'le', ab1),
-             row('aging: table walk >= 5x faster than locked, vCPU faulting, degree 1',
-                 vs('locked', 'table_walk', 1, 1), 5.0, 'ge', ab1c,
-                 churn('locked', 'table_walk')),
-             row('aging: single lockless >= 5x faster than locked, vCPU faulting, degree 1',
-                 vs('locked', 'single_lockless', 1, 1), 5.0, 'ge', ab1c,
-                 churn('locked', 'single_lockless'))]
+        ab1c = self.age_band(1, 1)
+        g = []
+        for name, (kind, a, b), lim, how in self.AGE_GOALS:
+            if kind == 'floor':		# a mode against its floor at degree b
+                g.append(row(name, fl(a, b), lim, how, self.age_band(b, 0)))
+            else:			# mode b faster than mode a, vCPU faulting
+                g.append(row(name, vs(a, b, 1, 1), lim, how, ab1c, churn(a, b)))
         fb = self.tp_band('fault')
         for mode in MODES[1:]:
-            g.append(row('throughput: fault pages/s under continuous %s aging >= 0.9x the '
-                         'ager-shaped baseline' % mode, self.tp_ratio('fault', mode), 0.9,
-                         'ge', fb))
+            g.append(row('throughput: fault pages/s under continuous %s aging >= %gx the '
+                         'ager-shaped baseline' % (mode, self.TP_LIMIT),
+                         self.tp_ratio('fault', mode), self.TP_LIMIT, 'ge', fb))
         sb, ctl = self.sc_band(), self.sc_factor('control')
         for mode in MODES:
-            g.append(row('scaling: fault pages/s >= 1.8x from 1 to 2 faulting vCPUs, %s' % mode,
-                         self.sc_factor(mode), 1.8, 'ge', sb,
+            g.append(row('scaling: fault pages/s >= %gx from 1 to 2 faulting vCPUs, %s' %
+                         (self.SC_LIMIT, mode), self.sc_factor(mode), self.SC_LIMIT, 'ge', sb,
                          '; the machine\'s own (compute control): %.2f×' % ctl if ctl else ''))
 
         def mem(modes, deg):
@@ -70,11 +85,7 @@ class Goals:
                 'worst: %s; ' % worst['mode'] if len(modes) > 1 else '',
                 worst['pages'] // 256, fmt(max(r['total_bytes_per_page'] for r in v)))
         rmap = MODES[:3]
-        for name, modes, deg, lim in (
-                ('memory: <= 16 B/page at degree 1, rmap modes', rmap, 1, 16),
-                ('memory: <= 8 B/page at degree 1, table walk', ['table_walk'], 1, 8),
-                ('memory: <= 32 B/page at degree 2, rmap modes', rmap, 2, 32),
-                ('memory: <= 32 B/page at degree 2, table walk', ['table_walk'], 2, 32)):
+        for name, modes, deg, lim in self.MEM_GOALS:
             x, note = mem(modes, deg)
             if deg == 2 and modes == rmap and x is not None and x > lim:
                 note += ('; bound: two 8 B SPTEs + an 8 B head + a 16 B pair = 40 B; '

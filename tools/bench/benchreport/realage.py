@@ -18,15 +18,27 @@ class RealAge:
         return [(x - y) * 1e6 / r['pages'] for x, y in zip(r['samples'], none['samples'])]
 
     def realage(self):
-        recs = self.of('realage')
-        none = self.find('realage', 'none', 'baseline')
+        self.real_aging('realage', '9. The kernel\'s own aging beside KVM (realage, ms per '
+                        'MGLRU pass)', 'one MGLRU aging pass (`echo "+ MEMCG NODE MAX_SEQ 1 '
+                        '1" > /sys/kernel/debug/lru_gen`, timed around the write)', 'MGLRU')
+
+    def realidle(self):
+        self.real_aging('realidle', '9b. page_idle beside KVM (realidle, ms per page_idle '
+                        'bitmap pass)', 'one page_idle pass (every page of the subject marked '
+                        'idle: its PFNs from /proc/PID/pagemap written as one bitmap to '
+                        '/sys/kernel/mm/page_idle/bitmap, timed around the writes; only '
+                        'kernels with IDLE_PAGE_TRACKING, here 7.2)', 'page_idle')
+
+    def real_aging(self, series, title, what, short):
+        recs = self.of(series)
+        none = self.find(series, 'none', 'baseline')
         if not recs or not none:
-            if 'realage' in self.skipped:
-                self.md.append('### 9. The kernel\'s own aging beside KVM (realage)\n')
-                self.md.append('Skipped: %s.\n' % self.skipped['realage'])
+            if series in self.skipped:
+                self.md.append('### %s\n' % title)
+                self.md.append('Skipped: %s.\n' % self.skipped[series])
             return
         pages = none['pages']
-        twin = self.find('realage', 'none (twin)', 'twin')
+        twin = self.find(series, 'none (twin)', 'twin')
         tw = self.ra_added(twin, none)
         band = None
         if tw:
@@ -34,10 +46,9 @@ class RealAge:
             band = max(abs(statistics.median(tw)), (q3 - q1) / 2)
         added = {r['case']: self.ra_added(r, none) for r in recs}
         med = {c: statistics.median(v) for c, v in added.items() if v}
-        self.md.append('### 9. The kernel\'s own aging beside KVM (realage, ms per MGLRU pass)\n')
+        self.md.append('### %s\n' % title)
         self.md.append(
-            '%s repetitions of one MGLRU aging pass (`echo "+ MEMCG NODE MAX_SEQ 1 1" > '
-            '/sys/kernel/debug/lru_gen`, timed around the write) over %d MiB (%d pages) of '
+            '%s repetitions of %s over %d MiB (%d pages) of '
             'anonymous 4 KiB pages, each subject a process in a memcg of its own, made young '
             'before every pass (the process writes every page, then its secondary MMU touches '
             'every page), all subjects interleaved in a rotating order, in one boot with KVM '
@@ -48,7 +59,7 @@ class RealAge:
             '(pass - the same repetition\'s *none*) ÷ pages, median over repetitions; ratios '
             'are ratios of those medians. **Noise band**: *none (twin)* (identical) against '
             '*none*, max of |median| and half the interquartile range, in ns/page.%s\n' % (
-                none.get('reps', none['stats']['n']), pages // 256, pages,
+                none.get('reps', none['stats']['n']), what, pages // 256, pages,
                 '' if band is None else '  Noise band here: ±%s ns/page.' % fmt(band)))
         fl, kv = med.get('empty notifier'), med.get('kvm')
         rows = []
@@ -75,7 +86,7 @@ class RealAge:
             a = med.get('secmmu ' + m)
             for ref, lim in self.RA_GOALS:
                 d = med.get(ref)
-                name = 'realage: secmmu %s added ns/page <= %gx %s\'s' % (m, lim, ref)
+                name = '%s: secmmu %s added ns/page <= %gx %s\'s' % (series, m, lim, ref)
                 g = {'goal': name, 'limit': lim, 'direction': 'le', 'measured': None,
                      'met': None, 'note': ''}
                 if a is not None and d:
@@ -87,7 +98,7 @@ class RealAge:
                         g['within_noise_band'] = abs(a - lim * d) <= band or abs(d) <= band
                     g['note'] = 'secmmu %s, %s %s ns/page' % (fmt(a), ref, fmt(d))
                 goals.append(g)
-        self.realage_goals = goals
+        self.realage_goals = getattr(self, 'realage_goals', []) + goals
         rows = []
         for g in goals:
             if g['measured'] is None:
@@ -99,5 +110,20 @@ class RealAge:
             if self.meta.get('quick'):
                 st += ' (QUICK: %d MiB, not the goal\'s 256)' % (pages // 256)
             rows.append([g['goal'], '%.2f×' % g['measured'], st, g['note']])
-        self.md.append('Goals of issue 28 (6.12, this boot; the goals are meant for 256 MiB):\n')
+        data = ''.join('%s\t%g\t%g\n' % (c.replace(' ', '_'), med[c], band or 0)
+                       for c in order[2:] if med.get(c) is not None)
+        if data:
+            self.gnuplot(series, """
+set title '%s pass over %d MiB: added ns per page over "none" (median; bars: +- noise band)'
+set ylabel 'added ns per 4 KiB page'
+set yrange [0:*]
+set style data histograms
+set style histogram errorbars gap 2 lw 1.5
+set style fill solid 0.7 border -1
+set xtics noenhanced rotate by -20
+unset key
+plot DATA using 2:3:xtic(1) lc rgb '#d95f02'
+""" % (short, pages // 256), data)
+        self.md.append('Goals of issue 28 (%s pass, kernel %s, this boot; the goals are meant '
+                       'for 256 MiB):\n' % (short, self.meta.get('kernel', '?')))
         self.table(['goal', 'measured', 'status', 'note'], rows)

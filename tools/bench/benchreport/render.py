@@ -43,7 +43,7 @@ class Render:
 
     def find(self, series, case, role):
         for r in self.recs:
-            if r['series'] == series and r['case'] == case and r['role'] == role:
+            if r['series'] == series and r['case'] == case and role in (None, r['role']):
                 return r
         return None
 
