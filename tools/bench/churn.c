@@ -72,7 +72,6 @@ void churn_stop(struct churn *c)
 	pthread_join(c->thr, NULL);
 }
 
-
 static void *ager_fn(void *arg)
 {
 	struct ager *g = arg;

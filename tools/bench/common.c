@@ -50,7 +50,6 @@ void die(const char *fmt, ...)
 	exit(1);
 }
 
-
 __u64 now_ns(void)
 {
 	struct timespec ts;
@@ -197,6 +196,5 @@ void ops_free(struct ops *o)
 {
 	free(o->op);
 }
-
 
 volatile __u64 sink;

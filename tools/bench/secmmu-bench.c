@@ -65,7 +65,7 @@ static const struct {
 	{ "realvcpu", series_realvcpu, true },
 };
 
-#define NR_SERIES	(int)(sizeof(series) / sizeof(series[0]))
+#define NR_SERIES	((int)(sizeof(series) / sizeof(series[0])))
 
 static bool want(int i)
 {

@@ -53,7 +53,8 @@ class RealGoals:
         rows = []
         for g in goals:
             if g['measured'] is None:
-                rows.append([g['goal'], '-', 'not measured', g['note']])
+                rows.append([g['goal'], '-', 'no verdict' if g['note'].startswith('no verdict')
+                             else 'not measured', g['note']])
                 continue
             st = 'met' if g['met'] else '**not met**'
             if g.get('within_noise_band'):

@@ -222,7 +222,8 @@ int main(int argc, char **argv)
 	uint64_t maxmib, maxpages, a, b;
 	char line[128], word[16];
 
-	if (argc < 2 || !(maxmib = strtoull(argv[1], NULL, 0))) {
+	maxmib = argc < 2 ? 0 : strtoull(argv[1], NULL, 0);
+	if (!maxmib) {
 		fprintf(stderr, "usage: secmmu-real-kvm MAXMIB [ring]\n");
 		return 2;
 	}
