@@ -15,17 +15,23 @@
 #      REPS=N         repetitions per point (default 7, QUICK 3)
 #      DURATION_MS=N  length of one throughput sample (default 1000, QUICK 300)
 #      SERIES=a,b     only these series (access,age,throughput,inval,dirty,
-#                     dirtyscale,mem,numa,huge,realage)
-#      KVER=6.12      kernel flavour or release to boot (QEMU only)
+#                     dirtyscale,mem,numa,huge; realage,realinval,realdirty,
+#                     realvcpu)
+#      KVER=6.12      kernel flavour or release to boot (QEMU only); 7.2 is
+#                     the mainline kernel the lead stages in
+#                     $SECMMU_CACHE/mainline-kernel-root (never built here)
 #      BENCH_OUT=DIR  output directory (default <repo>/out/bench)
 #
-# Series realage (the kernel's own MGLRU aging beside KVM and an empty
-# notifier, tools/bench/realage.c) boots a machine of its own: SECMMU_KVM=1
-# (qemu_boot in lib.sh: -cpu max, nested SVM under TCG), with kvm-amd, KVM's
-# selftests and our program on their library (scripts/kvm-selftests.sh)
-# and the empty-notifier floor (tests/floor, built by build-all.sh).  The
-# other series keep the default machine.  It runs with the others by
-# default, or alone with SERIES=realage; not with HOST=1.
+# The series real* (issue 28: the kernel's own aging, invalidation, dirty
+# log and a vCPU under aging, beside KVM and an empty notifier;
+# tools/bench/real.h) boot a machine of their own, all of them in one boot:
+# SECMMU_KVM=1 (qemu_boot in lib.sh: -cpu max, nested SVM under TCG), with
+# kvm-amd from the booted kernel's modules (Debian's package on 6.12, the
+# staged root on 7.2), KVM's selftests and our programs on their library
+# built from the same kernel's source (scripts/kvm-selftests.sh), and the
+# empty-notifier floor (tests/floor, built by build-all.sh).  The other
+# series keep the default machine.  They run with the others by default,
+# or alone with SERIES=realage,...; not with HOST=1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -36,20 +42,26 @@ args=()
 [ -z "${REPS:-}" ] || args+=(--reps "$REPS")
 [ -z "${DURATION_MS:-}" ] || args+=(--duration-ms "$DURATION_MS")
 # One --series per name: the guest's init splits smtest_args at ','.
-# realage goes to a boot of its own (QEMU): main_args are the other boot's.
+# The real* series go to a boot of their own (QEMU): main_args are the
+# other boot's, kvm_args the KVM boot's.
 series=${SERIES:-}
 base_args=("${args[@]}")
 main_args=("${args[@]}")
-main=1 realage=1
-[ -z "$series" ] || main=0 realage=0
+kvm_args=("${args[@]}")
+main=1 kvmboot=1
+if [ -z "$series" ]; then
+	for s in realage realinval realdirty realvcpu; do
+		kvm_args+=(--series "$s")
+	done
+else
+	main=0 kvmboot=0
+fi
 for s in ${series//,/ }; do
 	args+=(--series "$s")
-	if [ "$s" = realage ]; then
-		realage=1
-	else
-		main_args+=(--series "$s")
-		main=1
-	fi
+	case $s in
+	real*)	kvm_args+=(--series "$s"); kvmboot=1 ;;
+	*)	main_args+=(--series "$s"); main=1 ;;
+	esac
 done
 host=
 [ -z "${HOST:-}" ] || [ "$HOST" = 0 ] || host=1
@@ -88,7 +100,16 @@ if [ -n "$host" ]; then
 	runner="host (insmod into $kver)"
 else
 	"$SECMMU_REPO/scripts/deps.sh" >/dev/null
-	kver=$(kver_of "${KVER:-6.12}")
+	case ${KVER:-6.12} in
+	"$SECMMU_ML_SERIES"|*-secmmu-ml)
+		# Never start the lead's mainline build from here (ml_kernel).
+		[ -f "$SECMMU_CACHE/mainline-kernel-root/.done" ] ||
+			die "the $SECMMU_ML_SERIES kernel is not staged yet ($SECMMU_CACHE/mainline-kernel-root/.done)"
+		kver=$(cat "$SECMMU_CACHE/mainline-kernel-root/kernelrelease")
+		src_series=$SECMMU_ML_SERIES ;;
+	*)	kver=$(kver_of "${KVER:-6.12}")
+		src_series=$SECMMU_SRC_SERIES ;;
+	esac
 	work=$SECMMU_CACHE/qemu/bench-$SECMMU_REPO_KEY
 	mkdir -p "$work"
 	lock_dir "$work"
@@ -130,7 +151,9 @@ else
 		complain() { echo "FAIL: $*"; problems=$((problems + 1)); }
 		[ "$rc" = 0 ] || complain "qemu exit status $rc (124 = timeout)"
 		grep -q '^secmmu-init: END rc=0$' "$log" || complain "no clean end marker"
-		if grep -nE 'BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking|inconsistent lock state|Call Trace|Kernel panic' "$log"; then
+		# A lockdep kernel's banner (the 7.2 one) is no splat (qemu-run.sh).
+		if grep -nE 'BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking|inconsistent lock state|Call Trace|Kernel panic' "$log" |
+		   grep -vE 'rcu:[[:space:]]+RCU lockdep checking is enabled\.$'; then
 			complain "kernel splat on the console"
 		fi
 		grep -n '^secmmu-init: FAIL' "$log" && complain "init reported failures"
@@ -144,16 +167,16 @@ else
 	if [ "$main" = 1 ]; then
 		boot_bench main "${main_args[@]}"
 	fi
-	if [ "$realage" = 1 ]; then
-		step "bench: KVM selftests and the empty-notifier floor (realage)"
-		kvm=$("$SECMMU_REPO/scripts/kvm-selftests.sh")
+	if [ "$kvmboot" = 1 ]; then
+		step "bench: KVM selftests ($src_series) and the empty-notifier floor (real*)"
+		kvm=$("$SECMMU_REPO/scripts/kvm-selftests.sh" "$src_series")
 		floor=$SECMMU_CACHE/build/$kver/tests/floor/secmmu_floor.ko
 		[ -f "$floor" ] || die "no $floor (scripts/build-all.sh builds it)"
 		cp "$floor" "$work/secmmu_floor.ko"
 		SECMMU_KVM=1 SECMMU_EXTRA_KOS=$work/secmmu_floor.ko \
-		SECMMU_EXTRA_BINS="$kvm/secmmu-realage-kvm $kvm/access_tracking_perf_test $kvm/dirty_log_perf_test" \
-			boot_bench realage "${base_args[@]}" --series realage
-		runner="$runner; realage: -cpu max (nested SVM), kvm-amd loaded"
+		SECMMU_EXTRA_BINS="$kvm/secmmu-realage-kvm $kvm/secmmu-real-kvm $kvm/access_tracking_perf_test $kvm/dirty_log_perf_test" \
+			boot_bench real "${kvm_args[@]}"
+		runner="$runner; real*: -cpu max (nested SVM), kvm-amd loaded"
 	fi
 	cp "$out/console.log" "$work/console.log"
 fi

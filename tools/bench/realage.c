@@ -37,7 +37,8 @@
  * a pipe on its stdin, one byte each, answers come back on its fd 3, one
  * line each (the protocol of tools/bench/kvm/realage-kvm.c):
  *
- *   start -> "ready ..."   't' -> "ok"   'c' -> "CLEAR_YOUNG_CALLS AGE_PAGES"
+ *   start -> "ready HVA PAGES"   't' -> "ok"
+ *   'c' -> "CLEAR_YOUNG_CALLS AGE_PAGES"
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,15 +52,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "secmmu_util.h"
 #include "bench.h"
+#include "real.h"
 
 #define RA_GFN0		0x100000ULL
 #define RA_BATCH	4096
-#define LRU_GEN		"/sys/kernel/debug/lru_gen"
-#define CG_ROOT		"/sys/fs/cgroup"
-#define FLOOR_DEV	"/dev/secmmu_floor"
-#define FLOOR_KO	"/lib/modules/secmmu_floor.ko"
+#define PAGE_IDLE	"/sys/kernel/mm/page_idle/bitmap"
 #define KVM_HELPER	"/bin/secmmu-realage-kvm"
 #define MPOL_BIND_	2
 
@@ -79,9 +77,14 @@ struct subject {
 	int memcg;		/* mem_cgroup_id, from lru_gen */
 	char cg[64];		/* cgroup directory */
 	bool live;
+	unsigned long hva, np;	/* its memory, from "ready HVA PAGES" */
 	double ms[BENCH_MAX_SAMPLES];
 	double calls[BENCH_MAX_SAMPLES], aged[BENCH_MAX_SAMPLES];
 	unsigned long long c0, a0;
+	/* page_idle (only where the kernel has it) */
+	__u64 *idle_off, *idle_word;	/* bitmap words to write: offset, bits */
+	size_t idle_n;
+	double idle_ms[BENCH_MAX_SAMPLES], idle_calls[BENCH_MAX_SAMPLES];
 };
 
 /* ---- the subject side ------------------------------------------------- */
@@ -147,7 +150,7 @@ int realage_subject(const char *kind, const char *mib)
 			smu_op(&op[i], 0, SMU_GPA(RA_GFN0 + i), &word, sizeof(word), false);
 		vcpu_reads(vcpu, op, np);
 	}
-	fprintf(ans, "ready %zu\n", np);
+	fprintf(ans, "ready %p %zu\n", mem, np);
 	while ((c = getchar()) != EOF && c != 'q') {
 		switch (c) {
 		case 't':
@@ -244,6 +247,8 @@ static bool spawn(struct subject *s, int k, unsigned int mib)
 		rmdir(s->cg);
 		return false;
 	}
+	if (sscanf(line, "ready %lx %lu", &s->hva, &s->np) != 2)
+		die("realage: %s: bad ready line '%s'", s->name, line);
 	s->live = true;
 	return true;
 }
@@ -263,81 +268,104 @@ static void stop(struct subject *s)
 	s->live = false;
 }
 
-/*
- * From lru_gen: the memcg id of cgroup @cg ("/realage-...") and the
- * newest generation (max_seq) of its lruvec on @node; -1 if not found.
- */
-static long lru_gen_find(const char *cg, int node, int *memcg)
+static int cmp_u64(const void *a, const void *b)
 {
-	char line[256], path[128];
-	long seq = -1;
-	bool in = false;
-	int id, cur = -1;
-	unsigned long v;
-	FILE *f = fopen(LRU_GEN, "re");
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
 
-	if (!f)
-		die("realage: %s: %s", LRU_GEN, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "memcg %d %127s", &id, path) == 2) {
-			if (in)
-				break;
-			in = !strcmp(path, cg);
-			if (in)
-				*memcg = id;
-		} else if (in && sscanf(line, " node %d", &cur) == 1) {
-			continue;
-		} else if (in && cur == node && sscanf(line, " %lu", &v) == 1) {
-			seq = v;	/* the last line is max_seq */
-		}
-	}
-	fclose(f);
-	return seq;
+	return x < y ? -1 : x > y;
 }
 
 /* One timed aging pass over @s's memcg on its node: ms. */
 static double aging_pass(struct subject *s)
 {
-	char cmd[96];
-	long seq, seq2;
-	int fd, n, id = -1;
-	__u64 t;
-	ssize_t w;
+	return mglru_pass(s->name, s->cg + strlen(CG_ROOT), s->node);
+}
 
-	seq = lru_gen_find(s->cg + strlen(CG_ROOT), s->node, &id);
-	if (seq < 0)
-		die("realage: %s: no lruvec in %s", s->name, LRU_GEN);
-	n = snprintf(cmd, sizeof(cmd), "+ %d %d %ld 1 1\n", id, s->node, seq);
-	fd = open(LRU_GEN, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("realage: open %s: %s", LRU_GEN, strerror(errno));
-	t = now_ns();
-	w = write(fd, cmd, n);
-	t = now_ns() - t;
-	if (w != n)
-		die("realage: %s: '%.*s' -> %zd (%s)", s->name, n - 1, cmd, w,
-		    w < 0 ? strerror(errno) : "short");
+/*
+ * page_idle: the bitmap words that mark @s's pages idle, from its
+ * /proc/PID/pagemap (PFNs: we are root), sorted by offset, one bit per
+ * page.  Computed once: nothing migrates the pages during the series
+ * (NUMA balancing off, memory bound to one node, no reclaim).
+ */
+static void idle_words(struct subject *s)
+{
+	char path[64];
+	__u64 *pfn = calloc(s->np, sizeof(*pfn)), *off, *w;
+	size_t i, n = 0;
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", s->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !pfn)
+		die("realage: %s: %s", path, strerror(errno));
+	got = pread(fd, pfn, s->np * 8, (off_t)(s->hva / SMU_PAGE_SIZE) * 8);
 	close(fd);
-	/* The pass ran: the lruvec has a new generation. */
-	seq2 = lru_gen_find(s->cg + strlen(CG_ROOT), s->node, &id);
-	if (seq2 != seq + 1)
-		die("realage: %s: max_seq %ld -> %ld, no aging pass", s->name, seq, seq2);
+	if (got != (ssize_t)(s->np * 8))
+		die("realage: %s: short read", path);
+	for (i = 0; i < s->np; i++) {
+		if (!(pfn[i] >> 63) || !(pfn[i] & ((1ULL << 55) - 1)))
+			die("realage: %s: page %zu not present", s->name, i);
+		pfn[i] &= (1ULL << 55) - 1;
+	}
+	qsort(pfn, s->np, sizeof(*pfn), cmp_u64);
+	off = calloc(s->np, sizeof(*off));
+	w = calloc(s->np, sizeof(*w));
+	if (!off || !w)
+		die("calloc");
+	for (i = 0; i < s->np; i++) {
+		__u64 o = pfn[i] / 64 * 8;
+
+		if (!n || off[n - 1] != o) {
+			off[n] = o;
+			w[n++] = 0;
+		}
+		w[n - 1] |= 1ULL << (pfn[i] % 64);
+	}
+	free(pfn);
+	s->idle_off = off;
+	s->idle_word = w;
+	s->idle_n = n;
+}
+
+/* One timed page_idle pass: every page of @s marked idle; ms. */
+static double idle_pass(struct subject *s)
+{
+	size_t i, j;
+	__u64 t;
+	int fd = open(PAGE_IDLE, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("realage: open %s: %s", PAGE_IDLE, strerror(errno));
+	t = now_ns();
+	for (i = 0; i < s->idle_n; i = j) {
+		/* One write per run of consecutive words. */
+		for (j = i + 1; j < s->idle_n &&
+		     s->idle_off[j] == s->idle_off[j - 1] + 8; j++)
+			;
+		if (pwrite(fd, &s->idle_word[i], (j - i) * 8, s->idle_off[i]) !=
+		    (ssize_t)((j - i) * 8))
+			die("realage: %s: write %s: %s", s->name, PAGE_IDLE,
+			    strerror(errno));
+	}
+	t = now_ns() - t;
+	close(fd);
 	return t / 1e6;
 }
 
-void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
+void series_realage(void)
 {
 	static const char *const roles[RA_SECMMU] = {
 		"baseline", "twin", "floor", "kvm",
 	};
 	struct subject subj[RA_NR] = {};
-	unsigned int mib = size_mb, r;
+	unsigned int mib = cfg.size_mb, reps = cfg.reps, r;
 	size_t np = (size_t)mib << 8;
 	int nodes = smu_nr_nodes(), k, n = 0;
-	bool loaded = false;
+	bool loaded = false, idle;
 	char line[128];
 
-	if (!quick && reps < 9)
+	if (!cfg.quick && reps < 9)
 		reps = 9;
 	if (reps > BENCH_MAX_SAMPLES)
 		reps = BENCH_MAX_SAMPLES;
@@ -352,14 +380,19 @@ void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
 		emit_skip("realage", "no cgroup v2 memory controller");
 		return;
 	}
+	/* page_idle too where the kernel has it (7.2 here, not Debian's 6.12). */
+	idle = !access(PAGE_IDLE, W_OK);
+	if (!idle)
+		emit_skip("realidle", "no " PAGE_IDLE " (IDLE_PAGE_TRACKING)");
 	/* Every MGLRU feature on, the page table walk included. */
 	smu_write_file("/sys/kernel/mm/lru_gen/enabled", "y");
 	if (access(FLOOR_DEV, F_OK) && !access(FLOOR_KO, R_OK)) {
 		fflush(stdout);
 		loaded = !system("insmod " FLOOR_KO);
 	}
-	printf("\n== realage: one MGLRU aging pass over %u MiB (%zu pages) per subject, "
-	       "%u reps, subjects interleaved ==\n", mib, np, reps);
+	printf("\n== realage: one MGLRU aging pass%s over %u MiB (%zu pages) per "
+	       "subject, %u reps, subjects interleaved ==\n",
+	       idle ? " and one page_idle pass" : "", mib, np, reps);
 	for (k = 0; k < RA_NR; k++) {
 		struct subject *s = &subj[k];
 
@@ -400,6 +433,8 @@ void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
 			continue;
 		ask(s, 't', line, sizeof(line));
 		aging_pass(s);
+		if (idle)
+			idle_words(s);
 		counters(s, &s->c0, &s->a0);
 	}
 
@@ -415,6 +450,14 @@ void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
 			counters(s, &c, &p);
 			s->calls[r] = (double)(c - s->c0);
 			s->aged[r] = (double)(p - s->a0);
+			s->c0 = c;
+			s->a0 = p;
+			if (!idle)
+				continue;
+			ask(s, 't', line, sizeof(line));	/* young again */
+			s->idle_ms[r] = idle_pass(s);
+			counters(s, &c, &p);
+			s->idle_calls[r] = (double)(c - s->c0);
 			s->c0 = c;
 			s->a0 = p;
 		}
@@ -433,8 +476,21 @@ void series_realage_run(bool quick, unsigned int size_mb, unsigned int reps)
 		     k >= RA_SECMMU ? mode_name[k - RA_SECMMU] : "",
 		     k >= RA_SECMMU ? "\"" : "");
 	}
-	for (k = 0; k < RA_NR; k++)
+	for (k = 0; k < RA_NR && idle; k++) {
+		struct subject *s = &subj[k];
+
+		if (!s->live)
+			continue;
+		emit("realidle", s->name, s->role, "ms/pass", s->idle_ms, n,
+		     "\"pages\":%zu,\"reps\":%d,\"node\":%d,\"clear_young_calls\":%.0f,"
+		     "\"bitmap_words\":%zu", np, n, s->node, median(s->idle_calls, n),
+		     s->idle_n);
+	}
+	for (k = 0; k < RA_NR; k++) {
 		stop(&subj[k]);
+		free(subj[k].idle_off);
+		free(subj[k].idle_word);
+	}
 	if (loaded && system("rmmod secmmu_floor"))
 		die("realage: rmmod secmmu_floor");
 }

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Series realinval (issue 28): the kernel's invalidation paths beside KVM.
+ *
+ * munmap(), MADV_DONTNEED and mprotect(PROT_READ) of 1 MiB .. SIZE_MB of
+ * anonymous 4 KiB pages that a secondary MMU mapped, timed around the
+ * call, by what else maps the memory; the subjects (real.h), each a
+ * process of its own, alive for the whole series:
+ *
+ *   none, none (twin)  nothing else maps it (the twin: the noise band)
+ *   empty notifier     tests/floor's notifier registered on the mm
+ *   kvm                a KVM guest (bin/secmmu-real-kvm) whose vCPU wrote
+ *                      every page of a memslot over the memory
+ *   secmmu MODE        a secmmu VM in that rmap mode whose vCPU wrote every
+ *                      page of a memslot over it
+ *
+ * Every sample maps the memory afresh: mmap, the process writes every
+ * page, the secondary MMU maps every page (untimed), then the call
+ * (timed), then the memslot goes and the memory is unmapped (untimed).
+ * Per repetition, every size, call and subject, the subjects in an order
+ * rotating with the repetition.  The report (benchreport/realinval.py)
+ * pairs each sample with the same repetition's "none": the added ns per
+ * page, and those of secmmu as ratios to KVM's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "real.h"
+
+#define RI_SUBJ		(RS_SECMMU + 4)
+
+static const char *const ri_op[3] = { "munmap", "MADV_DONTNEED", "mprotect" };
+
+static int ri_kinds(int *kind)
+{
+	int n = 0, m;
+
+	kind[n++] = RS_NONE;
+	kind[n++] = RS_TWIN;
+	kind[n++] = RS_FLOOR;
+	kind[n++] = RS_KVM;
+	for (m = 0; m < 4; m++)
+		kind[n++] = RS_SECMMU + m;
+	return n;
+}
+
+static const char *ri_role(int kind)
+{
+	return kind == RS_NONE ? "baseline" : kind == RS_TWIN ? "twin" :
+	       kind == RS_FLOOR ? "floor" : kind == RS_KVM ? "kvm" : "secmmu";
+}
+
+void series_realinval(void)
+{
+	struct rsub subj[RI_SUBJ] = {};
+	int kind[RI_SUBJ], ns = ri_kinds(kind), nodes = smu_nr_nodes(), k, op;
+	unsigned int maxmb = cfg.quick ? (cfg.size_mb < 4 ? cfg.size_mb : 4) :
+			     cfg.inval_max_mb, reps = cfg.reps, mb, nmb = 0, r, i;
+	static double us[8][3][RI_SUBJ][MAX_SAMPLES];
+	unsigned int mbs[8];
+	char ans[64];
+
+	if (!cfg.quick && reps < 9)
+		reps = 9;
+	if (reps > MAX_SAMPLES)
+		reps = MAX_SAMPLES;
+	if (nodes < 1)
+		nodes = 1;
+	for (mb = 1; mb <= maxmb && nmb < 8; mb *= 4)
+		mbs[nmb++] = mb;
+	if (!real_begin("realinval", true))
+		return;
+	printf("\n== realinval: munmap / MADV_DONTNEED / mprotect of 1..%u MiB that a "
+	       "secondary MMU mapped, %u reps, subjects interleaved ==\n", maxmb, reps);
+	for (k = 0; k < ns; k++) {
+		struct rsub *s = &subj[k];
+
+		s->role = ri_role(kind[k]);
+		if (kind[k] >= RS_SECMMU)
+			snprintf(s->name, sizeof(s->name), "secmmu %s",
+				 mode_name[kind[k] - RS_SECMMU]);
+		else
+			snprintf(s->name, sizeof(s->name), "%s",
+				 kind[k] == RS_NONE ? "none" : kind[k] == RS_TWIN ?
+				 "none (twin)" : kind[k] == RS_FLOOR ? "empty notifier" :
+				 "kvm");
+		if (!rsub_start(s, "realinval", kind[k], k % nodes, maxmb) &&
+		    kind[k] != RS_FLOOR && kind[k] != RS_KVM)
+			die("realinval: subject %s failed to start", s->name);
+	}
+	for (r = 0; r < reps; r++)
+		for (i = 0; i < nmb; i++)
+			for (op = 0; op < 3; op++)
+				for (k = 0; k < ns; k++) {
+					int j = (k + r) % ns;
+					struct rsub *s = &subj[j];
+
+					if (!s->live)
+						continue;
+					rsub_ask(s, ans, sizeof(ans), "inval %d %u", op, mbs[i]);
+					us[i][op][j][r] = strtod(ans, NULL) / 1e3;
+				}
+	for (i = 0; i < nmb; i++)
+		for (op = 0; op < 3; op++)
+			for (k = 0; k < ns; k++) {
+				struct rsub *s = &subj[k];
+				char kase[96];
+
+				if (!s->live)
+					continue;
+				snprintf(kase, sizeof(kase), "%.39s, %s %u MiB", s->name,
+					 ri_op[op], mbs[i]);
+				emit("realinval", kase, s->role, "us", us[i][op][k], reps,
+				     "\"subject\":\"%s\",\"op\":\"%s\",\"mb\":%u,"
+				     "\"pages\":%u", s->name, ri_op[op], mbs[i],
+				     mbs[i] * 256);
+			}
+	for (k = 0; k < ns; k++)
+		rsub_stop(&subj[k]);
+	real_end();
+}
