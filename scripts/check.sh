@@ -109,7 +109,7 @@ fi
 # prepared for module builds, not built (the 7.2 kernel boots in 'make
 # torture'); kasan-kernel: the KASAN + lockdep debug kernel and secmmu.ko
 # for it, at nice 19; kvm-tests: KVM's selftests (and the bench's KVM
-# subject) built static from the 6.12 tree, for the bench's realage series;
+# subject) built static from the 6.12 tree, for the bench's real* series;
 # then KUnit on UML and on x86_64 (SMP, KASAN, lockdep).
 bg_lane bg \
 	"ml-tree nice -n 19 $S/debug-kernel.sh ml prepare" \
