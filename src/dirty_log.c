@@ -19,7 +19,6 @@
  * whose cmpxchg undoes a write protection has seen it, and so sees the flag
  * and records the page.
  */
-#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -28,7 +27,6 @@
 #include "flush.h"
 #include "huge.h"
 #include "inject.h"
-#include "ioctl.h"
 #include "layout.h"
 #include "pgtable.h"
 #include "rmap.h"
@@ -232,13 +230,11 @@ void secmmu_dirty_record_view(struct secmmu_vcpu *vcpu,
 		secmmu_dirty_record(vcpu, now, s2, t2);
 }
 
+/* SECMMU_ENABLE_DIRTY_RING; @entries checked by the ioctl layer. */
 long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries)
 {
 	long ret = 0;
 
-	if (entries < SECMMU_DIRTY_RING_MIN || entries > SECMMU_DIRTY_RING_MAX ||
-	    !is_power_of_2(entries))
-		return -EINVAL;
 	mutex_lock(&vm->slots_lock);
 	if (vm->nr_vcpus || vm->dirty_ring_size)
 		ret = -EBUSY;
@@ -297,8 +293,6 @@ static int dirty_log_slot(struct secmmu_vm *vm, const struct secmmu_layout *l,
 {
 	const struct secmmu_slot *slot;
 
-	if (d->flags || d->reserved[0] || d->reserved[1])
-		return -EINVAL;
 	if (d->slot >= SECMMU_MAX_MEMSLOTS || !l->slots[d->slot].npages)
 		return -ENOENT;
 	slot = &l->slots[d->slot];
@@ -378,8 +372,12 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 	return ret;
 }
 
-static long dirty_log_ioctl(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
-			    bool clear)
+/*
+ * SECMMU_GET_DIRTY_LOG (@clear false) and SECMMU_CLEAR_DIRTY_LOG; @d's own
+ * fields checked by the ioctl layer.
+ */
+long secmmu_dirty_log(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
+		      bool clear)
 {
 	const struct secmmu_slot *slot;
 	struct secmmu_layout *l;
@@ -396,15 +394,4 @@ static long dirty_log_ioctl(struct secmmu_vm *vm, const struct secmmu_dirty_log 
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return ret;
-}
-
-long secmmu_vm_ioctl_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
-{
-	return dirty_log_ioctl(vm, c->karg, false);
-}
-
-long secmmu_vm_ioctl_clear_dirty_log(struct secmmu_vm *vm,
-				     struct secmmu_ioctl_call *c)
-{
-	return dirty_log_ioctl(vm, c->karg, true);
 }

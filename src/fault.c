@@ -37,6 +37,7 @@
 #include <linux/sched/signal.h>
 
 #include "dirty_log.h"
+#include "fault.h"
 #include "flush.h"
 #include "huge.h"
 #include "mmu.h"

@@ -128,10 +128,6 @@ static inline struct secmmu_layout *secmmu_layout_locked(struct secmmu_vm *vm)
 					 lockdep_is_held(&vm->slots_lock));
 }
 
-int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req);
-int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
-			       const struct secmmu_view_mapping *req);
-
-long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap);
+int secmmu_vm_enable_cap(struct secmmu_vm *vm, u32 cap, u64 val);
 
 #endif /* _SECMMU_VM_H */
