@@ -2,7 +2,17 @@
 /*
  * The VM: one per open("/dev/secmmu"), bound to the opener's mm.
  *
- * Locking (the one place these rules are written):
+ * Lifetime: the VM fd and every vCPU fd hold a reference; the last put
+ * unregisters the notifier and frees everything.  If the mm exits first,
+ * the notifier's release zaps everything and marks the VM dead: later
+ * accesses fail with -EIO.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * The one place these rules are written (the locks are struct
+ * secmmu_vm's)::
  *
  *   slots_lock (mutex)     layout changes (memslots, view ranges) and
  *                          vCPU creation.  Outer to mmu_lock.
@@ -30,14 +40,9 @@
  *                          tables under RCU alone (aging.c).
  *   mmu_invalidate_seq +   a fault that resolved a page before or during
  *   mmu_invalidate_in_progress  an invalidation does not install it
- *                          (fault.c has the protocol).
+ *                          (fault.c: "Fault protocol").
  *   vcpu guest_seq         a vCPU touching a page; remote flush waits for
  *                          it (flush.c).
- *
- * Lifetime: the VM fd and every vCPU fd hold a reference; the last put
- * unregisters the notifier and frees everything.  If the mm exits first,
- * the notifier's release zaps everything and marks the VM dead: later
- * accesses fail with -EIO.
  */
 #ifndef _SECMMU_VM_H
 #define _SECMMU_VM_H
@@ -65,7 +70,7 @@ struct secmmu_vm {
 	struct secmmu_layout __rcu *layout;
 	/*
 	 * The layout a layout change replaced and is zapping over
-	 * (vm.c: layout_publish()), while its zap may yield; NULL
+	 * (layout_change.c: layout_publish()), while its zap may yield; NULL
 	 * otherwise.  Set and cleared under slots_lock and mmu_lock for
 	 * write, read by the notifier under mmu_lock for write (and
 	 * vm->srcu, which keeps it alive: it is freed after a
