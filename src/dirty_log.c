@@ -20,7 +20,6 @@
  * and records the page.
  */
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "dirty_log.h"
 #include "dirty_ring.h"
@@ -308,9 +307,9 @@ static int dirty_log_slot(struct secmmu_vm *vm, const struct secmmu_layout *l,
 #define LOG_CHUNK_WORDS	64
 
 static int get_dirty_log(const struct secmmu_slot *slot,
-			 const struct secmmu_dirty_log *d)
+			 const struct secmmu_dirty_log *d,
+			 secmmu_log_word_t word, void *ctx)
 {
-	u64 __user *ubits = u64_to_user_ptr(d->bitmap);
 	u64 words = DIV_ROUND_UP(d->num_pages, 64), w;
 	u64 first = d->first_page / 64;
 
@@ -319,7 +318,7 @@ static int get_dirty_log(const struct secmmu_slot *slot,
 
 		if (w == words - 1 && d->num_pages % 64)
 			v &= BIT_ULL(d->num_pages % 64) - 1;
-		if (put_user(v, ubits + w))
+		if (word(ctx, w, &v))
 			return -EFAULT;
 	}
 	return 0;
@@ -329,9 +328,9 @@ static int get_dirty_log(const struct secmmu_slot *slot,
 
 static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			   const struct secmmu_layout *l,
-			   const struct secmmu_dirty_log *d)
+			   const struct secmmu_dirty_log *d,
+			   secmmu_log_word_t word, void *ctx)
 {
-	u64 __user *ubits = u64_to_user_ptr(d->bitmap);
 	u64 words = DIV_ROUND_UP(d->num_pages, 64), w;
 	struct secmmu_dirty_batch win[CLEAR_WINDOWS];
 	u64 first = d->first_page / 64;
@@ -344,7 +343,7 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		struct secmmu_dirty_batch *b = &win[nr];
 		u64 want;
 
-		if (get_user(want, ubits + w)) {
+		if (word(ctx, w, &want)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -374,10 +373,11 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 
 /*
  * SECMMU_GET_DIRTY_LOG (@clear false) and SECMMU_CLEAR_DIRTY_LOG; @d's own
- * fields checked by the ioctl layer.
+ * fields checked by the ioctl layer, the bitmap's words passed out to or in
+ * from userspace by @word.
  */
 long secmmu_dirty_log(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
-		      bool clear)
+		      bool clear, secmmu_log_word_t word, void *ctx)
 {
 	const struct secmmu_slot *slot;
 	struct secmmu_layout *l;
@@ -388,9 +388,9 @@ long secmmu_dirty_log(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
 	ret = dirty_log_slot(vm, l, d, &slot);
 	if (!ret) {
 		if (clear)
-			ret = clear_dirty_log(vm, slot, l, d);
+			ret = clear_dirty_log(vm, slot, l, d, word, ctx);
 		else
-			ret = get_dirty_log(slot, d);
+			ret = get_dirty_log(slot, d, word, ctx);
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return ret;

@@ -217,12 +217,25 @@ static long vm_reset_rings(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 	return secmmu_dirty_reset_rings(vm, NULL);
 }
 
-static long dirty_log(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
-		      bool clear)
+static int log_word_out(void *ctx, u64 w, u64 *v)
+{
+	const struct secmmu_dirty_log *d = ctx;
+
+	return put_user(*v, (u64 __user *)u64_to_user_ptr(d->bitmap) + w);
+}
+
+static int log_word_in(void *ctx, u64 w, u64 *v)
+{
+	const struct secmmu_dirty_log *d = ctx;
+
+	return get_user(*v, (u64 __user *)u64_to_user_ptr(d->bitmap) + w);
+}
+
+static long dirty_log(struct secmmu_vm *vm, struct secmmu_dirty_log *d, bool clear)
 {
 	if (d->flags || d->reserved[0] || d->reserved[1])
 		return -EINVAL;
-	return secmmu_dirty_log(vm, d, clear);
+	return secmmu_dirty_log(vm, d, clear, clear ? log_word_in : log_word_out, d);
 }
 
 static long vm_get_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
