@@ -17,7 +17,7 @@ export SECMMU_CACHE
 # The extracted 6.12 source (kselftest_harness.h) for the userspace builds.
 LINUX_SRC = bash -c '. $(SCRIPTS)/lib.sh && linux_src >/dev/null'
 
-.PHONY: all modules clean deps lint sparse checkpatch build-all kunit \
+.PHONY: all modules clean deps lint sparse checkpatch kernel-doc build-all kunit \
 	kunit-uml kunit-x86 kunit-7.2 selftests tools qemu qemu-all dkms-check demo \
 	deb \
 	check bench version help mutants ordering
@@ -45,12 +45,14 @@ version:
 deps:
 	$(SCRIPTS)/deps.sh
 
-# checkpatch --strict and sparse (6.12 headers); any finding fails.
-lint: checkpatch sparse
+# checkpatch --strict, sparse (6.12 headers) and kernel-doc; any finding fails.
+lint: checkpatch sparse kernel-doc
 checkpatch:
 	$(SCRIPTS)/checkpatch.sh
 sparse:
 	$(SCRIPTS)/sparse.sh
+kernel-doc:
+	$(SCRIPTS)/kernel-doc.sh
 
 # W=1 builds against every supported Debian kernel; any warning fails.
 build-all:

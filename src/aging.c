@@ -21,7 +21,6 @@
  */
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
-#include <linux/uaccess.h>
 
 #include "aging.h"
 #include "huge.h"
@@ -656,45 +655,12 @@ static u64 look_around(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	return found;
 }
 
-static int age_check(const struct secmmu_age *a)
-{
-	u32 known = SECMMU_AGE_TEST | SECMMU_AGE_CLEAR | SECMMU_AGE_FAST_ONLY |
-		    SECMMU_AGE_LOOKAROUND | SECMMU_AGE_HVA;
-	u32 op = a->flags & (SECMMU_AGE_TEST | SECMMU_AGE_CLEAR);
-	u64 words = DIV_ROUND_UP(a->npages, 64);
-
-	if ((a->flags & ~known) || a->reserved[0] || a->reserved[1])
-		return -EINVAL;
-	if (op != SECMMU_AGE_TEST && op != SECMMU_AGE_CLEAR)
-		return -EINVAL;
-	if ((a->flags & SECMMU_AGE_LOOKAROUND) && (a->flags & SECMMU_AGE_HVA))
-		return -EINVAL;
-	if (!a->npages)
-		return -EINVAL;
-	if (a->npages > SECMMU_MAX_AGE_PAGES)
-		return -E2BIG;
-	if ((a->flags & SECMMU_AGE_HVA) &&
-	    (!PAGE_ALIGNED(a->start) || a->start >= TASK_SIZE ||
-	     a->npages > (TASK_SIZE - a->start) >> PAGE_SHIFT))
-		return -EINVAL;
-	/* Zeroing the bitmaps now finds a bad pointer before anything is aged. */
-	if (a->young && clear_user(u64_to_user_ptr(a->young), words * 8))
-		return -EFAULT;
-	if (a->fast_failed && clear_user(u64_to_user_ptr(a->fast_failed), words * 8))
-		return -EFAULT;
-	return 0;
-}
-
-static int copy_bits(u64 uptr, u64 first_page, const unsigned long *bits, u64 n)
-{
-	if (!uptr)
-		return 0;
-	return copy_to_user(u64_to_user_ptr(uptr) + first_page / 8, bits,
-			    DIV_ROUND_UP(n, 64) * 8) ? -EFAULT : 0;
-}
-
-/* SECMMU_AGE on @a (already copied in); fills the out fields. */
-int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
+/*
+ * SECMMU_AGE on @a (copied in and checked by the ioctl layer); fills the
+ * out fields, and hands each chunk's bitmaps to @out (if not NULL).
+ */
+int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a,
+	       secmmu_age_out_t out, void *ctx)
 {
 	unsigned long young[AGE_CHUNK / BITS_PER_LONG];
 	unsigned long failed[AGE_CHUNK / BITS_PER_LONG];
@@ -707,9 +673,6 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
 	bool look;
 	int ret, idx;
 
-	ret = age_check(a);
-	if (ret)
-		return ret;
 	a->out_flags = 0;
 	a->done = 0;
 	a->nr_young = 0;
@@ -755,9 +718,7 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a)
 				look_around(vm, l, slot, a, a->start + a->done, n,
 					    young, &last_block, mode, req.clear);
 
-		ret = copy_bits(a->young, a->done, young, n);
-		if (!ret)
-			ret = copy_bits(a->fast_failed, a->done, failed, n);
+		ret = out ? out(ctx, a->done, young, failed, n) : 0;
 		if (ret)
 			break;
 		a->nr_young += req.nr_young;

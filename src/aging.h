@@ -11,7 +11,11 @@ struct secmmu_vm;
 
 bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 			  unsigned long end, bool clear, bool *fast);
-int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a);
+/* SECMMU_AGE's bitmaps of @n pages from page @done out; 0 or an errno. */
+typedef int (*secmmu_age_out_t)(void *ctx, u64 done, const unsigned long *young,
+				const unsigned long *failed, u64 n);
+int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a,
+	       secmmu_age_out_t out, void *ctx);
 
 /*
  * Aging one gfn.  Result bits: young; (fast-only callers) "could not be

@@ -19,16 +19,13 @@
  * whose cmpxchg undoes a write protection has seen it, and so sees the flag
  * and records the page.
  */
-#include <linux/log2.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "dirty_log.h"
 #include "dirty_ring.h"
 #include "flush.h"
 #include "huge.h"
 #include "inject.h"
-#include "ioctl.h"
 #include "layout.h"
 #include "pgtable.h"
 #include "rmap.h"
@@ -232,13 +229,11 @@ void secmmu_dirty_record_view(struct secmmu_vcpu *vcpu,
 		secmmu_dirty_record(vcpu, now, s2, t2);
 }
 
+/* SECMMU_ENABLE_DIRTY_RING; @entries checked by the ioctl layer. */
 long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries)
 {
 	long ret = 0;
 
-	if (entries < SECMMU_DIRTY_RING_MIN || entries > SECMMU_DIRTY_RING_MAX ||
-	    !is_power_of_2(entries))
-		return -EINVAL;
 	mutex_lock(&vm->slots_lock);
 	if (vm->nr_vcpus || vm->dirty_ring_size)
 		ret = -EBUSY;
@@ -297,8 +292,6 @@ static int dirty_log_slot(struct secmmu_vm *vm, const struct secmmu_layout *l,
 {
 	const struct secmmu_slot *slot;
 
-	if (d->flags || d->reserved[0] || d->reserved[1])
-		return -EINVAL;
 	if (d->slot >= SECMMU_MAX_MEMSLOTS || !l->slots[d->slot].npages)
 		return -ENOENT;
 	slot = &l->slots[d->slot];
@@ -314,9 +307,9 @@ static int dirty_log_slot(struct secmmu_vm *vm, const struct secmmu_layout *l,
 #define LOG_CHUNK_WORDS	64
 
 static int get_dirty_log(const struct secmmu_slot *slot,
-			 const struct secmmu_dirty_log *d)
+			 const struct secmmu_dirty_log *d,
+			 secmmu_log_word_t word, void *ctx)
 {
-	u64 __user *ubits = u64_to_user_ptr(d->bitmap);
 	u64 words = DIV_ROUND_UP(d->num_pages, 64), w;
 	u64 first = d->first_page / 64;
 
@@ -325,7 +318,7 @@ static int get_dirty_log(const struct secmmu_slot *slot,
 
 		if (w == words - 1 && d->num_pages % 64)
 			v &= BIT_ULL(d->num_pages % 64) - 1;
-		if (put_user(v, ubits + w))
+		if (word(ctx, w, &v))
 			return -EFAULT;
 	}
 	return 0;
@@ -335,9 +328,9 @@ static int get_dirty_log(const struct secmmu_slot *slot,
 
 static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 			   const struct secmmu_layout *l,
-			   const struct secmmu_dirty_log *d)
+			   const struct secmmu_dirty_log *d,
+			   secmmu_log_word_t word, void *ctx)
 {
-	u64 __user *ubits = u64_to_user_ptr(d->bitmap);
 	u64 words = DIV_ROUND_UP(d->num_pages, 64), w;
 	struct secmmu_dirty_batch win[CLEAR_WINDOWS];
 	u64 first = d->first_page / 64;
@@ -350,7 +343,7 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		struct secmmu_dirty_batch *b = &win[nr];
 		u64 want;
 
-		if (get_user(want, ubits + w)) {
+		if (word(ctx, w, &want)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -378,8 +371,13 @@ static int clear_dirty_log(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 	return ret;
 }
 
-static long dirty_log_ioctl(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
-			    bool clear)
+/*
+ * SECMMU_GET_DIRTY_LOG (@clear false) and SECMMU_CLEAR_DIRTY_LOG; @d's own
+ * fields checked by the ioctl layer, the bitmap's words passed out to or in
+ * from userspace by @word.
+ */
+long secmmu_dirty_log(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
+		      bool clear, secmmu_log_word_t word, void *ctx)
 {
 	const struct secmmu_slot *slot;
 	struct secmmu_layout *l;
@@ -390,21 +388,10 @@ static long dirty_log_ioctl(struct secmmu_vm *vm, const struct secmmu_dirty_log 
 	ret = dirty_log_slot(vm, l, d, &slot);
 	if (!ret) {
 		if (clear)
-			ret = clear_dirty_log(vm, slot, l, d);
+			ret = clear_dirty_log(vm, slot, l, d, word, ctx);
 		else
-			ret = get_dirty_log(slot, d);
+			ret = get_dirty_log(slot, d, word, ctx);
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return ret;
-}
-
-long secmmu_vm_ioctl_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
-{
-	return dirty_log_ioctl(vm, c->karg, false);
-}
-
-long secmmu_vm_ioctl_clear_dirty_log(struct secmmu_vm *vm,
-				     struct secmmu_ioctl_call *c)
-{
-	return dirty_log_ioctl(vm, c->karg, true);
 }

@@ -13,6 +13,7 @@ struct secmmu_vm;
 struct secmmu_vcpu;
 struct secmmu_slot;
 struct secmmu_layout;
+struct secmmu_dirty_log;
 
 bool secmmu_dirty_wp_slot(struct secmmu_vm *vm, const struct secmmu_slot *slot);
 void secmmu_dirty_record(struct secmmu_vcpu *vcpu, const struct secmmu_layout *l,
@@ -23,5 +24,9 @@ void secmmu_dirty_fast_path(struct secmmu_vcpu *vcpu, u32 view, u64 gfn);
 
 long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries);
 long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only);
+/* Bitmap word @w of a dirty log ioctl out to (GET) or in from (CLEAR) @ctx. */
+typedef int (*secmmu_log_word_t)(void *ctx, u64 w, u64 *v);
+long secmmu_dirty_log(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
+		      bool clear, secmmu_log_word_t word, void *ctx);
 
 #endif /* _SECMMU_DIRTY_LOG_H */

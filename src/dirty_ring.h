@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
+/**
+ * DOC: Dirty ring contract
+ *
  * A vCPU's dirty ring: entries shared with userspace through mmap.  The
- * ordering contract is in the UAPI header (secmmu.h, "Dirty tracking");
- * every barrier below is one end of a pair described there.
+ * contract with userspace is in the UAPI header (secmmu.h, "Dirty
+ * tracking"); this is the kernel's side.  The indices of struct
+ * secmmu_dirty_ring::
  *
  *   dirty_index  next entry to push; written by the owning vCPU only
  *                (its ioctls are serialised), read by resetters.
@@ -11,6 +14,30 @@
  *   fetch_index  the in-kernel harvester's cursor, under @lock.
  *
  * Indices are free-running u32; an entry is entries[index & (size - 1)].
+ * Every barrier in dirty_ring.c is one end of a pair::
+ *
+ *   vCPU push                          resetter, harvester, userspace
+ *    write slot, offset
+ *    release dirty_index + 1   ---->   acquire dirty_index: the entries
+ *                                      below it hold slot and offset
+ *    release flags = DIRTY     ---->   acquire flags == DIRTY, read slot
+ *                                      and offset
+ *
+ *   userspace or SECMMU_HARVEST        reset (@lock)
+ *    acquire flags == DIRTY,
+ *    read slot and offset
+ *    release flags = RESET     ---->   acquire flags == RESET, check
+ *                                      slot and offset, write-protect
+ *
+ *   reset (@lock)                      vCPU push, soft limit
+ *    release flags = 0
+ *    release reset_index + 1   ---->   acquire reset_index: the entries
+ *                                      below it are free
+ *
+ * The index is published before DIRTY: a harvester may mark the entry
+ * RESET as soon as it sees DIRTY, and a reset that then sees RESET must
+ * also see the entry as pushed.  The harvester marks RESET only after its
+ * copy out succeeded, so a failed copy loses nothing.
  */
 #ifndef _SECMMU_DIRTY_RING_H
 #define _SECMMU_DIRTY_RING_H

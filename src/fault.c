@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The fault path: make a leaf for one gfn of a view.
+ */
+
+/**
+ * DOC: Fault protocol
  *
- * The retry protocol (the same idea as mm/mmu_notifier.c's interval
- * notifiers and KVM's mmu_invalidate_seq):
+ * A fault resolves a host page with GUP, which may sleep, so it holds no
+ * lock across it; the same idea as mm/mmu_notifier.c's interval notifiers
+ * and KVM's mmu_invalidate_seq tells it afterwards whether the page may
+ * already be stale:
  *
  *  1. Under vm->srcu, read the layout and translate view gfn -> memslot
  *     gfn -> host virtual address.
@@ -19,13 +25,51 @@
  *     reference is kept: every later change of the primary mapping runs
  *     invalidate_range_start(), which zaps the leaf before the page can go.
  *
+ * An invalidation bumps in_progress in its start and the seq in its end,
+ * both under mmu_lock for write, so step 4 cannot miss one that overlaps
+ * steps 2-3, and none can start while a fault holds the read lock.  An
+ * invalidation that overlaps the GUP looks broadly like this::
+ *
+ *   secmmu_fault():                   notifier.c:
+ *    srcu_read_lock
+ *     l = vm->layout, gfn -> hva
+ *     seq = vm->mmu_invalidate_seq
+ *     smp_rmb
+ *                                     invalidate_range_start():
+ *                                      write_lock(mmu_lock)
+ *                                       mmu_invalidate_in_progress++
+ *                                       zap the leaves of the range
+ *                                      write_unlock(mmu_lock)
+ *                                     (the primary changes its mapping)
+ *     get_user_pages_fast(hva)
+ *       [the old page or the new one]
+ *                                     invalidate_range_end():
+ *                                      write_lock(mmu_lock)
+ *                                       mmu_invalidate_seq++
+ *                                       mmu_invalidate_in_progress--
+ *                                      write_unlock(mmu_lock)
+ *                                      wake_up_all(invalidate_wq)
+ *     read_lock(mmu_lock)
+ *      fault_must_retry():
+ *       range in progress: -EAGAIN, secmmu_fault_wait(), retry
+ *       mmu_invalidate_seq != seq: retry
+ *       vm->layout != l: retry
+ *
+ *            [Required: whichever side of invalidate_range_end() the
+ *             read_lock lands on, fault_must_retry() != 0]
+ *
+ *      (else) install the leaf
+ *     read_unlock(mmu_lock)
+ *     put_page
+ *    srcu_read_unlock
+ *
+ * If the fault takes the read lock before invalidate_range_start() takes
+ * the write lock, it installs, and the zap that follows removes the leaf
+ * before the primary changes its mapping.
+ *
  * A fault that may map a huge leaf (huge.h) checks the invalidations
  * against its whole 2 MiB block, and reads the primary's mapping level in
  * step 4, under mmu_lock after the check.
- *
- * An invalidation bumps in_progress in its start and the seq in its end,
- * both under mmu_lock for write, so step 4 cannot miss one that overlaps
- * steps 2-3, and none can start while a fault holds the read lock.
  *
  * Faults run concurrently with each other under the read lock (as KVM's
  * TDP MMU does): installs are cmpxchgs (mmu.c).  Only replacing a present
@@ -37,6 +81,7 @@
 #include <linux/sched/signal.h>
 
 #include "dirty_log.h"
+#include "fault.h"
 #include "flush.h"
 #include "huge.h"
 #include "mmu.h"

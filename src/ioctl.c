@@ -1,22 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The one place secmmu's ioctls are dispatched, for the VM fd and the vCPU
- * fds.  It refuses callers from another mm (-EIO), finds the command by its
- * full number (size and direction included: anything else is -ENOTTY, and
- * a VM command on a vCPU fd too), copies the argument struct in before the
- * handler (_IOW) and out after it (_IOR) when the handler succeeded or
- * reported progress (secmmu_ioctl_call.report: results the UAPI defines
- * for an error, e.g. an access's @done on -EINTR).  A failed copy out is
- * -EFAULT.
+ * The VM fd, /dev/secmmu: its file operations, capabilities, and its
+ * ioctls' handlers and dispatcher (ioctl.h).
  */
-#include <linux/slab.h>
+#include <linux/capability.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/uaccess.h>
 
+#include "aging.h"
 #include "dirty_log.h"
-#include "inject.h"
 #include "ioctl.h"
-#include "vcpu.h"
+#include "layout_change.h"
+#include "mmu.h"
+#include "rmap.h"
+#include "spte.h"
 #include "vm.h"
+
+long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap)
+{
+	switch (cap) {
+	case SECMMU_CAP_API_VERSION:
+		return SECMMU_API_VERSION;
+	case SECMMU_CAP_MAX_MEMSLOTS:
+		return SECMMU_MAX_MEMSLOTS;
+	case SECMMU_CAP_MAX_SLOT_PAGES:
+		return SECMMU_MAX_SLOT_PAGES;
+	case SECMMU_CAP_MAX_VIEWS:
+		return SECMMU_MAX_VIEWS;
+	case SECMMU_CAP_MAX_VIEW_RANGES:
+		return SECMMU_MAX_VIEW_RANGES;
+	case SECMMU_CAP_MAX_VCPUS:
+		return SECMMU_MAX_VCPUS;
+	case SECMMU_CAP_ACCESS_BATCH:
+		return SECMMU_MAX_BATCH;
+	case SECMMU_CAP_GFN_BITS:
+		return SECMMU_GFN_BITS;
+	case SECMMU_CAP_STATS:
+		return SECMMU_STATS_VERSION;
+	case SECMMU_CAP_GET_SPTE:
+		return 1;
+	case SECMMU_CAP_RMAP_MODES:
+		return BIT(SECMMU_RMAP_NR_MODES) - 1;
+	case SECMMU_CAP_RMAP_MODE:
+		return READ_ONCE(vm->rmap_mode);
+	case SECMMU_CAP_AGE:
+		return SECMMU_MAX_AGE_PAGES;
+	case SECMMU_CAP_DIRTY_LOG:
+		return 1;
+	case SECMMU_CAP_DIRTY_RING:
+		return SECMMU_DIRTY_RING_MAX;
+	case SECMMU_CAP_PROT_POLICY:
+		return READ_ONCE(vm->prot_policy);
+	case SECMMU_CAP_HUGE_LEAVES:
+		return READ_ONCE(vm->huge_leaves);
+	default:
+		return 0;
+	}
+}
 
 static long vm_api_version(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
@@ -28,6 +71,132 @@ static long vm_check_cap(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 	return secmmu_check_cap(vm, c->arg);
 }
 
+static long vm_enable_cap(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	const struct secmmu_enable_cap *cap = c->karg;
+
+	if (cap->flags || cap->reserved[0] || cap->reserved[1] ||
+	    cap->args[1] || cap->args[2] || cap->args[3])
+		return -EINVAL;
+	if (cap->cap == SECMMU_CAP_PROT_POLICY) {
+		if (cap->args[0] >= SECMMU_PROT_NR_POLICIES)
+			return -EINVAL;
+	} else if (cap->cap == SECMMU_CAP_RMAP_MODE) {
+		if (cap->args[0] >= SECMMU_RMAP_NR_MODES)
+			return -EINVAL;
+	} else if (cap->cap != SECMMU_CAP_HUGE_LEAVES || cap->args[0] > 1) {
+		return -EINVAL;
+	}
+	return secmmu_vm_enable_cap(vm, cap->cap, cap->args[0]);
+}
+
+static long vm_set_memslot(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	const struct secmmu_memslot *req = c->karg;
+
+	if (req->slot >= SECMMU_MAX_MEMSLOTS || req->reserved[0] || req->reserved[1])
+		return -EINVAL;
+	return secmmu_vm_set_memslot(vm, req);
+}
+
+static long vm_set_view(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	const struct secmmu_view_mapping *req = c->karg;
+
+	if (!req->view || req->view >= SECMMU_MAX_VIEWS || req->flags ||
+	    req->reserved[0] || req->reserved[1])
+		return -EINVAL;
+	if (!req->npages && req->target_gfn)
+		return -EINVAL;
+	return secmmu_vm_set_view_mapping(vm, req);
+}
+
+static long vm_get_spte(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	struct secmmu_spte_info *info = c->karg;
+	u64 spte;
+	int level;
+
+	if (info->view >= SECMMU_MAX_VIEWS || info->level || info->flags ||
+	    info->pfn || info->reserved[0] || info->reserved[1])
+		return -EINVAL;
+	if (info->gfn >= (1ULL << SECMMU_GFN_BITS))
+		return -ERANGE;
+
+	spte = secmmu_spte_lookup(vm, info->view, info->gfn, &level);
+	info->level = level;
+	info->flags = spte & SPTE_UAPI_MASK;
+	info->pfn = capable(CAP_SYS_ADMIN) && spte_present(spte) ?
+		    spte_pfn_of(spte, level, info->gfn) : 0;
+	return 0;
+}
+
+static long vm_get_stats(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	secmmu_stats_fill(vm, c->karg);
+	return 0;
+}
+
+static int age_check(const struct secmmu_age *a)
+{
+	u32 known = SECMMU_AGE_TEST | SECMMU_AGE_CLEAR | SECMMU_AGE_FAST_ONLY |
+		    SECMMU_AGE_LOOKAROUND | SECMMU_AGE_HVA;
+	u32 op = a->flags & (SECMMU_AGE_TEST | SECMMU_AGE_CLEAR);
+	u64 words = DIV_ROUND_UP(a->npages, 64);
+
+	if ((a->flags & ~known) || a->reserved[0] || a->reserved[1])
+		return -EINVAL;
+	if (op != SECMMU_AGE_TEST && op != SECMMU_AGE_CLEAR)
+		return -EINVAL;
+	if ((a->flags & SECMMU_AGE_LOOKAROUND) && (a->flags & SECMMU_AGE_HVA))
+		return -EINVAL;
+	if (!a->npages)
+		return -EINVAL;
+	if (a->npages > SECMMU_MAX_AGE_PAGES)
+		return -E2BIG;
+	if ((a->flags & SECMMU_AGE_HVA) &&
+	    (!PAGE_ALIGNED(a->start) || a->start >= TASK_SIZE ||
+	     a->npages > (TASK_SIZE - a->start) >> PAGE_SHIFT))
+		return -EINVAL;
+	/* Zeroing the bitmaps now finds a bad pointer before anything is aged. */
+	if (a->young && clear_user(u64_to_user_ptr(a->young), words * 8))
+		return -EFAULT;
+	if (a->fast_failed && clear_user(u64_to_user_ptr(a->fast_failed), words * 8))
+		return -EFAULT;
+	return 0;
+}
+
+static int copy_bits(u64 uptr, u64 first_page, const unsigned long *bits, u64 n)
+{
+	if (!uptr)
+		return 0;
+	return copy_to_user(u64_to_user_ptr(uptr) + first_page / 8, bits,
+			    DIV_ROUND_UP(n, 64) * 8) ? -EFAULT : 0;
+}
+
+/* secmmu_age()'s bitmaps of one chunk, out to @ctx's user arrays. */
+static int age_copy_out(void *ctx, u64 done, const unsigned long *young,
+			const unsigned long *failed, u64 n)
+{
+	const struct secmmu_age *a = ctx;
+	int ret = copy_bits(a->young, done, young, n);
+
+	if (!ret)
+		ret = copy_bits(a->fast_failed, done, failed, n);
+	return ret;
+}
+
+static long vm_age(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	struct secmmu_age *a = c->karg;
+	int ret = age_check(a);
+
+	if (!ret)
+		ret = secmmu_age(vm, a, age_copy_out, a);
+	c->report = ret == -EINTR;	/* the progress made is reported */
+	return ret;
+}
+
 static long vm_create_vcpu(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
 	return secmmu_vcpu_create_fd(vm, c->arg);
@@ -35,12 +204,48 @@ static long vm_create_vcpu(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 
 static long vm_enable_ring(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
-	return secmmu_dirty_enable_ring(vm, c->arg);
+	unsigned long entries = c->arg;
+
+	if (entries < SECMMU_DIRTY_RING_MIN || entries > SECMMU_DIRTY_RING_MAX ||
+	    !is_power_of_2(entries))
+		return -EINVAL;
+	return secmmu_dirty_enable_ring(vm, entries);
 }
 
 static long vm_reset_rings(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
 	return secmmu_dirty_reset_rings(vm, NULL);
+}
+
+static int log_word_out(void *ctx, u64 w, u64 *v)
+{
+	const struct secmmu_dirty_log *d = ctx;
+
+	return put_user(*v, (u64 __user *)u64_to_user_ptr(d->bitmap) + w);
+}
+
+static int log_word_in(void *ctx, u64 w, u64 *v)
+{
+	const struct secmmu_dirty_log *d = ctx;
+
+	return get_user(*v, (u64 __user *)u64_to_user_ptr(d->bitmap) + w);
+}
+
+static long dirty_log(struct secmmu_vm *vm, struct secmmu_dirty_log *d, bool clear)
+{
+	if (d->flags || d->reserved[0] || d->reserved[1])
+		return -EINVAL;
+	return secmmu_dirty_log(vm, d, clear, clear ? log_word_in : log_word_out, d);
+}
+
+static long vm_get_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	return dirty_log(vm, c->karg, false);
+}
+
+static long vm_clear_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
+{
+	return dirty_log(vm, c->karg, true);
 }
 
 static const struct {
@@ -49,85 +254,23 @@ static const struct {
 } vm_ioctls[] = {
 	{ SECMMU_GET_API_VERSION,	vm_api_version },
 	{ SECMMU_CHECK_CAP,		vm_check_cap },
-	{ SECMMU_ENABLE_CAP,		secmmu_vm_ioctl_enable_cap },
-	{ SECMMU_SET_MEMSLOT,		secmmu_vm_ioctl_set_memslot },
-	{ SECMMU_SET_VIEW_MAPPING,	secmmu_vm_ioctl_set_view },
-	{ SECMMU_GET_SPTE,		secmmu_vm_ioctl_get_spte },
-	{ SECMMU_GET_STATS,		secmmu_vm_ioctl_get_stats },
-	{ SECMMU_AGE,			secmmu_vm_ioctl_age },
+	{ SECMMU_ENABLE_CAP,		vm_enable_cap },
+	{ SECMMU_SET_MEMSLOT,		vm_set_memslot },
+	{ SECMMU_SET_VIEW_MAPPING,	vm_set_view },
+	{ SECMMU_GET_SPTE,		vm_get_spte },
+	{ SECMMU_GET_STATS,		vm_get_stats },
+	{ SECMMU_AGE,			vm_age },
 	{ SECMMU_CREATE_VCPU,		vm_create_vcpu },
 	{ SECMMU_ENABLE_DIRTY_RING,	vm_enable_ring },
 	{ SECMMU_RESET_DIRTY_RINGS,	vm_reset_rings },
-	{ SECMMU_GET_DIRTY_LOG,		secmmu_vm_ioctl_dirty_log },
-	{ SECMMU_CLEAR_DIRTY_LOG,	secmmu_vm_ioctl_clear_dirty_log },
+	{ SECMMU_GET_DIRTY_LOG,		vm_get_dirty_log },
+	{ SECMMU_CLEAR_DIRTY_LOG,	vm_clear_dirty_log },
 };
 
-static long vcpu_reset_ring(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c)
-{
-	if (!vcpu->ring.entries)
-		return -EINVAL;
-	return secmmu_dirty_reset_rings(vcpu->vm, vcpu);
-}
-
-static const struct {
-	unsigned int cmd;
-	long (*fn)(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c);
-} vcpu_ioctls[] = {
-	{ SECMMU_ACCESS,		secmmu_vcpu_ioctl_access },
-	{ SECMMU_ACCESS_BATCH,		secmmu_vcpu_ioctl_batch },
-	{ SECMMU_RESET_DIRTY_RING,	vcpu_reset_ring },
-	{ SECMMU_HARVEST,		secmmu_vcpu_ioctl_harvest },
-};
-
-/* Room for every argument struct but the stats, which are allocated. */
-union ioctl_arg {
-	struct secmmu_enable_cap cap;
-	struct secmmu_memslot memslot;
-	struct secmmu_view_mapping view;
-	struct secmmu_spte_info spte;
-	struct secmmu_age age;
-	struct secmmu_dirty_log log;
-	struct secmmu_access access;
-	struct secmmu_access_batch batch;
-	struct secmmu_harvest harvest;
-};
-
-/* Before the handler: the struct in; NULL @c->karg for _IO commands. */
-static int copy_in(struct secmmu_ioctl_call *c, union ioctl_arg *u,
-		   unsigned int cmd)
-{
-	unsigned int size = _IOC_SIZE(cmd);
-
-	c->karg = NULL;
-	c->report = false;
-	if (_IOC_DIR(cmd) == _IOC_NONE)
-		return 0;
-	c->karg = size <= sizeof(*u) ? u :
-		  secmmu_inject_alloc(kzalloc(size, GFP_KERNEL));
-	if (!c->karg)
-		return -ENOMEM;
-	if ((_IOC_DIR(cmd) & _IOC_WRITE) &&
-	    copy_from_user(c->karg, (void __user *)c->arg, size))
-		return -EFAULT;
-	return 0;
-}
-
-/* After it: the struct out if it succeeded or reports progress. */
-static long copy_out(struct secmmu_ioctl_call *c, union ioctl_arg *u,
-		     unsigned int cmd, long ret)
-{
-	if (c->karg && (_IOC_DIR(cmd) & _IOC_READ) && (ret >= 0 || c->report) &&
-	    copy_to_user((void __user *)c->arg, c->karg, _IOC_SIZE(cmd)))
-		ret = -EFAULT;
-	if (c->karg != u)
-		kfree(c->karg);
-	return ret;
-}
-
-long secmmu_vm_dispatch(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg)
+static long secmmu_vm_dispatch(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg)
 {
 	struct secmmu_ioctl_call c = { .arg = arg };
-	union ioctl_arg u;
+	union secmmu_ioctl_arg u;
 	unsigned int i;
 	long ret;
 
@@ -138,29 +281,41 @@ long secmmu_vm_dispatch(struct secmmu_vm *vm, unsigned int cmd, unsigned long ar
 			break;
 	if (i == ARRAY_SIZE(vm_ioctls))
 		return -ENOTTY;
-	ret = copy_in(&c, &u, cmd);
+	ret = secmmu_ioctl_copy_in(&c, &u, cmd);
 	if (!ret)
 		ret = vm_ioctls[i].fn(vm, &c);
-	return copy_out(&c, &u, cmd, ret);
+	return secmmu_ioctl_copy_out(&c, &u, cmd, ret);
 }
 
-long secmmu_vcpu_dispatch(struct secmmu_vcpu *vcpu, unsigned int cmd,
-			  unsigned long arg)
+static int secmmu_open(struct inode *inode, struct file *file)
 {
-	struct secmmu_ioctl_call c = { .arg = arg };
-	union ioctl_arg u;
-	unsigned int i;
-	long ret;
+	struct secmmu_vm *vm;
 
-	if (current->mm != vcpu->vm->mm)
-		return -EIO;
-	for (i = 0; i < ARRAY_SIZE(vcpu_ioctls); i++)
-		if (vcpu_ioctls[i].cmd == cmd)
-			break;
-	if (i == ARRAY_SIZE(vcpu_ioctls))
-		return -ENOTTY;
-	ret = copy_in(&c, &u, cmd);
-	if (!ret)
-		ret = vcpu_ioctls[i].fn(vcpu, &c);
-	return copy_out(&c, &u, cmd, ret);
+	if (!current->mm)
+		return -EINVAL;
+	vm = secmmu_vm_create(current->mm);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	file->private_data = vm;
+	return 0;
 }
+
+static int secmmu_release(struct inode *inode, struct file *file)
+{
+	secmmu_vm_put(file->private_data);
+	return 0;
+}
+
+static long secmmu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return secmmu_vm_dispatch(file->private_data, cmd, arg);
+}
+
+const struct file_operations secmmu_fops = {
+	.owner		= THIS_MODULE,
+	.open		= secmmu_open,
+	.release	= secmmu_release,
+	.unlocked_ioctl	= secmmu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};

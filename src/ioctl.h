@@ -1,17 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Ioctl dispatch (ioctl.c): the one place the argument struct of a VM or
- * vCPU ioctl crosses to and from userspace.  Handlers take it in kernel
- * memory (@karg); they copy only secondary user buffers (access data, op
- * arrays, bitmaps, harvested entries) themselves.
+ * The ioctl layer, secmmu's only UAPI edge: the file operations of the VM
+ * fd (ioctl.c) and the vCPU fds (ioctl_vcpu.c), and the argument structs
+ * across to and from userspace (ioctl_arg.c).  Each fd's dispatcher refuses
+ * callers from another mm (-EIO), finds the command by its full number
+ * (size and direction included: anything else is -ENOTTY, and a VM command
+ * on a vCPU fd too), copies the argument struct in before the handler
+ * (_IOW) and out after it (_IOR) when the handler succeeded or reported
+ * progress (secmmu_ioctl_call.report: results the UAPI defines for an
+ * error, e.g. an access's @done on -EINTR).  A failed copy out is -EFAULT.
+ *
+ * The handlers check the struct's own fields (flags, reserved words,
+ * ranges) and copy the secondary user buffers (access data, op arrays,
+ * bitmaps, harvested entries), then call the VM, vCPU, dirty-logging and
+ * aging code with kernel memory only.  What depends on the VM's state
+ * (-ENOENT, -EEXIST, -EBUSY, ...) is checked there, under its locks.
  */
 #ifndef _SECMMU_IOCTL_H
 #define _SECMMU_IOCTL_H
 
+#include <linux/fs.h>
+#include <linux/secmmu.h>
 #include <linux/types.h>
 
 struct secmmu_vm;
-struct secmmu_vcpu;
 
 struct secmmu_ioctl_call {
 	void *karg;		/* the argument struct (_IOW: copied in) */
@@ -19,22 +31,28 @@ struct secmmu_ioctl_call {
 	bool report;		/* copy *karg out although the handler failed */
 };
 
-long secmmu_vm_dispatch(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg);
-long secmmu_vcpu_dispatch(struct secmmu_vcpu *vcpu, unsigned int cmd,
-			  unsigned long arg);
+/* Room for every argument struct but the stats, which are allocated. */
+union secmmu_ioctl_arg {
+	struct secmmu_enable_cap cap;
+	struct secmmu_memslot memslot;
+	struct secmmu_view_mapping view;
+	struct secmmu_spte_info spte;
+	struct secmmu_age age;
+	struct secmmu_dirty_log log;
+	struct secmmu_access access;
+	struct secmmu_access_batch batch;
+	struct secmmu_harvest harvest;
+};
 
-/* The handlers, in the files of what they act on. */
-long secmmu_vm_ioctl_enable_cap(struct secmmu_vm *vm, struct secmmu_ioctl_call *c);
-long secmmu_vm_ioctl_set_memslot(struct secmmu_vm *vm, struct secmmu_ioctl_call *c);
-long secmmu_vm_ioctl_set_view(struct secmmu_vm *vm, struct secmmu_ioctl_call *c);
-long secmmu_vm_ioctl_get_spte(struct secmmu_vm *vm, struct secmmu_ioctl_call *c);
-long secmmu_vm_ioctl_get_stats(struct secmmu_vm *vm, struct secmmu_ioctl_call *c);
-long secmmu_vm_ioctl_age(struct secmmu_vm *vm, struct secmmu_ioctl_call *c);
-long secmmu_vm_ioctl_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c);
-long secmmu_vm_ioctl_clear_dirty_log(struct secmmu_vm *vm,
-				     struct secmmu_ioctl_call *c);
-long secmmu_vcpu_ioctl_access(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c);
-long secmmu_vcpu_ioctl_batch(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c);
-long secmmu_vcpu_ioctl_harvest(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c);
+int secmmu_ioctl_copy_in(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
+			 unsigned int cmd);
+long secmmu_ioctl_copy_out(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
+			   unsigned int cmd, long ret);
+
+/* /dev/secmmu: every open() is a VM bound to the opener's mm. */
+extern const struct file_operations secmmu_fops;
+
+long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap);
+int secmmu_vcpu_create_fd(struct secmmu_vm *vm, unsigned long id);
 
 #endif /* _SECMMU_IOCTL_H */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
+/**
+ * DOC: rmap head encoding
+ *
  * Reverse map: for every memslot gfn, one head word listing each leaf SPTE,
- * in any view, that maps the gfn.
+ * in any view, that maps the gfn::
  *
  *   0                        empty
  *   sptep         (bits 0-2 = 0) the only leaf
@@ -22,7 +24,7 @@
  * release store, a pair (packed or not) is never written once published,
  * and an append to
  * the first descriptor writes the slot before the count (release; readers
- * load the count with acquire).  Readers:
+ * load the count with acquire).  Readers::
  *
  *   locked walk        mmu_lock (read or write): no entry goes away; one
  *                      added meanwhile may or may not be seen.

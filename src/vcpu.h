@@ -34,15 +34,10 @@ struct secmmu_exit {
 struct secmmu_vcpu *secmmu_vcpu_create(struct secmmu_vm *vm, u32 id);
 void secmmu_vcpu_free(struct secmmu_vcpu *vcpu);
 void secmmu_vcpu_publish(struct secmmu_vcpu *vcpu);
-int secmmu_vcpu_create_fd(struct secmmu_vm *vm, unsigned long id);
 int secmmu_vcpu_access(struct secmmu_vcpu *vcpu,
 		       const struct secmmu_access_op *op, struct iov_iter *iter,
 		       struct secmmu_exit *exit, u64 *done);
-
-/* fault.c */
-int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write);
-void secmmu_fault_gup_done(struct secmmu_vm *vm, unsigned long hva);
-void secmmu_fault_installed(struct secmmu_vcpu *vcpu, u32 view, u64 gfn);
-void secmmu_fault_wait(struct secmmu_vm *vm);
+int secmmu_vcpu_access_op(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *op,
+			  struct iov_iter *iter, struct secmmu_exit *exit, u64 *done);
 
 #endif /* _SECMMU_VCPU_H */

@@ -2,7 +2,17 @@
 /*
  * The VM: one per open("/dev/secmmu"), bound to the opener's mm.
  *
- * Locking (the one place these rules are written):
+ * Lifetime: the VM fd and every vCPU fd hold a reference; the last put
+ * unregisters the notifier and frees everything.  If the mm exits first,
+ * the notifier's release zaps everything and marks the VM dead: later
+ * accesses fail with -EIO.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * The one place these rules are written (the locks are struct
+ * secmmu_vm's)::
  *
  *   slots_lock (mutex)     layout changes (memslots, view ranges) and
  *                          vCPU creation.  Outer to mmu_lock.
@@ -30,14 +40,9 @@
  *                          tables under RCU alone (aging.c).
  *   mmu_invalidate_seq +   a fault that resolved a page before or during
  *   mmu_invalidate_in_progress  an invalidation does not install it
- *                          (fault.c has the protocol).
+ *                          (fault.c: "Fault protocol").
  *   vcpu guest_seq         a vCPU touching a page; remote flush waits for
  *                          it (flush.c).
- *
- * Lifetime: the VM fd and every vCPU fd hold a reference; the last put
- * unregisters the notifier and frees everything.  If the mm exits first,
- * the notifier's release zaps everything and marks the VM dead: later
- * accesses fail with -EIO.
  */
 #ifndef _SECMMU_VM_H
 #define _SECMMU_VM_H
@@ -65,7 +70,7 @@ struct secmmu_vm {
 	struct secmmu_layout __rcu *layout;
 	/*
 	 * The layout a layout change replaced and is zapping over
-	 * (vm.c: layout_publish()), while its zap may yield; NULL
+	 * (layout_change.c: layout_publish()), while its zap may yield; NULL
 	 * otherwise.  Set and cleared under slots_lock and mmu_lock for
 	 * write, read by the notifier under mmu_lock for write (and
 	 * vm->srcu, which keeps it alive: it is freed after a
@@ -128,10 +133,6 @@ static inline struct secmmu_layout *secmmu_layout_locked(struct secmmu_vm *vm)
 					 lockdep_is_held(&vm->slots_lock));
 }
 
-int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req);
-int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
-			       const struct secmmu_view_mapping *req);
-
-long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap);
+int secmmu_vm_enable_cap(struct secmmu_vm *vm, u32 cap, u64 val);
 
 #endif /* _SECMMU_VM_H */

@@ -102,7 +102,7 @@ static u64 age_all(struct kunit *test, struct secmmu_vm *vm, bool clear)
 		.start = 0, .npages = PAGES,
 	};
 
-	KUNIT_EXPECT_EQ(test, secmmu_age(vm, &a), 0);
+	KUNIT_EXPECT_EQ(test, secmmu_age(vm, &a, NULL, NULL), 0);
 	return a.nr_young;
 }
 

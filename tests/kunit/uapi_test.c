@@ -3,6 +3,7 @@
 #include <kunit/test.h>
 #include <linux/stddef.h>
 
+#include "ioctl.h"
 #include "vm.h"
 
 static void uapi_struct_sizes(struct kunit *test)

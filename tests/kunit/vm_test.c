@@ -20,6 +20,7 @@
 #ifdef SECMMU_HAVE_KUNIT_VM_MMAP
 
 #include "dirty_log.h"
+#include "fault.h"
 #include "flush.h"
 #include "mmu.h"
 #include "secmmu_kunit.h"

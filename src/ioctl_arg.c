@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The argument struct of a VM or vCPU ioctl, copied in before its handler
+ * and out after it (ioctl.h).
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "inject.h"
+#include "ioctl.h"
+
+/* Before the handler: the struct in; NULL @c->karg for _IO commands. */
+int secmmu_ioctl_copy_in(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
+			 unsigned int cmd)
+{
+	unsigned int size = _IOC_SIZE(cmd);
+
+	c->karg = NULL;
+	c->report = false;
+	if (_IOC_DIR(cmd) == _IOC_NONE)
+		return 0;
+	c->karg = size <= sizeof(*u) ? u :
+		  secmmu_inject_alloc(kzalloc(size, GFP_KERNEL));
+	if (!c->karg)
+		return -ENOMEM;
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) &&
+	    copy_from_user(c->karg, (void __user *)c->arg, size))
+		return -EFAULT;
+	return 0;
+}
+
+/* After it: the struct out if it succeeded or reports progress. */
+long secmmu_ioctl_copy_out(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
+			   unsigned int cmd, long ret)
+{
+	if (c->karg && (_IOC_DIR(cmd) & _IOC_READ) && (ret >= 0 || c->report) &&
+	    copy_to_user((void __user *)c->arg, c->karg, _IOC_SIZE(cmd)))
+		ret = -EFAULT;
+	if (c->karg != u)
+		kfree(c->karg);
+	return ret;
+}
