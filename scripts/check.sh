@@ -120,6 +120,7 @@ bg_lane bg \
 
 run_step checkpatch "$S/checkpatch.sh"
 run_step sparse     "$S/sparse.sh"
+run_step kernel-doc "$S/kernel-doc.sh"
 run_step build-deb  "$S/build-all.sh" $SECMMU_FLAVOURS
 # The barriers x86-64 and TCG cannot show: secmmu cross-built for arm64,
 # each documented release/acquire checked in the disassembly.
