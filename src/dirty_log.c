@@ -34,6 +34,7 @@
 #include "testhook.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "walk.h"
 
 /* Clear W on one leaf (vCPUs may set A/D meanwhile); true if it had W. */
 static bool wp_leaf(struct secmmu_vm *vm, u64 *sptep, u64 spte)
@@ -64,21 +65,16 @@ static bool wp_head(struct secmmu_vm *vm, unsigned long *head)
 static bool wp_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		      u64 first, u64 n, const u64 *mask)
 {
-	struct secmmu_alias a;
+	struct secmmu_walk w;
 	bool changed = false;
 
-	for_each_view_alias(a, l, first, first + n) {
-		struct secmmu_iter it;
+	for_each_alias_leaf(w, vm, l, first, first + n) {
+		u64 off = w.a.gfn - first + (w.it.gfn - w.a.view_gfn);
 
-		for_each_secmmu_leaf(it, vm->roots[a.view], a.view_gfn,
-				     a.view_gfn + a.n) {
-			u64 off = a.gfn - first + (it.gfn - a.view_gfn);
-
-			if (it.level > 1)	/* huge: none in a logging slot */
-				continue;
-			if (!mask || (*mask & BIT_ULL(off)))
-				changed |= wp_leaf(vm, it.sptep, it.old_spte);
-		}
+		if (w.it.level > 1)	/* huge: none in a logging slot */
+			continue;
+		if (!mask || (*mask & BIT_ULL(off)))
+			changed |= wp_leaf(vm, w.it.sptep, w.it.old_spte);
 	}
 	return changed;
 }

@@ -25,6 +25,7 @@
 #include "spte.h"
 #include "testhook.h"
 #include "vm.h"
+#include "walk.h"
 
 static void propagate_dirty(struct secmmu_vm *vm, u64 spte)
 {
@@ -153,6 +154,15 @@ yield:
 }
 
 /*
+ * After visiting @it's entry: let mmu_lock go if it is time to
+ * (zap_cond_resched()); the walk then goes on from the root (pgtable.h).
+ */
+static void secmmu_iter_cond_resched(struct zap *z, struct secmmu_iter *it)
+{
+	it->yielded = zap_cond_resched(z);
+}
+
+/*
  * Zap the leaf at @level for @gfn.  A huge leaf always leaves its block's
  * head: secmmu_zap_gfn_range() empties 4 KiB heads wholesale, never those.
  */
@@ -195,66 +205,57 @@ static void free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
 }
 
 /*
- * One walk over view gfns [start, end) down to @min_level.  At 1 it zaps
- * the leaves in place; above, it unlinks and frees the tables covered that
- * entries at @min_level point to.  It yields only between entries, where
- * every present leaf is linked under the root.
+ * One walk down to @w's min_level.  At 1 it zaps the leaves in place;
+ * above, it unlinks and frees the tables covered that entries at that
+ * level point to.  It yields only between entries, where every present
+ * leaf is linked under the root.
  */
-static void zap_walk(struct zap *z, int min_level, u64 start, u64 end)
+static void zap_walk(struct zap *z, struct secmmu_walk *w)
 {
-	u64 *root = z->vm->roots[z->view];
-	struct secmmu_iter it;
+	struct secmmu_iter *it = &w->it;
 
 	lockdep_assert_held_write(&z->vm->mmu_lock);
 
-	secmmu_iter_start(&it, root, min_level, start, end, false);
-	while (it.valid) {
-		u64 next = it.gfn + secmmu_level_pages(it.level);
-
-		if (!spte_present(it.old_spte)) {
-			secmmu_iter_next(&it);
+	for (; w->valid; secmmu_walk_next(w)) {
+		if (!spte_present(it->old_spte))
 			continue;
-		}
-		if (it.level == 1 || spte_huge(it.old_spte)) {
-			if (!secmmu_iter_covered(&it))
+		z->view = w->a.view;
+		if (it->level == 1 || spte_huge(it->old_spte)) {
+			if (!secmmu_iter_covered(it))
 				secmmu_stat_inc(z->vm, SECMMU_STAT_HUGE_ZAPPED_PARTIAL);
-			zap_one(z, it.sptep, it.gfn, it.level);
-		} else if (it.level == min_level && secmmu_iter_covered(&it)) {
-			WRITE_ONCE(*it.sptep, 0);
-			free_unlinked(z, secmmu_pt_child(it.old_spte), it.level - 1,
-				      it.gfn);
+			zap_one(z, it->sptep, it->gfn, it->level);
+		} else if (it->level == it->min_level && secmmu_iter_covered(it)) {
+			WRITE_ONCE(*it->sptep, 0);
+			free_unlinked(z, secmmu_pt_child(it->old_spte), it->level - 1,
+				      it->gfn);
 		} else {
-			secmmu_iter_next(&it);	/* descend, or not covered */
-			continue;
+			continue;	/* descend, or not covered */
 		}
-		if (!zap_cond_resched(z)) {
-			secmmu_iter_next(&it);
-			continue;
-		}
-		/* The lock was let go: the tables above may have changed. */
-		if (next >= end)
-			break;
-		secmmu_iter_start(&it, root, min_level, next, end, false);
+		secmmu_iter_cond_resched(z, it);
 	}
 }
 
 /*
- * Zap the leaves over [start, end), yielding as it goes, with every table
- * still linked; then, with SECMMU_ZAP_FREE_TABLES, free the tables covered,
- * lowest level first: each one freed then holds no leaf (but those faults
- * put back meanwhile, a READONLY change's), and the lock is let go only
- * between tables.  KVM's TDP MMU, too, never yields holding a removed
- * subtree.
+ * Zap the leaves over view gfns [start, end) of z->view, or (@aliases)
+ * over memslot gfns [start, end) in every view, yielding as it goes, with
+ * every table still linked; then, with SECMMU_ZAP_FREE_TABLES, free the
+ * tables covered, lowest level first: each one freed then holds no leaf
+ * (but those faults put back meanwhile, a READONLY change's), and the lock
+ * is let go only between tables.  KVM's TDP MMU, too, never yields holding
+ * a removed subtree.
  */
-static void zap_range(struct zap *z, u64 start, u64 end)
+static void zap_range(struct zap *z, bool aliases, u64 start, u64 end)
 {
-	int level;
+	int level = 1;
+	struct secmmu_walk w;
 
-	zap_walk(z, 1, start, end);
-	if (!(z->flags & SECMMU_ZAP_FREE_TABLES))
-		return;
-	for (level = 2; level <= SECMMU_PT_LEVELS; level++)
-		zap_walk(z, level, start, end);
+	do {
+		if (aliases)
+			secmmu_walk_start(&w, z->vm, z->l, start, end, level, false);
+		else
+			secmmu_walk_view(&w, z->vm, z->view, start, end, level);
+		zap_walk(z, &w);
+	} while ((z->flags & SECMMU_ZAP_FREE_TABLES) && ++level <= SECMMU_PT_LEVELS);
 }
 
 /*
@@ -269,7 +270,7 @@ bool secmmu_zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	struct zap z = { .vm = vm, .l = l, .view = view, .flags = flags,
 			 .rmap = vm->rmap_mode != SECMMU_RMAP_TABLE_WALK };
 
-	zap_range(&z, start, end);
+	zap_range(&z, false, start, end);
 	return z.flush;
 }
 
@@ -305,7 +306,6 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  u64 start, u64 end, unsigned int flags)
 {
 	struct zap z = { .vm = vm, .l = l, .flags = flags & SECMMU_ZAP_YIELD };
-	struct secmmu_alias a;
 	u64 c, hi, zapped;
 
 	for (c = start; c < end; c = hi) {
@@ -313,10 +313,7 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		/* No yield inside a chunk: its heads are emptied just after. */
 		z.flags = 0;
 		zapped = z.zapped;
-		for_each_view_alias(a, l, c, hi) {
-			z.view = a.view;
-			zap_range(&z, a.view_gfn, a.view_gfn + a.n);
-		}
+		zap_range(&z, true, c, hi);
 		/*
 		 * A head lists present leaves only: a chunk with none has only
 		 * empty heads (whole-process invalidations, clear_refs say,
@@ -330,10 +327,7 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	if (flags & SECMMU_ZAP_FREE_TABLES) {
 		z.flags = flags;
 		z.rmap = true;		/* nothing left: it finds no leaf */
-		for_each_view_alias(a, l, start, end) {
-			z.view = a.view;
-			zap_range(&z, a.view_gfn, a.view_gfn + a.n);
-		}
+		zap_range(&z, true, start, end);
 	}
 	return z.flush;
 }
@@ -346,50 +340,40 @@ bool secmmu_zap_huge(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		     u64 start, u64 end)
 {
 	struct zap z = { .vm = vm, .l = l };
-	struct secmmu_alias a;
+	struct secmmu_walk w;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
-	for_each_view_alias(a, l, start, end) {
-		struct secmmu_iter it;
-
-		if (!vm->roots[a.view])
-			continue;
-		z.view = a.view;
-		for_each_secmmu_spte(it, vm->roots[a.view], 2, a.view_gfn,
-				     a.view_gfn + a.n)
-			if (it.level == 2 && spte_huge(it.old_spte))
-				zap_one(&z, it.sptep, it.gfn, it.level);
+	for_each_alias_spte(w, vm, l, start, end, 2) {
+		if (w.it.level == 2 && spte_huge(w.it.old_spte)) {
+			z.view = w.a.view;
+			zap_one(&z, w.it.sptep, w.it.gfn, w.it.level);
+		}
 	}
 	return z.flush;
 }
 
 /*
- * Mark @root's present leaves over view gfns [start, end) KEPT, yielding
- * as a zap does (a walk after a break starts again from the root).
+ * Mark every view's present leaves over memslot gfns [r->start, r->end)
+ * KEPT, yielding as a zap does.
  */
-static void mark_kept(struct zap *z, u64 *root, u64 start, u64 end)
+static bool mark_kept(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		      const struct secmmu_gfn_range *r, void *data)
 {
-	struct secmmu_iter it;
+	struct zap *z = data;
+	struct secmmu_walk w;
 
-	secmmu_iter_start(&it, root, 1, start, end, true);
-	while (it.valid) {
-		u64 next = it.gfn + secmmu_level_pages(it.level);
-		u64 old = it.old_spte;
+	for_each_alias_leaf(w, vm, l, r->start, r->end) {
+		u64 old = w.it.old_spte;
 
 		if (spte_present(old)) {
 			while (spte_present(old) && !(old & SPTE_KEPT) &&
-			       !secmmu_spte_try_cmpxchg(it.sptep, &old, old | SPTE_KEPT))
+			       !secmmu_spte_try_cmpxchg(w.it.sptep, &old, old | SPTE_KEPT))
 				;
 			z->work++;
 		}
-		if (!zap_cond_resched(z)) {
-			secmmu_iter_next(&it);
-			continue;
-		}
-		if (next >= end)
-			break;
-		secmmu_iter_start(&it, root, 1, next, end, true);
+		secmmu_iter_cond_resched(z, &w.it);
 	}
+	return false;
 }
 
 /*
@@ -405,34 +389,23 @@ void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout
 				unsigned int flags)
 {
 	struct zap z = { .vm = vm, .l = l, .flags = flags & SECMMU_ZAP_YIELD };
-	struct secmmu_hva_piece p;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
-	for_each_hva_piece(p, l, start, end) {
-		u64 gfn = p.slot->base_gfn + p.first;
-		struct secmmu_alias a;
+	secmmu_handle_hva_range(vm, l, start, end, mark_kept, &z);
+}
 
-		for_each_view_alias(a, l, gfn, gfn + p.n)
-			if (vm->roots[a.view])
-				mark_kept(&z, vm->roots[a.view], a.view_gfn,
-					  a.view_gfn + a.n);
-	}
+static bool zap_gfns(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		     const struct secmmu_gfn_range *r, void *flags)
+{
+	return secmmu_zap_gfn_range(vm, l, r->start, r->end, *(unsigned int *)flags);
 }
 
 /* Zap whatever maps host virtual addresses [start, end). */
 bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  unsigned long start, unsigned long end, unsigned int flags)
 {
-	struct secmmu_hva_piece p;
-	bool flush = false;
-
-	for_each_hva_piece(p, l, start, end) {
-		u64 gfn = p.slot->base_gfn + p.first;
-
-		flush |= secmmu_zap_gfn_range(vm, l, gfn, gfn + p.n,
-					      flags & ~SECMMU_ZAP_FREE_TABLES);
-	}
-	return flush;
+	flags &= ~SECMMU_ZAP_FREE_TABLES;
+	return secmmu_handle_hva_range(vm, l, start, end, zap_gfns, &flags);
 }
 
 /*

@@ -73,6 +73,7 @@ struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 *root,
 	it->start = start;
 	it->end = end;
 	it->valid = start < end;
+	it->yielded = false;
 	if (it->valid) {
 		it->gfn = round_down(start, secmmu_level_pages(it->level));
 		iter_load(it);
@@ -83,6 +84,12 @@ struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 *root,
 
 void secmmu_iter_next(struct secmmu_iter *it)
 {
+	if (it->yielded) {
+		secmmu_iter_start(it, it->tables[SECMMU_PT_LEVELS], it->min_level,
+				  it->gfn + secmmu_level_pages(it->level), it->end,
+				  it->leaves_only);
+		return;
+	}
 	iter_step(it);
 	iter_skip_tables(it);
 }

@@ -23,6 +23,9 @@
  * table, so a visitor may link a new table (fault) or unlink one (zap) and
  * the walk follows what it did.  A huge leaf (level 2) is visited, never
  * descended into; its ->gfn is its first gfn, which may lie before start.
+ * A visitor that lets mmu_lock go sets ->yielded: the tables above may
+ * have changed, so the next step walks again from the root, from the gfn
+ * after the entry (the range then starts there).
  */
 #ifndef _SECMMU_PGTABLE_H
 #define _SECMMU_PGTABLE_H
@@ -61,6 +64,7 @@ struct secmmu_iter {
 	int min_level;		/* do not descend below this level */
 	bool leaves_only;	/* visit leaves only (level 1, huge) */
 	bool valid;
+	bool yielded;		/* mmu_lock was let go after this entry */
 };
 
 struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 *root,
