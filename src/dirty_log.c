@@ -27,6 +27,7 @@
 #include "huge.h"
 #include "inject.h"
 #include "layout.h"
+#include "mmu.h"
 #include "pgtable.h"
 #include "rmap.h"
 #include "trace.h"
@@ -43,7 +44,7 @@ static bool wp_leaf(struct secmmu_vm *vm, u64 *sptep, u64 spte)
 		if (!spte_present(spte) || !spte_writable(spte))
 			return false;
 	} while (!secmmu_spte_try_cmpxchg(sptep, &spte, spte & ~SPTE_WRITABLE));
-	secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_REPROTECTED);
+	secmmu_leaf_changed(vm, sptep, NULL, NULL, spte, spte & ~SPTE_WRITABLE);
 	return true;
 }
 

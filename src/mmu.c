@@ -58,23 +58,67 @@ static unsigned long *leaf_head(const struct secmmu_vm *vm,
 	return slot ? secmmu_slot_hhead(slot, target - slot->base_gfn) : NULL;
 }
 
+/*
+ * A leaf change that must not happen (secmmu_leaf_changed()): WARN.  A
+ * KUnit case counts it here instead.
+ */
+void secmmu_leaf_bad_change(struct secmmu_vm *vm, u64 old, u64 new)
+{
+	SECMMU_TEST_HOOK(secmmu_leaf_bad_change, vm, old, new);
+	WARN_ONCE(1, "secmmu: leaf %#llx became %#llx without a zap\n", old, new);
+}
+
+/*
+ * The one point every leaf change made under mmu_lock goes through (KVM's
+ * handle_changed_spte()): *@sptep went from @old to @new, and the counters,
+ * the rmap head @head (NULL: none to keep, e.g. a zap that empties the
+ * heads wholesale) and the folio's dirty bit follow.  An install adds to
+ * @head from @sp.  The changes allowed: empty -> present (install),
+ * present -> empty (zap), present -> present for the same pfn and size
+ * (permissions, KEPT).  A present leaf turned into one for another page
+ * without a zap would leave the old page mapped for the rmap and lose its
+ * D bit.  The vCPUs' and aging's lockless A/D (and dirty fast path W)
+ * updates change none of that and do not come here.
+ */
+void secmmu_leaf_changed(struct secmmu_vm *vm, u64 *sptep, unsigned long *head,
+			 struct secmmu_rmap_spares *sp, u64 old, u64 new)
+{
+	bool huge = spte_huge(old | new);
+
+	if (spte_present(old) && spte_present(new)) {
+		if (spte_pfn(old) != spte_pfn(new) || spte_huge(old) != spte_huge(new))
+			secmmu_leaf_bad_change(vm, old, new);
+		else if (spte_writable(old) && !spte_writable(new))
+			secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_REPROTECTED);
+	} else if (spte_present(old)) {
+		if (head)
+			secmmu_rmap_remove(vm, head, sptep);
+		if (spte_dirty(old))
+			propagate_dirty(vm, old);
+		if (huge) {
+			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_ZAPPED);
+			secmmu_stat_dec(vm, SECMMU_STAT_HUGE_MAPPED);
+		}
+		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_ZAPPED);
+		secmmu_stat_dec(vm, SECMMU_STAT_MAPPED);
+	} else if (spte_present(new)) {
+		if (head)
+			secmmu_rmap_add(vm, head, sptep, sp);
+		if (huge) {
+			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_INSTALLED);
+			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_MAPPED);
+		}
+		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_INSTALLED);
+		secmmu_stat_inc(vm, SECMMU_STAT_MAPPED);
+	}
+}
+
 static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
 {
 	u64 old = xchg(sptep, 0);
 
-	if (!spte_present(old))
-		return false;
-	if (head)
-		secmmu_rmap_remove(vm, head, sptep);
-	if (spte_dirty(old))
-		propagate_dirty(vm, old);
-	if (spte_huge(old)) {
-		secmmu_stat_inc(vm, SECMMU_STAT_HUGE_ZAPPED);
-		secmmu_stat_dec(vm, SECMMU_STAT_HUGE_MAPPED);
-	}
-	secmmu_stat_inc(vm, SECMMU_STAT_SPTES_ZAPPED);
-	secmmu_stat_dec(vm, SECMMU_STAT_MAPPED);
-	return true;
+	secmmu_leaf_changed(vm, sptep, head, NULL, old, 0);
+	return spte_present(old);
 }
 
 /*
@@ -366,9 +410,13 @@ static bool mark_kept(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		u64 old = w.it.old_spte;
 
 		if (spte_present(old)) {
-			while (spte_present(old) && !(old & SPTE_KEPT) &&
-			       !secmmu_spte_try_cmpxchg(w.it.sptep, &old, old | SPTE_KEPT))
-				;
+			while (spte_present(old) && !(old & SPTE_KEPT)) {
+				if (secmmu_spte_try_cmpxchg(w.it.sptep, &old, old | SPTE_KEPT)) {
+					secmmu_leaf_changed(vm, w.it.sptep, NULL, NULL,
+							    old, old | SPTE_KEPT);
+					break;
+				}
+			}
 			z->work++;
 		}
 		secmmu_iter_cond_resched(z, &w.it);
@@ -518,7 +566,7 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 		lockdep_assert_held_write(&vm->mmu_lock);
 
 	for_each_secmmu_spte(it, vm->roots[m->view], m->level, m->gfn, m->gfn + 1) {
-		u64 old;
+		u64 old, up;
 
 		if (it.level > m->level) {
 			if (spte_huge(it.old_spte)) {	/* in the way */
@@ -556,10 +604,11 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 			}
 			if (spte_pfn(old) != m->pfn)
 				break;
-			if (secmmu_spte_try_cmpxchg(it.sptep, &old,
-						    new | (old & (SPTE_ACCESSED | SPTE_DIRTY |
-								  SPTE_WRITABLE))))
+			up = new | (old & (SPTE_ACCESSED | SPTE_DIRTY | SPTE_WRITABLE));
+			if (secmmu_spte_try_cmpxchg(it.sptep, &old, up)) {
+				secmmu_leaf_changed(vm, it.sptep, NULL, NULL, old, up);
 				return 0;
+			}
 		}
 
 		if (spte_present(old)) {	/* another pfn */
@@ -568,14 +617,7 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 			ret = zap_leaf(vm, it.sptep, m->head);
 			WRITE_ONCE(*it.sptep, new);
 		}
-		if (m->head)
-			secmmu_rmap_add(vm, m->head, it.sptep, &cache->rmap);
-		if (m->level > 1) {
-			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_INSTALLED);
-			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_MAPPED);
-		}
-		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_INSTALLED);
-		secmmu_stat_inc(vm, SECMMU_STAT_MAPPED);
+		secmmu_leaf_changed(vm, it.sptep, m->head, &cache->rmap, 0, new);
 	}
 	return ret;
 }

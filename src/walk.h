@@ -46,13 +46,15 @@ void secmmu_walk_next(struct secmmu_walk *w);
 
 /* Every view's entries over memslot gfns [start, end), down to @min_level. */
 #define for_each_alias_spte(w, vm, l, start, end, min_level)		\
-	for (secmmu_walk_start(&(w), vm, l, start, end, min_level, false); \
-	     (w).valid; secmmu_walk_next(&(w)))
+	for (struct secmmu_walk *__w =					\
+		secmmu_walk_start(&(w), vm, l, start, end, min_level, false); \
+	     __w->valid; secmmu_walk_next(__w))
 
 /* Only their leaves: level 1, present or not, and huge ones. */
 #define for_each_alias_leaf(w, vm, l, start, end)			\
-	for (secmmu_walk_start(&(w), vm, l, start, end, 1, true);	\
-	     (w).valid; secmmu_walk_next(&(w)))
+	for (struct secmmu_walk *__w =					\
+		secmmu_walk_start(&(w), vm, l, start, end, 1, true);	\
+	     __w->valid; secmmu_walk_next(__w))
 
 /* Memslot gfns [start, end) of @slot; pages @idx.. of the host range. */
 struct secmmu_gfn_range {
