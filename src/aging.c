@@ -489,7 +489,7 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 		struct secmmu_iter *it = &w.it;
 		u64 off = w.a.gfn - first - w.a.view_gfn, end = w.a.view_gfn + w.a.n;
 		u64 g, hi = min(it->gfn + SECMMU_PT_ENTRIES, end);
-		u64 *pt;
+		u64 __rcu *pt;
 
 		if (it->level != 2 || !spte_present(it->old_spte))
 			continue;
@@ -511,7 +511,7 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 		pt = secmmu_pt_child(it->old_spte);
 		/* A word of pages at a time: the loop keeps no state in memory. */
 		for (g = max(it->gfn, w.a.view_gfn); g < hi; g += n_w) {
-			u64 *run = &pt[g - it->gfn];
+			u64 *run = secmmu_pt_entry(pt, g - it->gfn);
 			unsigned long m;
 
 			n_w = min_t(u64, hi - g, BITS_PER_LONG - (off + g) % BITS_PER_LONG);

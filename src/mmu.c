@@ -229,12 +229,12 @@ static void zap_one(struct zap *z, u64 *sptep, u64 gfn, int level)
  * put back), at most one level above the leaves' own.  Recursion depth is
  * at most SECMMU_PT_LEVELS - 1.
  */
-static void free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
+static void free_unlinked(struct zap *z, u64 __rcu *table, int level, u64 gfn)
 {
 	int i;
 
 	for (i = 0; i < SECMMU_PT_ENTRIES; i++) {
-		u64 spte = READ_ONCE(table[i]);
+		u64 spte = READ_ONCE(*secmmu_pt_entry(table, i));
 		u64 g = gfn + i * secmmu_level_pages(level);
 
 		if (!spte_present(spte))
@@ -242,7 +242,7 @@ static void free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
 		if (spte_is_table(spte) && level > 1)
 			free_unlinked(z, secmmu_pt_child(spte), level - 1, g);
 		else
-			zap_one(z, &table[i], g, level);
+			zap_one(z, secmmu_pt_entry(table, i), g, level);
 	}
 	secmmu_pt_free_rcu(z->vm, table);
 	z->work++;

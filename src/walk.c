@@ -9,7 +9,7 @@
 static bool walk_alias(struct secmmu_walk *w, int min_level, bool leaves_only)
 {
 	while (w->l && secmmu_alias_next(w->l, w->start, w->end, &w->a)) {
-		u64 *root = w->vm->roots[w->a.view];
+		u64 __rcu *root = w->vm->roots[w->a.view];
 
 		if (!root)
 			continue;
