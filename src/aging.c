@@ -31,6 +31,7 @@
 #include "testhook.h"
 #include "trace.h"
 #include "vm.h"
+#include "walk.h"
 
 #define AGE_CHUNK	512		/* pages between signal checks */
 
@@ -478,51 +479,46 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 	struct age_memo *memo = req->memo;
 	DECLARE_BITMAP(young, AGE_CHUNK);
 	bool clear = req->clear, last_young = false;
-	struct secmmu_alias a;
-	u64 lost = 0, nr = 0, w;
+	u64 lost = 0, nr = 0, n_w;
+	struct secmmu_walk w;
 	unsigned long i;
 
 	bitmap_zero(young, n);
-	for_each_view_alias(a, l, first, first + n) {
-		u64 off = a.gfn - first - a.view_gfn, end = a.view_gfn + a.n;
-		struct secmmu_iter it;
+	/* Down to the tables of leaves; then a plain loop over each. */
+	for_each_alias_spte(w, vm, l, first, first + n, 2) {
+		struct secmmu_iter *it = &w.it;
+		u64 off = w.a.gfn - first - w.a.view_gfn, end = w.a.view_gfn + w.a.n;
+		u64 g, hi = min(it->gfn + SECMMU_PT_ENTRIES, end);
+		u64 __rcu *pt;
 
-		if (!vm->roots[a.view])
+		if (it->level != 2 || !spte_present(it->old_spte))
 			continue;
-		/* Down to the tables of leaves; then a plain loop over each. */
-		for_each_secmmu_spte(it, vm->roots[a.view], 2, a.view_gfn, end) {
-			u64 g, hi = min(it.gfn + SECMMU_PT_ENTRIES, end);
-			u64 *pt;
+		if (spte_huge(it->old_spte)) {
+			/* Its block: the memslot gfn of its first page. */
+			u64 blk = secmmu_slot_block(slot, it->gfn + w.a.gfn -
+						    w.a.view_gfn - slot->base_gfn);
 
-			if (it.level != 2 || !spte_present(it.old_spte))
+			if (!age_huge_leaf(it->sptep, it->old_spte, blk, last,
+					   &last_young, req, &lost))
 				continue;
-			if (spte_huge(it.old_spte)) {
-				/* Its block: the memslot gfn of its first page. */
-				u64 blk = secmmu_slot_block(slot, it.gfn + a.gfn -
-							    a.view_gfn - slot->base_gfn);
-
-				if (!age_huge_leaf(it.sptep, it.old_spte, blk, last,
-						   &last_young, req, &lost))
-					continue;
-				for (g = max(it.gfn, a.view_gfn); g < hi; g += w) {
-					w = min_t(u64, hi - g,
-						  BITS_PER_LONG - (off + g) % BITS_PER_LONG);
-					nr += young_word_or(young, off + g, GENMASK(w - 1, 0));
-				}
-				continue;
+			for (g = max(it->gfn, w.a.view_gfn); g < hi; g += n_w) {
+				n_w = min_t(u64, hi - g,
+					    BITS_PER_LONG - (off + g) % BITS_PER_LONG);
+				nr += young_word_or(young, off + g, GENMASK(n_w - 1, 0));
 			}
-			pt = secmmu_pt_child(it.old_spte);
-			/* A word of pages at a time: the loop keeps no state in memory. */
-			for (g = max(it.gfn, a.view_gfn); g < hi; g += w) {
-				u64 *run = &pt[g - it.gfn];
-				unsigned long m;
+			continue;
+		}
+		pt = secmmu_pt_child(it->old_spte);
+		/* A word of pages at a time: the loop keeps no state in memory. */
+		for (g = max(it->gfn, w.a.view_gfn); g < hi; g += n_w) {
+			u64 *run = secmmu_pt_entry(pt, g - it->gfn);
+			unsigned long m;
 
-				w = min_t(u64, hi - g, BITS_PER_LONG - (off + g) % BITS_PER_LONG);
-				m = clear ? age_run(run, w, true, &lost) :
-					    age_run(run, w, false, &lost);
-				if (m)
-					nr += young_word_or(young, off + g, m);
-			}
+			n_w = min_t(u64, hi - g, BITS_PER_LONG - (off + g) % BITS_PER_LONG);
+			m = clear ? age_run(run, n_w, true, &lost) :
+				    age_run(run, n_w, false, &lost);
+			if (m)
+				nr += young_word_or(young, off + g, m);
 		}
 	}
 	if (memo->blk[req->slot_id] != last + 1) {
@@ -579,15 +575,19 @@ static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	secmmu_stat_add(vm, SECMMU_STAT_AGE_PAGES, n);
 }
 
+static bool age_gfns(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		     const struct secmmu_gfn_range *r, void *req)
+{
+	age_slot_pages(vm, l, r->slot, r->start - r->slot->base_gfn,
+		       r->end - r->start, r->idx, req);
+	return false;
+}
+
 /* Age host pages [start, start + (n << PAGE_SHIFT)); bit 0 = @start. */
 static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  unsigned long start, u64 n, struct age_req *req)
 {
-	struct secmmu_hva_piece p;
-
-	for_each_hva_piece(p, l, start, start + (n << PAGE_SHIFT))
-		age_slot_pages(vm, l, p.slot, p.first, p.n,
-			       (p.hva - start) >> PAGE_SHIFT, req);
+	secmmu_handle_hva_range(vm, l, start, start + (n << PAGE_SHIFT), age_gfns, req);
 }
 
 /*

@@ -27,6 +27,7 @@
 #include "huge.h"
 #include "inject.h"
 #include "layout.h"
+#include "mmu.h"
 #include "pgtable.h"
 #include "rmap.h"
 #include "trace.h"
@@ -34,6 +35,7 @@
 #include "testhook.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "walk.h"
 
 /* Clear W on one leaf (vCPUs may set A/D meanwhile); true if it had W. */
 static bool wp_leaf(struct secmmu_vm *vm, u64 *sptep, u64 spte)
@@ -42,7 +44,7 @@ static bool wp_leaf(struct secmmu_vm *vm, u64 *sptep, u64 spte)
 		if (!spte_present(spte) || !spte_writable(spte))
 			return false;
 	} while (!secmmu_spte_try_cmpxchg(sptep, &spte, spte & ~SPTE_WRITABLE));
-	secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_REPROTECTED);
+	secmmu_leaf_changed(vm, sptep, NULL, NULL, spte, spte & ~SPTE_WRITABLE);
 	return true;
 }
 
@@ -64,21 +66,16 @@ static bool wp_head(struct secmmu_vm *vm, unsigned long *head)
 static bool wp_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		      u64 first, u64 n, const u64 *mask)
 {
-	struct secmmu_alias a;
+	struct secmmu_walk w;
 	bool changed = false;
 
-	for_each_view_alias(a, l, first, first + n) {
-		struct secmmu_iter it;
+	for_each_alias_leaf(w, vm, l, first, first + n) {
+		u64 off = w.a.gfn - first + (w.it.gfn - w.a.view_gfn);
 
-		for_each_secmmu_leaf(it, vm->roots[a.view], a.view_gfn,
-				     a.view_gfn + a.n) {
-			u64 off = a.gfn - first + (it.gfn - a.view_gfn);
-
-			if (it.level > 1)	/* huge: none in a logging slot */
-				continue;
-			if (!mask || (*mask & BIT_ULL(off)))
-				changed |= wp_leaf(vm, it.sptep, it.old_spte);
-		}
+		if (w.it.level > 1)	/* huge: none in a logging slot */
+			continue;
+		if (!mask || (*mask & BIT_ULL(off)))
+			changed |= wp_leaf(vm, w.it.sptep, w.it.old_spte);
 	}
 	return changed;
 }

@@ -25,6 +25,7 @@
 #include "spte.h"
 #include "testhook.h"
 #include "vm.h"
+#include "walk.h"
 
 static void propagate_dirty(struct secmmu_vm *vm, u64 spte)
 {
@@ -57,23 +58,67 @@ static unsigned long *leaf_head(const struct secmmu_vm *vm,
 	return slot ? secmmu_slot_hhead(slot, target - slot->base_gfn) : NULL;
 }
 
+/*
+ * A leaf change that must not happen (secmmu_leaf_changed()): WARN.  A
+ * KUnit case counts it here instead.
+ */
+void secmmu_leaf_bad_change(struct secmmu_vm *vm, u64 old, u64 new)
+{
+	SECMMU_TEST_HOOK(secmmu_leaf_bad_change, vm, old, new);
+	WARN_ONCE(1, "secmmu: leaf %#llx became %#llx without a zap\n", old, new);
+}
+
+/*
+ * The one point every leaf change made under mmu_lock goes through (KVM's
+ * handle_changed_spte()): *@sptep went from @old to @new, and the counters,
+ * the rmap head @head (NULL: none to keep, e.g. a zap that empties the
+ * heads wholesale) and the folio's dirty bit follow.  An install adds to
+ * @head from @sp.  The changes allowed: empty -> present (install),
+ * present -> empty (zap), present -> present for the same pfn and size
+ * (permissions, KEPT).  A present leaf turned into one for another page
+ * without a zap would leave the old page mapped for the rmap and lose its
+ * D bit.  The vCPUs' and aging's lockless A/D (and dirty fast path W)
+ * updates change none of that and do not come here.
+ */
+void secmmu_leaf_changed(struct secmmu_vm *vm, u64 *sptep, unsigned long *head,
+			 struct secmmu_rmap_spares *sp, u64 old, u64 new)
+{
+	bool huge = spte_huge(old | new);
+
+	if (spte_present(old) && spte_present(new)) {
+		if (spte_pfn(old) != spte_pfn(new) || spte_huge(old) != spte_huge(new))
+			secmmu_leaf_bad_change(vm, old, new);
+		else if (spte_writable(old) && !spte_writable(new))
+			secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_REPROTECTED);
+	} else if (spte_present(old)) {
+		if (head)
+			secmmu_rmap_remove(vm, head, sptep);
+		if (spte_dirty(old))
+			propagate_dirty(vm, old);
+		if (huge) {
+			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_ZAPPED);
+			secmmu_stat_dec(vm, SECMMU_STAT_HUGE_MAPPED);
+		}
+		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_ZAPPED);
+		secmmu_stat_dec(vm, SECMMU_STAT_MAPPED);
+	} else if (spte_present(new)) {
+		if (head)
+			secmmu_rmap_add(vm, head, sptep, sp);
+		if (huge) {
+			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_INSTALLED);
+			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_MAPPED);
+		}
+		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_INSTALLED);
+		secmmu_stat_inc(vm, SECMMU_STAT_MAPPED);
+	}
+}
+
 static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
 {
 	u64 old = xchg(sptep, 0);
 
-	if (!spte_present(old))
-		return false;
-	if (head)
-		secmmu_rmap_remove(vm, head, sptep);
-	if (spte_dirty(old))
-		propagate_dirty(vm, old);
-	if (spte_huge(old)) {
-		secmmu_stat_inc(vm, SECMMU_STAT_HUGE_ZAPPED);
-		secmmu_stat_dec(vm, SECMMU_STAT_HUGE_MAPPED);
-	}
-	secmmu_stat_inc(vm, SECMMU_STAT_SPTES_ZAPPED);
-	secmmu_stat_dec(vm, SECMMU_STAT_MAPPED);
-	return true;
+	secmmu_leaf_changed(vm, sptep, head, NULL, old, 0);
+	return spte_present(old);
 }
 
 /*
@@ -153,6 +198,15 @@ yield:
 }
 
 /*
+ * After visiting @it's entry: let mmu_lock go if it is time to
+ * (zap_cond_resched()); the walk then goes on from the root (pgtable.h).
+ */
+static void secmmu_iter_cond_resched(struct zap *z, struct secmmu_iter *it)
+{
+	it->yielded = zap_cond_resched(z);
+}
+
+/*
  * Zap the leaf at @level for @gfn.  A huge leaf always leaves its block's
  * head: secmmu_zap_gfn_range() empties 4 KiB heads wholesale, never those.
  */
@@ -175,12 +229,12 @@ static void zap_one(struct zap *z, u64 *sptep, u64 gfn, int level)
  * put back), at most one level above the leaves' own.  Recursion depth is
  * at most SECMMU_PT_LEVELS - 1.
  */
-static void free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
+static void free_unlinked(struct zap *z, u64 __rcu *table, int level, u64 gfn)
 {
 	int i;
 
 	for (i = 0; i < SECMMU_PT_ENTRIES; i++) {
-		u64 spte = READ_ONCE(table[i]);
+		u64 spte = READ_ONCE(*secmmu_pt_entry(table, i));
 		u64 g = gfn + i * secmmu_level_pages(level);
 
 		if (!spte_present(spte))
@@ -188,73 +242,64 @@ static void free_unlinked(struct zap *z, u64 *table, int level, u64 gfn)
 		if (spte_is_table(spte) && level > 1)
 			free_unlinked(z, secmmu_pt_child(spte), level - 1, g);
 		else
-			zap_one(z, &table[i], g, level);
+			zap_one(z, secmmu_pt_entry(table, i), g, level);
 	}
 	secmmu_pt_free_rcu(z->vm, table);
 	z->work++;
 }
 
 /*
- * One walk over view gfns [start, end) down to @min_level.  At 1 it zaps
- * the leaves in place; above, it unlinks and frees the tables covered that
- * entries at @min_level point to.  It yields only between entries, where
- * every present leaf is linked under the root.
+ * One walk down to @w's min_level.  At 1 it zaps the leaves in place;
+ * above, it unlinks and frees the tables covered that entries at that
+ * level point to.  It yields only between entries, where every present
+ * leaf is linked under the root.
  */
-static void zap_walk(struct zap *z, int min_level, u64 start, u64 end)
+static void zap_walk(struct zap *z, struct secmmu_walk *w)
 {
-	u64 *root = z->vm->roots[z->view];
-	struct secmmu_iter it;
+	struct secmmu_iter *it = &w->it;
 
 	lockdep_assert_held_write(&z->vm->mmu_lock);
 
-	secmmu_iter_start(&it, root, min_level, start, end, false);
-	while (it.valid) {
-		u64 next = it.gfn + secmmu_level_pages(it.level);
-
-		if (!spte_present(it.old_spte)) {
-			secmmu_iter_next(&it);
+	for (; w->valid; secmmu_walk_next(w)) {
+		if (!spte_present(it->old_spte))
 			continue;
-		}
-		if (it.level == 1 || spte_huge(it.old_spte)) {
-			if (!secmmu_iter_covered(&it))
+		z->view = w->a.view;
+		if (it->level == 1 || spte_huge(it->old_spte)) {
+			if (!secmmu_iter_covered(it))
 				secmmu_stat_inc(z->vm, SECMMU_STAT_HUGE_ZAPPED_PARTIAL);
-			zap_one(z, it.sptep, it.gfn, it.level);
-		} else if (it.level == min_level && secmmu_iter_covered(&it)) {
-			WRITE_ONCE(*it.sptep, 0);
-			free_unlinked(z, secmmu_pt_child(it.old_spte), it.level - 1,
-				      it.gfn);
+			zap_one(z, it->sptep, it->gfn, it->level);
+		} else if (it->level == it->min_level && secmmu_iter_covered(it)) {
+			WRITE_ONCE(*it->sptep, 0);
+			free_unlinked(z, secmmu_pt_child(it->old_spte), it->level - 1,
+				      it->gfn);
 		} else {
-			secmmu_iter_next(&it);	/* descend, or not covered */
-			continue;
+			continue;	/* descend, or not covered */
 		}
-		if (!zap_cond_resched(z)) {
-			secmmu_iter_next(&it);
-			continue;
-		}
-		/* The lock was let go: the tables above may have changed. */
-		if (next >= end)
-			break;
-		secmmu_iter_start(&it, root, min_level, next, end, false);
+		secmmu_iter_cond_resched(z, it);
 	}
 }
 
 /*
- * Zap the leaves over [start, end), yielding as it goes, with every table
- * still linked; then, with SECMMU_ZAP_FREE_TABLES, free the tables covered,
- * lowest level first: each one freed then holds no leaf (but those faults
- * put back meanwhile, a READONLY change's), and the lock is let go only
- * between tables.  KVM's TDP MMU, too, never yields holding a removed
- * subtree.
+ * Zap the leaves over view gfns [start, end) of z->view, or (@aliases)
+ * over memslot gfns [start, end) in every view, yielding as it goes, with
+ * every table still linked; then, with SECMMU_ZAP_FREE_TABLES, free the
+ * tables covered, lowest level first: each one freed then holds no leaf
+ * (but those faults put back meanwhile, a READONLY change's), and the lock
+ * is let go only between tables.  KVM's TDP MMU, too, never yields holding
+ * a removed subtree.
  */
-static void zap_range(struct zap *z, u64 start, u64 end)
+static void zap_range(struct zap *z, bool aliases, u64 start, u64 end)
 {
-	int level;
+	int level = 1;
+	struct secmmu_walk w;
 
-	zap_walk(z, 1, start, end);
-	if (!(z->flags & SECMMU_ZAP_FREE_TABLES))
-		return;
-	for (level = 2; level <= SECMMU_PT_LEVELS; level++)
-		zap_walk(z, level, start, end);
+	do {
+		if (aliases)
+			secmmu_walk_start(&w, z->vm, z->l, start, end, level, false);
+		else
+			secmmu_walk_view(&w, z->vm, z->view, start, end, level);
+		zap_walk(z, &w);
+	} while ((z->flags & SECMMU_ZAP_FREE_TABLES) && ++level <= SECMMU_PT_LEVELS);
 }
 
 /*
@@ -269,7 +314,7 @@ bool secmmu_zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	struct zap z = { .vm = vm, .l = l, .view = view, .flags = flags,
 			 .rmap = vm->rmap_mode != SECMMU_RMAP_TABLE_WALK };
 
-	zap_range(&z, start, end);
+	zap_range(&z, false, start, end);
 	return z.flush;
 }
 
@@ -305,7 +350,6 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  u64 start, u64 end, unsigned int flags)
 {
 	struct zap z = { .vm = vm, .l = l, .flags = flags & SECMMU_ZAP_YIELD };
-	struct secmmu_alias a;
 	u64 c, hi, zapped;
 
 	for (c = start; c < end; c = hi) {
@@ -313,10 +357,7 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		/* No yield inside a chunk: its heads are emptied just after. */
 		z.flags = 0;
 		zapped = z.zapped;
-		for_each_view_alias(a, l, c, hi) {
-			z.view = a.view;
-			zap_range(&z, a.view_gfn, a.view_gfn + a.n);
-		}
+		zap_range(&z, true, c, hi);
 		/*
 		 * A head lists present leaves only: a chunk with none has only
 		 * empty heads (whole-process invalidations, clear_refs say,
@@ -330,10 +371,7 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	if (flags & SECMMU_ZAP_FREE_TABLES) {
 		z.flags = flags;
 		z.rmap = true;		/* nothing left: it finds no leaf */
-		for_each_view_alias(a, l, start, end) {
-			z.view = a.view;
-			zap_range(&z, a.view_gfn, a.view_gfn + a.n);
-		}
+		zap_range(&z, true, start, end);
 	}
 	return z.flush;
 }
@@ -346,50 +384,44 @@ bool secmmu_zap_huge(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		     u64 start, u64 end)
 {
 	struct zap z = { .vm = vm, .l = l };
-	struct secmmu_alias a;
+	struct secmmu_walk w;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
-	for_each_view_alias(a, l, start, end) {
-		struct secmmu_iter it;
-
-		if (!vm->roots[a.view])
-			continue;
-		z.view = a.view;
-		for_each_secmmu_spte(it, vm->roots[a.view], 2, a.view_gfn,
-				     a.view_gfn + a.n)
-			if (it.level == 2 && spte_huge(it.old_spte))
-				zap_one(&z, it.sptep, it.gfn, it.level);
+	for_each_alias_spte(w, vm, l, start, end, 2) {
+		if (w.it.level == 2 && spte_huge(w.it.old_spte)) {
+			z.view = w.a.view;
+			zap_one(&z, w.it.sptep, w.it.gfn, w.it.level);
+		}
 	}
 	return z.flush;
 }
 
 /*
- * Mark @root's present leaves over view gfns [start, end) KEPT, yielding
- * as a zap does (a walk after a break starts again from the root).
+ * Mark every view's present leaves over memslot gfns [r->start, r->end)
+ * KEPT, yielding as a zap does.
  */
-static void mark_kept(struct zap *z, u64 *root, u64 start, u64 end)
+static bool mark_kept(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		      const struct secmmu_gfn_range *r, void *data)
 {
-	struct secmmu_iter it;
+	struct zap *z = data;
+	struct secmmu_walk w;
 
-	secmmu_iter_start(&it, root, 1, start, end, true);
-	while (it.valid) {
-		u64 next = it.gfn + secmmu_level_pages(it.level);
-		u64 old = it.old_spte;
+	for_each_alias_leaf(w, vm, l, r->start, r->end) {
+		u64 old = w.it.old_spte;
 
 		if (spte_present(old)) {
-			while (spte_present(old) && !(old & SPTE_KEPT) &&
-			       !secmmu_spte_try_cmpxchg(it.sptep, &old, old | SPTE_KEPT))
-				;
+			while (spte_present(old) && !(old & SPTE_KEPT)) {
+				if (secmmu_spte_try_cmpxchg(w.it.sptep, &old, old | SPTE_KEPT)) {
+					secmmu_leaf_changed(vm, w.it.sptep, NULL, NULL,
+							    old, old | SPTE_KEPT);
+					break;
+				}
+			}
 			z->work++;
 		}
-		if (!zap_cond_resched(z)) {
-			secmmu_iter_next(&it);
-			continue;
-		}
-		if (next >= end)
-			break;
-		secmmu_iter_start(&it, root, 1, next, end, true);
+		secmmu_iter_cond_resched(z, &w.it);
 	}
+	return false;
 }
 
 /*
@@ -405,34 +437,23 @@ void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout
 				unsigned int flags)
 {
 	struct zap z = { .vm = vm, .l = l, .flags = flags & SECMMU_ZAP_YIELD };
-	struct secmmu_hva_piece p;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
-	for_each_hva_piece(p, l, start, end) {
-		u64 gfn = p.slot->base_gfn + p.first;
-		struct secmmu_alias a;
+	secmmu_handle_hva_range(vm, l, start, end, mark_kept, &z);
+}
 
-		for_each_view_alias(a, l, gfn, gfn + p.n)
-			if (vm->roots[a.view])
-				mark_kept(&z, vm->roots[a.view], a.view_gfn,
-					  a.view_gfn + a.n);
-	}
+static bool zap_gfns(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		     const struct secmmu_gfn_range *r, void *flags)
+{
+	return secmmu_zap_gfn_range(vm, l, r->start, r->end, *(unsigned int *)flags);
 }
 
 /* Zap whatever maps host virtual addresses [start, end). */
 bool secmmu_zap_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  unsigned long start, unsigned long end, unsigned int flags)
 {
-	struct secmmu_hva_piece p;
-	bool flush = false;
-
-	for_each_hva_piece(p, l, start, end) {
-		u64 gfn = p.slot->base_gfn + p.first;
-
-		flush |= secmmu_zap_gfn_range(vm, l, gfn, gfn + p.n,
-					      flags & ~SECMMU_ZAP_FREE_TABLES);
-	}
-	return flush;
+	flags &= ~SECMMU_ZAP_FREE_TABLES;
+	return secmmu_handle_hva_range(vm, l, start, end, zap_gfns, &flags);
 }
 
 /*
@@ -545,7 +566,7 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 		lockdep_assert_held_write(&vm->mmu_lock);
 
 	for_each_secmmu_spte(it, vm->roots[m->view], m->level, m->gfn, m->gfn + 1) {
-		u64 old;
+		u64 old, up;
 
 		if (it.level > m->level) {
 			if (spte_huge(it.old_spte)) {	/* in the way */
@@ -583,10 +604,11 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 			}
 			if (spte_pfn(old) != m->pfn)
 				break;
-			if (secmmu_spte_try_cmpxchg(it.sptep, &old,
-						    new | (old & (SPTE_ACCESSED | SPTE_DIRTY |
-								  SPTE_WRITABLE))))
+			up = new | (old & (SPTE_ACCESSED | SPTE_DIRTY | SPTE_WRITABLE));
+			if (secmmu_spte_try_cmpxchg(it.sptep, &old, up)) {
+				secmmu_leaf_changed(vm, it.sptep, NULL, NULL, old, up);
 				return 0;
+			}
 		}
 
 		if (spte_present(old)) {	/* another pfn */
@@ -595,14 +617,7 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 			ret = zap_leaf(vm, it.sptep, m->head);
 			WRITE_ONCE(*it.sptep, new);
 		}
-		if (m->head)
-			secmmu_rmap_add(vm, m->head, it.sptep, &cache->rmap);
-		if (m->level > 1) {
-			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_INSTALLED);
-			secmmu_stat_inc(vm, SECMMU_STAT_HUGE_MAPPED);
-		}
-		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_INSTALLED);
-		secmmu_stat_inc(vm, SECMMU_STAT_MAPPED);
+		secmmu_leaf_changed(vm, it.sptep, m->head, &cache->rmap, 0, new);
 	}
 	return ret;
 }

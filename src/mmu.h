@@ -15,6 +15,7 @@
 struct secmmu_vm;
 struct secmmu_layout;
 struct secmmu_pt_cache;
+struct secmmu_rmap_spares;
 
 /* What secmmu_mmu_map() installs. */
 struct secmmu_map {
@@ -33,6 +34,10 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
 		       bool writable, struct secmmu_pt_cache *cache,
 		       unsigned long *head, bool shared);
+
+void secmmu_leaf_changed(struct secmmu_vm *vm, u64 *sptep, unsigned long *head,
+			 struct secmmu_rmap_spares *sp, u64 old, u64 new);
+void secmmu_leaf_bad_change(struct secmmu_vm *vm, u64 old, u64 new);
 
 /* Zap flags. */
 #define SECMMU_ZAP_FREE_TABLES	BIT(0)	/* unlink and free emptied tables */

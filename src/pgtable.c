@@ -17,8 +17,8 @@
 
 static void iter_load(struct secmmu_iter *it)
 {
-	it->sptep = it->tables[it->level] +
-		    secmmu_level_index(it->gfn, it->level);
+	it->sptep = secmmu_pt_entry(it->tables[it->level],
+				    secmmu_level_index(it->gfn, it->level));
 	it->old_spte = READ_ONCE(*it->sptep);
 }
 
@@ -60,7 +60,7 @@ static void iter_skip_tables(struct secmmu_iter *it)
 		iter_step(it);
 }
 
-struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 *root,
+struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 __rcu *root,
 				      int min_level, u64 start, u64 end,
 				      bool leaves_only)
 {
@@ -73,6 +73,7 @@ struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 *root,
 	it->start = start;
 	it->end = end;
 	it->valid = start < end;
+	it->yielded = false;
 	if (it->valid) {
 		it->gfn = round_down(start, secmmu_level_pages(it->level));
 		iter_load(it);
@@ -83,13 +84,19 @@ struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 *root,
 
 void secmmu_iter_next(struct secmmu_iter *it)
 {
+	if (it->yielded) {
+		secmmu_iter_start(it, it->tables[SECMMU_PT_LEVELS], it->min_level,
+				  it->gfn + secmmu_level_pages(it->level), it->end,
+				  it->leaves_only);
+		return;
+	}
 	iter_step(it);
 	iter_skip_tables(it);
 }
 
-u64 *secmmu_pt_child(u64 table_spte)
+u64 __rcu *secmmu_pt_child(u64 table_spte)
 {
-	return (u64 *)__va(spte_table_pa(table_spte));
+	return (u64 __rcu *)__va(spte_table_pa(table_spte));
 }
 
 u64 *secmmu_pt_alloc(struct secmmu_vm *vm, gfp_t gfp)
@@ -116,8 +123,10 @@ static void pt_free_cb(struct rcu_head *head)
 	__free_page(container_of(head, struct page, rcu_head));
 }
 
-void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 *table)
+void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 __rcu *t)
 {
+	u64 *table = rcu_access_pointer(t);
+
 	/* Its leaves are out of every rmap: no handle names it (pt_id.h). */
 	secmmu_pt_id_release(table);
 	secmmu_stat_dec(vm, SECMMU_STAT_TABLES);

@@ -13,7 +13,9 @@
  *    WRITE_ONCE() for table entries and xchg for leaves.
  *  - Table pages are freed through RCU (secmmu_pt_free_rcu()), never
  *    directly, once unlinked: a lockless walker inside rcu_read_lock() may
- *    still be reading a page that a writer has just unlinked.
+ *    still be reading a page that a writer has just unlinked.  So table
+ *    pointers are __rcu: sparse lets no one read an entry but through
+ *    secmmu_pt_entry(), whose callers hold RCU or mmu_lock.
  *  - Lockless walkers read every entry once with READ_ONCE() and act on a
  *    leaf only with cmpxchg against the value they read.
  *
@@ -23,11 +25,15 @@
  * table, so a visitor may link a new table (fault) or unlink one (zap) and
  * the walk follows what it did.  A huge leaf (level 2) is visited, never
  * descended into; its ->gfn is its first gfn, which may lie before start.
+ * A visitor that lets mmu_lock go sets ->yielded: the tables above may
+ * have changed, so the next step walks again from the root, from the gfn
+ * after the entry (the range then starts there).
  */
 #ifndef _SECMMU_PGTABLE_H
 #define _SECMMU_PGTABLE_H
 
 #include <linux/bits.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 
 #include "rmap.h"
@@ -51,7 +57,7 @@ static inline unsigned int secmmu_level_index(u64 gfn, int level)
 }
 
 struct secmmu_iter {
-	u64 *tables[SECMMU_PT_LEVELS + 1];	/* table being walked per level */
+	u64 __rcu *tables[SECMMU_PT_LEVELS + 1];	/* table walked per level */
 	u64 *sptep;		/* the entry visited */
 	u64 old_spte;		/* its value when visited */
 	u64 gfn;		/* first gfn it maps */
@@ -61,9 +67,10 @@ struct secmmu_iter {
 	int min_level;		/* do not descend below this level */
 	bool leaves_only;	/* visit leaves only (level 1, huge) */
 	bool valid;
+	bool yielded;		/* mmu_lock was let go after this entry */
 };
 
-struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 *root,
+struct secmmu_iter *secmmu_iter_start(struct secmmu_iter *it, u64 __rcu *root,
 				      int min_level, u64 start, u64 end,
 				      bool leaves_only);
 void secmmu_iter_next(struct secmmu_iter *it);
@@ -89,8 +96,14 @@ static inline bool secmmu_iter_covered(const struct secmmu_iter *it)
 
 u64 *secmmu_pt_alloc(struct secmmu_vm *vm, gfp_t gfp);
 void secmmu_pt_free(struct secmmu_vm *vm, u64 *table);
-void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 *table);
-u64 *secmmu_pt_child(u64 table_spte);
+void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 __rcu *table);
+u64 __rcu *secmmu_pt_child(u64 table_spte);
+
+/* Entry @i of @table; the caller holds RCU or mmu_lock (see above). */
+static inline u64 *secmmu_pt_entry(u64 __rcu *table, unsigned int i)
+{
+	return rcu_dereference_raw(table) + i;
+}
 
 /*
  * Small per-caller stock of zeroed table pages, filled where sleeping is

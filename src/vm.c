@@ -31,8 +31,8 @@ void secmmu_vm_free(struct secmmu_vm *vm)
 	secmmu_for_each_vcpu(vcpu, vm)
 		secmmu_vcpu_free(vcpu);
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
-		if (vm->roots[v])
-			secmmu_pt_free(vm, vm->roots[v]);
+		if (rcu_access_pointer(vm->roots[v]))
+			secmmu_pt_free(vm, rcu_dereference_protected(vm->roots[v], true));
 	}
 	for (i = 0; l && i < SECMMU_MAX_MEMSLOTS; i++) {
 		kvfree(l->slots[i].rmap);
@@ -70,9 +70,11 @@ struct secmmu_vm *secmmu_vm_alloc(void)
 	if (!rcu_access_pointer(vm->layout))
 		goto fail;
 	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
-		vm->roots[v] = secmmu_pt_alloc(vm, GFP_KERNEL_ACCOUNT);
-		if (!vm->roots[v])
+		u64 *root = secmmu_pt_alloc(vm, GFP_KERNEL_ACCOUNT);
+
+		if (!root)
 			goto fail;
+		RCU_INIT_POINTER(vm->roots[v], root);
 	}
 	return vm;
 fail:

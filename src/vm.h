@@ -84,7 +84,7 @@ struct secmmu_vm {
 	const struct secmmu_layout *retiring;
 
 	rwlock_t mmu_lock;
-	u64 *roots[SECMMU_MAX_VIEWS];		/* fixed for the VM's life */
+	u64 __rcu *roots[SECMMU_MAX_VIEWS];	/* fixed for the VM's life */
 	unsigned long mmu_invalidate_seq;
 	long mmu_invalidate_in_progress;
 	unsigned long mmu_invalidate_start;	/* union of the ranges in */

@@ -4,6 +4,8 @@
  * several install the same ones at once (run on x86_64 -smp 2 with KASAN
  * and lockdep; on UML the two installers interleave on one CPU).
  */
+#include <kunit/static_stub.h>
+#include <kunit/test-bug.h>
 #include <kunit/test.h>
 #include <linux/jiffies.h>
 
@@ -212,7 +214,55 @@ static void install_same_pfn_merges(struct kunit *test)
 	secmmu_kunit_zap(vm, 0, 0, U64_MAX, true);
 }
 
+static void count_bad_change(struct secmmu_vm *vm, u64 old, u64 new)
+{
+	(*(int *)kunit_get_current_test()->priv)++;
+}
+
+/*
+ * secmmu_leaf_changed() WARNs (here: counts) when a present leaf becomes
+ * one for another pfn without a zap, and only then: not for the same pfn
+ * installed again, nor for a replacement under the write lock (a zap, then
+ * an install).
+ */
+static void leaf_change_other_pfn_warns(struct kunit *test)
+{
+	struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, 8, SECMMU_RMAP_LOCK_BIT);
+	unsigned long *head = secmmu_kunit_head(vm, 3);
+	struct secmmu_pt_cache cache = {};
+	struct secmmu_iter it;
+	int bad = 0, ret;
+
+	test->priv = &bad;
+	kunit_activate_static_stub(test, secmmu_leaf_bad_change, count_bad_change);
+	KUNIT_ASSERT_EQ(test, 0, shared_install(vm, &cache, 0, 3, 30));
+	KUNIT_ASSERT_EQ(test, 0, shared_install(vm, &cache, 0, 3, 30));
+	KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
+	write_lock(&vm->mmu_lock);
+	ret = secmmu_mmu_install(vm, 0, 3, 31, false, &cache, head, false);
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, ret, 1);
+	secmmu_pt_cache_free(vm, &cache);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+
+	write_lock(&vm->mmu_lock);
+	for_each_secmmu_leaf(it, vm->roots[0], 3, 4) {
+		u64 new = spte_make_leaf(32, false);
+
+		KUNIT_EXPECT_EQ(test, spte_pfn(it.old_spte), 31ULL);
+		WRITE_ONCE(*it.sptep, new);
+		secmmu_leaf_changed(vm, it.sptep, head, NULL, it.old_spte, new);
+	}
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, bad, 1);
+	KUNIT_EXPECT_EQ(test, secmmu_rmap_count(READ_ONCE(*head)), 1U);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_MAPPED), 1ULL);
+	secmmu_kunit_zap(vm, 0, 0, U64_MAX, true);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_MAPPED), 0ULL);
+}
+
 static struct kunit_case install_cases[] = {
+	KUNIT_CASE(leaf_change_other_pfn_warns),
 	KUNIT_CASE(install_replace_needs_write),
 	KUNIT_CASE(install_same_pfn_merges),
 	KUNIT_CASE_SLOW(install_races_two_cpus),

@@ -176,7 +176,7 @@ static void pgtable_unlinked_table_outlives_reader(struct kunit *test)
 
 	rcu_read_lock();
 	for_each_secmmu_leaf(it, vm->roots[0], 42, 43)
-		leaf_table = it.tables[1];
+		leaf_table = rcu_dereference(it.tables[1]);
 	KUNIT_ASSERT_NOT_NULL(test, leaf_table);
 	KUNIT_EXPECT_EQ(test, spte_pfn(READ_ONCE(leaf_table[42])), 77ULL);
 

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Walks over what a memslot gfn range maps, every view at once.
+ *
+ * for_each_alias_spte() visits the table entries over the view gfns that
+ * map memslot gfns [start, end) in every view (each alias: layout.h), one
+ * alias after another, views without a root skipped; ->it is the entry
+ * visited (pgtable.h has the walking rules), ->a its alias.  A walker that
+ * lets mmu_lock go after an entry sets ->it.yielded (mmu.c does it in
+ * secmmu_iter_cond_resched()): the next step walks again from the root,
+ * past that entry, as KVM's TDP iterator does after a yield.  The layout
+ * must stay alive meanwhile (vm->srcu or slots_lock).
+ *
+ * secmmu_handle_hva_range() turns host addresses into memslot gfn ranges,
+ * one per memslot overlapping them, and calls a handler on each.
+ */
+#ifndef _SECMMU_WALK_H
+#define _SECMMU_WALK_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+#include <asm/page.h>
+
+#include "layout.h"
+#include "pgtable.h"
+
+struct secmmu_vm;
+
+struct secmmu_walk {
+	struct secmmu_iter it;		/* the entry visited */
+	struct secmmu_alias a;		/* the view gfns it lies in */
+	struct secmmu_vm *vm;
+	const struct secmmu_layout *l;	/* NULL: one view (secmmu_walk_view()) */
+	u64 start;			/* memslot gfns */
+	u64 end;
+	bool valid;
+};
+
+struct secmmu_walk *secmmu_walk_start(struct secmmu_walk *w, struct secmmu_vm *vm,
+				      const struct secmmu_layout *l, u64 start,
+				      u64 end, int min_level, bool leaves_only);
+/* The same over view gfns [start, end) of @view alone. */
+struct secmmu_walk *secmmu_walk_view(struct secmmu_walk *w, struct secmmu_vm *vm,
+				     u32 view, u64 start, u64 end, int min_level);
+void secmmu_walk_next(struct secmmu_walk *w);
+
+/* Every view's entries over memslot gfns [start, end), down to @min_level. */
+#define for_each_alias_spte(w, vm, l, start, end, min_level)		\
+	for (struct secmmu_walk *__w =					\
+		secmmu_walk_start(&(w), vm, l, start, end, min_level, false); \
+	     __w->valid; secmmu_walk_next(__w))
+
+/* Only their leaves: level 1, present or not, and huge ones. */
+#define for_each_alias_leaf(w, vm, l, start, end)			\
+	for (struct secmmu_walk *__w =					\
+		secmmu_walk_start(&(w), vm, l, start, end, 1, true);	\
+	     __w->valid; secmmu_walk_next(__w))
+
+/* Memslot gfns [start, end) of @slot; pages @idx.. of the host range. */
+struct secmmu_gfn_range {
+	const struct secmmu_slot *slot;
+	u64 start;
+	u64 end;
+	u64 idx;
+};
+
+typedef bool (*secmmu_gfn_range_fn)(struct secmmu_vm *vm,
+				    const struct secmmu_layout *l,
+				    const struct secmmu_gfn_range *r, void *data);
+
+/* Inlined into each caller, so that @fn is a direct call (the aging hooks). */
+static __always_inline bool
+secmmu_handle_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			unsigned long start, unsigned long end,
+			secmmu_gfn_range_fn fn, void *data)
+{
+	struct secmmu_hva_piece p;
+	bool ret = false;
+
+	for_each_hva_piece(p, l, start, end) {
+		struct secmmu_gfn_range r = {
+			.slot = p.slot,
+			.start = p.slot->base_gfn + p.first,
+			.end = p.slot->base_gfn + p.first + p.n,
+			.idx = (p.hva - start) >> PAGE_SHIFT,
+		};
+
+		ret |= fn(vm, l, &r, data);
+	}
+	return ret;
+}
+
+#endif /* _SECMMU_WALK_H */
