@@ -536,13 +536,16 @@ static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
  * (the run remembers its huge block), the memslots found by walking
  * only the ones ever used (for_each_hva_piece), the counters added once.
  *
- * No vm->srcu section: the hooks run inside the mmu_notifier SRCU read
- * section of mm/mmu_notifier.c, which is not ours to wait for, and they
- * need RCU anyway for the table pages their leaves live in; so a
- * replaced layout (and the rmap arrays it alone named) is freed only
- * after an RCU grace period too (vm.c: layout_publish()), and RCU is all
- * the hooks take.  LOCKED mode takes mmu_lock for the run, the lockless
- * modes never take it except SINGLE_LOCKLESS for a head with more leaves.
+ * No vm->srcu section (two full barriers per call on 6.12): the hooks
+ * run inside mm/mmu_notifier.c's SRCU read section, but a layout change
+ * could wait for that only through mmu_notifier_synchronize(), a normal
+ * grace period of an SRCU every notifier in the system shares; they
+ * need RCU anyway for the table pages their leaves live in.  So a
+ * replaced layout (and the rmap arrays only it named) is freed after an
+ * expedited RCU grace period too (layout_change.c: layout_publish()),
+ * and RCU is all the hooks take.  LOCKED mode takes mmu_lock for the run; the
+ * lockless modes never take it, but for SINGLE_LOCKLESS's heads with
+ * more than one leaf (its design: aliases are the slow path).
  */
 bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 			  unsigned long end, bool clear, bool *fast)
