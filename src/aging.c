@@ -7,11 +7,13 @@
  * Every answer goes memslot gfn -> rmap head -> leaf SPTEs (the chains are
  * rmap.c's, the per-mode policy of walking them is here), in the VM's rmap
  * mode, or, in TABLE_WALK mode, memslot gfns -> the view gfn
- * ranges that map them -> each view's table.  Walkers hold vm->srcu (the
- * layout and the rmap arrays stay alive) and RCU (table pages stay alive);
- * in LOCKED mode a run of pages is walked under one mmu_lock write hold
- * (as KVM's shadow MMU ages under its write lock: faults wait meanwhile).
- * The mode is fixed once a memslot exists: it is read once per call.
+ * ranges that map them -> each view's table.  Walkers hold RCU (table
+ * pages, and for the hooks the layout and rmap arrays, stay alive) and
+ * SECMMU_AGE also vm->srcu (it sleeps between chunks); in LOCKED mode a
+ * run of pages is walked under one mmu_lock write hold (as KVM's shadow
+ * MMU ages under its write lock: faults wait meanwhile).  The mode is
+ * fixed once a memslot exists: it is read, and the walk decided
+ * (age_how()), once per call.
  *
  * clear_flush_young never flushes: secmmu vCPUs cache no translation, every
  * access re-reads the leaf and sets A again with cmpxchg, so clearing A is
@@ -51,19 +53,75 @@
  */
 struct age_memo {
 	u32 blk[SECMMU_MAX_MEMSLOTS];	/* 1 + the block; 0: none yet */
-	u8 r[SECMMU_MAX_MEMSLOTS];	/* its answer (RMAP_AGE_*) */
+	u8 r[SECMMU_MAX_MEMSLOTS];	/* its answer (enum age_answer) */
+};
+
+/* One page's (or one head's) answer. */
+enum age_answer {
+	AGE_OLD,
+	AGE_YOUNG,
+	AGE_FAILED,		/* fast-only: it would need mmu_lock */
+};
+
+#define RMAP_AGE_YOUNG	AGE_YOUNG	/* the table walk's memo answer */
+
+/*
+ * How a call walks its rmap heads, decided once per call by age_how()
+ * from the VM's mode (fixed once a memslot exists) and fast-only; every
+ * head of the call follows it (rmap.h has the rules of each walk):
+ *
+ *   mode             a direct head        more leaves       fast-only
+ *   SINGLE_LOCKLESS  RCU alone            mmu_lock, per head  those fail
+ *   LOCK_BIT         the head's bit       the head's bit      as without
+ *   LOCKED           mmu_lock, one hold per run of pages      all fail
+ *   TABLE_WALK       no rmap: each view's table under RCU (age_tables_chunk)
+ */
+enum age_how {
+	AGE_LOCKLESS,
+	AGE_UNDER_BIT,
+	AGE_UNDER_MMU_LOCK,	/* the run holds mmu_lock for write */
+	AGE_FAIL,		/* LOCKED and fast-only: nothing is answered */
+	AGE_TABLES,
+};
+
+static enum age_how age_how(u32 mode, bool fast_only)
+{
+	switch (mode) {
+	case SECMMU_RMAP_SINGLE_LOCKLESS:
+		return AGE_LOCKLESS;
+	case SECMMU_RMAP_LOCK_BIT:
+		return AGE_UNDER_BIT;
+	case SECMMU_RMAP_TABLE_WALK:
+		return AGE_TABLES;
+	default:
+		return fast_only ? AGE_FAIL : AGE_UNDER_MMU_LOCK;
+	}
+}
+
+/*
+ * What the rmap walks of a call did, by head, kept in registers and added
+ * to the VM's counters once per call (age_counts_add()).
+ */
+struct age_counts {
+	u64 pages;
+	u64 lockless;			/* direct heads without any lock */
+	u64 bitlocks;			/* heads under their bit */
+	u64 locked;			/* heads under mmu_lock (run or fallback) */
+	u64 fallbacks;			/* of those, SINGLE_LOCKLESS's multi heads */
+	u64 skipped;			/* multi heads fast-only left alone */
+	u64 lost;			/* A-bit clears that lost a race */
 };
 
 struct age_req {
-	u32 mode;			/* vm->rmap_mode, read once per call */
+	enum age_how how;		/* age_how(), once per call */
 	bool clear;
 	bool fast_only;
-	bool took_lock;			/* out: some page needed mmu_lock */
 	unsigned long *young;		/* bitmaps for this chunk, may be NULL */
 	unsigned long *failed;
 	u64 nr_young;
 	u64 nr_failed;
-	struct age_memo *memo;		/* NULL: one for this page run */
+	struct age_counts c;
+	struct age_memo *memo;		/* NULL: blocks are remembered per run */
 	u32 slot_id;			/* the memslot being aged */
 };
 
@@ -95,313 +153,132 @@ static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
 }
 
 /*
- * The rmap walkers' policy, per mode: which heads are answered without a
- * lock, under the head's bit, or under mmu_lock (rmap.h has the rules).
+ * Every leaf of head value @h (any form); a chain must be stable
+ * (mmu_lock or the bit), a direct head needs RCU alone.
  */
-
-/* Every leaf of a head; the chain must be stable (mmu_lock or the bit). */
-static __always_inline bool age_leaves(unsigned long head, bool clear, u64 *lost)
+static __always_inline enum age_answer age_leaves(unsigned long h, bool clear,
+						  u64 *lost)
 {
 	struct secmmu_rmap_iter it;
 	bool young = false;
 
-	for_each_rmap_spte(it, head)
-		young |= age_leaf(it.sptep, READ_ONCE(*it.sptep), clear, lost);
-	return young;
-}
-
-static unsigned int age_chain(struct secmmu_vm *vm, unsigned long head, bool clear)
-{
-	u64 lost = 0;
-	bool young = age_leaves(head, clear, &lost);
-
-	if (lost)
-		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, lost);
-	return young ? RMAP_AGE_YOUNG : 0;
-}
-
-/* Locked walk: the caller holds mmu_lock. */
-unsigned int secmmu_rmap_age_locked(struct secmmu_vm *vm, unsigned long *head,
-				    bool clear)
-{
-	lockdep_assert_held(&vm->mmu_lock);
-	return age_chain(vm, READ_ONCE(*head), clear);
-}
-
-static unsigned int age_fallback(struct secmmu_vm *vm, unsigned long *head,
-				 bool clear)
-{
-	unsigned int young;
-
-	secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCK_FALLBACKS);
-	write_lock(&vm->mmu_lock);
-	young = secmmu_rmap_age_locked(vm, head, clear);
-	write_unlock(&vm->mmu_lock);
-	return young | RMAP_AGE_LOCKED;
-}
-
-/*
- * Age one gfn in the VM's rmap mode, the caller inside rcu_read_lock() and
- * not holding mmu_lock.  @fast_only: never take mmu_lock; report the gfns
- * that would need it.  Whether a gfn is fast depends only on the mode and
- * the head's form, never on whether a lock happens to be free.
- */
-unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
-			     bool clear, bool fast_only)
-{
-	unsigned long h = READ_ONCE(*head);
-	unsigned int young;
-
-	if (!(h & RMAP_PTR_MASK))
-		return 0;
-
-	switch (READ_ONCE(vm->rmap_mode)) {
-	case SECMMU_RMAP_SINGLE_LOCKLESS:
-		if (secmmu_rmap_direct(h)) {
-			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_LOCKLESS);
-			return age_chain(vm, h, clear);
-		}
-		if (fast_only) {
-			secmmu_stat_inc(vm, SECMMU_STAT_RMAP_MULTI_SKIPPED);
-			return RMAP_AGE_FAST_FAILED;
-		}
-		return age_fallback(vm, head, clear);
-	case SECMMU_RMAP_LOCK_BIT:
-		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_BIT_LOCKS);
-		h = secmmu_rmap_lock(vm, head);
-		young = age_chain(vm, h, clear);
-		secmmu_rmap_unlock(head, h);
-		return young;
-	default:
-		if (fast_only)
-			return RMAP_AGE_FAST_FAILED;
-		return age_fallback(vm, head, clear);
-	}
-}
-
-/* Counters of one run of heads, added once per run. */
-struct age_counts {
-	u64 lockless;
-	u64 bitlocks;
-	u64 locked;			/* direct heads under mmu_lock */
-	u64 lost;
-};
-
-/*
- * One head in the VM's mode.  A direct head in SINGLE_LOCKLESS mode (the
- * common case at alias degree 1) and every head in LOCK_BIT mode are
- * handled inline.
- */
-static __always_inline unsigned int age_head(struct secmmu_vm *vm,
-					     unsigned long *head,
-					     struct age_req *req, bool locked,
-					     struct age_counts *c)
-{
-	unsigned long h = READ_ONCE(*head);
-	unsigned int r;
-
-	if (!(h & RMAP_PTR_MASK))
-		return 0;
-	if (locked)
-		return secmmu_rmap_age_locked(vm, head, req->clear) | RMAP_AGE_LOCKED;
-	if (req->mode == SECMMU_RMAP_SINGLE_LOCKLESS && secmmu_rmap_direct(h)) {
+	if (likely(secmmu_rmap_direct(h))) {
 		u64 *sptep = (u64 *)(h & RMAP_PTR_MASK);
 
-		c->lockless++;
-		return age_leaf(sptep, READ_ONCE(*sptep), req->clear, &c->lost) ?
-		       RMAP_AGE_YOUNG : 0;
+		return age_leaf(sptep, READ_ONCE(*sptep), clear, lost) ?
+		       AGE_YOUNG : AGE_OLD;
 	}
-	if (req->mode == SECMMU_RMAP_LOCK_BIT) {
-		h = secmmu_rmap_lock(vm, head);
-		r = age_leaves(h, req->clear, &c->lost) ? RMAP_AGE_YOUNG : 0;
-		secmmu_rmap_unlock(head, h);
-		c->bitlocks++;
-		return r;
-	}
-	return secmmu_rmap_age(vm, head, req->clear, req->fast_only);
+	for_each_rmap_spte(it, h)
+		young |= age_leaf(it.sptep, READ_ONCE(*it.sptep), clear, lost);
+	return young ? AGE_YOUNG : AGE_OLD;
 }
 
-/* The answer of page @idx's block's huge leaves (huge.h), once per call. */
-static unsigned int age_huge_head(struct secmmu_vm *vm,
-				  const struct secmmu_slot *slot, u64 idx,
-				  struct age_req *req, bool locked,
-				  struct age_counts *c)
+/* SINGLE_LOCKLESS, a head with more leaves: under mmu_lock. */
+static noinline enum age_answer age_fallback(struct secmmu_vm *vm,
+					     unsigned long *head, bool clear,
+					     u64 *lost)
 {
-	struct age_memo *m = req->memo;
-	u64 blk = secmmu_slot_block(slot, idx);
+	enum age_answer r;
 
-	if (m->blk[req->slot_id] != blk + 1) {
-		m->blk[req->slot_id] = blk + 1;
-		m->r[req->slot_id] = age_head(vm, &slot->hrmap[blk], req, locked, c);
-	}
-	return m->r[req->slot_id];
-}
-
-/*
- * How a word of direct heads is walked: without a lock (SINGLE_LOCKLESS),
- * under the caller's mmu_lock (LOCKED), or each under its head's lock bit
- * (LOCK_BIT).  The per-page path is the same in all three; only the lock
- * differs, so the modes' costs differ by their locking alone.
- */
-enum age_how {
-	AGE_LOCKLESS,
-	AGE_UNDER_MMU_LOCK,
-	AGE_UNDER_BIT,
-};
-
-/*
- * An rmap walk of a memslot without huge leaves, one bitmap word at a
- * time: heads [0, @w) of @heads.  Direct heads are answered here, with one
- * load of the leaf and at most one cmpxchg (and, under the bit, the bit's
- * take and release); the others are left in *@slow for age_head().  Small
- * enough that every value lives in a register: the cmpxchg's memory
- * clobber would reload anything kept in memory, per page.
- */
-static __always_inline unsigned long age_direct_word(struct secmmu_vm *vm,
-						     unsigned long *heads,
-						     unsigned int w, bool clear,
-						     enum age_how how,
-						     unsigned long *slow,
-						     struct age_counts *c)
-{
-	unsigned long ym = 0, sm = 0;
-	u64 walked = 0, lost = 0;
-	unsigned int j;
-
-	for (j = 0; j < w; j++) {
-		unsigned long h = READ_ONCE(heads[j]);
-		u64 *sptep;
-		bool young;
-
-		if (!(h & RMAP_PTR_MASK))
-			continue;
-		if (unlikely(!secmmu_rmap_direct(h))) {
-			sm |= BIT(j);
-			continue;
-		}
-		walked++;
-		if (how == AGE_UNDER_BIT) {
-			h = secmmu_rmap_lock(vm, &heads[j]);
-			/* Changed before the bit was ours: age_head() again. */
-			if (unlikely(!secmmu_rmap_direct(h))) {
-				secmmu_rmap_unlock(&heads[j], h);
-				sm |= BIT(j);
-				continue;
-			}
-		}
-		sptep = (u64 *)(h & RMAP_PTR_MASK);
-		young = age_leaf(sptep, READ_ONCE(*sptep), clear, &lost);
-		if (how == AGE_UNDER_BIT)
-			secmmu_rmap_unlock(&heads[j], h);
-		if (young)
-			ym |= BIT(j);
-	}
-	if (how == AGE_LOCKLESS)
-		c->lockless += walked;
-	else if (how == AGE_UNDER_BIT)
-		c->bitlocks += walked;
-	else
-		c->locked += walked;
-	c->lost += lost;
-	*slow = sm;
-	return ym;
-}
-
-/* One instance per (@how, clear): both are constants inside the loop. */
-static __always_inline unsigned long age_word(struct secmmu_vm *vm,
-					      unsigned long *heads,
-					      unsigned int w, bool clear,
-					      enum age_how how,
-					      unsigned long *slow,
-					      struct age_counts *c)
-{
-	return clear ? age_direct_word(vm, heads, w, true, how, slow, c) :
-		       age_direct_word(vm, heads, w, false, how, slow, c);
-}
-
-/*
- * The multi-entry heads of one word (the bits of @slow) in SINGLE_LOCKLESS
- * mode, not fast-only: under one mmu_lock hold, not one per head.
- */
-static noinline unsigned long age_fallback_word(struct secmmu_vm *vm,
-						unsigned long *heads,
-						unsigned long slow, bool clear)
-{
-	unsigned long ym = 0, j;
-
-	secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCK_FALLBACKS, hweight_long(slow));
 	write_lock(&vm->mmu_lock);
-	for_each_set_bit(j, &slow, BITS_PER_LONG)
-		if (secmmu_rmap_age_locked(vm, &heads[j], clear) & RMAP_AGE_YOUNG)
-			ym |= BIT(j);
+	r = age_leaves(READ_ONCE(*head), clear, lost);
 	write_unlock(&vm->mmu_lock);
-	return ym;
+	return r;
 }
 
 /*
- * The rmap walkers: pages [idx, idx + n) of @slot, a bitmap word at a time
- * (the answers are gathered in registers, the bitmaps and counters written
- * once per word).
+ * One head as @how says: the one place the per-mode policy is applied.
+ * In AGE_UNDER_MMU_LOCK the caller holds mmu_lock for write.
  */
-static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
-			   u64 idx, u64 n, u64 bit, struct age_req *req,
-			   bool locked)
+static __always_inline enum age_answer age_head(struct secmmu_vm *vm,
+						unsigned long *head,
+						enum age_how how, bool clear,
+						bool fast_only,
+						struct age_counts *c)
 {
-	enum age_how how = locked ? AGE_UNDER_MMU_LOCK :
-			   req->mode == SECMMU_RMAP_LOCK_BIT ? AGE_UNDER_BIT :
-			   AGE_LOCKLESS;
-	/*
-	 * Direct heads a word at a time, unless huge leaves need age_head()
-	 * or the mode (LOCKED, fast-only) answers without walking.
-	 */
-	bool direct = !slot->hrmap &&
-		      (locked || req->mode == SECMMU_RMAP_SINGLE_LOCKLESS ||
-		       req->mode == SECMMU_RMAP_LOCK_BIT);
-	struct age_counts c = {};
-	u64 i, j, w;
+	unsigned long h = READ_ONCE(*head);
+	enum age_answer r;
 
-	static_assert(RMAP_AGE_YOUNG == BIT(0) && RMAP_AGE_FAST_FAILED == BIT(1));
+	if (!(h & RMAP_PTR_MASK))
+		return AGE_OLD;
+	switch (how) {
+	case AGE_LOCKLESS:
+		if (likely(secmmu_rmap_direct(h))) {
+			c->lockless++;
+			return age_leaves(h, clear, &c->lost);
+		}
+		if (fast_only) {
+			c->skipped++;
+			return AGE_FAILED;
+		}
+		c->fallbacks++;
+		c->locked++;
+		return age_fallback(vm, head, clear, &c->lost);
+	case AGE_UNDER_BIT:
+		c->bitlocks++;
+		h = secmmu_rmap_lock(vm, head);
+		r = age_leaves(h, clear, &c->lost);
+		secmmu_rmap_unlock(head, h);
+		return r;
+	case AGE_UNDER_MMU_LOCK:
+		c->locked++;
+		return age_leaves(h, clear, &c->lost);
+	default:
+		return AGE_FAILED;
+	}
+}
+
+/*
+ * An rmap walk: pages [idx, idx + n) of @slot, bit i of them = bitmap bit
+ * @bit + i.  One instance per (@how, @clear), constants in the loop; the
+ * answers of a bitmap word are gathered in registers and written once per
+ * word.  A block's huge-leaf head (huge.h) is aged once, at the first page
+ * of it the call meets.
+ */
+static __always_inline void age_rmap_run(struct secmmu_vm *vm,
+					 const struct secmmu_slot *slot,
+					 u64 idx, u64 n, u64 bit,
+					 struct age_req *req,
+					 enum age_how how, bool clear)
+{
+	struct age_memo *memo = req->memo;
+	struct age_counts c = req->c;
+	u64 i, w, hblk = U64_MAX;
+	enum age_answer hr = AGE_OLD;
+
+	if (memo && slot->hrmap) {
+		hblk = (u64)memo->blk[req->slot_id] - 1;
+		hr = memo->r[req->slot_id];
+	}
+	if (how == AGE_UNDER_MMU_LOCK)
+		write_lock(&vm->mmu_lock);
 	for (i = 0; i < n; i += w) {
 		u64 pos = bit + i;
-		unsigned long ym = 0, fm = 0, slow;
-		unsigned int any = 0;
+		unsigned long ym = 0, fm = 0;
+		unsigned int j;
 
 		w = min_t(u64, n - i, BITS_PER_LONG - pos % BITS_PER_LONG);
-		slow = ~0UL >> (BITS_PER_LONG - w);	/* pages for age_head() */
-		if (direct) {
-			unsigned long *heads = &slot->rmap[idx + i];
+		for (j = 0; j < w; j++) {
+			u64 p = idx + i + j;
+			enum age_answer r = age_head(vm, &slot->rmap[p], how, clear,
+						     req->fast_only, &c);
 
-			/* A constant @how per call: one loop instance each. */
-			if (how == AGE_UNDER_MMU_LOCK)
-				ym = age_word(vm, heads, w, req->clear,
-					      AGE_UNDER_MMU_LOCK, &slow, &c);
-			else if (how == AGE_UNDER_BIT)
-				ym = age_word(vm, heads, w, req->clear,
-					      AGE_UNDER_BIT, &slow, &c);
-			else
-				ym = age_word(vm, heads, w, req->clear,
-					      AGE_LOCKLESS, &slow, &c);
-			any = ym ? RMAP_AGE_YOUNG : 0;
-			if (slow && how == AGE_LOCKLESS && !req->fast_only) {
-				ym |= age_fallback_word(vm, heads, slow, req->clear);
-				any |= RMAP_AGE_LOCKED;
-				slow = 0;
+			if (slot->hrmap) {
+				u64 blk = secmmu_slot_block(slot, p);
+
+				if (blk != hblk) {
+					hblk = blk;
+					hr = age_head(vm, &slot->hrmap[blk], how,
+						      clear, req->fast_only, &c);
+				}
+				ym |= (unsigned long)(hr == AGE_YOUNG) << j;
+				fm |= (unsigned long)(hr == AGE_FAILED) << j;
 			}
+			ym |= (unsigned long)(r == AGE_YOUNG) << j;
+			fm |= (unsigned long)(r == AGE_FAILED) << j;
 		}
-		for (; slow; slow &= slow - 1) {
-			unsigned int r;
-
-			j = __ffs(slow);
-			r = age_head(vm, &slot->rmap[idx + i + j], req, locked, &c);
-			if (slot->hrmap)
-				r |= age_huge_head(vm, slot, idx + i + j, req, locked, &c);
-			ym |= (unsigned long)(r & RMAP_AGE_YOUNG) << j;
-			fm |= (unsigned long)((r & RMAP_AGE_FAST_FAILED) >> 1) << j;
-			any |= r;
-		}
-		if (!any)
+		if (!(ym | fm))
 			continue;
-		req->took_lock |= any & RMAP_AGE_LOCKED;
 		req->nr_young += hweight_long(ym);
 		req->nr_failed += hweight_long(fm);
 		if (req->young && ym)
@@ -409,15 +286,85 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 		if (req->failed && fm)
 			req->failed[pos / BITS_PER_LONG] |= fm << (pos % BITS_PER_LONG);
 	}
-	if (c.locked)
-		req->took_lock = true;
-	if (c.lockless)
-		secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCKLESS, c.lockless);
-	if (c.bitlocks)
-		secmmu_stat_add(vm, SECMMU_STAT_RMAP_BIT_LOCKS, c.bitlocks);
-	if (c.lost)
-		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, c.lost);
+	if (how == AGE_UNDER_MMU_LOCK)
+		write_unlock(&vm->mmu_lock);
+	if (memo && slot->hrmap) {
+		memo->blk[req->slot_id] = hblk + 1;
+		memo->r[req->slot_id] = hr;
+	}
+	c.pages += n;
+	req->c = c;
 }
+
+/* One instance per (@how, clear): both are constants inside the loop. */
+static __always_inline void age_rmap_how(struct secmmu_vm *vm,
+					 const struct secmmu_slot *slot,
+					 u64 idx, u64 n, u64 bit,
+					 struct age_req *req, enum age_how how)
+{
+	if (req->clear)
+		age_rmap_run(vm, slot, idx, n, bit, req, how, true);
+	else
+		age_rmap_run(vm, slot, idx, n, bit, req, how, false);
+}
+
+/* The rmap walk of a call, as its policy says. */
+static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
+			   u64 idx, u64 n, u64 bit, struct age_req *req)
+{
+	switch (req->how) {
+	case AGE_LOCKLESS:
+		age_rmap_how(vm, slot, idx, n, bit, req, AGE_LOCKLESS);
+		break;
+	case AGE_UNDER_BIT:
+		age_rmap_how(vm, slot, idx, n, bit, req, AGE_UNDER_BIT);
+		break;
+	case AGE_UNDER_MMU_LOCK:
+		age_rmap_how(vm, slot, idx, n, bit, req, AGE_UNDER_MMU_LOCK);
+		break;
+	default:
+		age_rmap_how(vm, slot, idx, n, bit, req, AGE_FAIL);
+		break;
+	}
+}
+
+/* Add a call's counts to the VM's counters: once per call. */
+static void age_counts_add(struct secmmu_vm *vm, const struct age_counts *c)
+{
+	if (c->pages)
+		secmmu_stat_add(vm, SECMMU_STAT_AGE_PAGES, c->pages);
+	if (c->lockless)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCKLESS, c->lockless);
+	if (c->bitlocks)
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_BIT_LOCKS, c->bitlocks);
+	if (unlikely(c->fallbacks))
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_LOCK_FALLBACKS, c->fallbacks);
+	if (unlikely(c->skipped))
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_MULTI_SKIPPED, c->skipped);
+	if (unlikely(c->lost))
+		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, c->lost);
+}
+
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+/* One head in the VM's mode: KUnit's view of the policy above. */
+struct secmmu_age_answer secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
+					 bool clear, bool fast_only)
+{
+	enum age_how how = age_how(READ_ONCE(vm->rmap_mode), fast_only);
+	struct age_counts c = {};
+	enum age_answer r;
+
+	if (how == AGE_UNDER_MMU_LOCK)
+		write_lock(&vm->mmu_lock);
+	r = age_head(vm, head, how, clear, fast_only, &c);
+	if (how == AGE_UNDER_MMU_LOCK)
+		write_unlock(&vm->mmu_lock);
+	age_counts_add(vm, &c);
+	return (struct secmmu_age_answer){ .young = r == AGE_YOUNG,
+					   .fast_failed = r == AGE_FAILED,
+					   .locked = c.locked };
+}
+#endif
 
 /*
  * Table walk: is huge leaf @sptep (@spte), of block @blk, young in this
@@ -542,37 +489,26 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 
 /*
  * Age pages [idx, idx + n) of @slot; their bitmap bits start at @bit.
- * Does not sleep.  LOCKED mode holds mmu_lock for write over the whole run.
+ * Does not sleep; the caller holds RCU.  LOCKED mode holds mmu_lock for
+ * write over the whole run.
  */
 static void age_slot_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			   const struct secmmu_slot *slot, u64 idx, u64 n,
 			   u64 bit, struct age_req *req)
 {
-	struct age_memo memo = {};
-	bool own_memo = !req->memo;
 	u64 done, c;
 
-	if (own_memo)
-		req->memo = &memo;
 	req->slot_id = slot - l->slots;
-	rcu_read_lock();
-	if (req->mode == SECMMU_RMAP_TABLE_WALK) {
-		for (done = 0; done < n; done += c) {
-			c = min_t(u64, n - done, AGE_CHUNK);
-			age_tables_chunk(vm, l, slot, slot->base_gfn + idx + done,
-					 c, bit + done, req);
-		}
-	} else if (req->mode == SECMMU_RMAP_LOCKED && !req->fast_only) {
-		write_lock(&vm->mmu_lock);
-		age_rmap_pages(vm, slot, idx, n, bit, req, true);
-		write_unlock(&vm->mmu_lock);
-	} else {
-		age_rmap_pages(vm, slot, idx, n, bit, req, false);
+	if (req->how != AGE_TABLES) {
+		age_rmap_pages(vm, slot, idx, n, bit, req);
+		return;
 	}
-	rcu_read_unlock();
-	if (own_memo)
-		req->memo = NULL;
-	secmmu_stat_add(vm, SECMMU_STAT_AGE_PAGES, n);
+	for (done = 0; done < n; done += c) {
+		c = min_t(u64, n - done, AGE_CHUNK);
+		age_tables_chunk(vm, l, slot, slot->base_gfn + idx + done,
+				 c, bit + done, req);
+	}
+	req->c.pages += n;
 }
 
 static bool age_gfns(struct secmmu_vm *vm, const struct secmmu_layout *l,
@@ -591,31 +527,54 @@ static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 }
 
 /*
- * The notifier hooks: any page young in [start, end)?  *@fast: answered
- * without taking mmu_lock.
+ * The notifier hooks (clear_young, clear_flush_young, test_young): any
+ * page young in [start, end)?  *@fast: answered without taking mmu_lock.
+ *
+ * Sized for what they are called with: one page (6.12's MGLRU walk, the
+ * rmap's folio_referenced(), page_idle) or a few (7.2 batches a large
+ * folio's PTEs; a PMD-mapped THP is 512): no bitmap, no chunks, no memo
+ * (the run remembers its huge block), the memslots found by walking
+ * only the ones ever used (for_each_hva_piece), the counters added once.
+ *
+ * No vm->srcu section (two full barriers per call on 6.12): the hooks
+ * run inside mm/mmu_notifier.c's SRCU read section, but a layout change
+ * could wait for that only through mmu_notifier_synchronize(), a normal
+ * grace period of an SRCU every notifier in the system shares; they
+ * need RCU anyway for the table pages their leaves live in.  So a
+ * replaced layout (and the rmap arrays only it named) is freed after an
+ * expedited RCU grace period too (layout_change.c: layout_publish()),
+ * and RCU is all the hooks take.  LOCKED mode takes mmu_lock for the run; the
+ * lockless modes never take it, but for SINGLE_LOCKLESS's heads with
+ * more than one leaf (its design: aliases are the slow path).
  */
 bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 			  unsigned long end, bool clear, bool *fast)
 {
-	struct age_memo memo = {};
-	struct age_req req = { .mode = READ_ONCE(vm->rmap_mode), .clear = clear,
-			       .memo = &memo };
-	int idx;
+	u32 mode = READ_ONCE(vm->rmap_mode);
+	struct age_req req = { .how = age_how(mode, false), .clear = clear };
+	struct age_memo memo;
 
-	*fast = true;
 	start = round_down(start, PAGE_SIZE);
 	end = round_up(end, PAGE_SIZE);
-	if (start >= end)
+	if (start >= end) {
+		*fast = true;
 		return false;
-
-	idx = srcu_read_lock(&vm->srcu);
-	age_hva_pages(vm, srcu_dereference(vm->layout, &vm->srcu), start,
+	}
+	/* The table walk's chunks need a memo (age_tables_chunk()). */
+	if (req.how == AGE_TABLES) {
+		memset(&memo, 0, sizeof(memo));
+		req.memo = &memo;
+	}
+	rcu_read_lock();
+	age_hva_pages(vm, rcu_dereference(vm->layout), start,
 		      (end - start) >> PAGE_SHIFT, &req);
-	srcu_read_unlock(&vm->srcu, idx);
-	secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
-	*fast = !req.took_lock;
+	rcu_read_unlock();
+	age_counts_add(vm, &req.c);
+	if (req.nr_young)
+		secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
+	*fast = !req.c.locked;
 	trace_secmmu_age(start, (end - start) >> PAGE_SHIFT, req.nr_young, 0,
-			 req.mode, true);
+			 mode, true);
 	return req.nr_young;
 }
 
@@ -629,8 +588,9 @@ static u64 look_around(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		       u64 *last_block, u32 mode, bool clear)
 {
 	struct age_memo memo = {};
+	struct age_req nb = { .how = age_how(mode, true), .clear = clear,
+			      .fast_only = true, .memo = &memo };
 	unsigned long i;
-	u64 found = 0;
 
 	for_each_set_bit(i, young, n) {
 		u64 block = round_down(chunk_gfn + i, SECMMU_AGE_LOOKAROUND_PAGES);
@@ -643,16 +603,13 @@ static u64 look_around(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			continue;
 		*last_block = block;
 		for (g = lo; g < hi; g++) {
-			struct age_req nb = { .mode = mode, .clear = clear,
-					      .fast_only = true, .memo = &memo };
-
 			if (g >= a->start && g < a->start + a->npages)
 				continue;
 			age_slot_pages(vm, l, slot, g - slot->base_gfn, 1, 0, &nb);
-			found += nb.nr_young;
 		}
 	}
-	return found;
+	age_counts_add(vm, &nb.c);
+	return nb.nr_young;
 }
 
 /*
@@ -698,7 +655,7 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a,
 	while (a->done < a->npages) {
 		u64 n = min_t(u64, a->npages - a->done, AGE_CHUNK);
 		struct age_req req = {
-			.mode = mode,
+			.how = age_how(mode, a->flags & SECMMU_AGE_FAST_ONLY),
 			.clear = a->flags & SECMMU_AGE_CLEAR,
 			.fast_only = a->flags & SECMMU_AGE_FAST_ONLY,
 			.young = young,
@@ -708,6 +665,7 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a,
 
 		bitmap_zero(young, AGE_CHUNK);
 		bitmap_zero(failed, AGE_CHUNK);
+		rcu_read_lock();
 		if (hva)
 			age_hva_pages(vm, l, a->start + (a->done << PAGE_SHIFT), n, &req);
 		else
@@ -717,6 +675,8 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a,
 			a->nr_lookaround_young +=
 				look_around(vm, l, slot, a, a->start + a->done, n,
 					    young, &last_block, mode, req.clear);
+		rcu_read_unlock();
+		age_counts_add(vm, &req.c);
 
 		ret = out ? out(ctx, a->done, young, failed, n) : 0;
 		if (ret)

@@ -3,7 +3,6 @@
 #ifndef _SECMMU_AGING_H
 #define _SECMMU_AGING_H
 
-#include <linux/bits.h>
 #include <linux/secmmu.h>
 #include <linux/types.h>
 
@@ -18,23 +17,22 @@ int secmmu_age(struct secmmu_vm *vm, struct secmmu_age *a,
 	       secmmu_age_out_t out, void *ctx);
 
 /*
- * Aging one gfn.  Result bits: young; (fast-only callers) "could not be
- * answered without mmu_lock"; "answered, but under mmu_lock".
- */
-#define RMAP_AGE_YOUNG		BIT(0)
-#define RMAP_AGE_FAST_FAILED	BIT(1)
-#define RMAP_AGE_LOCKED		BIT(2)	/* answered under mmu_lock */
-
-unsigned int secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
-			     bool clear, bool fast_only);
-unsigned int secmmu_rmap_age_locked(struct secmmu_vm *vm, unsigned long *head,
-				    bool clear);
-
-/*
+ * KUnit only.  One rmap head in the VM's mode, the caller holding RCU and
+ * not mmu_lock: young; fast-only and it would need mmu_lock; answered
+ * under mmu_lock.
+ *
  * Test hook: aging read young leaf @spte at @sptep and is about to clear
  * its A bit.  Nothing at all without the KUnit suites.
  */
 #if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+struct secmmu_age_answer {
+	bool young;
+	bool fast_failed;
+	bool locked;
+};
+
+struct secmmu_age_answer secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *head,
+					 bool clear, bool fast_only);
 void secmmu_age_leaf_read(u64 *sptep, u64 spte);
 #else
 static inline void secmmu_age_leaf_read(u64 *sptep, u64 spte)

@@ -5,7 +5,8 @@
  *
  * A change builds a new layout (secmmu_layout_dup(), edit, check) and
  * publishes it with rcu_assign_pointer() under slots_lock *and* mmu_lock
- * held for write; the old one is freed after synchronize_srcu(&vm->srcu).
+ * held for write; the old one is freed after synchronize_srcu(&vm->srcu)
+ * and an RCU grace period (the aging hooks hold RCU alone: aging.c).
  * So anyone holding mmu_lock sees the current layout, and a fault that looked
  * at a layout outside mmu_lock (vm->srcu held) notices a change by comparing
  * the pointer once it holds mmu_lock.
@@ -42,7 +43,10 @@ struct secmmu_view {
 
 struct secmmu_layout {
 	struct secmmu_slot slots[SECMMU_MAX_MEMSLOTS];
-	u32 slots_ever_used;	/* bit per slot id that was ever created */
+	u32 slots_ever_used;	/* bit per slot id that was ever created;
+				 * every slot with pages has its bit
+				 * (for_each_hva_piece() looks at no other)
+				 */
 	struct secmmu_view views[SECMMU_MAX_VIEWS];	/* views[0] unused */
 };
 

@@ -48,8 +48,12 @@ static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 
 	if (flush)
 		secmmu_remote_flush(vm);
-	/* Expedited, as KVM swaps memslots: the caller waits for it. */
+	/*
+	 * Expedited, as KVM swaps memslots: the caller waits for it.  RCU
+	 * too: the aging hooks read the layout under RCU alone (aging.c).
+	 */
 	synchronize_srcu_expedited(&vm->srcu);
+	synchronize_rcu_expedited();
 	secmmu_layout_free(old);
 }
 

@@ -128,9 +128,14 @@ struct secmmu_hva_piece *secmmu_hva_piece_start(struct secmmu_hva_piece *p)
 bool secmmu_hva_piece_next(const struct secmmu_layout *l, u64 start, u64 end,
 			   struct secmmu_hva_piece *p)
 {
-	while (p->next < SECMMU_MAX_MEMSLOTS) {
-		const struct secmmu_slot *s = &l->slots[p->next++];
-		u64 s_end = s->hva + (s->npages << PAGE_SHIFT);
+	/* Only the ids ever used can hold a memslot: the hooks' common case is one. */
+	while (p->next < SECMMU_MAX_MEMSLOTS && (l->slots_ever_used >> p->next)) {
+		const struct secmmu_slot *s;
+		u64 s_end;
+
+		p->next += __ffs(l->slots_ever_used >> p->next);
+		s = &l->slots[p->next++];
+		s_end = s->hva + (s->npages << PAGE_SHIFT);
 
 		if (!s->npages || start >= s_end || end <= s->hva)
 			continue;

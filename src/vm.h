@@ -30,7 +30,8 @@
  *   srcu                   lifetime of a layout read outside mmu_lock
  *                          (a fault sleeping in GUP).
  *   RCU                    lifetime of table pages for lockless walkers
- *                          (vCPU translation, GET_SPTE).
+ *                          (vCPU translation, GET_SPTE), and of a layout
+ *                          and its rmap arrays for the aging hooks.
  *   cmpxchg on a leaf      A bit cleared by aging and A/D bits set by
  *                          vCPUs, outside mmu_lock.
  *   rmap head lock bit     one rmap chain (rmap.h); writers take it under

@@ -64,6 +64,7 @@ struct secmmu_vm *secmmu_kunit_slot_vm(struct kunit *test, u64 npages, u32 mode)
 	vm->rmap_mode = mode;
 	l->slots[0] = (struct secmmu_slot){ .base_gfn = 0, .npages = npages,
 					    .hva = 0x100000 };
+	l->slots_ever_used |= BIT(0);
 	if (mode != SECMMU_RMAP_TABLE_WALK) {	/* no rmap there, as in vm.c */
 		l->slots[0].rmap = kvcalloc(npages, sizeof(unsigned long),
 					    GFP_KERNEL);

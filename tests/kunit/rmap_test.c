@@ -233,6 +233,23 @@ static void rmap_desc_freed_unlocked(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->freed_locked, 0U);
 }
 
+/* secmmu_rmap_age() under RCU, its answer as AGE1_* bits to compare. */
+#define AGE1_YOUNG	BIT(0)
+#define AGE1_FAILED	BIT(1)
+#define AGE1_LOCKED	BIT(2)
+
+static unsigned int age1(struct secmmu_vm *vm, unsigned long *head, bool clear,
+			 bool fast_only)
+{
+	struct secmmu_age_answer a;
+
+	rcu_read_lock();
+	a = secmmu_rmap_age(vm, head, clear, fast_only);
+	rcu_read_unlock();
+	return (a.young ? AGE1_YOUNG : 0) | (a.fast_failed ? AGE1_FAILED : 0) |
+	       (a.locked ? AGE1_LOCKED : 0);
+}
+
 /* Age semantics per leaf state, through the real install path. */
 static void rmap_age_per_spte_state(struct kunit *test)
 {
@@ -241,18 +258,14 @@ static void rmap_age_per_spte_state(struct kunit *test)
 	int level;
 
 	/* Empty: not young. */
-	rcu_read_lock();
-	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, true, false), 0U);
-	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, age1(vm, head, true, false), 0U);
 
 	secmmu_kunit_map(test, vm, 0, 3, 33);	/* new leaves are accessed */
-	rcu_read_lock();
-	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, false, false), RMAP_AGE_YOUNG);
-	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, false, false), RMAP_AGE_YOUNG);
-	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, true, false), RMAP_AGE_YOUNG);
-	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, false, false), 0U);
-	KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, head, true, false), 0U);
-	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, age1(vm, head, false, false), AGE1_YOUNG);
+	KUNIT_EXPECT_EQ(test, age1(vm, head, false, false), AGE1_YOUNG);
+	KUNIT_EXPECT_EQ(test, age1(vm, head, true, false), AGE1_YOUNG);
+	KUNIT_EXPECT_EQ(test, age1(vm, head, false, false), 0U);
+	KUNIT_EXPECT_EQ(test, age1(vm, head, true, false), 0U);
 	/* Cleared A only: still present, same pfn. */
 	KUNIT_EXPECT_EQ(test, secmmu_spte_lookup(vm, 0, 3, &level),
 			spte_make_leaf(33, false) & ~SPTE_ACCESSED);
@@ -271,11 +284,10 @@ static void rmap_fast_only_per_mode(struct kunit *test)
 		unsigned int single, multi;	/* result of a fast-only test */
 		unsigned int slow;		/* ... of the multi, not fast-only */
 	} cases[] = {
-		{ SECMMU_RMAP_LOCKED, RMAP_AGE_FAST_FAILED, RMAP_AGE_FAST_FAILED,
-		  RMAP_AGE_LOCKED },
-		{ SECMMU_RMAP_SINGLE_LOCKLESS, RMAP_AGE_YOUNG, RMAP_AGE_FAST_FAILED,
-		  RMAP_AGE_LOCKED },
-		{ SECMMU_RMAP_LOCK_BIT, RMAP_AGE_YOUNG, RMAP_AGE_YOUNG, 0 },
+		{ SECMMU_RMAP_LOCKED, AGE1_FAILED, AGE1_FAILED, AGE1_LOCKED },
+		{ SECMMU_RMAP_SINGLE_LOCKLESS, AGE1_YOUNG, AGE1_FAILED,
+		  AGE1_LOCKED },
+		{ SECMMU_RMAP_LOCK_BIT, AGE1_YOUNG, AGE1_YOUNG, 0 },
 	};
 	int i;
 
@@ -287,20 +299,15 @@ static void rmap_fast_only_per_mode(struct kunit *test)
 		secmmu_kunit_map(test, vm, 2, 2, 20);	/* alias: two leaves */
 		KUNIT_EXPECT_EQ(test, secmmu_rmap_count(*secmmu_kunit_head(vm, 2)), 2U);
 
-		rcu_read_lock();
-		KUNIT_EXPECT_EQ_MSG(test, secmmu_rmap_age(vm, secmmu_kunit_head(vm, 1),
-							  false, true),
+		KUNIT_EXPECT_EQ_MSG(test, age1(vm, secmmu_kunit_head(vm, 1), false, true),
 				    cases[i].single, "mode %u", cases[i].mode);
-		KUNIT_EXPECT_EQ_MSG(test, secmmu_rmap_age(vm, secmmu_kunit_head(vm, 2),
-							  false, true),
+		KUNIT_EXPECT_EQ_MSG(test, age1(vm, secmmu_kunit_head(vm, 2), false, true),
 				    cases[i].multi, "mode %u", cases[i].mode);
 		/* Without fast-only every mode answers, taking locks if it must. */
-		KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, secmmu_kunit_head(vm, 2),
-						      true, false),
-				RMAP_AGE_YOUNG | cases[i].slow);
-		KUNIT_EXPECT_EQ(test, secmmu_rmap_age(vm, secmmu_kunit_head(vm, 2),
-						      false, false), cases[i].slow);
-		rcu_read_unlock();
+		KUNIT_EXPECT_EQ(test, age1(vm, secmmu_kunit_head(vm, 2), true, false),
+				AGE1_YOUNG | cases[i].slow);
+		KUNIT_EXPECT_EQ(test, age1(vm, secmmu_kunit_head(vm, 2), false, false),
+				cases[i].slow);
 	}
 }
 
