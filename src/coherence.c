@@ -5,6 +5,7 @@
  */
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/wait.h>
 
 #include "coherence.h"
@@ -40,15 +41,17 @@ long secmmu_coherence_styles(void)
 	return styles;
 }
 
-static bool wants_notifier(u32 coherence)
+/* The ops of the mmu_notifier @coherence wants, or NULL: none. */
+static const struct mmu_notifier_ops *notifier_ops(u64 coherence)
 {
-	return (coherence & SECMMU_COHERENCE_STYLE_MASK) == SECMMU_COHERENCE_NOTIFIER ||
-	       (coherence & SECMMU_COHERENCE_AGING);
+	if ((coherence & SECMMU_COHERENCE_STYLE_MASK) == SECMMU_COHERENCE_NOTIFIER)
+		return &secmmu_mn_ops;
+	return coherence & SECMMU_COHERENCE_AGING ? &aging_ops : NULL;
 }
 
 /*
- * Unregister the VM's mmu_notifier (an interval style without aging was
- * chosen).  Its release() sees the new style and does nothing.  An
+ * Unregister the VM's mmu_notifier (the style chosen wants another one, or
+ * none).  Its release() sees the new style and does nothing.  An
  * invalidation whose start it saw may never reach its end: once no
  * callback can run, its count is reset.
  */
@@ -67,13 +70,13 @@ static void detach_notifier(struct secmmu_vm *vm)
 /* With the first memslot: the notifier the style wants, if it is not in. */
 static int attach_notifier(struct secmmu_vm *vm)
 {
-	u32 coherence = READ_ONCE(vm->coherence);
+	const struct mmu_notifier_ops *ops = notifier_ops(READ_ONCE(vm->coherence));
 	int ret;
 
 	lockdep_assert_held(&vm->slots_lock);
-	if (vm->mn_registered || !wants_notifier(coherence))
+	if (vm->mn_registered || !ops)
 		return 0;
-	vm->mn.ops = secmmu_coherence_interval(vm) ? &aging_ops : &secmmu_mn_ops;
+	vm->mn.ops = ops;
 	ret = mmu_notifier_register(&vm->mn, vm->mm);
 	if (!ret)
 		vm->mn_registered = true;
@@ -106,7 +109,7 @@ int secmmu_coherence_set(struct secmmu_vm *vm, u64 val)
 		ret = -EBUSY;		/* fixed by the first memslot */
 	} else {
 		WRITE_ONCE(vm->coherence, val);
-		if (vm->mn_registered && !wants_notifier(val))
+		if (vm->mn_registered && vm->mn.ops != notifier_ops(val))
 			detach_notifier(vm);
 	}
 	mutex_unlock(&vm->slots_lock);

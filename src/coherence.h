@@ -20,10 +20,10 @@
  *   vm->mn_registered  whether vm->mn is registered; under slots_lock (and
  *                      owned by the last reference at release).  The VM's
  *                      mmu_notifier is registered at creation (NOTIFIER is
- *                      the default), unregistered when an interval style
- *                      without AGING is chosen, and registered again
- *                      (whole, or with the aging hooks alone) with the
- *                      first memslot when the style wants it.
+ *                      the default, with all the ops), unregistered when a
+ *                      value wanting other ops (aging hooks alone) or none
+ *                      is chosen, and registered with the ops the value
+ *                      wants, if any, with the first memslot.
  *   slot->interval     the memslot's interval notifier, allocated and
  *                      inserted before the first layout naming the memslot
  *                      is published, removed and freed after the last one

@@ -46,6 +46,12 @@ static int set_slot(struct fixture *f, u64 npages)
 	return secmmu_vm_set_memslot(f->vm, &req);
 }
 
+/* Memslot 0 as published (the test is the only writer). */
+static const struct secmmu_slot *slot0(struct fixture *f)
+{
+	return &rcu_dereference_protected(f->vm->layout, true)->slots[0];
+}
+
 static struct fixture *setup(struct kunit *test, u64 coherence)
 {
 	struct fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
@@ -61,7 +67,7 @@ static struct fixture *setup(struct kunit *test, u64 coherence)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, vm_put, f->vm));
 	KUNIT_ASSERT_EQ(test, 0, secmmu_coherence_set(f->vm, coherence));
 	KUNIT_ASSERT_EQ(test, 0, set_slot(f, NPAGES));
-	KUNIT_ASSERT_NOT_NULL(test, secmmu_layout_locked(f->vm)->slots[0].interval);
+	KUNIT_ASSERT_NOT_NULL(test, slot0(f)->interval);
 
 	f->vcpu = secmmu_kunit_vcpu(test, f->vm);
 	return f;
@@ -161,15 +167,20 @@ static void interval_aging_only_with_flag(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, f->vm->mn_registered);
 	KUNIT_EXPECT_TRUE(test, g->vm->mn_registered);
 
+	/* g's hook hears every call on the mm, f's none; only g is young. */
 	KUNIT_EXPECT_FALSE(test, mmu_notifier_clear_young(current->mm, f->hva,
 							  f->hva + PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_AGE_CLEAR_YOUNG), 0ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(g->vm, SECMMU_STAT_AGE_CLEAR_YOUNG), 1ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(g->vm, SECMMU_STAT_AGE_YOUNG), 0ULL);
 	KUNIT_EXPECT_TRUE(test, mmu_notifier_clear_young(current->mm, g->hva,
 							 g->hva + PAGE_SIZE));
-	KUNIT_EXPECT_EQ(test, secmmu_stat_read(g->vm, SECMMU_STAT_AGE_CLEAR_YOUNG), 1ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(f->vm, SECMMU_STAT_AGE_CLEAR_YOUNG), 0ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(g->vm, SECMMU_STAT_AGE_CLEAR_YOUNG), 2ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(g->vm, SECMMU_STAT_AGE_YOUNG), 1ULL);
 	/* The aging notifier does not invalidate: only the interval one does. */
 	KUNIT_ASSERT_EQ(test, 0, vm_munmap(g->hva, PAGE_SIZE));
-	KUNIT_EXPECT_EQ(test, secmmu_stat_read(g->vm, SECMMU_STAT_INVALIDATIONS), 1ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(g->vm, SECMMU_STAT_INVAL_UNMAP), 1ULL);
 	KUNIT_EXPECT_FALSE(test, present(g, GFN));
 }
 
@@ -182,7 +193,7 @@ static void interval_memslot_delete_removes_notifier(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, 0, do_access(f, GPA(0), buf, 8, true));
 	KUNIT_ASSERT_EQ(test, 0, set_slot(f, 0));
-	KUNIT_EXPECT_NULL(test, secmmu_layout_locked(f->vm)->slots[0].interval);
+	KUNIT_EXPECT_NULL(test, slot0(f)->interval);
 	KUNIT_EXPECT_FALSE(test, present(f, GFN));
 	n = secmmu_stat_read(f->vm, SECMMU_STAT_INVALIDATIONS);
 	KUNIT_ASSERT_EQ(test, 0, vm_munmap(f->hva, NPAGES * PAGE_SIZE));

@@ -96,6 +96,11 @@ FIXTURE(two) {
 
 SMU_COHERENCE_VARIANTS(two);
 
+/* With the aging hooks beside: they must not invalidate (counts stay exact). */
+FIXTURE_VARIANT_ADD(two, interval_aging) {
+	.coherence = SECMMU_COHERENCE_INTERVAL | SECMMU_COHERENCE_AGING,
+};
+
 FIXTURE_SETUP(two)
 {
 	struct smu_env *e = &self->e;
