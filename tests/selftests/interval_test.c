@@ -87,6 +87,47 @@ TEST(cap_values)
 	munmap(mem, NPAGES * PAGE);
 }
 
+/*
+ * The process exits with the VM open and its leaves mapped: the mm's
+ * release reaches each memslot's interval notifier (MMU_NOTIFY_RELEASE),
+ * then the last fput removes them from the dead mm.  A splat or a hang
+ * fails the run (the QEMU rig reads the console).
+ */
+TEST(exit_with_live_vm)
+{
+	unsigned int i, coherence[] = {
+		SECMMU_COHERENCE_INTERVAL,
+		SECMMU_COHERENCE_INTERVAL | SECMMU_COHERENCE_AGING,
+	};
+	int status;
+
+	for (i = 0; i < 2; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			int vm = smu_open_vm(), vcpu;
+			char *mem = smu_mmap_anon(NPAGES * PAGE), buf[PAGE];
+
+			if (vm < 0 || mem == MAP_FAILED ||
+			    smu_enable_cap(vm, SECMMU_CAP_COHERENCE, coherence[i]) ||
+			    smu_set_memslot(vm, 0, 0, GFN_A, NPAGES, mem) ||
+			    smu_set_memslot(vm, 1, 0, GFN_B, NPAGES, mem))
+				_exit(2);
+			vcpu = smu_create_vcpu(vm, 0);
+			memset(buf, 3, sizeof(buf));
+			if (vcpu < 0 ||
+			    smu_write(vcpu, 0, SMU_GPA(GFN_A), buf, PAGE, NULL) ||
+			    smu_read(vcpu, 0, SMU_GPA(GFN_B + 1), buf, PAGE, NULL))
+				_exit(3);
+			_exit(0);	/* fds and mm still live */
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("coherence %u", coherence[i]);
+	}
+}
+
 /* Two memslots, A and B, and memory no memslot maps (C), all touched. */
 FIXTURE(two) {
 	struct smu_env e;
