@@ -80,6 +80,7 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 
+#include "coherence.h"
 #include "dirty_log.h"
 #include "fault.h"
 #include "flush.h"
@@ -238,6 +239,10 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 
 	secmmu_stat_inc(vm, SECMMU_STAT_FAULTS);
 	counted = true;
+	if (secmmu_coherence_interval(vm)) {
+		ret = secmmu_hmm_fault(vcpu, f.l, f.slot, view, gfn, f.target, write);
+		goto out;
+	}
 	f.seq = READ_ONCE(vm->mmu_invalidate_seq);
 	smp_rmb();	/* seq before the page tables GUP reads */
 

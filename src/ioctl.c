@@ -11,6 +11,7 @@
 #include <linux/uaccess.h>
 
 #include "aging.h"
+#include "coherence.h"
 #include "dirty_log.h"
 #include "ioctl.h"
 #include "layout_change.h"
@@ -56,6 +57,10 @@ long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap)
 		return READ_ONCE(vm->prot_policy);
 	case SECMMU_CAP_HUGE_LEAVES:
 		return READ_ONCE(vm->huge_leaves);
+	case SECMMU_CAP_COHERENCE:
+		return READ_ONCE(vm->coherence);
+	case SECMMU_CAP_COHERENCE_STYLES:
+		return secmmu_coherence_styles();
 	default:
 		return 0;
 	}
@@ -84,6 +89,11 @@ static long vm_enable_cap(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 	} else if (cap->cap == SECMMU_CAP_RMAP_MODE) {
 		if (cap->args[0] >= SECMMU_RMAP_NR_MODES)
 			return -EINVAL;
+	} else if (cap->cap == SECMMU_CAP_COHERENCE) {
+		int ret = secmmu_coherence_check(cap->args[0]);
+
+		if (ret)
+			return ret;
 	} else if (cap->cap != SECMMU_CAP_HUGE_LEAVES || cap->args[0] > 1) {
 		return -EINVAL;
 	}

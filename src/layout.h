@@ -28,6 +28,7 @@ struct secmmu_slot {
 				 * leaves in rmap modes; shared too
 				 */
 	unsigned long *dirty_bitmap;	/* once LOG_DIRTY was set; shared too */
+	struct secmmu_interval *interval; /* interval styles; shared (coherence.h) */
 };
 
 struct secmmu_view_range {

@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include "coherence.h"
 #include "dirty_log.h"
 #include "flush.h"
 #include "huge.h"
@@ -142,8 +143,11 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = slot_alloc(vm, &old, &want);
+	ret = secmmu_coherence_slot_add(vm, &old, &want, req->slot);
+	if (!ret)
+		ret = slot_alloc(vm, &old, &want);
 	if (ret) {
+		secmmu_coherence_slot_undo(vm, &old, &want);
 		secmmu_layout_free(n);
 		goto out;
 	}
@@ -156,6 +160,7 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 	if (!want.npages) {
 		kvfree(old.rmap);	/* every head emptied by the zap */
 		kvfree(old.dirty_bitmap);
+		secmmu_coherence_slot_del(vm, &old);
 	} else if (old.npages && ((want.flags & ~old.flags) & SECMMU_MEM_LOG_DIRTY)) {
 		/* Logging now: the flag is published, so protect (dirty_log.c). */
 		if (secmmu_dirty_wp_slot(vm, &want))

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 
+#include "coherence.h"
 #include "inject.h"
 #include "ioctl.h"
 #include "pt_id.h"
@@ -31,6 +32,7 @@ static int __init secmmu_init(void)
 	if (ret)
 		return ret;
 	secmmu_inject_init();
+	secmmu_coherence_init();
 	secmmu_misc.mode = mode;
 	ret = misc_register(&secmmu_misc);
 	if (ret) {

@@ -21,6 +21,7 @@
 #include <linux/wait.h>
 
 #include "aging.h"
+#include "coherence.h"
 #include "flush.h"
 #include "secmmu_probes.h"
 #include "mmu.h"
@@ -43,8 +44,8 @@ static struct secmmu_vm *mn_to_vm(struct mmu_notifier *mn)
 	return container_of(mn, struct secmmu_vm, mn);
 }
 
-static void count_event(struct secmmu_vm *vm,
-			const struct mmu_notifier_range *range)
+void secmmu_count_invalidation(struct secmmu_vm *vm,
+			       const struct mmu_notifier_range *range)
 {
 	secmmu_stat_inc(vm, SECMMU_STAT_INVALIDATIONS);
 	if ((unsigned int)range->event < ARRAY_SIZE(event_stat))
@@ -102,7 +103,7 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 	bool flush, kept;
 	int idx;
 
-	count_event(vm, range);
+	secmmu_count_invalidation(vm, range);
 	if (mmu_notifier_range_blockable(range))
 		flags = SECMMU_ZAP_YIELD;
 
@@ -168,6 +169,8 @@ static void secmmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct secmmu_vm *vm = mn_to_vm(mn);
 	bool flush;
 
+	if (secmmu_coherence_interval(vm))
+		return;		/* unregistered by a change of style */
 	secmmu_stat_inc(vm, SECMMU_STAT_RELEASES);
 	write_lock(&vm->mmu_lock);
 	WRITE_ONCE(vm->dead, true);	/* no fault installs from here on */

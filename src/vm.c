@@ -6,6 +6,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include "coherence.h"
 #include "inject.h"
 #include "mmu.h"
 #include "vcpu.h"
@@ -95,6 +96,7 @@ struct secmmu_vm *secmmu_vm_create(struct mm_struct *mm)
 		secmmu_vm_free(vm);
 		return ERR_PTR(ret);
 	}
+	vm->mn_registered = true;
 	vm->mm = mm;
 	mmgrab(mm);
 	return vm;
@@ -110,8 +112,7 @@ static void vm_release(struct kref *ref)
 	struct secmmu_vm *vm = container_of(ref, struct secmmu_vm, ref);
 
 	if (vm->mm) {
-		/* Runs release() (zap all) if the mm is still alive. */
-		mmu_notifier_unregister(&vm->mn, vm->mm);
+		secmmu_coherence_detach(vm);
 		mmdrop(vm->mm);
 	}
 	secmmu_vm_free(vm);
@@ -124,8 +125,8 @@ void secmmu_vm_put(struct secmmu_vm *vm)
 
 /*
  * SECMMU_ENABLE_CAP, @cap and @val checked by the ioctl layer: the
- * protection policy any time, the rmap mode and huge leaves until the
- * first memslot.
+ * protection policy any time, the rmap mode, huge leaves and the
+ * coherence style (coherence.c) until the first memslot.
  */
 int secmmu_vm_enable_cap(struct secmmu_vm *vm, u32 cap, u64 val)
 {
@@ -135,6 +136,8 @@ int secmmu_vm_enable_cap(struct secmmu_vm *vm, u32 cap, u64 val)
 		WRITE_ONCE(vm->prot_policy, val);	/* read by the notifier */
 		return 0;
 	}
+	if (cap == SECMMU_CAP_COHERENCE)
+		return secmmu_coherence_set(vm, val);
 
 	mutex_lock(&vm->slots_lock);
 	if (vm->had_memslot)

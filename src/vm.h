@@ -64,7 +64,8 @@ struct secmmu_vm {
 	struct kref ref;
 	struct mm_struct *mm;			/* mmgrab()ed */
 	struct mmu_notifier mn;
-	bool mn_registered;
+	bool mn_registered;			/* coherence.h */
+	u32 coherence;				/* SECMMU_COHERENCE_*, coherence.h */
 
 	struct mutex slots_lock;		/* see the table above */
 	struct srcu_struct srcu;

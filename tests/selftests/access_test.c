@@ -14,9 +14,12 @@ FIXTURE(acc) {
 	struct smu_env e;
 };
 
+SMU_COHERENCE_VARIANTS(acc);
+
 FIXTURE_SETUP(acc)
 {
-	smu_env_setup(_metadata, &self->e, NPAGES, GFN);
+	smu_env_setup_coherence(_metadata, &self->e, NPAGES, GFN,
+				variant->coherence);
 }
 
 FIXTURE_TEARDOWN(acc)

@@ -13,9 +13,12 @@ FIXTURE(coh) {
 	struct smu_env e;
 };
 
+SMU_COHERENCE_VARIANTS(coh);
+
 FIXTURE_SETUP(coh)
 {
-	smu_env_setup(_metadata, &self->e, NPAGES, GFN);
+	smu_env_setup_coherence(_metadata, &self->e, NPAGES, GFN,
+				variant->coherence);
 }
 
 FIXTURE_TEARDOWN(coh)

@@ -23,9 +23,13 @@ FIXTURE(dirty) {
 	int zram;
 };
 
+SMU_COHERENCE_VARIANTS(dirty);
+
 FIXTURE_SETUP(dirty)
 {
-	smu_env_setup(_metadata, &self->e, 0, GFN);
+	if (!smu_env_setup_coherence(_metadata, &self->e, 0, GFN,
+				     variant->coherence))
+		return;
 	self->fd = -1;
 	self->path[0] = 0;
 	self->mnt[0] = 0;

@@ -38,7 +38,28 @@ FIXTURE(huge) {
 	struct smu_env e;
 };
 
-SMU_RMAP_MODE_VARIANTS(huge);
+/*
+ * Every rmap mode in the notifier style; the interval styles with the
+ * locked rmap and with none (table walk).
+ */
+FIXTURE_VARIANT(huge) {
+	__u32 mode;
+	__u64 coherence;
+};
+
+#define HUGE_VARIANT(name, m, c)					\
+	FIXTURE_VARIANT_ADD(huge, name) {				\
+		.mode = SECMMU_RMAP_##m,				\
+		.coherence = SECMMU_COHERENCE_##c,			\
+	}
+
+HUGE_VARIANT(locked, LOCKED, NOTIFIER);
+HUGE_VARIANT(single_lockless, SINGLE_LOCKLESS, NOTIFIER);
+HUGE_VARIANT(lock_bit, LOCK_BIT, NOTIFIER);
+HUGE_VARIANT(table_walk, TABLE_WALK, NOTIFIER);
+HUGE_VARIANT(interval_locked, LOCKED, INTERVAL);
+HUGE_VARIANT(interval_table_walk, TABLE_WALK, INTERVAL);
+HUGE_VARIANT(interval_two_pass_locked, LOCKED, INTERVAL_TWO_PASS);
 
 /* THP-backed, filled, 2 MiB aligned memory; NULL after a SKIP. */
 static char *thp_mem(struct __test_metadata *_metadata, bool thp)
@@ -64,6 +85,8 @@ FIXTURE_SETUP(huge)
 	struct smu_env *e = &self->e;
 
 	smu_env_setup(_metadata, e, 0, GFN);
+	if (!smu_t_coherence(_metadata, e->vm, variant->coherence))
+		return;
 	ASSERT_EQ(0, smu_set_rmap_mode(e->vm, variant->mode));
 	ASSERT_EQ(0, smu_enable_cap(e->vm, SECMMU_CAP_HUGE_LEAVES, 1));
 	ASSERT_EQ(1, smu_check_cap(e->vm, SECMMU_CAP_HUGE_LEAVES));

@@ -108,6 +108,72 @@ static inline void smu_env_teardown(struct smu_env *e)
 		.mode = SECMMU_RMAP_TABLE_WALK,				\
 	}
 
+/*
+ * One variant of fixture @f per coherence style, named after it, with the
+ * SECMMU_CAP_COHERENCE value in variant->coherence: in place of
+ * FIXTURE_VARIANT(f) and its FIXTURE_VARIANT_ADD()s.
+ */
+#define SMU_COHERENCE_VARIANTS(f)					\
+	FIXTURE_VARIANT(f) {						\
+		__u64 coherence;					\
+	};								\
+	FIXTURE_VARIANT_ADD(f, notifier) {				\
+		.coherence = SECMMU_COHERENCE_NOTIFIER,			\
+	};								\
+	FIXTURE_VARIANT_ADD(f, interval) {				\
+		.coherence = SECMMU_COHERENCE_INTERVAL,			\
+	};								\
+	FIXTURE_VARIANT_ADD(f, interval_two_pass) {			\
+		.coherence = SECMMU_COHERENCE_INTERVAL_TWO_PASS,	\
+	}
+
+/*
+ * Give VM @vm (no memslot yet) coherence @coherence.  False after a SKIP:
+ * a style this kernel lacks, which must then be refused with -EOPNOTSUPP
+ * and reported absent by SECMMU_CAP_COHERENCE_STYLES.
+ */
+static inline bool smu_t_coherence(struct __test_metadata *_metadata, int vm,
+				   __u64 coherence)
+{
+	unsigned int style = coherence & SECMMU_COHERENCE_STYLE_MASK;
+	int ret = smu_enable_cap(vm, SECMMU_CAP_COHERENCE, coherence);
+
+	if (ret == -EOPNOTSUPP) {
+		EXPECT_EQ(0, smu_check_cap(vm, SECMMU_CAP_COHERENCE_STYLES) &
+			     (1 << style));
+		EXPECT_EQ(SECMMU_COHERENCE_NOTIFIER,
+			  smu_check_cap(vm, SECMMU_CAP_COHERENCE));
+		SKIP(return false, "coherence style %u: not in this kernel",
+		     style);
+	}
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(coherence, (__u64)smu_check_cap(vm, SECMMU_CAP_COHERENCE));
+	return ret == 0;
+}
+
+/*
+ * smu_env_setup() in coherence @coherence: the VM gets the style before
+ * its memslot.  False after a SKIP.
+ */
+static inline bool smu_env_setup_coherence(struct __test_metadata *_metadata,
+					   struct smu_env *e, size_t npages,
+					   __u64 gfn, __u64 coherence)
+{
+	smu_env_setup(_metadata, e, 0, gfn);
+	if (!smu_t_coherence(_metadata, e->vm, coherence))
+		return false;
+	e->npages = npages;
+	if (!npages)
+		return true;
+	e->mem = smu_mmap_anon(npages * PAGE);
+	EXPECT_NE(MAP_FAILED, e->mem);
+	if (e->mem == MAP_FAILED)
+		return false;
+	memset(e->mem, 0, npages * PAGE);
+	EXPECT_EQ(0, smu_set_memslot(e->vm, 0, 0, gfn, npages, e->mem));
+	return !_metadata->exit_code;
+}
+
 /* Read one stat, asserting the ioctl works. */
 static inline __u64 smu_t_stat(struct __test_metadata *_metadata, int vm,
 			       enum secmmu_stat idx)

@@ -20,6 +20,19 @@ void do_open_vm(struct thread *t)
 	if (fd < 0)
 		return;
 	vlog(t, "open_vm -> %d (slot %d)", fd, i);
+	/* A coherence style for it (SECMMU_CAP_COHERENCE), some refused. */
+	if (chance(&t->rng, 50)) {
+		struct secmmu_enable_cap ec = {
+			.cap = SECMMU_CAP_COHERENCE,
+			.args[0] = below(&t->rng, SECMMU_COHERENCE_NR_STYLES) |
+				   (chance(&t->rng, 30) ? SECMMU_COHERENCE_AGING : 0),
+		};
+		long ret = xioctl(fd, SECMMU_ENABLE_CAP, (unsigned long)&ec);
+
+		vlog(t, "enable_cap(%d, coherence %llu) -> %ld", fd,
+		     (unsigned long long)ec.args[0], ret);
+		note(OP_ENABLE_CAP, ret);
+	}
 	lock_tab();
 	old = vm_fd[i];
 	__atomic_store_n(&vm_fd[i], fd, __ATOMIC_RELAXED);
@@ -130,8 +143,15 @@ void do_enable_cap(struct thread *t)
 	if (vm < 0)
 		return;
 	memset(&ec, 0, sizeof(ec));
-	ec.cap = chance(r, 80) ? SECMMU_CAP_RMAP_MODE : edge(r, 16);
-	ec.args[0] = chance(r, 80) ? below(r, SECMMU_RMAP_NR_MODES + 1) : edge(r, 4);
+	if (chance(r, 20)) {
+		ec.cap = SECMMU_CAP_COHERENCE;
+		ec.args[0] = chance(r, 80) ? below(r, SECMMU_COHERENCE_NR_STYLES + 1) |
+			     (chance(r, 30) ? SECMMU_COHERENCE_AGING : 0) : edge(r, 4);
+	} else {
+		ec.cap = chance(r, 80) ? SECMMU_CAP_RMAP_MODE : edge(r, 16);
+		ec.args[0] = chance(r, 80) ? below(r, SECMMU_RMAP_NR_MODES + 1) :
+			     edge(r, 4);
+	}
 	ec.flags = junk(r, 10);
 	if (chance(r, 10))
 		ec.args[1 + below(r, 3)] = rnd(r);

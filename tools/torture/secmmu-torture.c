@@ -36,8 +36,11 @@
  *     reset, at that generation or a newer one (dirty.c).
  *
  * usage: secmmu-torture [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS]
- *                       [-R RING_ENTRIES] [-A] [-C] [-D]
+ *                       [-R RING_ENTRIES] [-y COHERENCE] [-A] [-C] [-D]
  *   -r  SECMMU_RMAP_* for SECMMU_ENABLE_CAP (default 0, LOCKED)
+ *   -y  SECMMU_CAP_COHERENCE value (a SECMMU_COHERENCE_* style, | 256 for
+ *       SECMMU_COHERENCE_AGING); default: picked from the seed among the
+ *       styles the kernel has
  *   -R  dirty ring entries per vCPU (default SECMMU_DIRTY_RING_MIN, 256:
  *       the collector's slow rounds wait for a writer to meet a full ring)
  *   -A  no aging thread; -C no chaos thread; -D no dirty logging (to tell
@@ -98,6 +101,7 @@ uint64_t pub[NP];
 uint64_t seq[NP];
 volatile int stop;
 bool have_ksm;
+static long coherence = -1;
 static int nvcpus = 2, rmap_mode, nodes = 1, no_age, no_chaos, chaos_vcpu = -1;
 static bool have_memcg, have_thp;
 static char cg_path[256];
@@ -790,6 +794,23 @@ static int count_nodes(void)
 	return n ? n : 1;
 }
 
+/* A style the kernel has, from the seed; interval ones age half the time. */
+static long pick_coherence(uint64_t seed)
+{
+	int styles = ioctl(vm_fd, SECMMU_CHECK_CAP, SECMMU_CAP_COHERENCE_STYLES);
+	uint64_t s = seed ^ 0xc0e4e2e4ceULL, r = rnd(&s);
+	long style;
+
+	if (styles <= 0)
+		return SECMMU_COHERENCE_NOTIFIER;
+	do
+		style = r++ % SECMMU_COHERENCE_NR_STYLES;
+	while (!(styles & 1 << style));
+	if (style != SECMMU_COHERENCE_NOTIFIER && rnd(&s) & 1)
+		style |= SECMMU_COHERENCE_AGING;
+	return style;
+}
+
 int main(int argc, char **argv)
 {
 	struct secmmu_enable_cap ec = { .cap = SECMMU_CAP_RMAP_MODE };
@@ -806,7 +827,7 @@ int main(int argc, char **argv)
 	void *raw;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:t:r:c:R:ACD")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:r:c:R:y:ACD")) != -1) {
 		switch (c) {
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 't': secs = strtoul(optarg, NULL, 0); break;
@@ -816,8 +837,9 @@ int main(int argc, char **argv)
 		case 'C': no_chaos = 1; break;
 		case 'R': ring = strtoul(optarg, NULL, 0); break;
 		case 'D': no_dirty = 1; break;
+		case 'y': coherence = strtol(optarg, NULL, 0); break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS] [-R RING_ENTRIES] [-A] [-C] [-D]\n",
+			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-r RMAP_MODE] [-c VCPUS] [-R RING_ENTRIES] [-y COHERENCE] [-A] [-C] [-D]\n",
 				argv[0]);
 			return 2;
 		}
@@ -863,6 +885,17 @@ int main(int argc, char **argv)
 		perror("open /dev/secmmu");
 		return 2;
 	}
+	if (coherence < 0)
+		coherence = pick_coherence(seed);
+	ec.cap = SECMMU_CAP_COHERENCE;
+	ec.args[0] = coherence;
+	if (ioctl(vm_fd, SECMMU_ENABLE_CAP, &ec)) {
+		perror("SECMMU_ENABLE_CAP(COHERENCE)");
+		return 2;
+	}
+	printf("secmmu-torture: coherence %ld\n", coherence);
+	fflush(stdout);
+	ec.cap = SECMMU_CAP_RMAP_MODE;
 	ec.args[0] = rmap_mode;
 	if (ioctl(vm_fd, SECMMU_ENABLE_CAP, &ec)) {
 		perror("SECMMU_ENABLE_CAP(RMAP_MODE)");
@@ -960,7 +993,8 @@ int main(int argc, char **argv)
 	close(vm_fd);
 	leave_memcg();
 
-	printf("secmmu-torture: duration %.1f s, rmap mode %d\n", t0 / 1e9, rmap_mode);
+	printf("secmmu-torture: duration %.1f s, rmap mode %d, coherence %ld\n",
+	       t0 / 1e9, rmap_mode, coherence);
 	printf("  vcpu: reads %lu, batch reads %lu, writes %lu (racing reads %lu: zero words %lu, torn words %lu, failed %lu)\n",
 	       tot.reads, tot.batch_reads, tot.writes, tot.relaxed, tot.zero_words,
 	       tot.torn_words, tot.read_errors_relaxed);

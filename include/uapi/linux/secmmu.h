@@ -74,6 +74,8 @@
 #define SECMMU_CAP_DIRTY_RING		14	/* SECMMU_DIRTY_RING_MAX */
 #define SECMMU_CAP_PROT_POLICY		15	/* this VM's SECMMU_PROT_* */
 #define SECMMU_CAP_HUGE_LEAVES		16	/* this VM's setting, 0 or 1 */
+#define SECMMU_CAP_COHERENCE		17	/* this VM's SECMMU_COHERENCE_* | flags */
+#define SECMMU_CAP_COHERENCE_STYLES	18	/* mask of 1 << SECMMU_COHERENCE_* */
 
 /*
  * SECMMU_ENABLE_CAP: change a VM setting.  Unknown @cap, nonzero @flags,
@@ -148,6 +150,64 @@
 #define SECMMU_PROT_ZAP			0
 #define SECMMU_PROT_KEEP_NUMA_HINT	1
 #define SECMMU_PROT_NR_POLICIES		2
+
+/*
+ * SECMMU_CAP_COHERENCE, args[0] = a SECMMU_COHERENCE_* style, optionally
+ * ORed with SECMMU_COHERENCE_AGING: how the shadow tables stay coherent
+ * with the primary MMU.  Only before the first memslot is created (-EBUSY
+ * after); the last value set before it holds for the VM's life.
+ * CHECK_CAP(SECMMU_CAP_COHERENCE) returns the VM's value,
+ * CHECK_CAP(SECMMU_CAP_COHERENCE_STYLES) the mask of styles this kernel
+ * supports (bit 1 << style).
+ *
+ *   NOTIFIER          one mmu_notifier for the VM (KVM's design, the
+ *                     default): each invalidation looks its host range up
+ *                     in the memslots; faults resolve with GUP and retry
+ *                     against the VM's own invalidation sequence.  It
+ *                     always answers the aging hooks.
+ *   INTERVAL          one mmu_interval_notifier per memslot, inserted with
+ *                     the memslot and removed with it (the device drivers'
+ *                     design: lib/test_hmm.c, drm_gpusvm, amdkfd,
+ *                     nouveau): an invalidation reaches exactly the
+ *                     memslots whose host range it overlaps, and zaps and
+ *                     flushes their leaves; faults resolve with
+ *                     hmm_range_fault() between mmu_interval_read_begin()
+ *                     and mmu_interval_read_retry() (checked under
+ *                     mmu_lock, which the invalidation holds for
+ *                     mmu_interval_set_seq()), and take no page reference.
+ *                     A huge leaf is mapped where hmm_range_fault()
+ *                     reports a PMD mapping and the SECMMU_CAP_HUGE_LEAVES
+ *                     rules allow one.
+ *   INTERVAL_TWO_PASS as INTERVAL, with the two-pass interval notifier of
+ *                     Linux 7.2 (invalidate_start and invalidate_finish in
+ *                     struct mmu_interval_notifier_ops): the first pass
+ *                     zaps, the second waits for the vCPUs (the remote
+ *                     flush), so every notifier an invalidation reaches
+ *                     zaps before any of them waits.
+ *
+ * SECMMU_COHERENCE_AGING (interval styles only): also register the VM's
+ * mmu_notifier, with the aging hooks alone, beside the interval notifiers.
+ * Without it an interval-style VM does not answer reclaim's aging, as no
+ * device driver does (SECMMU_AGE still works).
+ *
+ * PROT_POLICY applies to the NOTIFIER style; the interval styles zap on
+ * every invalidation, as device drivers do.  In them SECMMU_STAT_INVAL_*
+ * count one per memslot an invalidation reaches.
+ *
+ * Errors: -EINVAL for a style >= SECMMU_COHERENCE_NR_STYLES, unknown bits,
+ * or SECMMU_COHERENCE_AGING with NOTIFIER (which always ages);
+ * -EOPNOTSUPP for a style this kernel lacks (INTERVAL_TWO_PASS on kernels
+ * before 7.2, the interval styles on a kernel without CONFIG_HMM_MIRROR):
+ * the value is well formed, this kernel cannot do it, which
+ * SECMMU_CAP_COHERENCE_STYLES tells beforehand; -EBUSY after the first
+ * memslot.  A failed call changes nothing.
+ */
+#define SECMMU_COHERENCE_NOTIFIER		0
+#define SECMMU_COHERENCE_INTERVAL		1
+#define SECMMU_COHERENCE_INTERVAL_TWO_PASS	2
+#define SECMMU_COHERENCE_NR_STYLES		3
+#define SECMMU_COHERENCE_STYLE_MASK		0xffU
+#define SECMMU_COHERENCE_AGING			(1U << 8)
 
 struct secmmu_enable_cap {
 	__u32 cap;
