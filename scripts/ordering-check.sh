@@ -255,7 +255,7 @@ expect rmap-iter-acquire src/rmap.o secmmu_rmap_iter_next 1 - "$ldar" \
 # which the remote flush waits on with acquire.
 expect vcpu-publish-release src/vcpu.o secmmu_vcpu_publish 1 - "$bump" \
 	"stlr of nr_vcpus + 1"
-expect guest-exit-release src/vcpu.o access_op 1 - "$bump" \
+expect guest-exit-release src/vcpu.o secmmu_vcpu_access_op 1 - "$bump" \
 	"stlr of guest_seq + 1 (secmmu_guest_exit)"
 expect flush-acquire src/flush.o secmmu_remote_flush 2 - "$ldar" \
 	"ldar (nr_vcpus, guest_seq)"
