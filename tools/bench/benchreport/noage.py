@@ -183,13 +183,13 @@ plot DATA using 2:3:xtic(1) lc rgb '#d95f02'
                 x = abs(dm) / band
                 verdict = ('no difference (|%s| %s within ±%s)' % (fmt(dm), unit, fmt(band))
                            if x < lim else
-                           '%s without aging: %s %s %s than with it, %.1f noise bands' % (
+                           '%s without aging: %s %s %s than with it, %.2f noise bands' % (
                                name, fmt(abs(dm)), unit, 'more' if dm > 0 else 'fewer', x))
                 g = self.real_goal(goal, x, lim, 'ge', verdict)
                 st = 'met' if g['met'] else '**not met**'
                 if self.meta.get('quick'):
                     st += ' (QUICK: small sizes, few repetitions)'
-                rows.append([goal, '%.1f bands' % x, st, verdict])
+                rows.append([goal, '%.2f bands' % x, st, verdict])
         self.md.append('Goal of issue 25 (kernel %s, this boot):\n' %
                        self.meta.get('kernel', '?'))
         self.table(['goal', 'measured', 'status', 'verdict'], rows)
