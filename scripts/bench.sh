@@ -15,7 +15,7 @@
 #      REPS=N         repetitions per point (default 7, QUICK 3)
 #      DURATION_MS=N  length of one throughput sample (default 1000, QUICK 300)
 #      SERIES=a,b     only these series (access,age,throughput,inval,dirty,
-#                     dirtyscale,mem,numa,huge; realage,realinval,realdirty,
+#                     dirtyscale,mem,numa,huge,noage; realage,realinval,realdirty,
 #                     realvcpu)
 #      KVER=6.12      kernel flavour or release to boot (QEMU only); 7.2 is
 #                     the mainline kernel the lead stages in
