@@ -146,6 +146,9 @@ void series_huge(void);			/* huge.c */
 void series_dirty(void);		/* dirty.c, on dirtylib.c */
 void series_dirtyscale(void);		/* dirtyscale.c, on dirtylib.c */
 void series_mem(void);			/* mem.c */
+void series_coherence(void);		/* coherence.c, coh.h */
+/* A subject process of series coherence (cohsecmmu.c), re-executed by it. */
+int coh_secmmu_subject(const char *style, const char *maxpages);
 /* Beside KVM, in a boot with KVM (real.h) */
 void series_realage(void);		/* realage.c */
 void series_realinval(void);		/* realinval.c */

@@ -11,8 +11,8 @@ Plots are drawn with gnuplot (pngcairo), one PNG per series.
 The modules in benchreport/: parse and stats (the records, quartiles,
 ratios), render (formats, tables, gnuplot), one mixin class per series
 (access, age, throughput, inval, dirty, dirtyscale, mem, numa, huge,
-realage with realidle, realinval, realdirty, realvcpu; realcommon: what
-the real* share), and goals (issue 13's goals, each against its measured value).
+coherence, realage with realidle, realinval, realdirty, realvcpu;
+realcommon: what the real* share), and goals (issue 13's goals, each against its measured value).
 """
 import argparse
 import json
@@ -37,11 +37,12 @@ from benchreport.realdirty import RealDirty
 from benchreport.realvcpu import RealVcpu
 from benchreport.realcommon import RealGoals
 from benchreport.huge import Huge
+from benchreport.coherence import Coherence
 from benchreport.goals import Goals
 
 
 class Report(Render, Access, Age, Throughput, Inval, Dirty, DirtyScale, Mem, Numa,
-             RealAge, RealInval, RealDirty, RealVcpu, RealGoals, Huge, Goals):
+             RealAge, RealInval, RealDirty, RealVcpu, RealGoals, Huge, Coherence, Goals):
     """One results.md: every series' section (benchreport/, one mixin per
     series), then the goals."""
 
@@ -90,7 +91,8 @@ def main():
         rep.md.append('- **the benchmark did not finish** (no end record)')
     rep.md.append('- cells: median [min–max] over the repetitions\n')
     for s in (rep.access, rep.age, rep.throughput, rep.inval, rep.dirty,
-              rep.dirtyscale, rep.mem, rep.numa, rep.huge, rep.realage, rep.realidle,
+              rep.dirtyscale, rep.mem, rep.numa, rep.huge, rep.coherence, rep.realage,
+              rep.realidle,
               rep.realinval, rep.realdirty, rep.realvcpu, rep.goals):
         s()
     rep.md.append('Plots: ' + ', '.join(rep.plots) + '\n')
