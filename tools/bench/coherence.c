@@ -143,10 +143,10 @@ struct coh_run {
 	double mslot[2][2][CS_NR][MAX_SAMPLES];
 };
 
-/* Iterations per sample (their median): ~4096 pages, 1..16 (QUICK: 1..4). */
+/* Iterations per sample (their median): ~4096 pages, 1..8 (QUICK: 1..4). */
 static unsigned int coh_k(size_t np)
 {
-	unsigned int k = np >= 4096 ? 1 : 4096 / np, max = cfg.quick ? 4 : 16;
+	unsigned int k = np >= 4096 ? 1 : 4096 / np, max = cfg.quick ? 4 : 8;
 
 	return k < max ? k : max;
 }
@@ -333,7 +333,7 @@ void series_coherence(void)
 	c.scale_np = cfg.quick ? 1024 : 4096;
 	if (c.scale_np > max)
 		c.scale_np = max;
-	c.k = cfg.quick ? 16 : 64;
+	c.k = cfg.quick ? 16 : 32;
 	maxp = c.np[c.nsz - 1];
 	if (maxp < c.scale_np)
 		maxp = c.scale_np;

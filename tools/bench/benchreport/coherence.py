@@ -59,9 +59,9 @@ class Coherence:
             if x is None or nv is None:
                 continue
             # A ratio means something only when the notifier's own value
-            # is outside the twin's band.
-            clear = band is not None and abs(nv) > band
-            out[st] = (x / nv if nv else None, band / abs(nv) if clear else None, clear)
+            # is above the twin's band (a cost, not noise around zero).
+            clear = band is not None and nv > band
+            out[st] = (x / nv if nv > 0 else None, band / nv if clear else None, clear)
         return out, nv, band
 
     def coherence(self):
@@ -88,7 +88,7 @@ class Coherence:
             'memslot, `hmm_range_fault()`; the two-pass form where `CHECK_CAP` has it), '
             '*dmirror* (lib/test_hmm.c, where the kernel has test_hmm.ko).  Every sample '
             'maps fresh anonymous 4 KiB pages that the process wrote; a sample is the '
-            'median of up to 16 such iterations (about 4096 pages in all; one iteration from '
+            'median of up to 8 (QUICK: 4) such iterations (about 4096 pages in all; one iteration from '
             '16 MiB up), so that one preemption of the guest on a loaded host does not '
             'move it.  Subjects here: %s.'
             '%s\n' % (reps, ', '.join(subjects),
@@ -137,7 +137,7 @@ class Coherence:
                        'process with no secondary MMU, same repetition), median; the secondary '
                        'MMU had written every page (secmmu: a vCPU wrote one word per page; '
                        'dmirror: `HMM_DMIRROR_WRITE`).  *none*: its own ns per page.  In '
-                       'brackets: ÷ notifier.  Every secmmu sample zapped %s.\n' % (
+                       'brackets: ÷ notifier (where the notifier\'s added cost is positive).  Every secmmu sample zapped %s.\n' % (
                            'at least one leaf per page (per page moved, migration)' if not bad
                            else 'NOT all its leaves: ' + '; '.join(bad[:6])))
         for i, op in enumerate(OPS):
@@ -158,8 +158,8 @@ class Coherence:
                         row.append('-')
                         continue
                     data.append((1 + i, s, np, a))
-                    row.append(fmt(a) + (' (%s)' % rfmt(a / nv) if nv and s not in (
-                        'notifier',) else ''))
+                    row.append(fmt(a) + (' (%s)' % rfmt(a / nv) if nv is not None and nv > 0
+                                         and s != 'notifier' else ''))
                 rows.append(row)
             mv = self.coh('none', 'migrate %d' % sizes[-1]) if op == 'migrate' else None
             self.md.append('%s%s:\n' % (OP_TEXT[op], (
