@@ -88,9 +88,9 @@ class Coherence:
             'memslot, `hmm_range_fault()`; the two-pass form where `CHECK_CAP` has it), '
             '*dmirror* (lib/test_hmm.c, where the kernel has test_hmm.ko).  Every sample '
             'maps fresh anonymous 4 KiB pages that the process wrote; a sample is the '
-            'median of up to 8 (QUICK: 4) such iterations (about 4096 pages in all; one iteration from '
-            '16 MiB up), so that one preemption of the guest on a loaded host does not '
-            'move it.  Subjects here: %s.'
+            'median of up to 8 (QUICK: 4) such iterations (about 4096 pages in all; one '
+            'iteration from 16 MiB up), so that one preemption of the guest on a loaded '
+            'host does not move it.  Subjects here: %s.'
             '%s\n' % (reps, ', '.join(subjects),
                       '' if 'dmirror' in subjects else
                       '  No dmirror in this boot (test_hmm.ko: the 7.2 kernel).'))
@@ -137,7 +137,8 @@ class Coherence:
                        'process with no secondary MMU, same repetition), median; the secondary '
                        'MMU had written every page (secmmu: a vCPU wrote one word per page; '
                        'dmirror: `HMM_DMIRROR_WRITE`).  *none*: its own ns per page.  In '
-                       'brackets: ÷ notifier (where the notifier\'s added cost is positive).  Every secmmu sample zapped %s.\n' % (
+                       'brackets: ÷ notifier (where the notifier\'s added cost is positive).  '
+                       'Every secmmu sample zapped %s.\n' % (
                            'at least one leaf per page (per page moved, migration)' if not bad
                            else 'NOT all its leaves: ' + '; '.join(bad[:6])))
         for i, op in enumerate(OPS):
@@ -265,9 +266,10 @@ class Coherence:
             return
         r = self.coh('none', '1 memslots, in')
         self.md.append('**32 memslots**: `MADV_DONTNEED` of one page, the median of %s per '
-                       'sample, added ns per invalidation over *none*: a page of the VM\'s range (*in*: the '
-                       'vCPU wrote it first) or of no memslot (*out*), with the range\'s own '
-                       'memslot alone or with 31 more (16 pages each, all mapped).  *none* '
+                       'sample, added ns per invalidation over *none*: a page of the VM\'s '
+                       'range (*in*: the vCPU wrote it first) or of no memslot (*out*), with '
+                       'the range\'s own memslot alone or with 31 more (16 pages each, all '
+                       'mapped).  *none* '
                        'itself: %s ns (in), %s ns (out).\n' % (
                            r['k'] if r else '?', fmt(r['stats']['median']) if r else '-',
                            fmt(self.coh('none', '1 memslots, out')['stats']['median'])
