@@ -15,8 +15,8 @@
 #      REPS=N         repetitions per point (default 7, QUICK 3)
 #      DURATION_MS=N  length of one throughput sample (default 1000, QUICK 300)
 #      SERIES=a,b     only these series (access,age,throughput,inval,dirty,
-#                     dirtyscale,mem,numa,huge,noage; realage,realinval,realdirty,
-#                     realvcpu)
+#                     dirtyscale,mem,numa,huge,coherence,noage; realage,
+#                     realinval,realdirty,realvcpu)
 #      KVER=6.12      kernel flavour or release to boot (QEMU only); 7.2 is
 #                     the mainline kernel the lead stages in
 #                     $SECMMU_CACHE/mainline-kernel-root (never built here)
@@ -32,6 +32,12 @@
 # empty-notifier floor (tests/floor, built by build-all.sh).  The other
 # series keep the default machine.  They run with the others by default,
 # or alone with SERIES=realage,...; not with HOST=1.
+#
+# The series coherence (issue 25) runs in the default machine; where the
+# booted kernel has test_hmm.ko (CONFIG_TEST_HMM=m: the 7.2 kernel), its
+# boot also carries and loads it (mkinitramfs.sh, SECMMU_HMM=1) and
+# bin/secmmu-dmirror, built on lib/test_hmm_uapi.h of that kernel's source
+# tree (linux_src in lib.sh, read only), for dmirror beside secmmu.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -165,7 +171,19 @@ else
 	}
 
 	if [ "$main" = 1 ]; then
-		boot_bench main "${main_args[@]}"
+		hmm=0 hmm_bins=
+		case ",${series:-coherence}," in
+		*,coherence,*)
+			if grep -q '/test_hmm\.ko' "$kimg/lib/modules/$kver/modules.dep"; then
+				step "bench: secmmu-dmirror on $src_series's lib/test_hmm_uapi.h (coherence)"
+				hmm_src=$(linux_src "$src_series")
+				run_logged bench-dmirror make -C "$SECMMU_REPO/tools" OUTPUT="$work" \
+					HMM_UAPI_DIR="$hmm_src/lib" "$work/secmmu-dmirror"
+				hmm=1 hmm_bins=$work/secmmu-dmirror
+				runner="$runner; coherence: test_hmm.ko loaded"
+			fi ;;
+		esac
+		SECMMU_HMM=$hmm SECMMU_EXTRA_BINS=$hmm_bins boot_bench main "${main_args[@]}"
 	fi
 	if [ "$kvmboot" = 1 ]; then
 		step "bench: KVM selftests ($src_series) and the empty-notifier floor (real*)"

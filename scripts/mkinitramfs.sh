@@ -21,6 +21,10 @@
 #                         irqbypass, ccp), loaded at boot after zram
 #                         (kvm.list); the machine must then have SVM
 #                         (qemu_boot in lib.sh: SECMMU_KVM=1 boots -cpu max)
+#   env SECMMU_HMM=1      also lib/test_hmm.ko (CONFIG_TEST_HMM=m: the 7.2
+#                         kernel) and its dependencies, loaded at boot
+#                         (hmm.list): dmirror's /dev/hmm_dmirror0 for the
+#                         bench series coherence (bin/secmmu-dmirror)
 #   env SECMMU_MIRROR_DIR a directory copied as /mirror (secmmu-mirror, its
 #                         library and the kernel's mm selftests: qemu-run.sh
 #                         mode mirror), with the dynamic loader and the
@@ -125,6 +129,15 @@ if [ "${SECMMU_KVM:-0}" != 0 ]; then
 	kvm_note="KVM: $(paste -sd' ' "$root/lib/modules/kvm.list")"
 fi
 
+# test_hmm (SECMMU_HMM=1): the kernel must have it as a module.
+hmm_note=
+if [ "${SECMMU_HMM:-0}" != 0 ]; then
+	[ -n "$(mod_path test_hmm)" ] || die "no test_hmm module in $mods (CONFIG_TEST_HMM=m)"
+	add_mod_soft test_hmm
+	put_mods hmm.list
+	hmm_note="test_hmm: $(paste -sd' ' "$root/lib/modules/hmm.list")"
+fi
+
 # The file system dirty_test's ext2_writeback mounts (ext2, else ext4):
 # built in, or a module loaded with its dependencies before the tests
 # (fs.list).  Debian's kernels have only ext4, which also serves ext2.
@@ -209,3 +222,4 @@ mv "$out.tmp" "$out"
 info "initramfs: $out ($(du -h "$out" | cut -f1); modules: $(tr '\n' ' ' <"$root/lib/modules/load.list")secmmu.ko)"
 [ -z "$fs_note" ] || info "file system for ext2_writeback: $fs_note"
 [ -z "$kvm_note" ] || info "$kvm_note"
+[ -z "$hmm_note" ] || info "$hmm_note"

@@ -146,6 +146,9 @@ void series_huge(void);			/* huge.c */
 void series_dirty(void);		/* dirty.c, on dirtylib.c */
 void series_dirtyscale(void);		/* dirtyscale.c, on dirtylib.c */
 void series_mem(void);			/* mem.c */
+void series_coherence(void);		/* coherence.c, coh.h */
+/* A subject process of series coherence (cohsecmmu.c), re-executed by it. */
+int coh_secmmu_subject(const char *style, const char *maxpages);
 void series_noage(void);		/* noage.c: reclaim, mirrors not aging */
 /* A subject process of series noage, re-executed by it. */
 int noage_subject(const char *kind, const char *geom);

@@ -11,8 +11,8 @@ Plots are drawn with gnuplot (pngcairo), one PNG per series.
 The modules in benchreport/: parse and stats (the records, quartiles,
 ratios), render (formats, tables, gnuplot), one mixin class per series
 (access, age, throughput, inval, dirty, dirtyscale, mem, numa, huge,
-noage, realage with realidle, realinval, realdirty, realvcpu; realcommon: what
-the real* share), and goals (issue 13's goals, each against its measured value).
+noage, coherence, realage with realidle, realinval, realdirty, realvcpu;
+realcommon: what the real* share), and goals (issue 13's goals, each against its measured value).
 """
 import argparse
 import json
@@ -38,11 +38,13 @@ from benchreport.realvcpu import RealVcpu
 from benchreport.realcommon import RealGoals
 from benchreport.huge import Huge
 from benchreport.noage import NoAge
+from benchreport.coherence import Coherence
 from benchreport.goals import Goals
 
 
 class Report(Render, Access, Age, Throughput, Inval, Dirty, DirtyScale, Mem, Numa,
-             RealAge, RealInval, RealDirty, RealVcpu, RealGoals, Huge, NoAge, Goals):
+             RealAge, RealInval, RealDirty, RealVcpu, RealGoals, Huge, NoAge, Coherence,
+             Goals):
     """One results.md: every series' section (benchreport/, one mixin per
     series), then the goals."""
 
@@ -91,7 +93,8 @@ def main():
         rep.md.append('- **the benchmark did not finish** (no end record)')
     rep.md.append('- cells: median [min–max] over the repetitions\n')
     for s in (rep.access, rep.age, rep.throughput, rep.inval, rep.dirty,
-              rep.dirtyscale, rep.mem, rep.numa, rep.huge, rep.noage, rep.realage, rep.realidle,
+              rep.dirtyscale, rep.mem, rep.numa, rep.huge, rep.noage, rep.coherence,
+              rep.realage, rep.realidle,
               rep.realinval, rep.realdirty, rep.realvcpu, rep.goals):
         s()
     rep.md.append('Plots: ' + ', '.join(rep.plots) + '\n')

@@ -22,7 +22,8 @@
  *
  * usage: secmmu-bench [--quick] [--size-mb N] [--reps N] [--duration-ms N]
  *                     [--series a,b,...] [--series c ...]
- *   series: access age throughput inval dirty dirtyscale mem numa huge noage
+ *   series: access age throughput inval dirty dirtyscale mem numa huge
+ *   coherence noage
  *   (default: all of these); --series may be repeated (scripts/bench.sh
  *   passes one per series: the QEMU init splits its argument string at
  *   commas)
@@ -59,6 +60,7 @@ static const struct {
 	{ "mem", series_mem, false },
 	{ "numa", series_numa, false },
 	{ "huge", series_huge, false },
+	{ "coherence", series_coherence, false },
 	{ "noage", series_noage, false },
 	{ "realage", series_realage, true },
 	{ "realinval", series_realinval, true },
@@ -87,7 +89,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: secmmu-bench [--quick] [--size-mb N] [--reps N] "
 		"[--duration-ms N] [--series access,age,throughput,inval,dirty,dirtyscale,\n"
-		"mem,numa,huge,noage,realage,realinval,realdirty,realvcpu]\n");
+		"mem,numa,huge,coherence,noage,realage,realinval,realdirty,realvcpu]\n");
 	exit(2);
 }
 
@@ -118,8 +120,6 @@ int main(int argc, char **argv)
 		return realage_subject(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "--real-subject"))
 		return real_subject(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "--noage-subject"))
-		return noage_subject(argv[2], argv[3]);
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
