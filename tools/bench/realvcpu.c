@@ -36,7 +36,7 @@
 
 #define RV_SUBJ		6
 #define RV_FORMS	2		/* writes, faulting */
-#define RV_ZAPDIV	4		/* faulting: 1/4 of the slot per pass */
+#define RV_ZAPDIV	16		/* faulting: 1/16 of the slot per pass */
 
 struct rv_ager {
 	pthread_t thr;
