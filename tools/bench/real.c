@@ -64,7 +64,7 @@ bool rsub_start(struct rsub *s, const char *series, int kind, int node,
 		unsigned int maxmib)
 {
 	int in[2], out[2];
-	char arg[16], line[128], path[96];
+	char arg[16], line[128], path[96], kname[24];
 	unsigned long mask = 1UL << node;
 
 	s->kind = kind;
@@ -75,7 +75,9 @@ bool rsub_start(struct rsub *s, const char *series, int kind, int node,
 		       FLOOR_DEV);
 		return false;
 	}
-	snprintf(s->cg, sizeof(s->cg), CG_ROOT "/%s-%s", series, rs_kind[kind]);
+	snprintf(s->cg, sizeof(s->cg), CG_ROOT "/%s-%s%s", series, rs_kind[kind],
+		 s->thp ? "-thp" : "");
+	snprintf(kname, sizeof(kname), "%s%s", rs_kind[kind], s->thp ? "-thp" : "");
 	if (mkdir(s->cg, 0755) && errno != EEXIST)
 		die("%s: mkdir %s: %s", series, s->cg, strerror(errno));
 	/* Close-on-exec: no subject may hold another's pipe open. */
@@ -95,10 +97,11 @@ bool rsub_start(struct rsub *s, const char *series, int kind, int node,
 			_exit(126);
 		if (kind == RS_KVM || kind == RS_KVM_RING)
 			execl(REAL_KVM, REAL_KVM, arg,
-			      kind == RS_KVM_RING ? "ring" : "bitmap", (char *)NULL);
+			      kind == RS_KVM_RING ? "ring" : "bitmap",
+			      s->thp ? "thp" : NULL, (char *)NULL);
 		else
 			execl("/proc/self/exe", "secmmu-bench", "--real-subject",
-			      rs_kind[kind], arg, (char *)NULL);
+			      kname, arg, (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -150,6 +153,33 @@ void rsub_stop(struct rsub *s)
 	waitpid(s->pid, &st, 0);
 	rmdir(s->cg);
 	s->live = false;
+}
+
+long real_huge_kb(pid_t pid, unsigned long hva)
+{
+	unsigned long start, end;
+	char line[512], path[48];
+	bool in = false;
+	long kb, ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = hva >= start && hva < end;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
+			ret = kb;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
 }
 
 /*

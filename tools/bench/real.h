@@ -39,6 +39,7 @@ struct rsub {
 	int node;
 	char cg[64];			/* cgroup directory */
 	bool live;
+	bool thp;			/* set before rsub_start(): over THP */
 };
 
 /*
@@ -51,7 +52,8 @@ void real_end(void);
 
 /*
  * Start subject @kind of @series on node @node; maxmib: the largest range
- * it will map.  False when it could not start (printed).
+ * it will map; over THP instead of 4 KiB pages if @s->thp.  False when it
+ * could not start (printed).
  */
 bool rsub_start(struct rsub *s, const char *series, int kind, int node,
 		unsigned int maxmib);
@@ -59,6 +61,9 @@ bool rsub_start(struct rsub *s, const char *series, int kind, int node,
 void rsub_ask(struct rsub *s, char *ans, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void rsub_stop(struct rsub *s);
+
+/* AnonHugePages of process @pid's mapping at @hva, in KiB; -1: none. */
+long real_huge_kb(pid_t pid, unsigned long hva);
 
 /* One timed MGLRU aging pass over memcg @cg ("/x") on @node: ms. */
 double mglru_pass(const char *who, const char *cg, int node);

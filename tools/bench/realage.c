@@ -24,6 +24,12 @@
  *   secmmu MODE     a secmmu VM in that rmap mode mirroring the memory,
  *                   every page mapped by vCPU reads
  *
+ * Each subject twice: over 4 KiB pages (MADV_NOHUGEPAGE; records of the
+ * series realage and realidle) and over THP (2 MiB aligned, MADV_HUGEPAGE;
+ * the KVM guest's memslot VM_MEM_SRC_ANONYMOUS_THP, secmmu's VM with
+ * SECMMU_CAP_HUGE_LEAVES, so both map 2 MiB leaves; series realage-thp and
+ * realidle-thp, each record saying how much of the memory was THP).
+ *
  * After one untimed pass each, every repetition, in an order rotating
  * with the repetition, each subject first makes every page young (the
  * process writes one word of each page, then its secondary MMU touches
@@ -32,7 +38,8 @@
  * (report.py) pairs each pass with the same repetition's "none": the added
  * ns per page, and those as ratios to the empty notifier's and to KVM's.
  *
- * Subjects are this program re-executed (--realage-subject KIND MIB), so
+ * Subjects are this program re-executed (--realage-subject KIND MIB, KIND
+ * ending in "-thp" for the THP form; the KVM helper: MIB thp), so
  * that each has an mm of its own with nothing inherited; commands go down
  * a pipe on its stdin, one byte each, answers come back on its fd 3, one
  * line each (the protocol of tools/bench/kvm/realage-kvm.c):
@@ -60,8 +67,12 @@
 #define PAGE_IDLE	"/sys/kernel/mm/page_idle/bitmap"
 #define KVM_HELPER	"/bin/secmmu-realage-kvm"
 #define MPOL_BIND_	2
+#define RA_HUGE		(2UL << 20)
 
 enum { RA_NONE, RA_TWIN, RA_FLOOR, RA_KVM, RA_SECMMU, RA_NR = RA_SECMMU + 4 };
+
+/* subj[RA_NR * form + kind]: form 0 over 4 KiB pages, 1 over THP. */
+#define RA_ALL		(2 * RA_NR)
 
 static const char *const ra_kind[RA_NR] = {
 	"none", "twin", "floor", "kvm", "secmmu0", "secmmu1", "secmmu2", "secmmu3",
@@ -70,6 +81,9 @@ static const char *const ra_kind[RA_NR] = {
 struct subject {
 	char name[40];		/* the record's case */
 	const char *role;
+	int kind;		/* RA_* */
+	bool thp;		/* over THP, not 4 KiB pages */
+	long huge_kb;		/* of its memory, from its smaps */
 	pid_t pid;
 	int cmd;		/* write end of its stdin */
 	FILE *ans;		/* read end of its fd 3 */
@@ -116,13 +130,16 @@ int realage_subject(const char *kind, const char *mib)
 	int vm = -1, vcpu = -1, floor = -1, c, mode = -1;
 	FILE *ans = fdopen(3, "w");
 	struct secmmu_stats st;
+	size_t i, kl = strlen(kind);
+	bool thp = kl > 4 && !strcmp(kind + kl - 4, "-thp");
+	char *mem, *m, base[16];
 	__u64 word;
-	char *mem;
-	size_t i;
 
 	if (!ans || !np)
 		return 2;
 	setvbuf(ans, NULL, _IOLBF, 0);
+	snprintf(base, sizeof(base), "%.*s", thp ? (int)(kl - 4) : (int)kl, kind);
+	kind = base;
 	if (!strncmp(kind, "secmmu", 6))
 		mode = kind[6] - '0';
 	if (!strcmp(kind, "floor")) {
@@ -130,16 +147,21 @@ int realage_subject(const char *kind, const char *mib)
 		if (floor < 0)
 			die("realage: open %s: %s", FLOOR_DEV, strerror(errno));
 	}
-	mem = mmap(NULL, np * SMU_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	/* THP: 2 MiB aligned (one block more mapped, never touched). */
+	m = mmap(NULL, np * SMU_PAGE_SIZE + (thp ? RA_HUGE : 0),
+		 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
 		die("realage: mmap: %s", strerror(errno));
-	madvise(mem, np * SMU_PAGE_SIZE, MADV_NOHUGEPAGE);	/* 4 KiB leaves */
+	mem = thp ? (char *)(((uintptr_t)m + RA_HUGE - 1) & ~(RA_HUGE - 1)) : m;
+	madvise(mem, np * SMU_PAGE_SIZE, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	touch_host(mem, np);
 	if (mode >= 0) {
 		vm = smu_open_vm();
 		if (vm < 0 || smu_enable_cap(vm, SECMMU_CAP_RMAP_MODE, mode) < 0)
 			die("realage: secmmu VM in rmap mode %d", mode);
+		/* Over THP, 2 MiB leaves, as KVM maps them. */
+		if (thp && smu_enable_cap(vm, SECMMU_CAP_HUGE_LEAVES, 1) < 0)
+			die("realage: SECMMU_CAP_HUGE_LEAVES");
 		vcpu = smu_create_vcpu(vm, 0);
 		if (vcpu < 0 || smu_set_memslot(vm, 0, 0, RA_GFN0, np, mem) < 0)
 			die("realage: secmmu vCPU or memslot");
@@ -202,10 +224,11 @@ static void counters(struct subject *s, unsigned long long *calls,
 static bool spawn(struct subject *s, int k, unsigned int mib)
 {
 	int in[2], out[2];
-	char arg[16], line[128], path[96];
+	char arg[16], line[128], path[96], kind[24];
 	unsigned long mask = 1UL << s->node;
 
-	snprintf(s->cg, sizeof(s->cg), CG_ROOT "/realage-%s", ra_kind[k]);
+	snprintf(kind, sizeof(kind), "%s%s", ra_kind[k], s->thp ? "-thp" : "");
+	snprintf(s->cg, sizeof(s->cg), CG_ROOT "/realage-%s", kind);
 	if (mkdir(s->cg, 0755) && errno != EEXIST)
 		die("realage: mkdir %s: %s", s->cg, strerror(errno));
 	/* Close-on-exec: no subject may hold another's pipe open. */
@@ -226,10 +249,11 @@ static bool spawn(struct subject *s, int k, unsigned int mib)
 		    smu_write_file(path, "0"))
 			_exit(126);
 		if (k == RA_KVM)
-			execl(KVM_HELPER, KVM_HELPER, arg, (char *)NULL);
+			execl(KVM_HELPER, KVM_HELPER, arg, s->thp ? "thp" : NULL,
+			      (char *)NULL);
 		else
 			execl("/proc/self/exe", "secmmu-bench", "--realage-subject",
-			      ra_kind[k], arg, (char *)NULL);
+			      kind, arg, (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -249,6 +273,7 @@ static bool spawn(struct subject *s, int k, unsigned int mib)
 	}
 	if (sscanf(line, "ready %lx %lu", &s->hva, &s->np) != 2)
 		die("realage: %s: bad ready line '%s'", s->name, line);
+	s->huge_kb = real_huge_kb(s->pid, s->hva);
 	s->live = true;
 	return true;
 }
@@ -358,10 +383,10 @@ void series_realage(void)
 	static const char *const roles[RA_SECMMU] = {
 		"baseline", "twin", "floor", "kvm",
 	};
-	struct subject subj[RA_NR] = {};
+	static struct subject subj[RA_ALL];
 	unsigned int mib = cfg.size_mb, reps = cfg.reps, r;
 	size_t np = (size_t)mib << 8;
-	int nodes = smu_nr_nodes(), k, n = 0;
+	int nodes = smu_nr_nodes(), j, k, n = 0;
 	bool loaded = false, idle;
 	char line[128];
 
@@ -391,11 +416,15 @@ void series_realage(void)
 		loaded = !system("insmod " FLOOR_KO);
 	}
 	printf("\n== realage: one MGLRU aging pass%s over %u MiB (%zu pages) per "
-	       "subject, %u reps, subjects interleaved ==\n",
+	       "subject, 4 KiB pages and THP, %u reps, subjects interleaved ==\n",
 	       idle ? " and one page_idle pass" : "", mib, np, reps);
-	for (k = 0; k < RA_NR; k++) {
-		struct subject *s = &subj[k];
+	memset(subj, 0, sizeof(subj));
+	for (j = 0; j < RA_ALL; j++) {
+		struct subject *s = &subj[j];
 
+		k = j % RA_NR;
+		s->kind = k;
+		s->thp = j >= RA_NR;
 		s->node = k % nodes;
 		s->role = k < RA_SECMMU ? roles[k] : "secmmu";
 		if (k < RA_SECMMU)
@@ -406,14 +435,16 @@ void series_realage(void)
 			snprintf(s->name, sizeof(s->name), "secmmu %s",
 				 mode_name[k - RA_SECMMU]);
 		if (k == RA_FLOOR && access(FLOOR_DEV, F_OK)) {
-			printf("   realage: no %s (tests/floor not loaded): no floor\n",
-			       FLOOR_DEV);
+			if (!s->thp)
+				printf("   realage: no %s (tests/floor not loaded): "
+				       "no floor\n", FLOOR_DEV);
 			continue;
 		}
 		if (k == RA_KVM && (access("/dev/kvm", R_OK | W_OK) ||
 				    access(KVM_HELPER, X_OK))) {
-			printf("   realage: no /dev/kvm or %s: no KVM subject\n",
-			       KVM_HELPER);
+			if (!s->thp)
+				printf("   realage: no /dev/kvm or %s: no KVM subject\n",
+				       KVM_HELPER);
 			continue;
 		}
 		if (!spawn(s, k, mib)) {
@@ -426,8 +457,8 @@ void series_realage(void)
 	 * One untimed pass each first: a memcg's first aging pass also sorts
 	 * the folios faulted in since into generations.
 	 */
-	for (k = 0; k < RA_NR; k++) {
-		struct subject *s = &subj[k];
+	for (j = 0; j < RA_ALL; j++) {
+		struct subject *s = &subj[j];
 
 		if (!s->live)
 			continue;
@@ -439,8 +470,8 @@ void series_realage(void)
 	}
 
 	for (r = 0; r < reps; r++) {
-		for (k = 0; k < RA_NR; k++) {
-			struct subject *s = &subj[(k + r) % RA_NR];
+		for (j = 0; j < RA_ALL; j++) {
+			struct subject *s = &subj[(j + r) % RA_ALL];
 			unsigned long long c, p;
 
 			if (!s->live)
@@ -463,33 +494,36 @@ void series_realage(void)
 		}
 		n = r + 1;
 	}
-	for (k = 0; k < RA_NR; k++) {
-		struct subject *s = &subj[k];
+	for (j = 0; j < RA_ALL; j++) {
+		struct subject *s = &subj[j];
 
+		k = s->kind;
 		if (!s->live)
 			continue;
-		emit("realage", s->name, s->role, "ms/pass", s->ms, n,
+		emit(s->thp ? "realage-thp" : "realage", s->name, s->role, "ms/pass",
+		     s->ms, n,
 		     "\"pages\":%zu,\"reps\":%d,\"node\":%d,\"clear_young_calls\":%.0f,"
-		     "\"hook_pages\":%.0f%s%s%s",
+		     "\"hook_pages\":%.0f,\"thp_kb\":%ld%s%s%s",
 		     np, n, s->node, median(s->calls, n), median(s->aged, n),
-		     k >= RA_SECMMU ? ",\"mode\":\"" : "",
+		     s->huge_kb, k >= RA_SECMMU ? ",\"mode\":\"" : "",
 		     k >= RA_SECMMU ? mode_name[k - RA_SECMMU] : "",
 		     k >= RA_SECMMU ? "\"" : "");
 	}
-	for (k = 0; k < RA_NR && idle; k++) {
-		struct subject *s = &subj[k];
+	for (j = 0; j < RA_ALL && idle; j++) {
+		struct subject *s = &subj[j];
 
 		if (!s->live)
 			continue;
-		emit("realidle", s->name, s->role, "ms/pass", s->idle_ms, n,
+		emit(s->thp ? "realidle-thp" : "realidle", s->name, s->role,
+		     "ms/pass", s->idle_ms, n,
 		     "\"pages\":%zu,\"reps\":%d,\"node\":%d,\"clear_young_calls\":%.0f,"
-		     "\"bitmap_words\":%zu", np, n, s->node, median(s->idle_calls, n),
-		     s->idle_n);
+		     "\"bitmap_words\":%zu,\"thp_kb\":%ld", np, n, s->node,
+		     median(s->idle_calls, n), s->idle_n, s->huge_kb);
 	}
-	for (k = 0; k < RA_NR; k++) {
-		stop(&subj[k]);
-		free(subj[k].idle_off);
-		free(subj[k].idle_word);
+	for (j = 0; j < RA_ALL; j++) {
+		stop(&subj[j]);
+		free(subj[j].idle_off);
+		free(subj[j].idle_word);
 	}
 	if (loaded && system("rmmod secmmu_floor"))
 		die("realage: rmmod secmmu_floor");

@@ -14,6 +14,11 @@
  *   secmmu MODE        a secmmu VM in that rmap mode whose vCPU wrote every
  *                      page of a memslot over it
  *
+ * Each subject twice: over 4 KiB pages (series realinval) and over THP
+ * (2 MiB aligned, MADV_HUGEPAGE; KVM and secmmu, with
+ * SECMMU_CAP_HUGE_LEAVES, map 2 MiB leaves; series realinval-thp, from 4
+ * MiB up, each record saying how much of the memory was THP).
+ *
  * Every sample maps the memory afresh: mmap, the process writes every
  * page, the secondary MMU maps every page (untimed), then the call
  * (timed), then the memslot goes and the memory is unmapped (untimed).
@@ -30,6 +35,7 @@
 #include "real.h"
 
 #define RI_SUBJ		(RS_SECMMU + 4)
+#define RI_ALL		(2 * RI_SUBJ)		/* 4 KiB pages, then THP */
 
 static const char *const ri_op[3] = { "munmap", "MADV_DONTNEED", "mprotect" };
 
@@ -54,11 +60,12 @@ static const char *ri_role(int kind)
 
 void series_realinval(void)
 {
-	struct rsub subj[RI_SUBJ] = {};
-	int kind[RI_SUBJ], ns = ri_kinds(kind), nodes = smu_nr_nodes(), k, op;
+	static struct rsub subj[RI_ALL];
+	int kind[RI_SUBJ], nk = ri_kinds(kind), ns = 2 * nk, nodes = smu_nr_nodes();
+	int k, op;
 	unsigned int maxmb = cfg.quick ? (cfg.size_mb < 4 ? cfg.size_mb : 4) :
 			     cfg.inval_max_mb, reps = cfg.reps, mb, nmb = 0, r, i;
-	static double us[8][3][RI_SUBJ][MAX_SAMPLES];
+	static double us[8][3][RI_ALL][MAX_SAMPLES], kb[8][RI_ALL][MAX_SAMPLES];
 	unsigned int mbs[8];
 	char ans[64];
 
@@ -73,21 +80,25 @@ void series_realinval(void)
 	if (!real_begin("realinval", true))
 		return;
 	printf("\n== realinval: munmap / MADV_DONTNEED / mprotect of 1..%u MiB that a "
-	       "secondary MMU mapped, %u reps, subjects interleaved ==\n", maxmb, reps);
+	       "secondary MMU mapped, 4 KiB pages and THP (from 4 MiB), %u reps, "
+	       "subjects interleaved ==\n", maxmb, reps);
+	memset(subj, 0, sizeof(subj));
 	for (k = 0; k < ns; k++) {
 		struct rsub *s = &subj[k];
+		int kd = kind[k % nk];
 
-		s->role = ri_role(kind[k]);
-		if (kind[k] >= RS_SECMMU)
+		s->thp = k >= nk;
+		s->role = ri_role(kd);
+		if (kd >= RS_SECMMU)
 			snprintf(s->name, sizeof(s->name), "secmmu %s",
-				 mode_name[kind[k] - RS_SECMMU]);
+				 mode_name[kd - RS_SECMMU]);
 		else
 			snprintf(s->name, sizeof(s->name), "%s",
-				 kind[k] == RS_NONE ? "none" : kind[k] == RS_TWIN ?
-				 "none (twin)" : kind[k] == RS_FLOOR ? "empty notifier" :
+				 kd == RS_NONE ? "none" : kd == RS_TWIN ?
+				 "none (twin)" : kd == RS_FLOOR ? "empty notifier" :
 				 "kvm");
-		if (!rsub_start(s, "realinval", kind[k], k % nodes, maxmb) &&
-		    kind[k] != RS_FLOOR && kind[k] != RS_KVM)
+		if (!rsub_start(s, "realinval", kd, k % nodes, maxmb) &&
+		    kd != RS_FLOOR && kd != RS_KVM)
 			die("realinval: subject %s failed to start", s->name);
 	}
 	for (r = 0; r < reps; r++)
@@ -96,11 +107,16 @@ void series_realinval(void)
 				for (k = 0; k < ns; k++) {
 					int j = (k + r) % ns;
 					struct rsub *s = &subj[j];
+					double t, h = 0;
 
-					if (!s->live)
+					/* THP from 4 MiB: 1 MiB is no 2 MiB page. */
+					if (!s->live || (s->thp && mbs[i] < 4))
 						continue;
 					rsub_ask(s, ans, sizeof(ans), "inval %d %u", op, mbs[i]);
-					us[i][op][j][r] = strtod(ans, NULL) / 1e3;
+					if (sscanf(ans, "%lf %lf", &t, &h) < 1)
+						die("realinval: %s: bad answer '%s'", s->name, ans);
+					us[i][op][j][r] = t / 1e3;
+					kb[i][j][r] = h;
 				}
 	for (i = 0; i < nmb; i++)
 		for (op = 0; op < 3; op++)
@@ -108,14 +124,15 @@ void series_realinval(void)
 				struct rsub *s = &subj[k];
 				char kase[96];
 
-				if (!s->live)
+				if (!s->live || (s->thp && mbs[i] < 4))
 					continue;
 				snprintf(kase, sizeof(kase), "%.39s, %s %u MiB", s->name,
 					 ri_op[op], mbs[i]);
-				emit("realinval", kase, s->role, "us", us[i][op][k], reps,
+				emit(s->thp ? "realinval-thp" : "realinval", kase, s->role,
+				     "us", us[i][op][k], reps,
 				     "\"subject\":\"%s\",\"op\":\"%s\",\"mb\":%u,"
-				     "\"pages\":%u", s->name, ri_op[op], mbs[i],
-				     mbs[i] * 256);
+				     "\"pages\":%u,\"thp_kb\":%.0f", s->name, ri_op[op],
+				     mbs[i], mbs[i] * 256, median(kb[i][k], reps));
 			}
 	for (k = 0; k < ns; k++)
 		rsub_stop(&subj[k]);

@@ -8,7 +8,10 @@
  * KIND: none, twin (nothing else maps the memory), floor (/dev/secmmu_floor
  * open: the empty notifier), secmmuN (a secmmu VM in rmap mode N), dbitmap
  * and dring (a secmmu VM in the default rmap mode, dirty bitmap or dirty
- * ring).  Commands and answers: the protocol of KVM's subject,
+ * ring); KIND-thp: the same over THP (2 MiB aligned, MADV_HUGEPAGE; a
+ * secmmu VM with SECMMU_CAP_HUGE_LEAVES, so that it maps 2 MiB leaves as
+ * KVM does) instead of 4 KiB pages.  Commands and answers: the protocol
+ * of KVM's subject,
  * tools/bench/kvm/real-kvm.c, with secmmu's vCPU (SECMMU_ACCESS_BATCH
  * writes of one word per page) in the place of KVM's guest; without a
  * secondary MMU, the process writes the pages itself.
@@ -29,6 +32,7 @@
 #define RS_INV_GFN	GFN0		/* realinval's memslot 1 */
 #define RS_MEM_GFN	GFN1		/* the kept range: memslot 2 */
 #define RS_RING		SECMMU_DIRTY_RING_MAX
+#define RS_HUGE		(2UL << 20)
 
 static FILE *reply;
 static int vm = -1, vcpu = -1;
@@ -39,16 +43,26 @@ static __u64 *bitmap;
 static struct secmmu_dirty_gfn *ring;
 static __u32 ring_idx;
 static __u64 word;
+static bool thp;
 
+/* @np pages, every one written: 4 KiB pages, or THP (2 MiB aligned). */
 static char *rs_region(size_t np)
 {
-	char *p = mmap(NULL, np * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	size_t i;
+	size_t i, len = np * PAGE, pad = thp ? RS_HUGE : 0;
+	char *m = mmap(NULL, len + pad, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *p = m;
 
-	if (p == MAP_FAILED)
+	if (m == MAP_FAILED)
 		die("real subject: mmap: %s", strerror(errno));
-	madvise(p, np * PAGE, MADV_NOHUGEPAGE);		/* 4 KiB leaves */
+	if (thp) {
+		/* Only the aligned part stays mapped: munmap(p, len) ends it. */
+		p = (char *)(((uintptr_t)m + RS_HUGE - 1) & ~(RS_HUGE - 1));
+		if (p > m)
+			munmap(m, p - m);
+		if (p + len < m + len + pad)
+			munmap(p + len, m + len + pad - (p + len));
+	}
+	madvise(p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	for (i = 0; i < np; i++)
 		*(volatile __u64 *)(p + i * PAGE) = i;
 	return p;
@@ -80,6 +94,7 @@ static void cmd_inval(int op, unsigned long mib)
 {
 	size_t np = mib << 8, len = np * PAGE;
 	char *p = rs_region(np);
+	long kb;
 	__u64 t;
 	int r;
 
@@ -87,6 +102,7 @@ static void cmd_inval(int op, unsigned long mib)
 		CHECK(smu_set_memslot(vm, 1, 0, RS_INV_GFN, np, p));
 		vcpu_writes(RS_INV_GFN, p, np, 1);
 	}
+	kb = smu_anon_huge_kb(p);
 	t = now_ns();
 	r = op == 0 ? munmap(p, len) : op == 1 ? madvise(p, len, MADV_DONTNEED) :
 		mprotect(p, len, PROT_READ);
@@ -97,7 +113,7 @@ static void cmd_inval(int op, unsigned long mib)
 		CHECK(smu_del_memslot(vm, 1));
 	if (op)
 		munmap(p, len);
-	fprintf(reply, "%llu\n", (unsigned long long)t);
+	fprintf(reply, "%llu %ld\n", (unsigned long long)t, kb);
 }
 
 static void cmd_mem(unsigned long mib, bool log)
@@ -129,14 +145,26 @@ static void cmd_mem(unsigned long mib, bool log)
 	fprintf(reply, "ok\n");
 }
 
-static void cmd_vcpu(unsigned long ms)
+/*
+ * vCPU passes over memslot 2 for @ms; with @zapdiv, before every pass the
+ * next 1/@zapdiv of it zapped (MADV_DONTNEED), so that the pass faults.
+ */
+static void cmd_vcpu(unsigned long ms, unsigned long zapdiv)
 {
-	__u64 t0 = now_ns(), t, pages = 0;
-	size_t i;
+	__u64 t0 = now_ns(), t, pages = 0, zapped = 0;
+	size_t i, next = 0, zap = zapdiv ? mem_np / zapdiv : 0;
 
 	if (!mem)
 		die("real subject: vcpu before mem");
 	do {
+		if (zap) {
+			if (next + zap > mem_np)
+				next = 0;
+			if (madvise(mem + next * PAGE, zap * PAGE, MADV_DONTNEED))
+				die("real subject: MADV_DONTNEED: %s", strerror(errno));
+			next += zap;
+			zapped += zap;
+		}
 		if (vcpu >= 0)
 			ops_run(vcpu, &mem_ops);
 		else
@@ -145,8 +173,8 @@ static void cmd_vcpu(unsigned long ms)
 		pages += mem_np;
 		t = now_ns() - t0;
 	} while (t < ms * 1000000ULL);
-	fprintf(reply, "%llu %llu\n", (unsigned long long)pages,
-		(unsigned long long)t);
+	fprintf(reply, "%llu %llu %llu\n", (unsigned long long)pages,
+		(unsigned long long)t, (unsigned long long)zapped);
 }
 
 static void cmd_dirty(unsigned long stride)
@@ -189,10 +217,16 @@ static void cmd_dirty(unsigned long stride)
 int real_subject(const char *kind, const char *maxmib)
 {
 	unsigned long a, b;
-	char line[128], cmd[16];
+	char line[128], cmd[16], base[16];
 	int floor = -1, mode = -1;
+	size_t kl;
 
 	(void)maxmib;
+	/* KIND-thp: the same subject over THP. */
+	kl = strlen(kind);
+	thp = kl > 4 && !strcmp(kind + kl - 4, "-thp");
+	snprintf(base, sizeof(base), "%.*s", thp ? (int)(kl - 4) : (int)kl, kind);
+	kind = base;
 	reply = fdopen(3, "w");
 	if (!reply)
 		return 2;
@@ -209,6 +243,8 @@ int real_subject(const char *kind, const char *maxmib)
 		CHECK(vm);
 		if (mode >= 0)
 			CHECK(smu_enable_cap(vm, SECMMU_CAP_RMAP_MODE, mode));
+		if (thp)
+			CHECK(smu_enable_cap(vm, SECMMU_CAP_HUGE_LEAVES, 1));
 		if (!strcmp(kind, "dring"))
 			CHECK(smu_ioctl_val(vm, SECMMU_ENABLE_DIRTY_RING, RS_RING));
 		vcpu = smu_create_vcpu(vm, 0);
@@ -230,8 +266,8 @@ int real_subject(const char *kind, const char *maxmib)
 			cmd_inval(a, b);
 		else if (!strcmp(cmd, "mem") && n >= 2)
 			cmd_mem(a, strstr(line, "log") != NULL);
-		else if (!strcmp(cmd, "vcpu") && n == 2)
-			cmd_vcpu(a);
+		else if (!strcmp(cmd, "vcpu") && n >= 2)
+			cmd_vcpu(a, n == 3 ? b : 0);
 		else if (!strcmp(cmd, "dirty") && n == 2)
 			cmd_dirty(a);
 		else

@@ -8,13 +8,23 @@
  * (64, QUICK 16) and, for one sample (DURATION_MS), has its vCPU write one
  * word of every page, pass after pass (KVM: the guest; secmmu:
  * SECMMU_ACCESS_BATCH writes; none: the process itself): pages per second.
+ * Two forms: "writes", the pages stay mapped (no fault after the first
+ * pass); and "faulting", before every pass the subject zaps the next
+ * 1/RV_ZAPDIV of the memslot (MADV_DONTNEED), so that every pass faults
+ * on that part again: in the secondary MMU's fault path (KVM's: under its
+ * mmu_lock, held for read by x86's TDP MMU) and the host's.  Only the
+ * faulting form can show whether the aging hooks take a lock the vCPU's
+ * faults need (KVM x86 before 6.15: kvm_age_gfn() under mmu_lock, held
+ * for write; since 6.15 lockless); the control faults as much on the
+ * host's side.
  * The subject runs on CPU 0.  While it runs, a thread of this process on
  * CPU 1 either does nothing (idle) or loops MGLRU aging passes over the
  * subject's memcg (aging: `+ MEMCG NODE MAX_SEQ 1 1` into lru_gen, each
- * pass calling the subject's clear_young for every page).  Per repetition
- * and subject: idle, aging and idle again (its twin: the noise band), in
- * an order rotating with the repetition, the subjects in turn.  The report
- * gives aging / idle per subject (the median of per-repetition ratios).
+ * pass calling the subject's clear_young for every page).  Per
+ * repetition, subject and form: idle, aging and idle again (its twin: the
+ * noise band), in an order rotating with the repetition, the subjects in
+ * turn.  The report gives aging / idle per subject and form (the median
+ * of per-repetition ratios).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +35,8 @@
 #include "real.h"
 
 #define RV_SUBJ		6
+#define RV_FORMS	2		/* writes, faulting */
+#define RV_ZAPDIV	16		/* faulting: 1/16 of the slot per pass */
 
 struct rv_ager {
 	pthread_t thr;
@@ -47,24 +59,32 @@ static void *rv_ager_fn(void *arg)
 	return NULL;
 }
 
-/* One sample of @s: pages/s, with the aging loop when @aging. */
-static double rv_sample(struct rsub *s, bool aging, double *passes)
+/*
+ * One sample of @s: pages/s, with the aging loop when @aging, faulting
+ * (zapping 1/@zapdiv of the slot before every pass) when @zapdiv; the
+ * aging passes and the pages zapped per second into @passes and @zaps.
+ */
+static double rv_sample(struct rsub *s, bool aging, unsigned int zapdiv,
+			double *passes, double *zaps)
 {
 	struct rv_ager g = { .s = s };
-	unsigned long long pages, ns;
+	unsigned long long pages, ns, zapped = 0;
 	char ans[96];
 
 	atomic_store(&g.stop, false);
 	if (aging && pthread_create(&g.thr, NULL, rv_ager_fn, &g))
 		die("pthread_create");
-	rsub_ask(s, ans, sizeof(ans), "vcpu %u", cfg.dur_ms);
+	rsub_ask(s, ans, sizeof(ans), "vcpu %u %u", cfg.dur_ms, zapdiv);
 	if (aging) {
 		atomic_store(&g.stop, true);
 		pthread_join(g.thr, NULL);
 	}
-	if (sscanf(ans, "%llu %llu", &pages, &ns) != 2 || !ns)
+	if (sscanf(ans, "%llu %llu %llu", &pages, &ns, &zapped) < 2 || !ns)
 		die("realvcpu: %s: bad answer '%s'", s->name, ans);
+	if (zapdiv && !zapped)
+		die("realvcpu: %s: faulting form, nothing zapped", s->name);
 	*passes = g.passes;
+	*zaps = zapped * 1e9 / ns;
 	return pages * 1e9 / ns;
 }
 
@@ -74,9 +94,12 @@ void series_realvcpu(void)
 	struct rsub subj[RV_SUBJ] = {};
 	int kind[RV_SUBJ] = { RS_NONE, RS_KVM, RS_SECMMU, RS_SECMMU + 1,
 			      RS_SECMMU + 2, RS_SECMMU + 3 };
-	static double tp[RV_SUBJ][3][MAX_SAMPLES], passes[RV_SUBJ][MAX_SAMPLES];
+	static const char *const form[RV_FORMS] = { "writes", "faulting" };
+	static double tp[RV_SUBJ][RV_FORMS][3][MAX_SAMPLES];
+	static double passes[RV_SUBJ][RV_FORMS][MAX_SAMPLES];
+	static double zaps[RV_SUBJ][RV_FORMS][3][MAX_SAMPLES];
 	unsigned int mib = cfg.tp_mb, reps = cfg.reps, r;
-	int nodes = smu_nr_nodes(), k, w;
+	int nodes = smu_nr_nodes(), k, w, f;
 	char ans[64];
 
 	if (!cfg.quick && reps < 9)
@@ -88,7 +111,8 @@ void series_realvcpu(void)
 	if (!real_begin("realvcpu", true))
 		return;
 	printf("\n== realvcpu: vCPU writes over %u MiB for %u ms, idle / under MGLRU "
-	       "aging, %u reps ==\n", mib, cfg.dur_ms, reps);
+	       "aging, pages kept / 1/%d zapped per pass, %u reps ==\n", mib,
+	       cfg.dur_ms, RV_ZAPDIV, reps);
 	for (k = 0; k < RV_SUBJ; k++) {
 		struct rsub *s = &subj[k];
 
@@ -114,13 +138,16 @@ void series_realvcpu(void)
 
 			if (!s->live)
 				continue;
-			for (w = 0; w < 3; w++) {
-				int x = (w + r) % 3;
+			for (f = 0; f < RV_FORMS; f++)
+				for (w = 0; w < 3; w++) {
+					int x = (w + r) % 3;
 
-				tp[k][x][r] = rv_sample(s, x == 1, &p);
-				if (x == 1)
-					passes[k][r] = p;
-			}
+					tp[k][f][x][r] = rv_sample(s, x == 1,
+								   f ? RV_ZAPDIV : 0, &p,
+								   &zaps[k][f][x][r]);
+					if (x == 1)
+						passes[k][f][r] = p;
+				}
 		}
 	for (k = 0; k < RV_SUBJ; k++) {
 		struct rsub *s = &subj[k];
@@ -128,14 +155,20 @@ void series_realvcpu(void)
 
 		if (!s->live)
 			continue;
-		for (w = 0; w < 3; w++) {
-			snprintf(kase, sizeof(kase), "%.39s, %s", s->name, what[w]);
-			emit("realvcpu", kase, w == 0 ? "baseline" : w == 2 ? "twin" : s->role,
-			     "pages/s", tp[k][w], reps,
-			     "\"subject\":\"%s\",\"load\":\"%s\",\"pages\":%u,"
-			     "\"aging_passes\":%.0f", s->name, what[w], mib * 256,
-			     w == 1 ? median(passes[k], reps) : 0.0);
-		}
+		for (f = 0; f < RV_FORMS; f++)
+			for (w = 0; w < 3; w++) {
+				/* The writes form keeps its old case names. */
+				snprintf(kase, sizeof(kase), "%.39s, %s%s%s", s->name,
+					 f ? form[f] : "", f ? ", " : "", what[w]);
+				emit("realvcpu", kase, w == 0 ? "baseline" : w == 2 ?
+				     "twin" : s->role, "pages/s", tp[k][f][w], reps,
+				     "\"subject\":\"%s\",\"form\":\"%s\",\"load\":\"%s\","
+				     "\"pages\":%u,\"zap_div\":%d,\"zapped_per_s\":%.0f,"
+				     "\"aging_passes\":%.0f", s->name, form[f], what[w],
+				     mib * 256, f ? RV_ZAPDIV : 0,
+				     median(zaps[k][f][w], reps),
+				     w == 1 ? median(passes[k][f], reps) : 0.0);
+			}
 	}
 	for (k = 0; k < RV_SUBJ; k++)
 		rsub_stop(&subj[k]);

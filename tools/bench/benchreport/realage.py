@@ -18,21 +18,28 @@ class RealAge:
         return [(x - y) * 1e6 / r['pages'] for x, y in zip(r['samples'], none['samples'])]
 
     def realage(self):
+        what = ('one MGLRU aging pass (`echo "+ MEMCG NODE MAX_SEQ 1 1" > '
+                '/sys/kernel/debug/lru_gen`, timed around the write)')
         self.real_aging('realage', '9. The kernel\'s own aging beside KVM (realage, ms per '
-                        'MGLRU pass)', 'one MGLRU aging pass (`echo "+ MEMCG NODE MAX_SEQ 1 '
-                        '1" > /sys/kernel/debug/lru_gen`, timed around the write)', 'MGLRU')
+                        'MGLRU pass)', what, 'MGLRU')
+        self.real_aging('realage-thp', '9a. The kernel\'s own aging beside KVM over THP '
+                        '(realage-thp, ms per MGLRU pass)', what, 'MGLRU, THP', True)
 
     def realidle(self):
+        what = ('one page_idle pass (every page of the subject marked idle: its PFNs from '
+                '/proc/PID/pagemap written as one bitmap to /sys/kernel/mm/page_idle/bitmap, '
+                'timed around the writes; only kernels with IDLE_PAGE_TRACKING, here 7.2)')
         self.real_aging('realidle', '9b. page_idle beside KVM (realidle, ms per page_idle '
-                        'bitmap pass)', 'one page_idle pass (every page of the subject marked '
-                        'idle: its PFNs from /proc/PID/pagemap written as one bitmap to '
-                        '/sys/kernel/mm/page_idle/bitmap, timed around the writes; only '
-                        'kernels with IDLE_PAGE_TRACKING, here 7.2)', 'page_idle')
+                        'bitmap pass)', what, 'page_idle')
+        self.real_aging('realidle-thp', '9c. page_idle beside KVM over THP (realidle-thp, '
+                        'ms per page_idle bitmap pass)', what, 'page_idle, THP', True)
 
-    def real_aging(self, series, title, what, short):
+    def real_aging(self, series, title, what, short, thp=False):
         recs = self.of(series)
         none = self.find(series, 'none', 'baseline')
         if not recs or not none:
+            if thp:
+                return
             if series in self.skipped:
                 self.md.append('### %s\n' % title)
                 self.md.append('Skipped: %s.\n' % self.skipped[series])
@@ -49,7 +56,7 @@ class RealAge:
         self.md.append('### %s\n' % title)
         self.md.append(
             '%s repetitions of %s over %d MiB (%d pages) of '
-            'anonymous 4 KiB pages, each subject a process in a memcg of its own, made young '
+            '%s, each subject a process in a memcg of its own, made young '
             'before every pass (the process writes every page, then its secondary MMU touches '
             'every page), all subjects interleaved in a rotating order, in one boot with KVM '
             '(QEMU `-cpu max`, nested SVM + NPT under TCG). *none*: no secondary MMU; '
@@ -60,6 +67,10 @@ class RealAge:
             'are ratios of those medians. **Noise band**: *none (twin)* (identical) against '
             '*none*, max of |median| and half the interquartile range, in ns/page.%s\n' % (
                 none.get('reps', none['stats']['n']), what, pages // 256, pages,
+                'anonymous 4 KiB pages' if not thp else
+                'anonymous THP (2 MiB aligned, `MADV_HUGEPAGE`; KVM\'s memslot '
+                '`VM_MEM_SRC_ANONYMOUS_THP`, secmmu with `SECMMU_CAP_HUGE_LEAVES`: both map '
+                '2 MiB leaves; column THP: the subject\'s AnonHugePages)',
                 '' if band is None else '  Noise band here: ±%s ns/page.' % fmt(band)))
         fl, kv = med.get('empty notifier'), med.get('kvm')
         rows = []
@@ -68,7 +79,7 @@ class RealAge:
         for c in order:
             r = next((x for x in recs if x['case'] == c), None)
             if not r:
-                rows.append([c, 'not measured', '-', '-', '-', '-'])
+                rows.append([c, 'not measured', '-', '-', '-', '-'] + (['-'] if thp else []))
                 continue
             a = med.get(c)
             calls = r.get('clear_young_calls') or 0
@@ -77,9 +88,11 @@ class RealAge:
                          rfmt(a / fl) if rel and fl else '-',
                          rfmt(a / kv) if rel and kv else '-',
                          '%s (%.2f per page)' % (fmt(calls), calls / pages)
-                         if c.startswith('secmmu') else '-'])
+                         if c.startswith('secmmu') else '-'] +
+                        (['%s of %d KiB' % (r.get('thp_kb', '?'), pages * 4)] if thp else []))
         self.table(['subject', 'ms/pass median [min–max]', 'added ns/page',
-                    '÷ empty notifier', '÷ kvm', 'clear_young calls/pass'], rows)
+                    '÷ empty notifier', '÷ kvm', 'clear_young calls/pass'] +
+                   (['THP'] if thp else []), rows)
 
         goals = []
         for m in MODES:

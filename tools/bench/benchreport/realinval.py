@@ -12,33 +12,55 @@ COLOR = {'none (twin)': '#999999', 'empty notifier': '#7570b3', 'kvm': 'black',
          'secmmu lock_bit': '#e7298a', 'secmmu table_walk': '#66a61e'}
 
 
+def thp_note(recs):
+    """How much of the memory was THP, from the records (per subject's sample)."""
+    low = sorted({'%s (%s of %d KiB)' % (r['subject'], int(r.get('thp_kb', -1)), r['pages'] * 4)
+                  for r in recs if r.get('thp_kb', 0) < r['pages'] * 4})
+    if not low:
+        return '  All of the memory was THP in every subject (AnonHugePages).'
+    return ('  **Not all THP** (median AnonHugePages): %s.' % ', '.join(low[:6]) +
+            (' and more' if len(low) > 6 else ''))
+
+
 class RealInval:
     # Issue 28's goal, as data: secmmu's added cost per page <= LIMIT x
     # KVM's, for each call, at the largest size measured, in every mode.
     RI_GOALS = [(op, 0.5) for op in OPS]
 
     def ri_added(self, subject, op, mb):
-        """Per repetition: (subject's call - the same repetition's none) per page, ns."""
-        r = self.find('realinval', '%s, %s %d MiB' % (subject, op, mb), None)
-        none = self.find('realinval', 'none, %s %d MiB' % (op, mb), 'baseline')
+        """Per repetition: (subject's call - the same repetition's none) per
+        page, ns, in the series being rendered (self.ri_cur)."""
+        series = getattr(self, 'ri_cur', 'realinval')
+        r = self.find(series, '%s, %s %d MiB' % (subject, op, mb), None)
+        none = self.find(series, 'none, %s %d MiB' % (op, mb), 'baseline')
         if not r or not none:
             return []
         return paired(r, none, lambda x, y: (x - y) * 1e3 / r['pages'])
 
     def realinval(self):
-        recs = self.of('realinval')
+        self.ri_series('realinval')
+        self.ri_series('realinval-thp')
+
+    def ri_series(self, series):
+        self.ri_cur = series
+        self.ri_section(series, series != 'realinval')
+        self.ri_cur = 'realinval'
+
+    def ri_section(self, series, thp):
+        recs = self.of(series)
         if not recs:
-            if 'realinval' in self.skipped:
+            if not thp and 'realinval' in self.skipped:
                 self.md.append('### 10. Invalidation beside KVM (realinval)\n')
                 self.md.append('Skipped: %s.\n' % self.skipped['realinval'])
             return
         sizes = sorted({r['mb'] for r in recs})
         big = sizes[-1]
         reps = recs[0]['stats']['n']
-        self.md.append('### 10. Invalidation beside KVM (realinval, added ns per page)\n')
+        self.md.append('### 10%s. Invalidation beside KVM%s (%s, added ns per page)\n' % (
+            'b' if thp else '', ' over THP' if thp else '', series))
         self.md.append(
             '%d repetitions: `munmap`, `MADV_DONTNEED` and `mprotect(PROT_READ)` of %s MiB '
-            'of anonymous 4 KiB pages, timed around the call, in a subject process that '
+            'of %s, timed around the call, in a subject process that '
             'mapped the memory afresh for the sample (the process wrote every page, then '
             'its secondary MMU mapped every page: *kvm* a KVM guest\'s vCPU wrote every '
             'page of a memslot over it, *secmmu MODE* a secmmu vCPU did; *empty notifier*: '
@@ -46,7 +68,11 @@ class RealInval:
             'order, in one boot with KVM.  Cells: added ns per page over *none* (the same '
             'call in a process with no secondary MMU, same repetition), median over '
             'repetitions (the *none* row: its own time per call); **noise band**: *none (twin)* against *none* (max of |median| '
-            'and half the interquartile range).\n' % (reps, ', '.join(map(str, sizes))))
+            'and half the interquartile range).%s\n' % (
+                reps, ', '.join(map(str, sizes)),
+                'anonymous THP (2 MiB aligned, `MADV_HUGEPAGE`; KVM and secmmu, with '
+                '`SECMMU_CAP_HUGE_LEAVES`, map 2 MiB leaves)' if thp else
+                'anonymous 4 KiB pages', thp_note(recs) if thp else ''))
         data, goals = '', []
         for i, op in enumerate(OPS):
             band = abs_band(self.ri_added('none (twin)', op, big))
@@ -62,7 +88,7 @@ class RealInval:
                     continue
                 x = a[big]
                 rows.append([c] + (['%s µs' % fmt(self.find(
-                    'realinval', 'none, %s %d MiB' % (op, mb), 'baseline')['stats']['median'])
+                    series, 'none, %s %d MiB' % (op, mb), 'baseline')['stats']['median'])
                                     for mb in sizes] if c == 'none' else
                                    [fmt(a[mb]) for mb in sizes]) +
                             [rfmt(x / kv) if c not in ('none', 'kvm') and x is not None and
@@ -92,12 +118,14 @@ class RealInval:
                                 fmt(kv), fmt(band), ', '.join('%s %s' % (m, fmt(v))
                                                               for m, v in per.items())))
                 goals.append(self.real_goal(
-                    'realinval: secmmu %s added ns/page <= %gx KVM\'s, every mode' % (op, lim),
+                    '%s: secmmu %s added ns/page <= %gx KVM\'s, every mode' % (
+                        series, op, lim),
                     x, lim, 'le', note, band / abs(kv) if kv_clear else None))
-        self.real_goal_table(goals, 'invalidation, at %d MiB' % big)
-        self.ri_plot(data, sizes)
+        self.real_goal_table(goals, 'invalidation%s, at %d MiB' % (
+            ' over THP' if thp else '', big))
+        self.ri_plot(data, sizes, series)
 
-    def ri_plot(self, data, sizes):
+    def ri_plot(self, data, sizes, series='realinval'):
         if not data:
             return
         # One panel per call; one line per subject (data sorted by subject).
@@ -115,7 +143,7 @@ class RealInval:
         for b in blocks:
             text += ''.join(x[2] + '\n' for x in b) + '\n\n'
             idx.append((b[0][0], b[0][1]))
-        script = ("set multiplot layout 1,3 title 'realinval: added ns per page over "
+        script = ("set multiplot layout 1,3 title '" + series + ": added ns per page over "
                   "\"none\" (median)'\nset logscale x 2\nset xlabel 'MiB'\n"
                   "set xtics (%s)\nset termoption noenhanced\nset key inside top right font ',8'\n" %
                   ', '.join(str(s) for s in sizes))
@@ -125,4 +153,4 @@ class RealInval:
                      for n, (j, c) in enumerate(idx) if j == i]
             script += "set title '%s'\nplot %s\n" % (op, ', \\\n     '.join(plots) or 'NaN notitle')
         script += 'unset multiplot\n'
-        self.gnuplot('realinval', script, text)
+        self.gnuplot(series, script, text)

@@ -13,6 +13,10 @@
  *   slot 1 at 4 GiB  realinval: memory mapped afresh for every sample
  *   slot 2 at 8 GiB  realdirty, realvcpu: one region kept for the run
  *
+ * With "thp" on the command line both ranges are THP (2 MiB aligned,
+ * MADV_HUGEPAGE: KVM maps 2 MiB leaves where the host has them) instead
+ * of 4 KiB pages (MADV_NOHUGEPAGE).
+ *
  * With "ring" on the command line the VM has a dirty ring (the selftests'
  * vm_enable_dirty_ring(), 65536 entries) instead of the dirty bitmap; the
  * bitmap VM has KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, so that getting the log
@@ -23,17 +27,24 @@
  * on fd 3 each:
  *
  *   start                 -> "ready"
- *   inval OP MIB          -> "NS"   mmap MIB, the process writes every
+ *   inval OP MIB          -> "NS KB"  mmap MIB, the process writes every
  *                                   page, memslot 1, the vCPU writes every
  *                                   page; then timed: OP (0 munmap,
  *                                   1 MADV_DONTNEED, 2 mprotect read-only);
- *                                   untimed: memslot deleted, unmapped
+ *                                   untimed: memslot deleted, unmapped;
+ *                                   KB: the region's AnonHugePages
  *   mem MIB [log]         -> "ok"   memslot 2 over MIB, every page
  *                                   written by the process and the vCPU;
  *                                   then with "log", dirty logging on (all
  *                                   write-protected, nothing dirty)
- *   vcpu MS               -> "PAGES NS"  vCPU passes over memslot 2 for
- *                                   MS ms: pages written, ns taken
+ *   vcpu MS [ZAPDIV]      -> "PAGES NS ZAPPED"  vCPU passes over memslot
+ *                                   2 for MS ms: pages written, ns taken;
+ *                                   with ZAPDIV, before every pass the
+ *                                   process zaps the next 1/ZAPDIV of the
+ *                                   memslot (MADV_DONTNEED, in turn), so
+ *                                   that the guest faults on those pages
+ *                                   (KVM's fault path, under its mmu_lock,
+ *                                   and the host's): pages zapped
  *   dirty STRIDE          -> "GET_NS CLEAR_NS FOUND"  the vCPU writes every
  *                                   STRIDE-th page of memslot 2; timed
  *                                   apart: get (bitmap: KVM_GET_DIRTY_LOG
@@ -43,7 +54,7 @@
  *                                   ring: KVM_RESET_DIRTY_RINGS)
  *   q or EOF              -> exit 0
  *
- * usage: secmmu-real-kvm MAXMIB [ring]
+ * usage: secmmu-real-kvm MAXMIB [ring|bitmap] [thp]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +73,7 @@
 #define RK_MEM_SLOT	2
 #define RK_MEM_GPA	(8ULL << 30)
 #define RK_RING		65536
+#define RK_HUGE		(2ULL << 20)
 
 static uint64_t g_gva, g_pages, g_stride = 1;
 
@@ -79,7 +91,7 @@ static void guest_code(void)
 static FILE *reply;
 static struct kvm_vm *vm;
 static struct kvm_vcpu *vcpu;
-static bool ring;
+static bool ring, thp;
 static char *mem;		/* memslot 2 */
 static uint64_t mem_pages;
 static uint64_t *bitmap;
@@ -110,27 +122,67 @@ static void guest_pass(uint64_t gva, uint64_t pages, uint64_t stride)
 		    uc.cmd);
 }
 
+/*
+ * @pages of anonymous memory, every page written: 4 KiB pages, or with
+ * "thp" 2 MiB aligned and MADV_HUGEPAGE (the head of a larger mapping,
+ * the slack unmapped, so that munmap of the region unmaps it all).
+ */
 static char *host_region(uint64_t pages)
 {
-	char *p = mmap(NULL, pages * RK_PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t i;
+	uint64_t i, len = pages * RK_PAGE, pad = thp ? RK_HUGE : 0;
+	char *m = mmap(NULL, len + pad, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *p = m;
 
-	TEST_ASSERT(p != MAP_FAILED, "mmap %lu pages", pages);
-	madvise(p, pages * RK_PAGE, MADV_NOHUGEPAGE);	/* 4 KiB leaves */
+	TEST_ASSERT(m != MAP_FAILED, "mmap %lu pages", pages);
+	if (thp) {
+		p = (char *)(((uintptr_t)m + RK_HUGE - 1) & ~(RK_HUGE - 1));
+		if (p > m)
+			munmap(m, p - m);
+		if (p + len < m + len + pad)
+			munmap(p + len, m + len + pad - (p + len));
+	}
+	madvise(p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	for (i = 0; i < pages; i++)
 		*(volatile uint64_t *)(p + i * RK_PAGE) = i;
 	return p;
+}
+
+/* AnonHugePages of our mapping at @p, in KiB (-1: not found). */
+static long huge_kb(const void *p)
+{
+	unsigned long a = (uintptr_t)p, start, end;
+	char line[512];
+	bool in = false;
+	long kb, ret = -1;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= start && a < end;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
+			ret = kb;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
 }
 
 static void cmd_inval(int op, uint64_t mib)
 {
 	uint64_t pages = mib << 8, t, len = pages * RK_PAGE;
 	char *p = host_region(pages);
+	long kb;
 	int r;
 
 	vm_set_user_memory_region(vm, RK_INV_SLOT, 0, RK_INV_GPA, len, p);
 	guest_pass(RK_INV_GPA, pages, 1);
+	kb = huge_kb(p);
 	t = now_ns();
 	r = op == 0 ? munmap(p, len) : op == 1 ? madvise(p, len, MADV_DONTNEED) :
 		mprotect(p, len, PROT_READ);
@@ -139,7 +191,7 @@ static void cmd_inval(int op, uint64_t mib)
 	vm_set_user_memory_region(vm, RK_INV_SLOT, 0, RK_INV_GPA, 0, NULL);
 	if (op)
 		munmap(p, len);
-	fprintf(reply, "%lu\n", t);
+	fprintf(reply, "%lu %ld\n", t, kb);
 }
 
 static void cmd_mem(uint64_t mib, bool log)
@@ -159,17 +211,26 @@ static void cmd_mem(uint64_t mib, bool log)
 	fprintf(reply, "ok\n");
 }
 
-static void cmd_vcpu(uint64_t ms)
+static void cmd_vcpu(uint64_t ms, uint64_t zapdiv)
 {
-	uint64_t t0 = now_ns(), t, pages = 0;
+	uint64_t t0 = now_ns(), t, pages = 0, zapped = 0, next = 0;
+	uint64_t zap = zapdiv ? mem_pages / zapdiv : 0;
 
 	TEST_ASSERT(mem, "vcpu before mem");
 	do {
+		if (zap) {
+			if (next + zap > mem_pages)
+				next = 0;
+			TEST_ASSERT(!madvise(mem + next * RK_PAGE, zap * RK_PAGE,
+					     MADV_DONTNEED), "MADV_DONTNEED");
+			next += zap;
+			zapped += zap;
+		}
 		guest_pass(RK_MEM_GPA, mem_pages, 1);
 		pages += mem_pages;
 		t = now_ns() - t0;
 	} while (t < ms * 1000000ULL);
-	fprintf(reply, "%lu %lu\n", pages, t);
+	fprintf(reply, "%lu %lu %lu\n", pages, t, zapped);
 }
 
 /* Harvest vCPU 0's ring: entries of memslot 2 counted, all marked reset. */
@@ -224,10 +285,11 @@ int main(int argc, char **argv)
 
 	maxmib = argc < 2 ? 0 : strtoull(argv[1], NULL, 0);
 	if (!maxmib) {
-		fprintf(stderr, "usage: secmmu-real-kvm MAXMIB [ring]\n");
+		fprintf(stderr, "usage: secmmu-real-kvm MAXMIB [ring|bitmap] [thp]\n");
 		return 2;
 	}
 	ring = argc > 2 && !strcmp(argv[2], "ring");
+	thp = argc > 3 && !strcmp(argv[3], "thp");
 	reply = fdopen(3, "w");
 	TEST_ASSERT(reply, "fd 3 (answers) is not open");
 	setvbuf(reply, NULL, _IOLBF, 0);
@@ -257,8 +319,8 @@ int main(int argc, char **argv)
 			cmd_inval(a, b);
 		else if (!strcmp(word, "mem") && n >= 2)
 			cmd_mem(a, strstr(line, "log") != NULL);
-		else if (!strcmp(word, "vcpu") && n == 2)
-			cmd_vcpu(a);
+		else if (!strcmp(word, "vcpu") && n >= 2)
+			cmd_vcpu(a, n == 3 ? b : 0);
 		else if (!strcmp(word, "dirty") && n == 2)
 			cmd_dirty(a);
 		else

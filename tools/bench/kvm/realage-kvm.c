@@ -7,7 +7,9 @@
  * One VM, one vCPU running the selftests' memstress guest code over MIB
  * MiB of anonymous 4 KiB pages (memslot 1): every vCPU run writes one word
  * of every page, then exits with GUEST_SYNC, so after a run every page is
- * mapped and accessed in KVM's (nested, under TCG) page tables.
+ * mapped and accessed in KVM's (nested, under TCG) page tables.  With
+ * "thp" the memslot is VM_MEM_SRC_ANONYMOUS_THP (2 MiB aligned,
+ * MADV_HUGEPAGE): KVM maps 2 MiB leaves where the host has THP.
  *
  * The parent (realage.c) starts this program with its memcg and NUMA
  * policy already set, and drives it through two descriptors: commands on
@@ -19,10 +21,11 @@
  *   'c'        -> "0 0"  (counters: KVM has none we read here)
  *   EOF or 'q' -> exit 0
  *
- * usage: secmmu-realage-kvm MIB
+ * usage: secmmu-realage-kvm MIB [thp]
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -58,8 +61,9 @@ int main(int argc, char **argv)
 	char *mem;
 	int c;
 
-	if (argc != 2 || !(mib = strtoull(argv[1], NULL, 0))) {
-		fprintf(stderr, "usage: secmmu-realage-kvm MIB\n");
+	mib = argc > 1 ? strtoull(argv[1], NULL, 0) : 0;
+	if (argc > 3 || !mib || (argc == 3 && strcmp(argv[2], "thp"))) {
+		fprintf(stderr, "usage: secmmu-realage-kvm MIB [thp]\n");
 		return 2;
 	}
 	reply = fdopen(3, "w");
@@ -67,6 +71,7 @@ int main(int argc, char **argv)
 	setvbuf(reply, NULL, _IOLBF, 0);
 
 	vm = memstress_create_vm(VM_MODE_DEFAULT, 1, mib << 20, 1,
+				 argc == 3 ? VM_MEM_SRC_ANONYMOUS_THP :
 				 VM_MEM_SRC_ANONYMOUS, false);
 	memstress_set_write_percent(vm, 100);
 	va = &memstress_args.vcpu_args[0];
