@@ -120,6 +120,10 @@ int main(int argc, char **argv)
 		return realage_subject(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "--real-subject"))
 		return real_subject(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "--noage-subject"))
+		return noage_subject(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "--coh-subject"))
+		return coh_secmmu_subject(argv[2], argv[3]);
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
