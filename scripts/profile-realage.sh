@@ -47,15 +47,17 @@ for s in $subjects; do
 		/bin/secmmu-bench --series realage --size-mb ${SIZE_MB:-64} --reps ${REPS:-20} 2>&1 |
 		grep -vE '^ *$' | tail -20
 	echo "---- \$s: children, by symbol"
-	/mirror/perf report -i /tmp/\$s.data --stdio --children --sort sym -g none \\
+	/mirror/perf report -i /tmp/\$s.data --stdio --children -n --sort sym -g none \\
 		--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^\$' | head -60
-	echo "---- \$s: self, under the notifier's clear_young"
-	/mirror/perf report -i /tmp/\$s.data --stdio --no-children --sort sym -g none \\
-		-p '__mmu_notifier_clear_young' -x --percent-limit 0.2 2>/dev/null |
-		grep -v '^\$' | head -50
+	for p in __mmu_notifier_clear_young lru_gen_seq_write; do
+		echo "---- \$s: self, under \$p (samples)"
+		/mirror/perf report -i /tmp/\$s.data --stdio --no-children -n --sort sym \\
+			-g none -p \$p -x --percent-limit 0.05 2>/dev/null |
+			grep -v '^#' | grep -v '^\$' | head -40
+	done
 	echo "---- \$s: self, all"
-	/mirror/perf report -i /tmp/\$s.data --stdio --no-children --sort sym -g none \\
-		--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^\$' | head -40
+	/mirror/perf report -i /tmp/\$s.data --stdio --no-children -n --sort sym -g none \\
+		--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^\$' | head -30
 	rm -f /tmp/\$s.data
 done
 EOS

@@ -309,7 +309,7 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 }
 
 /* Add a call's counts to the VM's counters: once per call. */
-static void age_counts_add(struct secmmu_vm *vm, const struct age_counts *c)
+static __always_inline void age_counts_add(struct secmmu_vm *vm, const struct age_counts *c)
 {
 	if (c->pages)
 		secmmu_stat_add(vm, SECMMU_STAT_AGE_PAGES, c->pages);
@@ -473,9 +473,10 @@ static __always_inline bool age_hva_page(struct secmmu_vm *vm,
 }
 
 /* The hooks' one page, in the call's mode. */
-static bool age_one_page(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			 unsigned long hva, enum age_how how, bool clear,
-			 struct age_counts *c)
+static __always_inline bool age_one_page(struct secmmu_vm *vm,
+					 const struct secmmu_layout *l,
+					 unsigned long hva, enum age_how how,
+					 bool clear, struct age_counts *c)
 {
 	switch (how) {
 	case AGE_LOCKLESS:
@@ -487,6 +488,38 @@ static bool age_one_page(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	default:
 		return age_hva_page(vm, l, hva, AGE_TABLES, clear, c);
 	}
+}
+
+/*
+ * The hooks' batches of pages (7.2's large folios; none or one in 6.12's
+ * MGLRU walk): the run walks of SECMMU_AGE, without its bitmaps.
+ */
+static noinline bool age_hva_range_pages(struct secmmu_vm *vm,
+					 unsigned long start, unsigned long end,
+					 u32 mode, bool clear, bool *fast)
+{
+	struct age_req req = { .how = age_how(mode, false), .clear = clear };
+	struct age_memo memo;
+	u64 n = (end - start) >> PAGE_SHIFT;
+
+	if (start >= end) {
+		*fast = true;
+		return false;
+	}
+	/* The table walk's chunks need a memo (age_tables_chunk()). */
+	if (req.how == AGE_TABLES) {
+		memset(&memo, 0, sizeof(memo));
+		req.memo = &memo;
+	}
+	rcu_read_lock();
+	age_hva_pages(vm, rcu_dereference(vm->layout), start, n, &req);
+	rcu_read_unlock();
+	age_counts_add(vm, &req.c);
+	if (req.nr_young)
+		secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
+	*fast = !req.c.locked;
+	trace_secmmu_age(start, n, req.nr_young, 0, mode, true);
+	return req.nr_young;
 }
 
 /*
@@ -515,36 +548,23 @@ bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 			  unsigned long end, bool clear, bool *fast)
 {
 	u32 mode = READ_ONCE(vm->rmap_mode);
-	struct age_req req = { .how = age_how(mode, false), .clear = clear };
-	struct age_memo memo;
-	u64 n;
+	struct age_counts c = {};
+	bool young;
 
 	start = round_down(start, PAGE_SIZE);
 	end = round_up(end, PAGE_SIZE);
-	if (start >= end) {
-		*fast = true;
-		return false;
-	}
-	n = (end - start) >> PAGE_SHIFT;
+	if (unlikely(end - start != PAGE_SIZE))
+		return age_hva_range_pages(vm, start, end, mode, clear, fast);
 	rcu_read_lock();
-	if (n == 1) {
-		req.nr_young = age_one_page(vm, rcu_dereference(vm->layout),
-					    start, req.how, clear, &req.c);
-	} else {
-		/* The table walk's chunks need a memo (age_tables_chunk()). */
-		if (req.how == AGE_TABLES) {
-			memset(&memo, 0, sizeof(memo));
-			req.memo = &memo;
-		}
-		age_hva_pages(vm, rcu_dereference(vm->layout), start, n, &req);
-	}
+	young = age_one_page(vm, rcu_dereference(vm->layout), start,
+			     age_how(mode, false), clear, &c);
 	rcu_read_unlock();
-	age_counts_add(vm, &req.c);
-	if (req.nr_young)
-		secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
-	*fast = !req.c.locked;
-	trace_secmmu_age(start, n, req.nr_young, 0, mode, true);
-	return req.nr_young;
+	age_counts_add(vm, &c);
+	if (young)
+		secmmu_stat_inc(vm, SECMMU_STAT_AGE_YOUNG);
+	*fast = !c.locked;
+	trace_secmmu_age(start, 1, young, 0, mode, true);
+	return young;
 }
 
 /*

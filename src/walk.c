@@ -58,14 +58,46 @@ void secmmu_walk_next(struct secmmu_walk *w)
 		w->valid = walk_alias(w, w->it.min_level, w->it.leaves_only);
 }
 
+/*
+ * The leaf over view gfn @g in table @root: its level-1 entry, or the
+ * huge leaf (level 2) over it, or the first entry on the way down that is
+ * not a table (then not present).  What the leaf iterator finds for one
+ * gfn, without its state: each entry read once with READ_ONCE(), tables
+ * alive under RCU (pgtable.h's rules for lockless walkers).
+ */
+static __always_inline u64 *gfn_leaf(u64 __rcu *root, u64 g, u64 *spte)
+{
+	u64 __rcu *t = root;
+	int level;
+
+	for (level = SECMMU_PT_LEVELS; ; level--) {
+		u64 *sptep = secmmu_pt_entry(t, secmmu_level_index(g, level));
+		u64 e = READ_ONCE(*sptep);
+
+		if (level == 1 || !spte_is_table(e)) {
+			*spte = e;
+			return sptep;
+		}
+		/* secmmu_pt_child(), inline: three calls a page otherwise. */
+		t = (u64 __rcu *)__va(spte_table_pa(e));
+	}
+}
+
 bool secmmu_age_gfn_leaves(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			   u64 gfn, bool clear, u64 *lost)
 {
-	struct secmmu_walk w;
+	struct secmmu_alias a;
 	bool young = false;
 
-	for_each_alias_leaf(w, vm, l, gfn, gfn + 1)
-		young |= age_leaf(w.it.sptep, w.it.old_spte, clear, lost);
+	for_each_view_alias(a, l, gfn, gfn + 1) {
+		u64 __rcu *root = vm->roots[a.view];
+		u64 *sptep, spte;
+
+		if (!root)
+			continue;
+		sptep = gfn_leaf(root, a.view_gfn, &spte);
+		young |= age_leaf(sptep, spte, clear, lost);
+	}
 	return young;
 }
 

@@ -97,7 +97,8 @@ secmmu_handle_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
  * in any view, is.
  *
  * secmmu_age_gfn_leaves(): one memslot gfn, every view's leaf over it (a
- * huge one included) through the leaf iterator: what the notifier hooks
+ * huge one included), what for_each_alias_leaf() visits over one gfn, by
+ * a direct descent of each aliasing view's table: what the notifier hooks
  * ask for one page.  Young or not; A-bit clears that lost a race are
  * added to *@lost.
  *
