@@ -74,7 +74,7 @@ enum age_answer {
  *   SINGLE_LOCKLESS  RCU alone            mmu_lock, per head  those fail
  *   LOCK_BIT         the head's bit       the head's bit      as without
  *   LOCKED           mmu_lock, one hold per run of pages      all fail
- *   TABLE_WALK       no rmap: each view's table under RCU (age_tables_chunk)
+ *   TABLE_WALK       no rmap: each view's table under RCU (walk.c)
  */
 enum age_how {
 	AGE_LOCKLESS,
@@ -131,26 +131,6 @@ void secmmu_age_leaf_read(u64 *sptep, u64 spte)
 	SECMMU_TEST_HOOK(secmmu_age_leaf_read, sptep, spte);
 }
 #endif
-
-/*
- * Clear (or test) one leaf's A bit without a lock: the cmpxchg acts only
- * if the leaf is unchanged since it was read.  Returns young; a lost race
- * counts as young (a vCPU is setting A/D, or a zap is under way).  The
- * test hook sits in that window (aging_test.c changes the leaf there).
- */
-static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
-				     u64 *lost)
-{
-	/* One test for both bits: this is every walker's inner loop. */
-	if ((spte & (SPTE_PRESENT | SPTE_ACCESSED)) != (SPTE_PRESENT | SPTE_ACCESSED))
-		return false;
-	if (!clear)
-		return true;
-	secmmu_age_leaf_read(sptep, spte);
-	if (!secmmu_age_try_cmpxchg(sptep, &spte, spte & ~SPTE_ACCESSED))
-		(*lost)++;
-	return true;
-}
 
 /*
  * Every leaf of head value @h (any form); a chain must be stable
@@ -329,7 +309,7 @@ static void age_rmap_pages(struct secmmu_vm *vm, const struct secmmu_slot *slot,
 }
 
 /* Add a call's counts to the VM's counters: once per call. */
-static void age_counts_add(struct secmmu_vm *vm, const struct age_counts *c)
+static __always_inline void age_counts_add(struct secmmu_vm *vm, const struct age_counts *c)
 {
 	if (c->pages)
 		secmmu_stat_add(vm, SECMMU_STAT_AGE_PAGES, c->pages);
@@ -367,56 +347,10 @@ struct secmmu_age_answer secmmu_rmap_age(struct secmmu_vm *vm, unsigned long *he
 #endif
 
 /*
- * Table walk: is huge leaf @sptep (@spte), of block @blk, young in this
- * call?  A block an earlier chunk answered young is not asked again (its
- * leaves' A bits are cleared); @last_young gathers the answer for the
- * chunk's last block @last.
- */
-static bool age_huge_leaf(u64 *sptep, u64 spte, u64 blk, u64 last,
-			  bool *last_young, struct age_req *req, u64 *lost)
-{
-	struct age_memo *m = req->memo;
-	bool young;
-
-	if (m->blk[req->slot_id] == blk + 1 &&
-	    (m->r[req->slot_id] & RMAP_AGE_YOUNG))
-		return true;
-	young = age_leaf(sptep, spte, req->clear, lost);
-	if (blk == last)
-		*last_young |= young;
-	return young;
-}
-
-/* OR @m into @young's word at bit @pos (@m fits there); the bits new. */
-static __always_inline unsigned int young_word_or(unsigned long *young, u64 pos,
-						  unsigned long m)
-{
-	unsigned long *word = &young[pos / BITS_PER_LONG];
-	unsigned long add = m << (pos % BITS_PER_LONG);
-	unsigned int n = hweight_long(add & ~*word);
-
-	*word |= add;
-	return n;
-}
-
-/* Table walk: leaves [0, @w) of @run, young ones as a word of bits. */
-static __always_inline unsigned long age_run(u64 *run, u64 w, bool clear,
-					     u64 *lost)
-{
-	unsigned long m = 0;
-	u64 j;
-
-	for (j = 0; j < w; j++)
-		if (age_leaf(&run[j], READ_ONCE(run[j]), clear, lost))
-			m |= BIT(j);
-	return m;
-}
-
-/*
- * Table walk: no rmap.  Every view's leaves over the view gfns that map
- * memslot gfns [first, first + n) (n <= AGE_CHUNK), under RCU only: table
- * pages are freed through RCU and leaves are changed only by cmpxchg.  A
- * page is young if any of its leaves is.
+ * Table walk: no rmap.  Pages [first, first + n) of @slot (n <= AGE_CHUNK)
+ * through each view's table (walk.c: secmmu_age_tables()); a huge block
+ * an earlier chunk found young is not asked again, and the memo learns
+ * about this chunk's last.
  */
 static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			     const struct secmmu_slot *slot, u64 first, u64 n,
@@ -424,56 +358,25 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 {
 	u64 last = secmmu_slot_block(slot, first + n - 1 - slot->base_gfn);
 	struct age_memo *memo = req->memo;
+	u32 id = req->slot_id;
 	DECLARE_BITMAP(young, AGE_CHUNK);
-	bool clear = req->clear, last_young = false;
-	u64 lost = 0, nr = 0, n_w;
-	struct secmmu_walk w;
+	struct secmmu_age_walk aw = {
+		.clear = req->clear,
+		.young = young,
+		.young_blk = memo->blk[id] && (memo->r[id] & RMAP_AGE_YOUNG) ?
+			     memo->blk[id] - 1 : U64_MAX,
+	};
 	unsigned long i;
+	u64 nr;
 
 	bitmap_zero(young, n);
-	/* Down to the tables of leaves; then a plain loop over each. */
-	for_each_alias_spte(w, vm, l, first, first + n, 2) {
-		struct secmmu_iter *it = &w.it;
-		u64 off = w.a.gfn - first - w.a.view_gfn, end = w.a.view_gfn + w.a.n;
-		u64 g, hi = min(it->gfn + SECMMU_PT_ENTRIES, end);
-		u64 __rcu *pt;
-
-		if (it->level != 2 || !spte_present(it->old_spte))
-			continue;
-		if (spte_huge(it->old_spte)) {
-			/* Its block: the memslot gfn of its first page. */
-			u64 blk = secmmu_slot_block(slot, it->gfn + w.a.gfn -
-						    w.a.view_gfn - slot->base_gfn);
-
-			if (!age_huge_leaf(it->sptep, it->old_spte, blk, last,
-					   &last_young, req, &lost))
-				continue;
-			for (g = max(it->gfn, w.a.view_gfn); g < hi; g += n_w) {
-				n_w = min_t(u64, hi - g,
-					    BITS_PER_LONG - (off + g) % BITS_PER_LONG);
-				nr += young_word_or(young, off + g, GENMASK(n_w - 1, 0));
-			}
-			continue;
-		}
-		pt = secmmu_pt_child(it->old_spte);
-		/* A word of pages at a time: the loop keeps no state in memory. */
-		for (g = max(it->gfn, w.a.view_gfn); g < hi; g += n_w) {
-			u64 *run = secmmu_pt_entry(pt, g - it->gfn);
-			unsigned long m;
-
-			n_w = min_t(u64, hi - g, BITS_PER_LONG - (off + g) % BITS_PER_LONG);
-			m = clear ? age_run(run, n_w, true, &lost) :
-				    age_run(run, n_w, false, &lost);
-			if (m)
-				nr += young_word_or(young, off + g, m);
-		}
+	nr = secmmu_age_tables(vm, l, slot, first, n, &aw);
+	if (memo->blk[id] != last + 1) {
+		memo->blk[id] = last + 1;
+		memo->r[id] = 0;
 	}
-	if (memo->blk[req->slot_id] != last + 1) {
-		memo->blk[req->slot_id] = last + 1;
-		memo->r[req->slot_id] = 0;
-	}
-	if (last_young)
-		memo->r[req->slot_id] |= RMAP_AGE_YOUNG;
+	if (aw.last_young)
+		memo->r[id] |= RMAP_AGE_YOUNG;
 	req->nr_young += nr;
 	if (req->young && nr && !(bit % BITS_PER_LONG)) {
 		unsigned long *dst = req->young + bit / BITS_PER_LONG;
@@ -483,8 +386,7 @@ static void age_tables_chunk(struct secmmu_vm *vm, const struct secmmu_layout *l
 		for_each_set_bit(i, young, n)
 			__set_bit(bit + i, req->young);
 	}
-	if (lost)
-		secmmu_stat_add(vm, SECMMU_STAT_RMAP_CMPXCHG_FAILED, lost);
+	req->c.lost += aw.lost;
 }
 
 /*
@@ -527,14 +429,109 @@ static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 }
 
 /*
+ * One page of a hook, at host address @hva: in every memslot holding it,
+ * its rmap head and its block's huge-leaf head as @how says (constant:
+ * one instance per mode), or in TABLE_WALK mode its leaf in every view
+ * (the leaf iterator, walk.c).  A single page needs no bitmap, chunk or
+ * memo: a huge leaf is aged once, for this page.  The memslots are found
+ * by a look at the ones ever used, inline: the common case is one.
+ */
+static __always_inline bool age_hva_page(struct secmmu_vm *vm,
+					 const struct secmmu_layout *l,
+					 unsigned long hva, enum age_how how,
+					 bool clear, struct age_counts *c)
+{
+	u32 used = l->slots_ever_used;
+	bool young = false;
+
+	while (used) {
+		const struct secmmu_slot *s = &l->slots[__ffs(used)];
+		/* Below the memslot it wraps: above npages too. */
+		u64 idx = (hva - s->hva) >> PAGE_SHIFT;
+		enum age_answer r, hr = AGE_OLD;
+
+		used &= used - 1;
+		if (idx >= s->npages)
+			continue;
+		c->pages++;
+		if (how == AGE_TABLES) {
+			young |= secmmu_age_gfn_leaves(vm, l, s->base_gfn + idx,
+						       clear, &c->lost);
+			continue;
+		}
+		if (how == AGE_UNDER_MMU_LOCK)
+			write_lock(&vm->mmu_lock);
+		r = age_head(vm, &s->rmap[idx], how, clear, false, c);
+		if (s->hrmap)
+			hr = age_head(vm, &s->hrmap[secmmu_slot_block(s, idx)],
+				      how, clear, false, c);
+		if (how == AGE_UNDER_MMU_LOCK)
+			write_unlock(&vm->mmu_lock);
+		young |= r == AGE_YOUNG || hr == AGE_YOUNG;
+	}
+	return young;
+}
+
+/* The hooks' one page, in the call's mode. */
+static __always_inline bool age_one_page(struct secmmu_vm *vm,
+					 const struct secmmu_layout *l,
+					 unsigned long hva, enum age_how how,
+					 bool clear, struct age_counts *c)
+{
+	switch (how) {
+	case AGE_LOCKLESS:
+		return age_hva_page(vm, l, hva, AGE_LOCKLESS, clear, c);
+	case AGE_UNDER_BIT:
+		return age_hva_page(vm, l, hva, AGE_UNDER_BIT, clear, c);
+	case AGE_UNDER_MMU_LOCK:
+		return age_hva_page(vm, l, hva, AGE_UNDER_MMU_LOCK, clear, c);
+	default:
+		return age_hva_page(vm, l, hva, AGE_TABLES, clear, c);
+	}
+}
+
+/*
+ * The hooks' batches of pages (7.2's large folios; none or one in 6.12's
+ * MGLRU walk): the run walks of SECMMU_AGE, without its bitmaps.
+ */
+static noinline bool age_hva_range_pages(struct secmmu_vm *vm,
+					 unsigned long start, unsigned long end,
+					 u32 mode, bool clear, bool *fast)
+{
+	struct age_req req = { .how = age_how(mode, false), .clear = clear };
+	struct age_memo memo;
+	u64 n = (end - start) >> PAGE_SHIFT;
+
+	if (start >= end) {
+		*fast = true;
+		return false;
+	}
+	/* The table walk's chunks need a memo (age_tables_chunk()). */
+	if (req.how == AGE_TABLES) {
+		memset(&memo, 0, sizeof(memo));
+		req.memo = &memo;
+	}
+	rcu_read_lock();
+	age_hva_pages(vm, rcu_dereference(vm->layout), start, n, &req);
+	rcu_read_unlock();
+	age_counts_add(vm, &req.c);
+	if (req.nr_young)
+		secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
+	*fast = !req.c.locked;
+	trace_secmmu_age(start, n, req.nr_young, 0, mode, true);
+	return req.nr_young;
+}
+
+/*
  * The notifier hooks (clear_young, clear_flush_young, test_young): any
  * page young in [start, end)?  *@fast: answered without taking mmu_lock.
  *
  * Sized for what they are called with: one page (6.12's MGLRU walk, the
- * rmap's folio_referenced(), page_idle) or a few (7.2 batches a large
- * folio's PTEs; a PMD-mapped THP is 512): no bitmap, no chunks, no memo
- * (the run remembers its huge block), the memslots found by walking
- * only the ones ever used (for_each_hva_piece), the counters added once.
+ * rmap's folio_referenced(), page_idle: age_one_page(), no bitmap, chunk
+ * or memo, the table walk through the leaf iterator) or a few (7.2
+ * batches a large folio's PTEs; a PMD-mapped THP is 512: the rmap run
+ * remembers its huge block, the table walk goes by chunks), the memslots
+ * found by looking only at the ones ever used, the counters added once.
  *
  * No vm->srcu section (two full barriers per call on 6.12): the hooks
  * run inside mm/mmu_notifier.c's SRCU read section, but a layout change
@@ -551,31 +548,23 @@ bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
 			  unsigned long end, bool clear, bool *fast)
 {
 	u32 mode = READ_ONCE(vm->rmap_mode);
-	struct age_req req = { .how = age_how(mode, false), .clear = clear };
-	struct age_memo memo;
+	struct age_counts c = {};
+	bool young;
 
 	start = round_down(start, PAGE_SIZE);
 	end = round_up(end, PAGE_SIZE);
-	if (start >= end) {
-		*fast = true;
-		return false;
-	}
-	/* The table walk's chunks need a memo (age_tables_chunk()). */
-	if (req.how == AGE_TABLES) {
-		memset(&memo, 0, sizeof(memo));
-		req.memo = &memo;
-	}
+	if (unlikely(end - start != PAGE_SIZE))
+		return age_hva_range_pages(vm, start, end, mode, clear, fast);
 	rcu_read_lock();
-	age_hva_pages(vm, rcu_dereference(vm->layout), start,
-		      (end - start) >> PAGE_SHIFT, &req);
+	young = age_one_page(vm, rcu_dereference(vm->layout), start,
+			     age_how(mode, false), clear, &c);
 	rcu_read_unlock();
-	age_counts_add(vm, &req.c);
-	if (req.nr_young)
-		secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
-	*fast = !req.c.locked;
-	trace_secmmu_age(start, (end - start) >> PAGE_SHIFT, req.nr_young, 0,
-			 mode, true);
-	return req.nr_young;
+	age_counts_add(vm, &c);
+	if (young)
+		secmmu_stat_inc(vm, SECMMU_STAT_AGE_YOUNG);
+	*fast = !c.locked;
+	trace_secmmu_age(start, 1, young, 0, mode, true);
+	return young;
 }
 
 /*

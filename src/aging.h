@@ -6,6 +6,9 @@
 #include <linux/secmmu.h>
 #include <linux/types.h>
 
+#include "inject.h"
+#include "spte.h"
+
 struct secmmu_vm;
 
 bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
@@ -39,5 +42,25 @@ static inline void secmmu_age_leaf_read(u64 *sptep, u64 spte)
 {
 }
 #endif
+
+/*
+ * Clear (or test) one leaf's A bit without a lock: the cmpxchg acts only
+ * if the leaf is unchanged since it was read.  Returns young; a lost race
+ * counts as young (a vCPU is setting A/D, or a zap is under way).  The
+ * test hook sits in that window (aging_test.c changes the leaf there).
+ */
+static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
+				     u64 *lost)
+{
+	/* One test for both bits: this is every walker's inner loop. */
+	if ((spte & (SPTE_PRESENT | SPTE_ACCESSED)) != (SPTE_PRESENT | SPTE_ACCESSED))
+		return false;
+	if (!clear)
+		return true;
+	secmmu_age_leaf_read(sptep, spte);
+	if (!secmmu_age_try_cmpxchg(sptep, &spte, spte & ~SPTE_ACCESSED))
+		(*lost)++;
+	return true;
+}
 
 #endif /* _SECMMU_AGING_H */

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The alias walk and the host address range walk (walk.h).
+ * The alias walk, the host address range walk and the table-walk aging
+ * (walk.h).
  */
+#include "aging.h"
+#include "huge.h"
+#include "spte.h"
 #include "walk.h"
 #include "vm.h"
 
@@ -52,4 +56,141 @@ void secmmu_walk_next(struct secmmu_walk *w)
 	secmmu_iter_next(&w->it);
 	if (!w->it.valid)
 		w->valid = walk_alias(w, w->it.min_level, w->it.leaves_only);
+}
+
+/*
+ * The leaf over view gfn @g in table @root: its level-1 entry, or the
+ * huge leaf (level 2) over it, or the first entry on the way down that is
+ * not a table (then not present).  What the leaf iterator finds for one
+ * gfn, without its state: each entry read once with READ_ONCE(), tables
+ * alive under RCU (pgtable.h's rules for lockless walkers).
+ */
+static __always_inline u64 *gfn_leaf(u64 __rcu *root, u64 g, u64 *spte)
+{
+	u64 __rcu *t = root;
+	int level;
+
+	for (level = SECMMU_PT_LEVELS; ; level--) {
+		u64 *sptep = secmmu_pt_entry(t, secmmu_level_index(g, level));
+		u64 e = READ_ONCE(*sptep);
+
+		if (level == 1 || !spte_is_table(e)) {
+			*spte = e;
+			return sptep;
+		}
+		/* secmmu_pt_child(), inline: three calls a page otherwise. */
+		t = (u64 __rcu *)__va(spte_table_pa(e));
+	}
+}
+
+bool secmmu_age_gfn_leaves(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			   u64 gfn, bool clear, u64 *lost)
+{
+	struct secmmu_alias a;
+	bool young = false;
+
+	for_each_view_alias(a, l, gfn, gfn + 1) {
+		u64 __rcu *root = vm->roots[a.view];
+		u64 *sptep, spte;
+
+		if (!root)
+			continue;
+		sptep = gfn_leaf(root, a.view_gfn, &spte);
+		young |= age_leaf(sptep, spte, clear, lost);
+	}
+	return young;
+}
+
+/*
+ * Is huge leaf @sptep (@spte), of block @blk, young?  A block an earlier
+ * chunk answered young is not asked again (its leaves' A bits are
+ * cleared); @aw->last_young gathers the answer for the last block @last.
+ */
+static bool age_huge_leaf(u64 *sptep, u64 spte, u64 blk, u64 last,
+			  struct secmmu_age_walk *aw, u64 *lost)
+{
+	bool young;
+
+	if (blk == aw->young_blk)
+		return true;
+	young = age_leaf(sptep, spte, aw->clear, lost);
+	if (blk == last)
+		aw->last_young |= young;
+	return young;
+}
+
+/* OR @m into @young's word at bit @pos (@m fits there); the bits new. */
+static __always_inline unsigned int young_word_or(unsigned long *young, u64 pos,
+						  unsigned long m)
+{
+	unsigned long *word = &young[pos / BITS_PER_LONG];
+	unsigned long add = m << (pos % BITS_PER_LONG);
+	unsigned int n = hweight_long(add & ~*word);
+
+	*word |= add;
+	return n;
+}
+
+/* Leaves [0, @w) of @run, young ones as a word of bits. */
+static __always_inline unsigned long age_run(u64 *run, u64 w, bool clear,
+					     u64 *lost)
+{
+	unsigned long m = 0;
+	u64 j;
+
+	for (j = 0; j < w; j++)
+		if (age_leaf(&run[j], READ_ONCE(run[j]), clear, lost))
+			m |= BIT(j);
+	return m;
+}
+
+u64 secmmu_age_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		      const struct secmmu_slot *slot, u64 first, u64 n,
+		      struct secmmu_age_walk *aw)
+{
+	u64 last = secmmu_slot_block(slot, first + n - 1 - slot->base_gfn);
+	unsigned long *young = aw->young;
+	u64 lost = 0, nr = 0, n_w;
+	bool clear = aw->clear;
+	struct secmmu_walk w;
+
+	/* Down to the tables of leaves; then a plain loop over each. */
+	for_each_alias_spte(w, vm, l, first, first + n, 2) {
+		struct secmmu_iter *it = &w.it;
+		u64 off = w.a.gfn - first - w.a.view_gfn, end = w.a.view_gfn + w.a.n;
+		u64 g, hi = min(it->gfn + SECMMU_PT_ENTRIES, end);
+		u64 __rcu *pt;
+
+		if (it->level != 2 || !spte_present(it->old_spte))
+			continue;
+		if (spte_huge(it->old_spte)) {
+			/* Its block: the memslot gfn of its first page. */
+			u64 blk = secmmu_slot_block(slot, it->gfn + w.a.gfn -
+						    w.a.view_gfn - slot->base_gfn);
+
+			if (!age_huge_leaf(it->sptep, it->old_spte, blk, last,
+					   aw, &lost))
+				continue;
+			for (g = max(it->gfn, w.a.view_gfn); g < hi; g += n_w) {
+				n_w = min_t(u64, hi - g,
+					    BITS_PER_LONG - (off + g) % BITS_PER_LONG);
+				nr += young_word_or(young, off + g, GENMASK(n_w - 1, 0));
+			}
+			continue;
+		}
+		pt = secmmu_pt_child(it->old_spte);
+		/* A word of pages at a time: the loop keeps no state in memory. */
+		for (g = max(it->gfn, w.a.view_gfn); g < hi; g += n_w) {
+			u64 *run = secmmu_pt_entry(pt, g - it->gfn);
+			unsigned long m;
+
+			n_w = min_t(u64, hi - g, BITS_PER_LONG - (off + g) % BITS_PER_LONG);
+			m = clear ? age_run(run, n_w, true, &lost) :
+				    age_run(run, n_w, false, &lost);
+			if (m)
+				nr += young_word_or(young, off + g, m);
+		}
+	}
+	aw->lost = lost;
+	return nr;
 }

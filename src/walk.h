@@ -90,4 +90,36 @@ secmmu_handle_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	return ret;
 }
 
+/*
+ * Table-walk aging (TABLE_WALK mode: no rmap), walk.c.  Both walk under
+ * RCU alone: table pages are freed through RCU and leaves are changed only
+ * by cmpxchg (age_leaf(), aging.h).  A page is young if any of its leaves,
+ * in any view, is.
+ *
+ * secmmu_age_gfn_leaves(): one memslot gfn, every view's leaf over it (a
+ * huge one included), what for_each_alias_leaf() visits over one gfn, by
+ * a direct descent of each aliasing view's table: what the notifier hooks
+ * ask for one page.  Young or not; A-bit clears that lost a race are
+ * added to *@lost.
+ *
+ * secmmu_age_tables(): a run of pages (SECMMU_AGE's chunks, a hook's
+ * batch), down to the tables of leaves and then a plain loop over each,
+ * a huge leaf once per block: what it needs and finds in @aw.
+ */
+bool secmmu_age_gfn_leaves(struct secmmu_vm *vm, const struct secmmu_layout *l,
+			   u64 gfn, bool clear, u64 *lost);
+
+struct secmmu_age_walk {
+	bool clear;		/* clear the A bits */
+	u64 young_blk;		/* a huge block known young (U64_MAX: none) */
+	unsigned long *young;	/* out: young pages, bit i: page first + i */
+	bool last_young;	/* out: the run's last huge block is young */
+	u64 lost;		/* out: A-bit clears that lost a race */
+};
+
+/* Pages [first, first + n) of @slot; returns the bits it set in @aw->young. */
+u64 secmmu_age_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
+		      const struct secmmu_slot *slot, u64 first, u64 n,
+		      struct secmmu_age_walk *aw);
+
 #endif /* _SECMMU_WALK_H */

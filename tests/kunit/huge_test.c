@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: huge (2 MiB) leaves in every rmap mode (huge.h): install, lookup,
- * aging over every page they cover, a partial zap, a 4 KiB fault meeting a
+ * aging over every page they cover (SECMMU_AGE, and the notifier hooks'
+ * one page), a partial zap, a 4 KiB fault meeting a
  * huge leaf (which leaves its own block's head) and a huge fault meeting
  * a table; and two CPUs installing the same huge leaves while a third ages
  * and zaps them (x86_64 -smp 2 with KASAN and lockdep; interleaved on UML).
@@ -170,6 +171,43 @@ static void huge_install_age_zap(struct kunit *test)
 }
 
 /*
+ * The notifier hooks' one-page path (aging.c: age_one_page()) over pages
+ * that huge leaves map, in every view: the block's huge-leaf head (rmap
+ * modes) or each view's level-2 leaf (the table walk's direct descent)
+ * answers for the page.  One A bit answers for the block, as in
+ * SECMMU_AGE: the first page asked clears it, the next reads old.
+ */
+static void huge_hook_one_page(struct kunit *test)
+{
+	struct secmmu_vm *vm = huge_vm(test);
+	u64 hva = rcu_dereference_protected(vm->layout, true)->slots[0].hva;
+	struct secmmu_pt_cache cache = {};
+	bool fast;
+	u32 v;
+
+	for (v = 0; v < VIEWS; v++) {
+		KUNIT_ASSERT_EQ(test, map(vm, &cache, v, 3, 2, true), 0);
+		KUNIT_ASSERT_EQ(test, map(vm, &cache, v, 700, 2, true), 0);
+	}
+	/* Page 5 of block 0: young (new leaves are), and the block with it. */
+	KUNIT_EXPECT_TRUE(test, secmmu_age_hva_range(vm, hva + 5 * PAGE_SIZE,
+						     hva + 6 * PAGE_SIZE, true, &fast));
+	KUNIT_EXPECT_FALSE(test, secmmu_age_hva_range(vm, hva + 6 * PAGE_SIZE,
+						      hva + 7 * PAGE_SIZE, true, &fast));
+	/* test_young's form: page 600 of block 1 is young, and stays so. */
+	KUNIT_EXPECT_TRUE(test, secmmu_age_hva_range(vm, hva + 600 * PAGE_SIZE,
+						     hva + 601 * PAGE_SIZE, false, &fast));
+	KUNIT_EXPECT_EQ(test, age_all(test, vm, false), (u64)SECMMU_HUGE_PAGES);
+	/* A page outside the memslot: none of it. */
+	KUNIT_EXPECT_FALSE(test, secmmu_age_hva_range(vm, hva - PAGE_SIZE, hva,
+						      true, &fast));
+
+	for (v = 0; v < VIEWS; v++)
+		secmmu_kunit_zap(vm, v, 0, U64_MAX, true);
+	secmmu_pt_cache_free(vm, &cache);
+}
+
+/*
  * A huge leaf in the way of a 4 KiB fault goes from its own block's head,
  * not from the head of the block the faulting gfn maps: here view 1's
  * gfn 5 is made to map memslot gfn 517 (block 1) under the huge leaf of
@@ -323,6 +361,7 @@ static void huge_races_two_cpus(struct kunit *test)
 static struct kunit_case huge_cases[] = {
 	KUNIT_CASE_PARAM(huge_install_age_zap, huge_mode_gen_params),
 	KUNIT_CASE_PARAM(huge_in_the_way_leaves_own_head, huge_mode_gen_params),
+	KUNIT_CASE_PARAM(huge_hook_one_page, huge_mode_gen_params),
 	KUNIT_CASE_PARAM_ATTR(huge_races_two_cpus, huge_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}

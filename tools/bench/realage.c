@@ -434,6 +434,10 @@ void series_realage(void)
 		else
 			snprintf(s->name, sizeof(s->name), "secmmu %s",
 				 mode_name[k - RA_SECMMU]);
+		/* SECMMU_REALAGE_ONLY=KIND (profiling): "none" and that one. */
+		if (getenv("SECMMU_REALAGE_ONLY") && k != RA_NONE &&
+		    strcmp(getenv("SECMMU_REALAGE_ONLY"), ra_kind[k]))
+			continue;
 		if (k == RA_FLOOR && access(FLOOR_DEV, F_OK)) {
 			if (!s->thp)
 				printf("   realage: no %s (tests/floor not loaded): "

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Profile the kernel's own aging (series realage) in the guest, per
+# subject: one boot (QEMU, SECMMU_KVM=1 as bench.sh's real* boot), and in
+# it, for each subject, secmmu-bench --series realage with that subject and
+# "none" alone (SECMMU_REALAGE_ONLY) under "perf record -a -g -e cpu-clock"
+# (TCG has no PMU; the clock event works).  perf is the host's (Debian's
+# linux-perf), carried with its shared libraries; the reports are made in
+# the guest (symbols from /proc/kallsyms) and printed on the console.
+#
+# usage: profile-realage.sh [SUBJECT...]   (default: floor kvm secmmu0-3)
+# env: KVER (default 6.12), SIZE_MB (default 64), REPS (default 20),
+#      PROFILE_OUT=FILE (default out/profile-realage.txt)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+subjects=${*:-floor kvm secmmu0 secmmu1 secmmu2 secmmu3}
+kver=$(kver_of "${KVER:-6.12}")
+out=${PROFILE_OUT:-$SECMMU_REPO/out/profile-realage.txt}
+perf=$(command -v perf) || die "no perf (apt-get install linux-perf)"
+work=$SECMMU_CACHE/qemu/profile-$SECMMU_REPO_KEY
+mkdir -p "$work" "$(dirname "$out")"
+lock_dir "$work"
+
+step "profile: build secmmu.ko, secmmu-bench, KVM's subject for $kver"
+run_logged profile-module "$SECMMU_REPO/scripts/build-all.sh" "$kver"
+cp "$SECMMU_CACHE/build/$kver/secmmu.ko" "$work/secmmu.ko"
+cp "$SECMMU_CACHE/build/$kver/tests/floor/secmmu_floor.ko" "$work/secmmu_floor.ko"
+run_logged profile-bench make -C "$SECMMU_REPO/tools" OUTPUT="$work" "$work/secmmu-bench"
+kvm=$("$SECMMU_REPO/scripts/kvm-selftests.sh" "$SECMMU_SRC_SERIES")
+kimg=$("$SECMMU_REPO/scripts/fetch-kernels.sh" "$kver")
+
+# /mirror (mkinitramfs.sh carries its dynamic ELF files' libraries): perf
+# and the script the init runs there (smtest_mode=mirror runs /mirror/run).
+rm -rf "$work/mirror"
+mkdir -p "$work/mirror"
+cp -L "$perf" "$work/mirror/perf"
+cat >"$work/mirror/run" <<EOS
+#!/bin/sh
+echo 0 >/proc/sys/kernel/kptr_restrict
+echo -1 >/proc/sys/kernel/perf_event_paranoid
+echo 0 >/proc/sys/kernel/nmi_watchdog 2>/dev/null
+cd /tmp
+for s in $subjects; do
+	echo "==== profile \$s: realage ${SIZE_MB:-64} MiB x ${REPS:-20}"
+	SECMMU_REALAGE_ONLY=\$s /mirror/perf record -q -a -g -e cpu-clock -o /tmp/\$s.data -- \\
+		/bin/secmmu-bench --series realage --size-mb ${SIZE_MB:-64} --reps ${REPS:-20} 2>&1 |
+		grep -vE '^ *$' | tail -20
+	echo "---- \$s: children, by symbol"
+	/mirror/perf report -i /tmp/\$s.data --stdio --children -n --sort sym -g none \\
+		--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^\$' | head -60
+	for p in __mmu_notifier_clear_young lru_gen_seq_write; do
+		echo "---- \$s: self, under \$p (samples)"
+		/mirror/perf report -i /tmp/\$s.data --stdio --no-children -n --sort sym \\
+			-g none -p \$p -x --percent-limit 0.05 2>/dev/null |
+			grep -v '^#' | grep -v '^\$' | head -40
+	done
+	echo "---- \$s: self, all"
+	/mirror/perf report -i /tmp/\$s.data --stdio --no-children -n --sort sym -g none \\
+		--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^\$' | head -30
+	rm -f /tmp/\$s.data
+done
+EOS
+chmod 755 "$work/mirror/run"
+step "profile: initramfs"
+SECMMU_KVM=1 SECMMU_MIRROR_DIR=$work/mirror SECMMU_EXTRA_KOS=$work/secmmu_floor.ko \
+SECMMU_EXTRA_BINS="$work/secmmu-bench $kvm/secmmu-realage-kvm" \
+	"$SECMMU_REPO/scripts/mkinitramfs.sh" "$kver" "$kimg" "$work/secmmu.ko" \
+	"$work/initramfs.cpio.gz"
+step "profile: boot $kver (console $work/console.log), subjects: $subjects"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+t=$SECONDS
+rc=0
+SECMMU_KVM=1 qemu_boot 3000 "$kimg/boot/vmlinuz-$kver" "$work/initramfs.cpio.gz" \
+	"console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=mirror" \
+	"$work/console.log" || rc=$?
+{
+	echo "# profile-realage: $kver, subjects $subjects, ${SIZE_MB:-64} MiB x ${REPS:-20}," \
+	     "$(git -C "$SECMMU_REPO" describe --always --dirty), load $load0 ->" \
+	     "$(cut -d' ' -f1-3 /proc/loadavg), $((SECONDS - t)) s, qemu rc $rc"
+	tr -d '\r' <"$work/console.log" | sed -n '/^==== profile/,/secmmu-init: END/p'
+} >"$out"
+info "profile: $out"
+[ "$rc" = 0 ] || die "qemu exit status $rc"
