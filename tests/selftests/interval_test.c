@@ -32,15 +32,27 @@ static int enable_raw(int vm, __u32 cap, __u64 arg0, __u64 arg1)
 }
 
 /*
- * Debian's kernels (release "...-amd64") have CONFIG_HMM_MIRROR, so the
- * interval style must be there; the rigs' allnoconfig debug kernels may
- * lack it, and then it must be refused as the UAPI says.
+ * Debian's kernels (release "...-amd64"), the KASAN debug kernel
+ * ("-secmmu-debug") and the mainline one ("-secmmu-ml") have
+ * CONFIG_HMM_MIRROR (scripts/debug-kernel-{kasan,ml}.config), so the
+ * interval style must be there; the other allnoconfig debug kernels
+ * (KCSAN, PREEMPT_RT) lack it, and then it must be refused as the UAPI
+ * says.
  */
 static bool interval_expected(void)
 {
+	static const char * const with_hmm[] = {
+		"-amd64", "-secmmu-debug", "-secmmu-ml",
+	};
 	struct utsname u;
+	unsigned int i;
 
-	return !uname(&u) && strstr(u.release, "-amd64");
+	if (uname(&u))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(with_hmm); i++)
+		if (strstr(u.release, with_hmm[i]))
+			return true;
+	return false;
 }
 
 static bool has_interval(void)
