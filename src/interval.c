@@ -25,9 +25,9 @@
 #include <linux/mmu_notifier.h>
 #include <linux/slab.h>
 
-#include "coherence.h"
 #include "flush.h"
 #include "inject.h"
+#include "interval.h"
 #include "layout.h"
 #include "mmu.h"
 #include "secmmu_probes.h"

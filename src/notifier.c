@@ -21,7 +21,6 @@
 #include <linux/wait.h>
 
 #include "aging.h"
-#include "coherence.h"
 #include "flush.h"
 #include "secmmu_probes.h"
 #include "mmu.h"
