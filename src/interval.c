@@ -64,13 +64,9 @@ static bool interval_zap(struct secmmu_interval *iv,
 			 unsigned long cur_seq)
 {
 	struct secmmu_vm *vm = iv->vm;
-	unsigned int flags = 0;
+	unsigned int flags = secmmu_invalidation_start(vm, range);
 	bool flush;
 	int idx;
-
-	secmmu_count_invalidation(vm, range);
-	if (mmu_notifier_range_blockable(range))
-		flags = SECMMU_ZAP_YIELD;
 
 	/* The layouts stay alive across the zap's lock breaks. */
 	idx = srcu_read_lock(&vm->srcu);

@@ -154,10 +154,10 @@ static inline bool secmmu_coherence_interval(const struct secmmu_vm *vm)
 	return secmmu_coherence_style(vm) != SECMMU_COHERENCE_NOTIFIER;
 }
 
-/* notifier.c: the VM's mmu_notifier; the invalidation counters. */
+/* notifier.c: the VM's mmu_notifier; an invalidation counted. */
 extern const struct mmu_notifier_ops secmmu_mn_ops;
-void secmmu_count_invalidation(struct secmmu_vm *vm,
-			       const struct mmu_notifier_range *range);
+unsigned int secmmu_invalidation_start(struct secmmu_vm *vm,
+				       const struct mmu_notifier_range *range);
 
 /* vm_life.c */
 struct secmmu_vm *secmmu_vm_alloc(void);
