@@ -9,6 +9,7 @@
 #include <linux/wait.h>
 
 #include "coherence.h"
+#include "interval.h"
 #include "layout.h"
 #include "secmmu_probes.h"
 #include "vm.h"

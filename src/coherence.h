@@ -44,27 +44,7 @@
 
 #include "vm.h"
 
-struct secmmu_layout;
 struct secmmu_slot;
-struct secmmu_vcpu;
-
-/* A memslot's interval notifier. */
-struct secmmu_interval {
-	struct mmu_interval_notifier mni;
-	struct secmmu_vm *vm;
-	u32 id;				/* the memslot's id */
-};
-
-static inline u32 secmmu_coherence_style(const struct secmmu_vm *vm)
-{
-	return READ_ONCE(vm->coherence) & SECMMU_COHERENCE_STYLE_MASK;
-}
-
-/* Is the VM kept coherent by interval notifiers (hmm_fault.c faults)? */
-static inline bool secmmu_coherence_interval(const struct secmmu_vm *vm)
-{
-	return secmmu_coherence_style(vm) != SECMMU_COHERENCE_NOTIFIER;
-}
 
 void secmmu_coherence_init(void);
 long secmmu_coherence_styles(void);
@@ -85,30 +65,5 @@ void secmmu_coherence_slot_undo(struct secmmu_vm *vm, const struct secmmu_slot *
 void secmmu_coherence_slot_del(struct secmmu_vm *vm, const struct secmmu_slot *old);
 /* The last reference: remove the interval notifiers and the mmu_notifier. */
 void secmmu_coherence_detach(struct secmmu_vm *vm);
-
-/* interval.c */
-int secmmu_interval_insert(struct secmmu_vm *vm, struct secmmu_slot *want, u32 id);
-void secmmu_interval_remove(struct secmmu_interval *iv);
-
-/* notifier.c: SECMMU_STAT_INVALIDATIONS and the per-event counters. */
-void secmmu_count_invalidation(struct secmmu_vm *vm,
-			       const struct mmu_notifier_range *range);
-
-/* hmm_fault.c: secmmu_fault() of an interval-style VM, same returns. */
-#if IS_ENABLED(CONFIG_HMM_MIRROR)
-int secmmu_hmm_fault(struct secmmu_vcpu *vcpu, const struct secmmu_layout *l,
-		     const struct secmmu_slot *slot, u32 view, u64 gfn,
-		     u64 target, bool write);
-#else
-static inline int secmmu_hmm_fault(struct secmmu_vcpu *vcpu,
-				   const struct secmmu_layout *l,
-				   const struct secmmu_slot *slot, u32 view,
-				   u64 gfn, u64 target, bool write)
-{
-	return -EOPNOTSUPP;	/* no such VM: secmmu_coherence_set() */
-}
-#endif
-/* Between hmm_range_fault() and mmu_lock: where tests race an invalidation. */
-void secmmu_hmm_fault_done(struct secmmu_vm *vm, unsigned long hva);
 
 #endif /* _SECMMU_COHERENCE_H */

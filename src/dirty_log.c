@@ -33,7 +33,6 @@
 #include "trace.h"
 #include "spte.h"
 #include "testhook.h"
-#include "vcpu.h"
 #include "vm.h"
 #include "walk.h"
 

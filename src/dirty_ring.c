@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Dirty rings: push, soft limit, reset and the in-kernel harvester.  The
- * protocol and its barriers are described in the UAPI header; the ring's
- * own fields in dirty_ring.h.
+ * contract with userspace is in the UAPI header, the kernel's side and its
+ * barriers in dirty_ring.h.
  */
 #include <linux/kcsan-checks.h>
 #include <linux/gfp.h>
@@ -100,12 +100,8 @@ void secmmu_dirty_ring_pushing(struct secmmu_dirty_ring *ring)
 }
 
 /*
- * The owning vCPU only.  The soft limit keeps a free entry for this.
- *
- * The index is published before DIRTY: a harvester may mark the entry
- * RESET as soon as it sees DIRTY, and a reset that then sees RESET must
- * also see the entry as pushed (below dirty_index), or it would stop short
- * of it and leave the page writable after userspace copied it.
+ * The owning vCPU only.  The soft limit keeps a free entry for this.  The
+ * index is published before DIRTY ("Dirty ring contract", dirty_ring.h).
  */
 void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring,
 			    u32 slot, u64 offset)
@@ -300,10 +296,7 @@ int secmmu_dirty_ring_reset(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
  */
 int secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
 			      struct secmmu_dirty_gfn *out, u32 max,
-			      int (*deliver)(void *ctx,
-					     const struct secmmu_dirty_gfn *out,
-					     u32 n),
-			      void *ctx)
+			      secmmu_harvest_out_t deliver, void *ctx)
 {
 	u32 at[SECMMU_HARVEST_CHUNK];
 	u32 idx, end, i, n = 0;

@@ -36,8 +36,9 @@
  *
  * The index is published before DIRTY: a harvester may mark the entry
  * RESET as soon as it sees DIRTY, and a reset that then sees RESET must
- * also see the entry as pushed.  The harvester marks RESET only after its
- * copy out succeeded, so a failed copy loses nothing.
+ * also see the entry as pushed (or it would stop short of it and leave the
+ * page writable after userspace copied it).  The harvester marks RESET
+ * only after its copy out succeeded, so a failed copy loses nothing.
  */
 #ifndef _SECMMU_DIRTY_RING_H
 #define _SECMMU_DIRTY_RING_H
@@ -80,12 +81,11 @@ void secmmu_dirty_ring_push(struct secmmu_vm *vm, struct secmmu_dirty_ring *ring
 			    u32 slot, u64 offset);
 #define SECMMU_HARVEST_CHUNK	32
 
+typedef int (*secmmu_harvest_out_t)(void *ctx, const struct secmmu_dirty_gfn *out,
+				   u32 n);
 int secmmu_dirty_ring_harvest(struct secmmu_dirty_ring *ring,
 			      struct secmmu_dirty_gfn *out, u32 max,
-			      int (*deliver)(void *ctx,
-					     const struct secmmu_dirty_gfn *out,
-					     u32 n),
-			      void *ctx);
+			      secmmu_harvest_out_t deliver, void *ctx);
 
 /*
  * What one mmu_lock hold write-protects: up to SECMMU_RESET_BATCH pages in

@@ -80,32 +80,15 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 
-#include "coherence.h"
 #include "dirty_log.h"
 #include "fault.h"
 #include "flush.h"
 #include "huge.h"
+#include "interval.h"
 #include "mmu.h"
 #include "testhook.h"
 #include "trace.h"
-#include "vcpu.h"
 #include "vm.h"
-
-/*
- * 0: install; -EAGAIN: an invalidation covers some of [start, end); 1:
- * retry at once.
- */
-static int fault_must_retry(struct secmmu_vm *vm, const struct secmmu_layout *l,
-			    unsigned long seq, unsigned long start,
-			    unsigned long end)
-{
-	lockdep_assert_held(&vm->mmu_lock);
-
-	if (vm->mmu_invalidate_in_progress &&
-	    end > vm->mmu_invalidate_start && start < vm->mmu_invalidate_end)
-		return -EAGAIN;
-	return vm->mmu_invalidate_seq != seq || rcu_access_pointer(vm->layout) != l;
-}
 
 /* After -EAGAIN from secmmu_fault(): wait (briefly) for invalidations to end. */
 void secmmu_fault_wait(struct secmmu_vm *vm)
@@ -144,12 +127,60 @@ struct fault {
 	u32 view;
 	u64 gfn;		/* in the view */
 	u64 target;		/* memslot gfn it maps */
-	unsigned long seq;	/* mmu_invalidate_seq before GUP */
 	unsigned long hva;
-	struct page *page;
+	unsigned long seq;	/* mmu_invalidate_seq, or the interval's */
+	u64 pfn;
+	struct page *page;	/* GUP's reference; NULL: interval styles */
 	bool write;
 	bool huge;		/* the layout allows a huge leaf */
+	bool pmd;		/* interval styles: the primary maps it by PMD */
 };
+
+/* Steps 2 and 3 (notifier style): 0 or secmmu_fault()'s errno. */
+static int resolve_gup(struct fault *f)
+{
+	struct secmmu_vm *vm = f->vcpu->vm;
+	long npages;
+
+	f->seq = READ_ONCE(vm->mmu_invalidate_seq);
+	smp_rmb();	/* seq before the page tables GUP reads */
+	npages = get_user_pages_fast(f->hva, 1, f->write ? FOLL_WRITE : 0, &f->page);
+	if (npages != 1) {
+		f->page = NULL;
+		return gup_errno(npages);
+	}
+	/*
+	 * data_race(): without VMEMMAP, page_to_pfn() reads the section bits
+	 * of page->flags, which never change, while GUP sets other bits.
+	 */
+	f->pfn = data_race(page_to_pfn(f->page));
+	secmmu_fault_gup_done(vm, f->hva);
+	return 0;
+}
+
+/*
+ * Step 4's check: 0: install; -EAGAIN: an invalidation covers some of the
+ * page (or its block); 1: retry at once.
+ */
+static int fault_must_retry(struct fault *f)
+{
+	struct secmmu_vm *vm = f->vcpu->vm;
+	unsigned long start = f->hva, end = f->hva + PAGE_SIZE;
+
+	lockdep_assert_held(&vm->mmu_lock);
+
+	if (f->huge) {
+		start = ALIGN_DOWN(f->hva, PMD_SIZE);
+		end = start + PMD_SIZE;
+	}
+	if (f->page && vm->mmu_invalidate_in_progress &&
+	    end > vm->mmu_invalidate_start && start < vm->mmu_invalidate_end)
+		return -EAGAIN;
+	if (rcu_access_pointer(vm->layout) != f->l)
+		return 1;
+	return f->page ? vm->mmu_invalidate_seq != f->seq :
+			 mmu_interval_read_retry(&f->slot->interval->mni, f->seq);
+}
 
 /* Steps 4 and 5 under mmu_lock (@shared: for read); secmmu_fault()'s returns. */
 static int fault_install(struct fault *f, bool shared)
@@ -157,17 +188,11 @@ static int fault_install(struct fault *f, bool shared)
 	struct secmmu_vm *vm = f->vcpu->vm;
 	const struct secmmu_slot *slot = f->slot;
 	u64 idx = f->target - slot->base_gfn;
-	unsigned long start = f->hva, end = f->hva + PAGE_SIZE;
 	struct secmmu_map m = {
 		.view = f->view,
 		.level = 1,
 		.gfn = f->gfn,
-		/*
-		 * data_race(): without VMEMMAP, page_to_pfn() reads the section
-		 * bits of page->flags, which never change, while GUP sets other
-		 * bits.
-		 */
-		.pfn = data_race(page_to_pfn(f->page)),
+		.pfn = f->pfn,
 		.writable = f->write,
 		.head = slot->rmap ? &slot->rmap[idx] : NULL,
 		.l = f->l,
@@ -176,25 +201,21 @@ static int fault_install(struct fault *f, bool shared)
 
 	if (vm->dead)
 		return -EIO;
-	if (f->huge) {
-		start = ALIGN_DOWN(f->hva, PMD_SIZE);
-		end = start + PMD_SIZE;
-	}
-	ret = fault_must_retry(vm, f->l, f->seq, start, end);
+	ret = fault_must_retry(f);
 	if (ret) {
 		secmmu_stat_inc(vm, SECMMU_STAT_FAULT_RETRIES);
 		return min(ret, 0);
 	}
-	if (f->huge && secmmu_huge_host_ok(vm->mm, f->hva, m.pfn, f->write)) {
-		struct secmmu_map h = m;
-		u64 off = (f->hva - start) >> PAGE_SHIFT;
+	if (f->huge && (f->page ? secmmu_huge_host_ok(vm->mm, f->hva, m.pfn, f->write) :
+			f->pmd)) {
+		u64 off = (f->hva & ~PMD_MASK) >> PAGE_SHIFT;
 
-		h.level = 2;
-		h.gfn -= off;
-		h.pfn -= off;
-		h.head = secmmu_slot_hhead(slot, idx);
+		m.level = 2;
+		m.gfn -= off;
+		m.pfn -= off;
+		m.head = secmmu_slot_hhead(slot, idx);
 		/* No dirty logging here: nothing to record. */
-		return secmmu_mmu_map(vm, &h, &f->vcpu->cache, shared);
+		return secmmu_mmu_map(vm, &m, &f->vcpu->cache, shared);
 	}
 	ret = secmmu_mmu_map(vm, &m, &f->vcpu->cache, shared);
 	if (f->write && ret >= 0)
@@ -212,7 +233,6 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 	struct fault f = { .vcpu = vcpu, .view = view, .gfn = gfn, .write = write };
 	struct secmmu_vm *vm = vcpu->vm;
 	bool counted = false;
-	long npages;
 	int idx, ret;
 
 	if (READ_ONCE(vm->dead))
@@ -239,22 +259,22 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 
 	secmmu_stat_inc(vm, SECMMU_STAT_FAULTS);
 	counted = true;
-	if (secmmu_coherence_interval(vm)) {
-		ret = secmmu_hmm_fault(vcpu, f.l, f.slot, view, gfn, f.target, write);
-		goto out;
-	}
-	f.seq = READ_ONCE(vm->mmu_invalidate_seq);
-	smp_rmb();	/* seq before the page tables GUP reads */
-
 	f.hva = secmmu_slot_hva(f.slot, f.target);
 	f.huge = READ_ONCE(vm->huge_leaves) &&
 		 secmmu_huge_layout_ok(f.l, f.slot, view, gfn, f.hva);
-	npages = get_user_pages_fast(f.hva, 1, write ? FOLL_WRITE : 0, &f.page);
-	if (npages != 1) {
-		ret = gup_errno(npages);
-		goto out;
+	if (!secmmu_coherence_interval(vm)) {
+		ret = resolve_gup(&f);
+	} else {
+		ret = secmmu_hmm_resolve(f.slot->interval, f.hva, write, &f.seq,
+					 &f.pfn, &f.pmd);
+		if (ret == -EBUSY) {	/* invalidated meanwhile: try again */
+			secmmu_stat_inc(vm, SECMMU_STAT_FAULT_RETRIES);
+			ret = 0;
+			goto out;
+		}
 	}
-	secmmu_fault_gup_done(vm, f.hva);
+	if (ret)
+		goto out;
 
 	read_lock(&vm->mmu_lock);
 	ret = fault_install(&f, true);
@@ -266,7 +286,8 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 		write_unlock(&vm->mmu_lock);
 	}
 	secmmu_pt_cache_reap(vm, &vcpu->cache);
-	put_page(f.page);
+	if (f.page)
+		put_page(f.page);
 	if (ret > 0) {			/* replaced a leaf: see install */
 		secmmu_remote_flush(vm);
 		ret = 0;

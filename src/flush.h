@@ -19,7 +19,7 @@
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 
-#include "vcpu.h"
+#include "vm.h"
 
 static inline void secmmu_guest_enter(struct secmmu_vcpu *vcpu)
 {

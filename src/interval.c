@@ -25,9 +25,9 @@
 #include <linux/mmu_notifier.h>
 #include <linux/slab.h>
 
-#include "coherence.h"
 #include "flush.h"
 #include "inject.h"
+#include "interval.h"
 #include "layout.h"
 #include "mmu.h"
 #include "secmmu_probes.h"
@@ -64,13 +64,9 @@ static bool interval_zap(struct secmmu_interval *iv,
 			 unsigned long cur_seq)
 {
 	struct secmmu_vm *vm = iv->vm;
-	unsigned int flags = 0;
+	unsigned int flags = secmmu_invalidation_start(vm, range);
 	bool flush;
 	int idx;
-
-	secmmu_count_invalidation(vm, range);
-	if (mmu_notifier_range_blockable(range))
-		flags = SECMMU_ZAP_YIELD;
 
 	/* The layouts stay alive across the zap's lock breaks. */
 	idx = srcu_read_lock(&vm->srcu);

@@ -20,39 +20,29 @@
 #include "spte.h"
 #include "vm.h"
 
+/* CHECK_CAP's answers that are the same for every VM. */
+static const long fixed_caps[] = {
+	[SECMMU_CAP_API_VERSION]	= SECMMU_API_VERSION,
+	[SECMMU_CAP_MAX_MEMSLOTS]	= SECMMU_MAX_MEMSLOTS,
+	[SECMMU_CAP_MAX_SLOT_PAGES]	= SECMMU_MAX_SLOT_PAGES,
+	[SECMMU_CAP_MAX_VIEWS]		= SECMMU_MAX_VIEWS,
+	[SECMMU_CAP_MAX_VIEW_RANGES]	= SECMMU_MAX_VIEW_RANGES,
+	[SECMMU_CAP_MAX_VCPUS]		= SECMMU_MAX_VCPUS,
+	[SECMMU_CAP_ACCESS_BATCH]	= SECMMU_MAX_BATCH,
+	[SECMMU_CAP_GFN_BITS]		= SECMMU_GFN_BITS,
+	[SECMMU_CAP_STATS]		= SECMMU_STATS_VERSION,
+	[SECMMU_CAP_GET_SPTE]		= 1,
+	[SECMMU_CAP_RMAP_MODES]		= BIT(SECMMU_RMAP_NR_MODES) - 1,
+	[SECMMU_CAP_AGE]		= SECMMU_MAX_AGE_PAGES,
+	[SECMMU_CAP_DIRTY_LOG]		= 1,
+	[SECMMU_CAP_DIRTY_RING]		= SECMMU_DIRTY_RING_MAX,
+};
+
 long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap)
 {
 	switch (cap) {
-	case SECMMU_CAP_API_VERSION:
-		return SECMMU_API_VERSION;
-	case SECMMU_CAP_MAX_MEMSLOTS:
-		return SECMMU_MAX_MEMSLOTS;
-	case SECMMU_CAP_MAX_SLOT_PAGES:
-		return SECMMU_MAX_SLOT_PAGES;
-	case SECMMU_CAP_MAX_VIEWS:
-		return SECMMU_MAX_VIEWS;
-	case SECMMU_CAP_MAX_VIEW_RANGES:
-		return SECMMU_MAX_VIEW_RANGES;
-	case SECMMU_CAP_MAX_VCPUS:
-		return SECMMU_MAX_VCPUS;
-	case SECMMU_CAP_ACCESS_BATCH:
-		return SECMMU_MAX_BATCH;
-	case SECMMU_CAP_GFN_BITS:
-		return SECMMU_GFN_BITS;
-	case SECMMU_CAP_STATS:
-		return SECMMU_STATS_VERSION;
-	case SECMMU_CAP_GET_SPTE:
-		return 1;
-	case SECMMU_CAP_RMAP_MODES:
-		return BIT(SECMMU_RMAP_NR_MODES) - 1;
 	case SECMMU_CAP_RMAP_MODE:
 		return READ_ONCE(vm->rmap_mode);
-	case SECMMU_CAP_AGE:
-		return SECMMU_MAX_AGE_PAGES;
-	case SECMMU_CAP_DIRTY_LOG:
-		return 1;
-	case SECMMU_CAP_DIRTY_RING:
-		return SECMMU_DIRTY_RING_MAX;
 	case SECMMU_CAP_PROT_POLICY:
 		return READ_ONCE(vm->prot_policy);
 	case SECMMU_CAP_HUGE_LEAVES:
@@ -62,7 +52,7 @@ long secmmu_check_cap(struct secmmu_vm *vm, unsigned long cap)
 	case SECMMU_CAP_COHERENCE_STYLES:
 		return secmmu_coherence_styles();
 	default:
-		return 0;
+		return cap < ARRAY_SIZE(fixed_caps) ? fixed_caps[cap] : 0;
 	}
 }
 
@@ -258,10 +248,7 @@ static long vm_clear_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c
 	return dirty_log(vm, c->karg, true);
 }
 
-static const struct {
-	unsigned int cmd;
-	long (*fn)(struct secmmu_vm *vm, struct secmmu_ioctl_call *c);
-} vm_ioctls[] = {
+static const struct secmmu_ioctl vm_ioctls[] = {
 	{ SECMMU_GET_API_VERSION,	vm_api_version },
 	{ SECMMU_CHECK_CAP,		vm_check_cap },
 	{ SECMMU_ENABLE_CAP,		vm_enable_cap },
@@ -276,26 +263,6 @@ static const struct {
 	{ SECMMU_GET_DIRTY_LOG,		vm_get_dirty_log },
 	{ SECMMU_CLEAR_DIRTY_LOG,	vm_clear_dirty_log },
 };
-
-static long secmmu_vm_dispatch(struct secmmu_vm *vm, unsigned int cmd, unsigned long arg)
-{
-	struct secmmu_ioctl_call c = { .arg = arg };
-	union secmmu_ioctl_arg u;
-	unsigned int i;
-	long ret;
-
-	if (current->mm != vm->mm)
-		return -EIO;
-	for (i = 0; i < ARRAY_SIZE(vm_ioctls); i++)
-		if (vm_ioctls[i].cmd == cmd)
-			break;
-	if (i == ARRAY_SIZE(vm_ioctls))
-		return -ENOTTY;
-	ret = secmmu_ioctl_copy_in(&c, &u, cmd);
-	if (!ret)
-		ret = vm_ioctls[i].fn(vm, &c);
-	return secmmu_ioctl_copy_out(&c, &u, cmd, ret);
-}
 
 static int secmmu_open(struct inode *inode, struct file *file)
 {
@@ -318,7 +285,8 @@ static int secmmu_release(struct inode *inode, struct file *file)
 
 static long secmmu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return secmmu_vm_dispatch(file->private_data, cmd, arg);
+	return secmmu_ioctl_dispatch(vm_ioctls, ARRAY_SIZE(vm_ioctls),
+				     file->private_data, NULL, cmd, arg);
 }
 
 const struct file_operations secmmu_fops = {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The ioctl layer, secmmu's only UAPI edge: the file operations of the VM
- * fd (ioctl.c) and the vCPU fds (ioctl_vcpu.c), and the argument structs
- * across to and from userspace (ioctl_arg.c).  Each fd's dispatcher refuses
+ * fd (ioctl.c) and the vCPU fds (ioctl_vcpu.c), and the dispatcher that
+ * moves the argument structs to and from userspace (ioctl_arg.c).  It refuses
  * callers from another mm (-EIO), finds the command by its full number
  * (size and direction included: anything else is -ENOTTY, and a VM command
  * on a vCPU fd too), copies the argument struct in before the handler
@@ -24,6 +24,7 @@
 #include <linux/types.h>
 
 struct secmmu_vm;
+struct secmmu_vcpu;
 
 struct secmmu_ioctl_call {
 	void *karg;		/* the argument struct (_IOW: copied in) */
@@ -44,10 +45,17 @@ union secmmu_ioctl_arg {
 	struct secmmu_harvest harvest;
 };
 
-int secmmu_ioctl_copy_in(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
-			 unsigned int cmd);
-long secmmu_ioctl_copy_out(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
-			   unsigned int cmd, long ret);
+/* A command and its handler: a VM fd's (@vm) or a vCPU fd's (@vcpu). */
+struct secmmu_ioctl {
+	unsigned int cmd;
+	long (*vm)(struct secmmu_vm *vm, struct secmmu_ioctl_call *c);
+	long (*vcpu)(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c);
+};
+
+/* Run @cmd of table @cmds[@n] on @vcpu, or on @vm when @vcpu is NULL. */
+long secmmu_ioctl_dispatch(const struct secmmu_ioctl *cmds, unsigned int n,
+			   struct secmmu_vm *vm, struct secmmu_vcpu *vcpu,
+			   unsigned int cmd, unsigned long arg);
 
 /* /dev/secmmu: every open() is a VM bound to the opener's mm. */
 extern const struct file_operations secmmu_fops;

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The argument struct of a VM or vCPU ioctl, copied in before its handler
- * and out after it (ioctl.h).
+ * The dispatcher of VM and vCPU ioctls: the argument struct copied in
+ * before the handler and out after it (ioctl.h).
  */
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "inject.h"
 #include "ioctl.h"
+#include "vm.h"
 
 /* Before the handler: the struct in; NULL @c->karg for _IO commands. */
-int secmmu_ioctl_copy_in(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
-			 unsigned int cmd)
+static int copy_in(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
+		   unsigned int cmd)
 {
 	unsigned int size = _IOC_SIZE(cmd);
 
@@ -30,8 +32,8 @@ int secmmu_ioctl_copy_in(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
 }
 
 /* After it: the struct out if it succeeded or reports progress. */
-long secmmu_ioctl_copy_out(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
-			   unsigned int cmd, long ret)
+static long copy_out(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
+		     unsigned int cmd, long ret)
 {
 	if (c->karg && (_IOC_DIR(cmd) & _IOC_READ) && (ret >= 0 || c->report) &&
 	    copy_to_user((void __user *)c->arg, c->karg, _IOC_SIZE(cmd)))
@@ -39,4 +41,26 @@ long secmmu_ioctl_copy_out(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *
 	if (c->karg != u)
 		kfree(c->karg);
 	return ret;
+}
+
+long secmmu_ioctl_dispatch(const struct secmmu_ioctl *cmds, unsigned int n,
+			   struct secmmu_vm *vm, struct secmmu_vcpu *vcpu,
+			   unsigned int cmd, unsigned long arg)
+{
+	struct secmmu_ioctl_call c = { .arg = arg };
+	union secmmu_ioctl_arg u;
+	unsigned int i;
+	long ret;
+
+	if (current->mm != vm->mm)
+		return -EIO;
+	for (i = 0; i < n; i++)
+		if (cmds[i].cmd == cmd)
+			break;
+	if (i == n)
+		return -ENOTTY;
+	ret = copy_in(&c, &u, cmd);
+	if (!ret)
+		ret = vcpu ? cmds[i].vcpu(vcpu, &c) : cmds[i].vm(vm, &c);
+	return copy_out(&c, &u, cmd, ret);
 }

@@ -169,41 +169,20 @@ static long vcpu_reset_ring(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *
 	return secmmu_dirty_reset_rings(vcpu->vm, vcpu);
 }
 
-static const struct {
-	unsigned int cmd;
-	long (*fn)(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c);
-} vcpu_ioctls[] = {
-	{ SECMMU_ACCESS,		secmmu_vcpu_ioctl_access },
-	{ SECMMU_ACCESS_BATCH,		secmmu_vcpu_ioctl_batch },
-	{ SECMMU_RESET_DIRTY_RING,	vcpu_reset_ring },
-	{ SECMMU_HARVEST,		secmmu_vcpu_ioctl_harvest },
+static const struct secmmu_ioctl vcpu_ioctls[] = {
+	{ SECMMU_ACCESS,		.vcpu = secmmu_vcpu_ioctl_access },
+	{ SECMMU_ACCESS_BATCH,		.vcpu = secmmu_vcpu_ioctl_batch },
+	{ SECMMU_RESET_DIRTY_RING,	.vcpu = vcpu_reset_ring },
+	{ SECMMU_HARVEST,		.vcpu = secmmu_vcpu_ioctl_harvest },
 };
-
-static long secmmu_vcpu_dispatch(struct secmmu_vcpu *vcpu, unsigned int cmd,
-				 unsigned long arg)
-{
-	struct secmmu_ioctl_call c = { .arg = arg };
-	union secmmu_ioctl_arg u;
-	unsigned int i;
-	long ret;
-
-	if (current->mm != vcpu->vm->mm)
-		return -EIO;
-	for (i = 0; i < ARRAY_SIZE(vcpu_ioctls); i++)
-		if (vcpu_ioctls[i].cmd == cmd)
-			break;
-	if (i == ARRAY_SIZE(vcpu_ioctls))
-		return -ENOTTY;
-	ret = secmmu_ioctl_copy_in(&c, &u, cmd);
-	if (!ret)
-		ret = vcpu_ioctls[i].fn(vcpu, &c);
-	return secmmu_ioctl_copy_out(&c, &u, cmd, ret);
-}
 
 static long secmmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
-	return secmmu_vcpu_dispatch(file->private_data, cmd, arg);
+	struct secmmu_vcpu *vcpu = file->private_data;
+
+	return secmmu_ioctl_dispatch(vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls),
+				     vcpu->vm, vcpu, cmd, arg);
 }
 
 /* The dirty ring, shared with userspace: see "Dirty tracking" in the UAPI. */

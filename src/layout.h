@@ -81,6 +81,7 @@ bool secmmu_hva_piece_next(const struct secmmu_layout *l, u64 start, u64 end,
 	     secmmu_hva_piece_next(l, start, end, __hp);)
 
 /* view.c */
+bool secmmu_gfn_range_ok(u64 gfn, u64 npages);
 int secmmu_view_check(const struct secmmu_view *v,
 		      const struct secmmu_view_range *req);
 void secmmu_view_insert(struct secmmu_view *v,

@@ -21,13 +21,10 @@
  * section over the old layout (the one the leaves were installed under,
  * which finds their rmap heads).  Publishing first lets the zap yield the
  * lock: a fault that takes it meanwhile sees the new layout, which no
- * longer maps what is being zapped.  An invalidation that takes it sees
- * the old one as vm->retiring and zaps through it too (vm.h): the leaves
- * not zapped yet map pages the new layout no longer names, as KVM keeps
- * a memslot being deleted visible to invalidations until it is zapped.
- * Then flush, and free the old layout once no fault, aging walk or
- * invalidation can still be using it.  Called with slots_lock held;
- * consumes @n.
+ * longer maps what is being zapped; an invalidation that takes it zaps
+ * through the old one too (vm->retiring, vm.h).  Then flush, and free the
+ * old layout once no fault, aging walk or invalidation can still be using
+ * it.  Called with slots_lock held; consumes @n.
  */
 static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 			   bool (*zap)(struct secmmu_vm *vm,

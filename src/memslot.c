@@ -37,14 +37,6 @@ void secmmu_layout_free(struct secmmu_layout *l)
 	kvfree(l);
 }
 
-static bool gfn_range_ok(u64 gfn, u64 npages)
-{
-	u64 end;
-
-	return !check_add_overflow(gfn, npages, &end) &&
-	       end <= (1ULL << SECMMU_GFN_BITS);
-}
-
 static bool hva_range_ok(u64 hva, u64 npages)
 {
 	u64 end;
@@ -83,7 +75,7 @@ int secmmu_slot_check(const struct secmmu_layout *l,
 		return -EINVAL;
 	if (req->npages > SECMMU_MAX_SLOT_PAGES)
 		return -E2BIG;
-	if (!gfn_range_ok(req->base_gfn, req->npages) ||
+	if (!secmmu_gfn_range_ok(req->base_gfn, req->npages) ||
 	    !hva_range_ok(req->hva, req->npages))
 		return -ERANGE;
 

@@ -21,7 +21,6 @@
 #include <linux/wait.h>
 
 #include "aging.h"
-#include "coherence.h"
 #include "flush.h"
 #include "secmmu_probes.h"
 #include "mmu.h"
@@ -44,16 +43,19 @@ static struct secmmu_vm *mn_to_vm(struct mmu_notifier *mn)
 	return container_of(mn, struct secmmu_vm, mn);
 }
 
-void secmmu_count_invalidation(struct secmmu_vm *vm,
-			       const struct mmu_notifier_range *range)
+/* Count an invalidation; the zap flags it allows. */
+unsigned int secmmu_invalidation_start(struct secmmu_vm *vm,
+				       const struct mmu_notifier_range *range)
 {
 	secmmu_stat_inc(vm, SECMMU_STAT_INVALIDATIONS);
 	if ((unsigned int)range->event < ARRAY_SIZE(event_stat))
 		secmmu_stat_inc(vm, event_stat[range->event]);
 	else
 		secmmu_stat_inc(vm, SECMMU_STAT_INVAL_OTHER);
-	if (!mmu_notifier_range_blockable(range))
-		secmmu_stat_inc(vm, SECMMU_STAT_INVAL_NONBLOCKABLE);
+	if (mmu_notifier_range_blockable(range))
+		return SECMMU_ZAP_YIELD;
+	secmmu_stat_inc(vm, SECMMU_STAT_INVAL_NONBLOCKABLE);
+	return 0;
 }
 
 /*
@@ -99,13 +101,9 @@ static int secmmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 					    const struct mmu_notifier_range *range)
 {
 	struct secmmu_vm *vm = mn_to_vm(mn);
-	unsigned int flags = 0;
+	unsigned int flags = secmmu_invalidation_start(vm, range);
 	bool flush, kept;
 	int idx;
-
-	secmmu_count_invalidation(vm, range);
-	if (mmu_notifier_range_blockable(range))
-		flags = SECMMU_ZAP_YIELD;
 
 	/* The layout stays alive across the zap's lock breaks. */
 	idx = srcu_read_lock(&vm->srcu);

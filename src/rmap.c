@@ -191,27 +191,22 @@ void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 			p->sptes[1] = sptep;
 			new = (unsigned long)p | RMAP_PAIR;
 		}
-	} else if (secmmu_rmap_packed(old)) {
-		/* Nothing to free: the head held both. */
+	} else if (!secmmu_rmap_chain(old)) {	/* packed or a pair: two */
+		struct secmmu_rmap_iter it;
+
+		secmmu_rmap_iter_start(&it, old);
 		d = sp->desc;
 		sp->desc = NULL;
-		d->sptes[0] = packed_leaf(old, 0);
-		d->sptes[1] = packed_leaf(old, 1);
+		d->sptes[0] = it.sptep;
+		d->sptes[1] = it.second;
 		d->sptes[2] = sptep;
 		d->count = 3;
 		new = (unsigned long)d | RMAP_MANY;
-	} else if (secmmu_rmap_pair(old)) {
-		/* Readers may be inside the pair: it is freed later (rmap.h). */
-		p = head_pair(old);
-		d = sp->desc;
-		sp->desc = NULL;
-		d->sptes[0] = p->sptes[0];
-		d->sptes[1] = p->sptes[1];
-		d->sptes[2] = sptep;
-		d->count = 3;
-		new = (unsigned long)d | RMAP_MANY;
-		WARN_ON_ONCE(sp->dead);
-		sp->dead = p;
+		if (secmmu_rmap_pair(old)) {
+			/* Readers may be inside it: it is freed later (rmap.h). */
+			WARN_ON_ONCE(sp->dead);
+			sp->dead = head_pair(old);
+		}
 	} else if (head_desc(old)->count == RMAP_DESC_SPTES) {
 		d = sp->desc;
 		sp->desc = NULL;

@@ -1,30 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * A vCPU: reads and writes guest memory through a view.  Its ioctls are
- * serialised by @mutex; guest_seq is written only by the vCPU's own ioctl
- * and read by flushers (flush.h).
- */
+/* A vCPU (struct secmmu_vcpu, vm.h) reads and writes guest memory through a view. */
 #ifndef _SECMMU_VCPU_H
 #define _SECMMU_VCPU_H
 
-#include <linux/mutex.h>
 #include <linux/secmmu.h>
 #include <linux/uio.h>
 
-#include "dirty_ring.h"
-#include "pgtable.h"
-
 struct secmmu_vm;
-
-struct secmmu_vcpu {
-	struct secmmu_vm *vm;
-	u32 id;
-	unsigned int guest_seq;
-	struct mutex mutex;		/* serialises this vCPU's ioctls */
-	void *bounce;			/* one page: user copies happen outside guest mode */
-	struct secmmu_pt_cache cache;
-	struct secmmu_dirty_ring ring;	/* entries NULL: the VM has no rings */
-};
+struct secmmu_vcpu;
 
 struct secmmu_exit {
 	u32 reason;			/* SECMMU_EXIT_* */

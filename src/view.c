@@ -10,7 +10,8 @@
 
 #include "layout.h"
 
-static bool range_ok(u64 gfn, u64 npages)
+/* Are gfns [gfn, gfn + npages) below the guest physical limit? */
+bool secmmu_gfn_range_ok(u64 gfn, u64 npages)
 {
 	u64 end;
 
@@ -24,8 +25,8 @@ int secmmu_view_check(const struct secmmu_view *v,
 {
 	u32 i;
 
-	if (!range_ok(req->view_gfn, req->npages) ||
-	    !range_ok(req->target_gfn, req->npages))
+	if (!secmmu_gfn_range_ok(req->view_gfn, req->npages) ||
+	    !secmmu_gfn_range_ok(req->target_gfn, req->npages))
 		return -ERANGE;
 	for (i = 0; i < v->nr_ranges; i++) {
 		const struct secmmu_view_range *r = &v->ranges[i];

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The VM: one per open("/dev/secmmu"), bound to the opener's mm.
+ * The VM, one per open("/dev/secmmu") and bound to the opener's mm, and its
+ * vCPUs: the data every part of secmmu shares.
  *
- * Lifetime: the VM fd and every vCPU fd hold a reference; the last put
- * unregisters the notifier and frees everything.  If the mm exits first,
- * the notifier's release zaps everything and marks the VM dead: later
- * accesses fail with -EIO.
+ * Lifetime (vm_life.c): the VM fd and every vCPU fd hold a reference; the
+ * last put unregisters the notifier and frees everything.  If the mm exits
+ * first, the notifier's release zaps everything and marks the VM dead:
+ * later accesses fail with -EIO.
  */
 
 /**
@@ -55,10 +56,24 @@
 #include <linux/srcu.h>
 #include <linux/wait.h>
 
+#include "dirty_ring.h"
 #include "layout.h"
+#include "pgtable.h"
 #include "stats.h"
 
-struct secmmu_vcpu;
+/*
+ * A vCPU (vcpu.c).  Its ioctls are serialised by @mutex; guest_seq is
+ * written only by the vCPU's own ioctl and read by flushers (flush.h).
+ */
+struct secmmu_vcpu {
+	struct secmmu_vm *vm;
+	u32 id;
+	unsigned int guest_seq;
+	struct mutex mutex;		/* serialises this vCPU's ioctls */
+	void *bounce;			/* one page: user copies happen outside guest mode */
+	struct secmmu_pt_cache cache;
+	struct secmmu_dirty_ring ring;	/* entries NULL: the VM has no rings */
+};
 
 struct secmmu_vm {
 	struct kref ref;
@@ -119,14 +134,6 @@ static inline struct secmmu_vcpu *secmmu_vcpu_next(struct secmmu_vm *vm, int *i)
 #define secmmu_for_each_vcpu(vcpu, vm)					\
 	for (int __i = 0; ((vcpu) = secmmu_vcpu_next(vm, &__i)); )
 
-extern const struct mmu_notifier_ops secmmu_mn_ops;
-
-struct secmmu_vm *secmmu_vm_alloc(void);
-void secmmu_vm_free(struct secmmu_vm *vm);
-struct secmmu_vm *secmmu_vm_create(struct mm_struct *mm);
-void secmmu_vm_get(struct secmmu_vm *vm);
-void secmmu_vm_put(struct secmmu_vm *vm);
-
 /* The current layout; caller holds mmu_lock or slots_lock. */
 static inline struct secmmu_layout *secmmu_layout_locked(struct secmmu_vm *vm)
 {
@@ -135,6 +142,29 @@ static inline struct secmmu_layout *secmmu_layout_locked(struct secmmu_vm *vm)
 					 lockdep_is_held(&vm->slots_lock));
 }
 
+/* The coherence style (coherence.h) without SECMMU_COHERENCE_AGING. */
+static inline u32 secmmu_coherence_style(const struct secmmu_vm *vm)
+{
+	return READ_ONCE(vm->coherence) & SECMMU_COHERENCE_STYLE_MASK;
+}
+
+/* Is the VM kept coherent by interval notifiers (hmm_fault.c faults)? */
+static inline bool secmmu_coherence_interval(const struct secmmu_vm *vm)
+{
+	return secmmu_coherence_style(vm) != SECMMU_COHERENCE_NOTIFIER;
+}
+
+/* notifier.c: the VM's mmu_notifier; an invalidation counted. */
+extern const struct mmu_notifier_ops secmmu_mn_ops;
+unsigned int secmmu_invalidation_start(struct secmmu_vm *vm,
+				       const struct mmu_notifier_range *range);
+
+/* vm_life.c */
+struct secmmu_vm *secmmu_vm_alloc(void);
+void secmmu_vm_free(struct secmmu_vm *vm);
+struct secmmu_vm *secmmu_vm_create(struct mm_struct *mm);
+void secmmu_vm_get(struct secmmu_vm *vm);
+void secmmu_vm_put(struct secmmu_vm *vm);
 int secmmu_vm_enable_cap(struct secmmu_vm *vm, u32 cap, u64 val);
 
 #endif /* _SECMMU_VM_H */

@@ -17,6 +17,7 @@
 #if defined(SECMMU_HAVE_KUNIT_VM_MMAP) && IS_ENABLED(CONFIG_HMM_MIRROR)
 
 #include "coherence.h"
+#include "interval.h"
 #include "mmu.h"
 #include "secmmu_kunit.h"
 #include "spte.h"
