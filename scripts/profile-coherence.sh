@@ -15,8 +15,9 @@
 #        default on 6.12: notifier:fault interval:fault
 #        default on 7.2:  notifier:mslot interval:mslot interval_two_pass:mslot
 # env: KVER (default 6.12; 7.2: the staged debug kernel), SIZE_MB (default
-#      4), REPS (default 10), PROFILE_OUT=FILE (default
-#      out/profile-coherence-KVER.txt)
+#      4), REPS (default 10, at most 64), LOOPS (default 1: secmmu-bench runs
+#      per STYLE:PART under one perf record, for more samples),
+#      PROFILE_OUT=FILE (default out/profile-coherence-KVER.txt)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -33,6 +34,7 @@ esac
 runs=${*:-$dflt}
 size=${SIZE_MB:-4}
 reps=${REPS:-10}
+loops=${LOOPS:-1}
 out=${PROFILE_OUT:-$SECMMU_REPO/out/profile-coherence-${KVER:-6.12}.txt}
 perf=$(command -v perf) || die "no perf (apt-get install linux-perf)"
 work=$SECMMU_CACHE/qemu/profile-$SECMMU_REPO_KEY
@@ -48,6 +50,14 @@ kimg=$("$SECMMU_REPO/scripts/fetch-kernels.sh" "$kver")
 rm -rf "$work/mirror"
 mkdir -p "$work/mirror"
 cp -L "$perf" "$work/mirror/perf"
+cat >"$work/mirror/loop" <<EOS
+#!/bin/sh
+i=0
+while [ \$i -lt $loops ]; do
+	/bin/secmmu-bench --series coherence --size-mb $size --reps $reps
+	i=\$((i + 1))
+done
+EOS
 cat >"$work/mirror/run" <<EOS
 #!/bin/sh
 echo 0 >/proc/sys/kernel/kptr_restrict
@@ -58,10 +68,10 @@ rep() { /mirror/perf report -i /tmp/p.data --stdio -n --sort sym -g none "\$@" 2
 	grep -v '^#' | grep -v '^\$'; }
 for r in $runs; do
 	st=\${r%%:*} part=\${r#*:}
-	echo "==== profile \$st \$part: ${size} MiB x $reps"
+	echo "==== profile \$st \$part: ${size} MiB x $reps x $loops"
 	SECMMU_COHERENCE_PROFILE="\$st \$part" /mirror/perf record -q -a -g -e cpu-clock \\
-		-o /tmp/p.data -- /bin/secmmu-bench --series coherence \\
-		--size-mb $size --reps $reps 2>&1 | grep 'coherence profile'
+		-o /tmp/p.data -- /mirror/loop 2>&1 | grep 'coherence profile'
+	/mirror/perf evlist -i /tmp/p.data -F 2>/dev/null
 	echo "---- \$st \$part: total samples"
 	/mirror/perf report -i /tmp/p.data --stdio --no-children -n --sort comm -g none \\
 		2>/dev/null | grep -v '^\$' | grep -v '^# [A-Z(]' | head -8
@@ -79,7 +89,7 @@ for r in $runs; do
 	rm -f /tmp/p.data
 done
 EOS
-chmod 755 "$work/mirror/run"
+chmod 755 "$work/mirror/run" "$work/mirror/loop"
 step "profile: initramfs"
 SECMMU_MIRROR_DIR=$work/mirror SECMMU_EXTRA_BINS="$work/secmmu-bench" \
 	"$SECMMU_REPO/scripts/mkinitramfs.sh" "$kver" "$kimg" "$work/secmmu.ko" \
@@ -92,7 +102,7 @@ qemu_boot 3000 "$kimg/boot/vmlinuz-$kver" "$work/initramfs.cpio.gz" \
 	"console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=mirror" \
 	"$work/console.log" || rc=$?
 {
-	echo "# profile-coherence: $kver, $runs, ${size} MiB x $reps," \
+	echo "# profile-coherence: $kver, $runs, ${size} MiB x $reps x $loops," \
 	     "$(git -C "$SECMMU_REPO" describe --always --dirty), load $load0 ->" \
 	     "$(cut -d' ' -f1-3 /proc/loadavg), $((SECONDS - t)) s, qemu rc $rc"
 	tr -d '\r' <"$work/console.log" | sed -n '/^==== profile/,/secmmu-init: END/p'
