@@ -342,7 +342,8 @@ static bool coh_profile(size_t max)
 			rsub_ask(s, ans, sizeof(ans), "fault %zu %u", max, k);
 		else
 			rsub_ask(s, ans, sizeof(ans), "mslot 1 1 %u", k);
-		a = b = 0;
+		a = 0;
+		b = 0;
 		if (sscanf(ans, "%llu %llu", &a, &b) < 1)
 			die("coherence: profile: %s %s: '%s'", style, part, ans);
 		sa += a;
