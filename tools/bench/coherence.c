@@ -307,6 +307,61 @@ static void coh_stop_all(struct coh_run *c)
 		rsub_stop(&c->subj[k]);
 }
 
+/*
+ * SECMMU_COHERENCE_PROFILE="STYLE PART" (scripts/profile-coherence.sh,
+ * under perf in the guest): only STYLE's subject, only PART, REPS times,
+ * the timings printed and nothing emitted.  PART: "fault" (fault NP 64 of
+ * SIZE_MB's pages: cold faults every page, warm finds them mapped, on 64
+ * fresh ranges) or "mslot" (mslot 1 1 64: the vCPU writes one page of the
+ * range, then a one-page MADV_DONTNEED of it, 64 times).  64: cohwork.c's
+ * most iterations per command, for samples enough.
+ */
+static bool coh_profile(size_t max)
+{
+	const char *env = getenv("SECMMU_COHERENCE_PROFILE");
+	unsigned long long a, b, sa = 0, sb = 0;
+	char style[32], part[16], ans[96];
+	static struct rsub prof;
+	struct rsub *s = &prof;
+	unsigned int r, reps = cfg.reps ? cfg.reps : 1, k = 64;
+	int kind;
+
+	if (!env)
+		return false;
+	if (sscanf(env, "%31s %15s", style, part) != 2)
+		die("coherence: SECMMU_COHERENCE_PROFILE='%s': not 'STYLE PART'", env);
+	for (kind = CS_NOTIFIER; kind < CS_DMIRROR; kind++)
+		if (!strcmp(style, cs_style[kind]))
+			break;
+	if (kind == CS_DMIRROR || (strcmp(part, "fault") && strcmp(part, "mslot")))
+		die("coherence: SECMMU_COHERENCE_PROFILE='%s': no such style or part", env);
+	if (!coh_start(s, kind, max < 64 ? 64 : max))
+		die("coherence: profile: %s did not start", style);
+	for (r = 0; r < reps; r++) {
+		if (!strcmp(part, "fault"))
+			rsub_ask(s, ans, sizeof(ans), "fault %zu %u", max, k);
+		else
+			rsub_ask(s, ans, sizeof(ans), "mslot 1 1 %u", k);
+		a = 0;
+		b = 0;
+		if (sscanf(ans, "%llu %llu", &a, &b) < 1)
+			die("coherence: profile: %s %s: '%s'", style, part, ans);
+		sa += a;
+		sb += b;
+	}
+	rsub_stop(s);
+	if (!strcmp(part, "fault"))
+		printf("   coherence profile: %s fault: %u reps x %u x %zu pages: cold %.0f, "
+		       "warm %.0f, fault (cold - warm) %.0f ns per page (mean of medians)\n",
+		       style, reps, k, max, (double)sa / reps / max,
+		       (double)sb / reps / max, ((double)sa - sb) / reps / max);
+	else
+		printf("   coherence profile: %s mslot: %u reps x %u one-page MADV_DONTNEED "
+		       "in the range: %.0f ns each (mean of medians), %.1f zapped per rep\n",
+		       style, reps, k, (double)sa / reps, (double)sb / reps);
+	return true;
+}
+
 void series_coherence(void)
 {
 	static struct coh_run c;
@@ -317,6 +372,10 @@ void series_coherence(void)
 
 	memset(&c, 0, sizeof(c));
 	CHECK(vm);
+	if (coh_profile(max ? max : 1)) {
+		close(vm);
+		return;
+	}
 	styles = smu_check_cap(vm, SECMMU_CAP_COHERENCE_STYLES);
 	close(vm);
 	if (styles < 0) {
