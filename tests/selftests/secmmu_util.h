@@ -269,6 +269,8 @@ size_t smu_vec_count(const unsigned char *vec, size_t first, size_t count);
 long smu_swapped(const void *p, size_t npages, uint64_t *pm);
 /* AnonHugePages (kB) of the VMA containing @addr, -1 if not found. */
 long smu_anon_huge_kb(const void *addr);
+/* The same in process @pid's address space (0: this process). */
+long smu_proc_anon_huge_kb(int pid, unsigned long addr);
 
 /* ---- the system (smu_sys.c) ---- */
 

@@ -185,20 +185,25 @@ long smu_swapped(const void *p, size_t npages, uint64_t *pm)
 	return n;
 }
 
-long smu_anon_huge_kb(const void *addr)
+long smu_proc_anon_huge_kb(int pid, unsigned long addr)
 {
-	unsigned long a = (uintptr_t)addr, start, end;
-	char line[512];
+	unsigned long start, end;
+	char line[512], path[48];
 	bool in = false;
 	long kb, ret = -1;
-	FILE *f = fopen("/proc/self/smaps", "re");
+	FILE *f;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/smaps");
+	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
 		    strchr(line, '-') < strchr(line, ' ')) {
-			in = a >= start && a < end;
+			in = addr >= start && addr < end;
 			continue;
 		}
 		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
@@ -208,4 +213,9 @@ long smu_anon_huge_kb(const void *addr)
 	}
 	fclose(f);
 	return ret;
+}
+
+long smu_anon_huge_kb(const void *addr)
+{
+	return smu_proc_anon_huge_kb(0, (uintptr_t)addr);
 }

@@ -155,33 +155,6 @@ void rsub_stop(struct rsub *s)
 	s->live = false;
 }
 
-long real_huge_kb(pid_t pid, unsigned long hva)
-{
-	unsigned long start, end;
-	char line[512], path[48];
-	bool in = false;
-	long kb, ret = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = hva >= start && hva < end;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
-			ret = kb;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
 /*
  * From lru_gen: the memcg id of cgroup @cg ("/name") and the newest
  * generation (max_seq) of its lruvec on @node; -1 if not found.

@@ -62,8 +62,6 @@ void rsub_ask(struct rsub *s, char *ans, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void rsub_stop(struct rsub *s);
 
-/* AnonHugePages of process @pid's mapping at @hva, in KiB; -1: none. */
-long real_huge_kb(pid_t pid, unsigned long hva);
 
 /* One timed MGLRU aging pass over memcg @cg ("/x") on @node: ms. */
 double mglru_pass(const char *who, const char *cg, int node);

@@ -273,7 +273,7 @@ static bool spawn(struct subject *s, int k, unsigned int mib)
 	}
 	if (sscanf(line, "ready %lx %lu", &s->hva, &s->np) != 2)
 		die("realage: %s: bad ready line '%s'", s->name, line);
-	s->huge_kb = real_huge_kb(s->pid, s->hva);
+	s->huge_kb = smu_proc_anon_huge_kb(s->pid, s->hva);
 	s->live = true;
 	return true;
 }
