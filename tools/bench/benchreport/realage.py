@@ -85,8 +85,8 @@ class RealAge:
             calls = r.get('clear_young_calls') or 0
             rel = a is not None and c not in ('none', 'none (twin)')
             rows.append([c, cell(r), '-' if c == 'none' else fmt(a),
-                         rfmt(a / fl) if rel and fl else '-',
-                         rfmt(a / kv) if rel and kv else '-',
+                         rfmt(a / fl) if rel and fl and fl > (band or 0) else '-',
+                         rfmt(a / kv) if rel and kv and kv > (band or 0) else '-',
                          '%s (%.2f per page)' % (fmt(calls), calls / pages)
                          if c.startswith('secmmu') else '-'] +
                         (['%s of %d KiB' % (r.get('thp_kb', '?'), pages * 4)] if thp else []))
@@ -102,7 +102,12 @@ class RealAge:
                 name = '%s: secmmu %s added ns/page <= %gx %s\'s' % (series, m, lim, ref)
                 g = {'goal': name, 'limit': lim, 'direction': 'le', 'measured': None,
                      'met': None, 'note': ''}
-                if a is not None and d:
+                if a is not None and d is not None and (
+                        d <= 0 or (band is not None and abs(d) <= band)):
+                    # A ratio to a reference inside the noise means nothing.
+                    g['note'] = ('no verdict: %s\'s added cost (%s ns/page) is inside '
+                                 'the noise band (±%s)' % (ref, fmt(d), fmt(band or 0)))
+                elif a is not None and d:
                     x = a / d
                     g.update(measured=x, met=x <= lim)
                     # Not clear when the limit is within the noise band of
@@ -115,7 +120,8 @@ class RealAge:
         rows = []
         for g in goals:
             if g['measured'] is None:
-                rows.append([g['goal'], '-', 'not measured', g['note']])
+                rows.append([g['goal'], '-', 'no verdict' if g['note'].startswith('no verdict')
+                             else 'not measured', g['note']])
                 continue
             st = 'met' if g['met'] else '**not met**'
             if g.get('within_noise_band'):
