@@ -242,14 +242,15 @@ read_result() {
 # With SECMMU_KVM=1 (opt-in) the CPU model is "max": TCG then emulates
 # SVM with nested paging (NPT), so the guest's KVM (kvm-amd) runs guests
 # of its own; the default CPU model (qemu64) has neither.
+# SECMMU_QEMU_NODE_MB (default 1536) sizes each node's memory.
 # usage: qemu_boot TIMEOUT_S VMLINUZ INITRD CMDLINE LOG
 qemu_boot() {
-	local cpu=()
+	local cpu=() node=${SECMMU_QEMU_NODE_MB:-1536}
 	[ "${SECMMU_KVM:-0}" = 0 ] || cpu=(-cpu max)
 	timeout "$1" qemu-system-x86_64 \
-		-accel tcg "${cpu[@]}" -m 3G -smp 2,sockets=2 \
-		-object memory-backend-ram,size=1536M,id=m0 \
-		-object memory-backend-ram,size=1536M,id=m1 \
+		-accel tcg "${cpu[@]}" -m $((2 * node))M -smp 2,sockets=2 \
+		-object memory-backend-ram,size="$node"M,id=m0 \
+		-object memory-backend-ram,size="$node"M,id=m1 \
 		-numa node,nodeid=0,cpus=0,memdev=m0 \
 		-numa node,nodeid=1,cpus=1,memdev=m1 \
 		-kernel "$2" -initrd "$3" \
