@@ -295,8 +295,13 @@ int main(int argc, char **argv)
 	setvbuf(reply, NULL, _IOLBF, 0);
 
 	maxpages = maxmib << 8;
-	/* Slot 0 holds the page tables of both ranges: 1 page per 512. */
-	vm = __vm_create(VM_SHAPE_DEFAULT, 1, 2 * (maxpages / 512) + 64);
+	/*
+	 * Slot 0 holds the page tables of both ranges.  The library's third
+	 * argument is the memory to be mapped (it sizes slot 0 for that
+	 * memory's page tables), not a count of page-table pages: 2 * (pages
+	 * / 512) + 64 ran out at 256 MiB ("No guest physical page available").
+	 */
+	vm = __vm_create(VM_SHAPE_DEFAULT, 1, 2 * maxpages);
 	if (ring) {
 		TEST_REQUIRE(kvm_has_cap(KVM_CAP_DIRTY_LOG_RING) ||
 			     kvm_has_cap(KVM_CAP_DIRTY_LOG_RING_ACQ_REL));
