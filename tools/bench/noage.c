@@ -76,7 +76,6 @@
 #define NA_OPS		1024		/* ops per batch: the clock is read between */
 #define NA_MAX_SUBJ	7
 #define NA_CONTROL	"cpu"
-#define MPOL_BIND_	2
 
 /* ---- the subject side ------------------------------------------------- */
 
@@ -388,54 +387,17 @@ static void na_sample(struct na_subj *x, int r, bool reclaim)
 static bool na_start(struct na_subj *x, const char *slug, size_t hot, size_t total)
 {
 	struct rsub *s = &x->s;
-	char kind[16], geom[40], line[64], path[96];
-	unsigned long mask = 1;
-	int in[2], out[2];
+	char kind[16], geom[40];
+	char *argv[] = { "/proc/self/exe", "--noage-subject", kind, geom, NULL };
 
 	s->node = 0;
-	s->live = false;
 	snprintf(s->cg, sizeof(s->cg), CG_ROOT "/noage-%s", slug);
-	if (mkdir(s->cg, 0755) && errno != EEXIST)
-		die("noage: mkdir %s: %s", s->cg, strerror(errno));
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
-		die("noage: pipe");
 	if (x->coh == ~0U)
 		snprintf(kind, sizeof(kind), NA_CONTROL);
 	else
 		snprintf(kind, sizeof(kind), "%u", x->coh);
 	snprintf(geom, sizeof(geom), "%zu:%zu", hot, total);
-	snprintf(path, sizeof(path), "%s/cgroup.procs", s->cg);
-	fflush(stdout);
-	s->pid = fork();
-	if (s->pid < 0)
-		die("noage: fork");
-	if (!s->pid) {
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 3) < 0)
-			_exit(126);
-		if (syscall(SYS_set_mempolicy, MPOL_BIND_, &mask, 64) ||
-		    smu_write_file(path, "0"))
-			_exit(126);
-		execl("/proc/self/exe", "secmmu-bench", "--noage-subject", kind,
-		      geom, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	s->cmd = in[1];
-	s->ans = fdopen(out[0], "r");
-	if (!s->ans || !fgets(line, sizeof(line), s->ans) || strncmp(line, "ready", 5)) {
-		int st = 0;
-
-		waitpid(s->pid, &st, 0);
-		printf("   noage: %s did not start (exit status 0x%x)\n", s->name, st);
-		if (s->ans)
-			fclose(s->ans);
-		close(s->cmd);
-		rmdir(s->cg);
-		return false;
-	}
-	s->live = true;
-	return true;
+	return rsub_spawn(s, "noage", argv);
 }
 
 static void na_emit(struct na_subj *x, int n, size_t hot, size_t total)

@@ -60,30 +60,18 @@ void real_end(void)
 	floor_loaded = false;
 }
 
-bool rsub_start(struct rsub *s, const char *series, int kind, int node,
-		unsigned int maxmib)
+bool rsub_spawn(struct rsub *s, const char *series, char *const argv[])
 {
+	unsigned long mask = 1UL << s->node;
+	char line[128], path[96];
 	int in[2], out[2];
-	char arg[16], line[128], path[96], kname[24];
-	unsigned long mask = 1UL << node;
 
-	s->kind = kind;
-	s->node = node;
 	s->live = false;
-	if (kind == RS_FLOOR && access(FLOOR_DEV, F_OK)) {
-		printf("   %s: no %s (tests/floor not loaded): no floor\n", series,
-		       FLOOR_DEV);
-		return false;
-	}
-	snprintf(s->cg, sizeof(s->cg), CG_ROOT "/%s-%s%s", series, rs_kind[kind],
-		 s->thp ? "-thp" : "");
-	snprintf(kname, sizeof(kname), "%s%s", rs_kind[kind], s->thp ? "-thp" : "");
 	if (mkdir(s->cg, 0755) && errno != EEXIST)
 		die("%s: mkdir %s: %s", series, s->cg, strerror(errno));
 	/* Close-on-exec: no subject may hold another's pipe open. */
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
 		die("%s: pipe", series);
-	snprintf(arg, sizeof(arg), "%u", maxmib);
 	snprintf(path, sizeof(path), "%s/cgroup.procs", s->cg);
 	fflush(stdout);
 	s->pid = fork();
@@ -95,13 +83,7 @@ bool rsub_start(struct rsub *s, const char *series, int kind, int node,
 		if (syscall(SYS_set_mempolicy, MPOL_BIND_, &mask, 64) ||
 		    smu_write_file(path, "0"))
 			_exit(126);
-		if (kind == RS_KVM || kind == RS_KVM_RING)
-			execl(REAL_KVM, REAL_KVM, arg,
-			      kind == RS_KVM_RING ? "ring" : "bitmap",
-			      s->thp ? "thp" : NULL, (char *)NULL);
-		else
-			execl("/proc/self/exe", "secmmu-bench", "--real-subject",
-			      kname, arg, (char *)NULL);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(in[0]);
@@ -122,6 +104,33 @@ bool rsub_start(struct rsub *s, const char *series, int kind, int node,
 	}
 	s->live = true;
 	return true;
+}
+
+bool rsub_start(struct rsub *s, const char *series, int kind, int node,
+		unsigned int maxmib)
+{
+	char arg[16], kname[24];
+	char *argv[6] = { "/proc/self/exe", "--real-subject", kname, arg };
+
+	s->kind = kind;
+	s->node = node;
+	s->live = false;
+	if (kind == RS_FLOOR && access(FLOOR_DEV, F_OK)) {
+		printf("   %s: no %s (tests/floor not loaded): no floor\n", series,
+		       FLOOR_DEV);
+		return false;
+	}
+	snprintf(s->cg, sizeof(s->cg), CG_ROOT "/%s-%s%s", series, rs_kind[kind],
+		 s->thp ? "-thp" : "");
+	snprintf(kname, sizeof(kname), "%s%s", rs_kind[kind], s->thp ? "-thp" : "");
+	snprintf(arg, sizeof(arg), "%u", maxmib);
+	if (kind == RS_KVM || kind == RS_KVM_RING) {
+		argv[0] = REAL_KVM;
+		argv[1] = arg;
+		argv[2] = kind == RS_KVM_RING ? "ring" : "bitmap";
+		argv[3] = s->thp ? "thp" : NULL;
+	}
+	return rsub_spawn(s, series, argv);
 }
 
 void rsub_ask(struct rsub *s, char *ans, size_t len, const char *fmt, ...)

@@ -57,6 +57,13 @@ void real_end(void);
  */
 bool rsub_start(struct rsub *s, const char *series, int kind, int node,
 		unsigned int maxmib);
+/*
+ * Start @argv (argv[0] a path, NULL-terminated) as subject @s: in cgroup
+ * @s->cg (made here), its memory bound to @s->node before it allocates,
+ * commands on its stdin, answers on its fd 3; live once it says "ready".
+ * False, with nothing left behind, when it did not start.
+ */
+bool rsub_spawn(struct rsub *s, const char *series, char *const argv[]);
 /* Send one command line (printf @fmt), read one answer line into @ans. */
 void rsub_ask(struct rsub *s, char *ans, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
