@@ -14,7 +14,6 @@
 #include "coherence.h"
 #include "dirty_log.h"
 #include "ioctl.h"
-#include "layout_change.h"
 #include "mmu.h"
 #include "rmap.h"
 #include "spte.h"

@@ -12,14 +12,15 @@
 #include "flush.h"
 #include "huge.h"
 #include "inject.h"
-#include "layout_change.h"
 #include "mmu.h"
 #include "vm.h"
 
 /*
- * Publish @n as the layout, then run @zap in the same mmu_lock critical
+ * Publish @n as the layout, then zap in the same mmu_lock critical
  * section over the old layout (the one the leaves were installed under,
- * which finds their rmap heads).  Publishing first lets the zap yield the
+ * which finds their rmap heads): view gfns [start, end) of @view, or with
+ * @view SECMMU_MAX_VIEWS memslot gfns [start, end) in every view; nothing
+ * when the range is empty.  Publishing first lets the zap yield the
  * lock: a fault that takes it meanwhile sees the new layout, which no
  * longer maps what is being zapped; an invalidation that takes it zaps
  * through the old one too (vm->retiring, vm.h).  Then flush, and free the
@@ -27,19 +28,19 @@
  * it.  Called with slots_lock held; consumes @n.
  */
 static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
-			   bool (*zap)(struct secmmu_vm *vm,
-				       const struct secmmu_layout *old,
-				       const void *arg),
-			   const void *arg)
+			   u32 view, u64 start, u64 end)
 {
+	const unsigned int zf = SECMMU_ZAP_FREE_TABLES | SECMMU_ZAP_YIELD;
 	struct secmmu_layout *old = secmmu_layout_locked(vm);
 	bool flush = false;
 
 	write_lock(&vm->mmu_lock);
 	rcu_assign_pointer(vm->layout, n);
-	if (zap) {
+	if (start < end) {
 		vm->retiring = old;
-		flush = zap(vm, old, arg);
+		flush = view < SECMMU_MAX_VIEWS ?
+			secmmu_zap_view_range(vm, old, view, start, end, zf) :
+			secmmu_zap_gfn_range(vm, old, start, end, zf);
 		vm->retiring = NULL;
 	}
 	write_unlock(&vm->mmu_lock);
@@ -53,25 +54,6 @@ static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 	synchronize_srcu_expedited(&vm->srcu);
 	synchronize_rcu_expedited();
 	secmmu_layout_free(old);
-}
-
-static bool zap_slot(struct secmmu_vm *vm, const struct secmmu_layout *old,
-		     const void *arg)
-{
-	const struct secmmu_slot *s = arg;
-
-	return secmmu_zap_gfn_range(vm, old, s->base_gfn, s->base_gfn + s->npages,
-				    SECMMU_ZAP_FREE_TABLES | SECMMU_ZAP_YIELD);
-}
-
-static bool zap_view_range(struct secmmu_vm *vm, const struct secmmu_layout *old,
-			   const void *arg)
-{
-	const struct secmmu_view_mapping *m = arg;
-
-	return secmmu_zap_view_range(vm, old, m->view, m->view_gfn,
-				     m->view_gfn + m->npages,
-				     SECMMU_ZAP_FREE_TABLES | SECMMU_ZAP_YIELD);
 }
 
 /*
@@ -126,7 +108,6 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 	};
 	struct secmmu_layout *cur, *n;
 	struct secmmu_slot old;
-	bool zap;
 	int ret;
 
 	mutex_lock(&vm->slots_lock);
@@ -152,8 +133,11 @@ int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req
 	n->slots_ever_used |= BIT(req->slot);
 	vm->had_memslot = true;
 	/* Deleting, or newly read-only: nothing may keep mapping it. */
-	zap = !want.npages || ((want.flags & ~old.flags) & SECMMU_MEM_READONLY);
-	layout_publish(vm, n, zap ? zap_slot : NULL, &old);
+	if (!want.npages || ((want.flags & ~old.flags) & SECMMU_MEM_READONLY))
+		layout_publish(vm, n, SECMMU_MAX_VIEWS, old.base_gfn,
+			       old.base_gfn + old.npages);
+	else
+		layout_publish(vm, n, 0, 0, 0);
 	if (!want.npages) {
 		kvfree(old.rmap);	/* every head emptied by the zap */
 		kvfree(old.dirty_bitmap);
@@ -177,7 +161,6 @@ int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
 		.npages = req->npages,
 		.target_gfn = req->target_gfn,
 	};
-	struct secmmu_view_mapping removed;
 	struct secmmu_layout *cur, *n;
 	struct secmmu_view *view;
 	int ret, idx = -1;
@@ -200,12 +183,11 @@ int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
 	}
 	if (req->npages) {
 		secmmu_view_insert(&n->views[req->view], &r);
-		layout_publish(vm, n, NULL, NULL);
+		layout_publish(vm, n, req->view, 0, 0);
 	} else {
-		removed = *req;
-		removed.npages = view->ranges[idx].npages;
 		secmmu_view_remove(&n->views[req->view], idx);
-		layout_publish(vm, n, zap_view_range, &removed);
+		layout_publish(vm, n, req->view, req->view_gfn,
+			       req->view_gfn + view->ranges[idx].npages);
 	}
 out:
 	mutex_unlock(&vm->slots_lock);

@@ -167,4 +167,9 @@ void secmmu_vm_get(struct secmmu_vm *vm);
 void secmmu_vm_put(struct secmmu_vm *vm);
 int secmmu_vm_enable_cap(struct secmmu_vm *vm, u32 cap, u64 val);
 
+/* layout_change.c: memslots and view ranges, published. */
+int secmmu_vm_set_memslot(struct secmmu_vm *vm, const struct secmmu_memslot *req);
+int secmmu_vm_set_view_mapping(struct secmmu_vm *vm,
+			       const struct secmmu_view_mapping *req);
+
 #endif /* _SECMMU_VM_H */

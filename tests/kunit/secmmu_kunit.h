@@ -5,7 +5,6 @@
 
 #include <kunit/test.h>
 
-#include "layout_change.h"
 #include "vm.h"
 
 /* A VM with no mm (tables, layout, stats only), freed when the test ends. */
