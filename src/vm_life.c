@@ -31,10 +31,9 @@ void secmmu_vm_free(struct secmmu_vm *vm)
 	}
 	secmmu_for_each_vcpu(vcpu, vm)
 		secmmu_vcpu_free(vcpu);
-	for (v = 0; v < SECMMU_MAX_VIEWS; v++) {
-		if (rcu_access_pointer(vm->roots[v]))
-			secmmu_pt_free(vm, rcu_dereference_protected(vm->roots[v], true));
-	}
+	/* Roots are allocated in order: the first NULL ends them. */
+	for (v = 0; v < SECMMU_MAX_VIEWS && rcu_access_pointer(vm->roots[v]); v++)
+		secmmu_pt_free(vm, rcu_dereference_protected(vm->roots[v], true));
 	for (i = 0; l && i < SECMMU_MAX_MEMSLOTS; i++) {
 		kvfree(l->slots[i].rmap);
 		kvfree(l->slots[i].dirty_bitmap);
@@ -62,11 +61,8 @@ struct secmmu_vm *secmmu_vm_alloc(void)
 		kfree(vm);
 		return NULL;
 	}
-	if (secmmu_stats_init(vm)) {
-		cleanup_srcu_struct(&vm->srcu);
-		kfree(vm);
-		return NULL;
-	}
+	if (secmmu_stats_init(vm))
+		goto fail;
 	RCU_INIT_POINTER(vm->layout, secmmu_layout_alloc());
 	if (!rcu_access_pointer(vm->layout))
 		goto fail;
