@@ -162,20 +162,27 @@ static int access_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gpa, bool write)
 	return ret;
 }
 
-static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *op,
-		       struct iov_iter *iter, struct secmmu_exit *exit, u64 *done,
-		       bool write)
+/*
+ * One access op, vm->srcu held (the layout the dirty fast path reads); @op
+ * checked by the ioctl layer.
+ */
+int secmmu_vcpu_access_op(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *op,
+			  struct iov_iter *iter, struct secmmu_exit *exit, u64 *done)
 {
+	bool write = op->flags & SECMMU_ACCESS_WRITE;
 	bool direct = !READ_ONCE(access_bounce);
 	enum guest_result r;
 	unsigned int tries;
 	int ret;
 
+	*done = 0;
+	exit->reason = SECMMU_EXIT_NONE;
+	exit->gpa = 0;
 	while (*done < op->len) {
 		u64 gpa = op->gpa + *done;
 		unsigned int len = min_t(u64, op->len - *done,
 					 PAGE_SIZE - offset_in_page(gpa));
-		bool bounced = false;
+		bool bounced = !direct;
 
 		if (gpa < op->gpa || gpa >= SECMMU_GPA_LIMIT) {
 			exit->reason = SECMMU_EXIT_UNBACKED;
@@ -184,11 +191,8 @@ static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *
 		}
 		if (ring_full(vcpu, write, exit, gpa))
 			return 0;
-		if (!direct) {
-			bounced = true;
-			if (write && copy_from_iter(vcpu->bounce, len, iter) != len)
-				return -EFAULT;
-		}
+		if (bounced && write && copy_from_iter(vcpu->bounce, len, iter) != len)
+			return -EFAULT;
 
 		for (tries = 0;; tries++) {
 			r = access_in_guest(vcpu, op->view, gpa, len, write,
@@ -224,29 +228,9 @@ static int vcpu_access(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *
 			return -EFAULT;
 		*done += len;
 	}
+	secmmu_stat_inc(vcpu->vm, SECMMU_STAT_ACCESS_OPS);
+	secmmu_stat_add(vcpu->vm, SECMMU_STAT_ACCESS_BYTES, op->len);
 	return 0;
-}
-
-/*
- * One access op, vm->srcu held (the layout the dirty fast path reads); @op
- * checked by the ioctl layer.
- */
-int secmmu_vcpu_access_op(struct secmmu_vcpu *vcpu, const struct secmmu_access_op *op,
-			  struct iov_iter *iter, struct secmmu_exit *exit, u64 *done)
-{
-	bool write = op->flags & SECMMU_ACCESS_WRITE;
-	struct secmmu_vm *vm = vcpu->vm;
-	int ret;
-
-	*done = 0;
-	exit->reason = SECMMU_EXIT_NONE;
-	exit->gpa = 0;
-	ret = vcpu_access(vcpu, op, iter, exit, done, write);
-	if (!ret && exit->reason == SECMMU_EXIT_NONE) {
-		secmmu_stat_inc(vm, SECMMU_STAT_ACCESS_OPS);
-		secmmu_stat_add(vm, SECMMU_STAT_ACCESS_BYTES, op->len);
-	}
-	return ret;
 }
 
 /*
@@ -272,20 +256,15 @@ struct secmmu_vcpu *secmmu_vcpu_create(struct secmmu_vm *vm, u32 id)
 	vcpu = secmmu_inject_alloc(kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT));
 	if (!vcpu)
 		return NULL;
-	vcpu->bounce = secmmu_inject_alloc((void *)__get_free_page(GFP_KERNEL_ACCOUNT));
-	if (!vcpu->bounce) {
-		kfree(vcpu);
-		return NULL;
-	}
-	if (vm->dirty_ring_size &&
-	    secmmu_dirty_ring_alloc(&vcpu->ring, vm->dirty_ring_size)) {
-		free_page((unsigned long)vcpu->bounce);
-		kfree(vcpu);
-		return NULL;
-	}
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
+	vcpu->bounce = secmmu_inject_alloc((void *)__get_free_page(GFP_KERNEL_ACCOUNT));
+	if (!vcpu->bounce || (vm->dirty_ring_size &&
+			      secmmu_dirty_ring_alloc(&vcpu->ring, vm->dirty_ring_size))) {
+		secmmu_vcpu_free(vcpu);
+		return NULL;
+	}
 	return vcpu;
 }
 
