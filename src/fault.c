@@ -240,11 +240,8 @@ int secmmu_fault(struct secmmu_vcpu *vcpu, u32 view, u64 gfn, bool write)
 
 	idx = srcu_read_lock(&vm->srcu);
 	f.l = srcu_dereference(vm->layout, &vm->srcu);
-	if (!secmmu_view_translate(f.l, view, gfn, &f.target)) {
-		ret = SECMMU_EXIT_UNBACKED;
-		goto out;
-	}
-	f.slot = secmmu_slot_find(f.l, f.target);
+	f.slot = secmmu_view_translate(f.l, view, gfn, &f.target) ?
+		 secmmu_slot_find(f.l, f.target) : NULL;
 	if (!f.slot) {
 		ret = SECMMU_EXIT_UNBACKED;
 		goto out;
