@@ -622,16 +622,6 @@ int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 	return ret;
 }
 
-int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
-		       bool writable, struct secmmu_pt_cache *cache,
-		       unsigned long *head, bool shared)
-{
-	struct secmmu_map m = { .view = view, .gfn = gfn, .pfn = pfn, .level = 1,
-				.writable = writable, .head = head };
-
-	return secmmu_mmu_map(vm, &m, cache, shared);
-}
-
 /*
  * Read the leaf of @gfn in @view without locks.  *@level is the level of the
  * last entry the walk reached (1: the leaf, 2 with a huge leaf: see

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Installing and zapping leaf SPTEs.  Every function here needs mmu_lock
- * held for write, except secmmu_mmu_install() with @shared (read suffices)
+ * held for write, except secmmu_mmu_map() with @shared (read suffices)
  * and secmmu_spte_lookup() (lockless, RCU).  The zap
  * functions return true when a present leaf was zapped: the caller then
  * owes one secmmu_remote_flush() before anyone may rely on the zap.
@@ -30,10 +30,6 @@ struct secmmu_map {
 
 int secmmu_mmu_map(struct secmmu_vm *vm, const struct secmmu_map *m,
 		   struct secmmu_pt_cache *cache, bool shared);
-/* A 4 KiB leaf (unit tests). */
-int secmmu_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
-		       bool writable, struct secmmu_pt_cache *cache,
-		       unsigned long *head, bool shared);
 
 void secmmu_leaf_changed(struct secmmu_vm *vm, u64 *sptep, unsigned long *head,
 			 struct secmmu_rmap_spares *sp, u64 old, u64 new);

@@ -34,6 +34,16 @@ struct secmmu_vcpu *secmmu_kunit_vcpu(struct kunit *test, struct secmmu_vm *vm)
 	return vcpu;
 }
 
+int secmmu_kunit_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
+			     bool writable, struct secmmu_pt_cache *cache,
+			     unsigned long *head, bool shared)
+{
+	struct secmmu_map m = { .view = view, .gfn = gfn, .pfn = pfn, .level = 1,
+				.writable = writable, .head = head };
+
+	return secmmu_mmu_map(vm, &m, cache, shared);
+}
+
 static void install(struct kunit *test, struct secmmu_vm *vm, u32 view,
 		    u64 gfn, u64 pfn, unsigned long *head)
 {
@@ -42,7 +52,7 @@ static void install(struct kunit *test, struct secmmu_vm *vm, u32 view,
 
 	KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
 	read_lock(&vm->mmu_lock);
-	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, &cache, head, true);
+	ret = secmmu_kunit_mmu_install(vm, view, gfn, pfn, false, &cache, head, true);
 	read_unlock(&vm->mmu_lock);
 	secmmu_pt_cache_free(vm, &cache);
 	KUNIT_ASSERT_EQ(test, 0, ret);

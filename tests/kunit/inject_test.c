@@ -153,8 +153,8 @@ static void inject_install_still_installs(struct kunit *test)
 
 		KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
 		read_lock(&vm->mmu_lock);
-		ret = secmmu_mmu_install(vm, 1, g, 0x1000 + g, false, &cache,
-					 secmmu_kunit_head(vm, g), true);
+		ret = secmmu_kunit_mmu_install(vm, 1, g, 0x1000 + g, false, &cache,
+					       secmmu_kunit_head(vm, g), true);
 		read_unlock(&vm->mmu_lock);
 		secmmu_pt_cache_free(vm, &cache);
 		KUNIT_ASSERT_EQ(test, 0, ret);

@@ -28,8 +28,8 @@ static int shared_install(struct secmmu_vm *vm, struct secmmu_pt_cache *cache,
 	if (ret)
 		return ret;
 	read_lock(&vm->mmu_lock);
-	ret = secmmu_mmu_install(vm, view, gfn, pfn, false, cache,
-				 secmmu_kunit_head(vm, gfn), true);
+	ret = secmmu_kunit_mmu_install(vm, view, gfn, pfn, false, cache,
+				       secmmu_kunit_head(vm, gfn), true);
 	read_unlock(&vm->mmu_lock);
 	secmmu_pt_cache_reap(vm, cache);
 	return ret;
@@ -177,7 +177,7 @@ static void install_replace_needs_write(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, spte_pfn(secmmu_spte_lookup(vm, 0, 3, &level)), 30ULL);
 
 	write_lock(&vm->mmu_lock);
-	ret = secmmu_mmu_install(vm, 0, 3, 31, false, &cache, head, false);
+	ret = secmmu_kunit_mmu_install(vm, 0, 3, 31, false, &cache, head, false);
 	write_unlock(&vm->mmu_lock);
 	secmmu_pt_cache_free(vm, &cache);
 	KUNIT_EXPECT_EQ(test, ret, 1);		/* a flush is owed */
@@ -202,7 +202,7 @@ static void install_same_pfn_merges(struct kunit *test)
 		WRITE_ONCE(*it.sptep, it.old_spte | SPTE_ACCESSED);
 	KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
 	read_lock(&vm->mmu_lock);
-	ret = secmmu_mmu_install(vm, 0, 2, 20, true, &cache, head, true);
+	ret = secmmu_kunit_mmu_install(vm, 0, 2, 20, true, &cache, head, true);
 	read_unlock(&vm->mmu_lock);
 	secmmu_pt_cache_free(vm, &cache);
 	KUNIT_EXPECT_EQ(test, ret, 0);
@@ -239,7 +239,7 @@ static void leaf_change_other_pfn_warns(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, shared_install(vm, &cache, 0, 3, 30));
 	KUNIT_ASSERT_EQ(test, 0, secmmu_pt_cache_topup(vm, &cache));
 	write_lock(&vm->mmu_lock);
-	ret = secmmu_mmu_install(vm, 0, 3, 31, false, &cache, head, false);
+	ret = secmmu_kunit_mmu_install(vm, 0, 3, 31, false, &cache, head, false);
 	write_unlock(&vm->mmu_lock);
 	KUNIT_EXPECT_EQ(test, ret, 1);
 	secmmu_pt_cache_free(vm, &cache);

@@ -27,6 +27,11 @@ unsigned long *secmmu_kunit_head(struct secmmu_vm *vm, u64 gfn);
 void secmmu_kunit_map(struct kunit *test, struct secmmu_vm *vm, u32 view,
 		      u64 gfn, u64 pfn);
 
+/* secmmu_mmu_map() of a 4 KiB leaf (no layout: no leaf in the way). */
+int secmmu_kunit_mmu_install(struct secmmu_vm *vm, u32 view, u64 gfn, u64 pfn,
+			     bool writable, struct secmmu_pt_cache *cache,
+			     unsigned long *head, bool shared);
+
 /* Install a read-only leaf (clean: zapping it never touches the page). */
 void secmmu_kunit_install(struct kunit *test, struct secmmu_vm *vm, u32 view,
 			  u64 gfn, u64 pfn);
