@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The ioctl layer, secmmu's only UAPI edge: the file operations of the VM
- * fd (ioctl.c) and the vCPU fds (ioctl_vcpu.c), and the dispatcher that
- * moves the argument structs to and from userspace (ioctl_arg.c).  It refuses
+ * fd and the dispatcher that moves the argument structs to and from
+ * userspace (ioctl.c), and those of the vCPU fds (ioctl_vcpu.c).  It refuses
  * callers from another mm (-EIO), finds the command by its full number
  * (size and direction included: anything else is -ENOTTY, and a VM command
  * on a vCPU fd too), copies the argument struct in before the handler
