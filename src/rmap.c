@@ -33,14 +33,24 @@ void secmmu_rmap_exit(void)
 	kmem_cache_destroy(rmap_desc_cache);
 }
 
-struct secmmu_rmap_desc *secmmu_rmap_desc_alloc(struct secmmu_vm *vm)
+/* A zeroed object of @cache, counted in @stat. */
+static void *rmap_alloc(struct secmmu_vm *vm, struct kmem_cache *cache,
+			enum secmmu_stat stat)
 {
-	struct secmmu_rmap_desc *d;
+	void *p = secmmu_inject_alloc(kmem_cache_zalloc(cache, GFP_KERNEL_ACCOUNT));
 
-	d = secmmu_inject_alloc(kmem_cache_zalloc(rmap_desc_cache, GFP_KERNEL_ACCOUNT));
-	if (d)
-		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_DESCS);
-	return d;
+	if (p)
+		secmmu_stat_inc(vm, stat);
+	return p;
+}
+
+static void rmap_free(struct secmmu_vm *vm, struct kmem_cache *cache,
+		      enum secmmu_stat stat, void *p)
+{
+	if (!p)
+		return;
+	secmmu_stat_dec(vm, stat);
+	kmem_cache_free(cache, p);
 }
 
 /* Test hook: @d is about to go back to the slab. */
@@ -49,42 +59,27 @@ void secmmu_rmap_desc_freeing(struct secmmu_vm *vm, struct secmmu_rmap_desc *d)
 	SECMMU_TEST_HOOK(secmmu_rmap_desc_freeing, vm, d);
 }
 
-void secmmu_rmap_desc_free(struct secmmu_vm *vm, struct secmmu_rmap_desc *d)
+static void desc_free(struct secmmu_vm *vm, struct secmmu_rmap_desc *d)
 {
-	if (!d)
-		return;
-	secmmu_rmap_desc_freeing(vm, d);
-	secmmu_stat_dec(vm, SECMMU_STAT_RMAP_DESCS);
-	kmem_cache_free(rmap_desc_cache, d);
-}
-
-static struct secmmu_rmap_pair *pair_alloc(struct secmmu_vm *vm)
-{
-	struct secmmu_rmap_pair *p;
-
-	p = secmmu_inject_alloc(kmem_cache_zalloc(rmap_pair_cache, GFP_KERNEL_ACCOUNT));
-	if (p)
-		secmmu_stat_inc(vm, SECMMU_STAT_RMAP_PAIRS);
-	return p;
+	if (d)
+		secmmu_rmap_desc_freeing(vm, d);
+	rmap_free(vm, rmap_desc_cache, SECMMU_STAT_RMAP_DESCS, d);
 }
 
 static void pair_free(struct secmmu_vm *vm, struct secmmu_rmap_pair *p)
 {
-	if (!p)
-		return;
-	secmmu_stat_dec(vm, SECMMU_STAT_RMAP_PAIRS);
-	kmem_cache_free(rmap_pair_cache, p);
+	rmap_free(vm, rmap_pair_cache, SECMMU_STAT_RMAP_PAIRS, p);
 }
 
 int secmmu_rmap_spares_topup(struct secmmu_vm *vm, struct secmmu_rmap_spares *sp)
 {
 	if (!sp->desc) {
-		sp->desc = secmmu_rmap_desc_alloc(vm);
+		sp->desc = rmap_alloc(vm, rmap_desc_cache, SECMMU_STAT_RMAP_DESCS);
 		if (!sp->desc)
 			return -ENOMEM;
 	}
 	if (!sp->pair) {
-		sp->pair = pair_alloc(vm);
+		sp->pair = rmap_alloc(vm, rmap_pair_cache, SECMMU_STAT_RMAP_PAIRS);
 		if (!sp->pair)
 			return -ENOMEM;
 	}
@@ -105,7 +100,7 @@ void secmmu_rmap_spares_reap(struct secmmu_vm *vm, struct secmmu_rmap_spares *sp
 void secmmu_rmap_spares_free(struct secmmu_vm *vm, struct secmmu_rmap_spares *sp)
 {
 	secmmu_rmap_spares_reap(vm, sp);
-	secmmu_rmap_desc_free(vm, sp->desc);
+	desc_free(vm, sp->desc);
 	sp->desc = NULL;
 	pair_free(vm, sp->pair);
 	sp->pair = NULL;
@@ -227,7 +222,7 @@ void secmmu_rmap_add(struct secmmu_vm *vm, unsigned long *head, u64 *sptep,
 void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep)
 {
 	struct secmmu_rmap_desc *first, *d, *dead = NULL;
-	struct secmmu_rmap_pair *p, *dead_pair = NULL;
+	struct secmmu_rmap_pair *dead_pair = NULL;
 	unsigned long old, new;
 	unsigned int i;
 
@@ -235,18 +230,14 @@ void secmmu_rmap_remove(struct secmmu_vm *vm, unsigned long *head, u64 *sptep)
 
 	old = secmmu_rmap_lock(vm, head);
 	new = old;
-	if (secmmu_rmap_packed(old)) {
-		u64 *a = packed_leaf(old, 0), *b = packed_leaf(old, 1);
+	if (secmmu_rmap_packed(old) || secmmu_rmap_pair(old)) {
+		struct secmmu_rmap_iter it;	/* two leaves: keep the other */
 
-		if (a == sptep || !WARN_ON_ONCE(b != sptep))
-			new = (unsigned long)(a == sptep ? b : a);
-		goto out;
-	}
-	if (secmmu_rmap_pair(old)) {
-		p = head_pair(old);
-		if (p->sptes[0] == sptep || !WARN_ON_ONCE(p->sptes[1] != sptep)) {
-			new = (unsigned long)p->sptes[p->sptes[0] == sptep];
-			dead_pair = p;
+		secmmu_rmap_iter_start(&it, old);
+		if (it.sptep == sptep || !WARN_ON_ONCE(it.second != sptep)) {
+			new = (unsigned long)(it.sptep == sptep ? it.second : it.sptep);
+			if (secmmu_rmap_pair(old))
+				dead_pair = head_pair(old);
 		}
 		goto out;
 	}
@@ -284,7 +275,7 @@ out:
 	 * Outside the bit's preempt-disabled section: the slab may sleep on
 	 * PREEMPT_RT.  No walker can reach @dead: the new head is published.
 	 */
-	secmmu_rmap_desc_free(vm, dead);
+	desc_free(vm, dead);
 	pair_free(vm, dead_pair);
 }
 
@@ -308,7 +299,7 @@ void secmmu_rmap_clear(struct secmmu_vm *vm, unsigned long *heads, u64 n)
 			continue;
 		for (d = head_desc(old); d; d = next) {
 			next = d->more;
-			secmmu_rmap_desc_free(vm, d);
+			desc_free(vm, d);
 		}
 	}
 }

@@ -115,8 +115,6 @@ struct secmmu_rmap_desc {
 int secmmu_rmap_init(void);
 void secmmu_rmap_exit(void);
 
-struct secmmu_rmap_desc *secmmu_rmap_desc_alloc(struct secmmu_vm *vm);
-void secmmu_rmap_desc_free(struct secmmu_vm *vm, struct secmmu_rmap_desc *d);
 void secmmu_rmap_desc_freeing(struct secmmu_vm *vm, struct secmmu_rmap_desc *d);
 
 /*
