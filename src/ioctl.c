@@ -22,10 +22,9 @@
 #include "vm.h"
 
 /* Before the handler: the struct in; NULL @c->karg for _IO commands. */
-static int copy_in(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
-		   unsigned int cmd)
+static int copy_in(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u)
 {
-	unsigned int size = _IOC_SIZE(cmd);
+	unsigned int cmd = c->cmd, size = _IOC_SIZE(cmd);
 
 	c->karg = NULL;
 	c->report = false;
@@ -42,11 +41,10 @@ static int copy_in(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
 }
 
 /* After it: the struct out if it succeeded or reports progress. */
-static long copy_out(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u,
-		     unsigned int cmd, long ret)
+static long copy_out(struct secmmu_ioctl_call *c, union secmmu_ioctl_arg *u, long ret)
 {
-	if (c->karg && (_IOC_DIR(cmd) & _IOC_READ) && (ret >= 0 || c->report) &&
-	    copy_to_user((void __user *)c->arg, c->karg, _IOC_SIZE(cmd)))
+	if (c->karg && (_IOC_DIR(c->cmd) & _IOC_READ) && (ret >= 0 || c->report) &&
+	    copy_to_user((void __user *)c->arg, c->karg, _IOC_SIZE(c->cmd)))
 		ret = -EFAULT;
 	if (c->karg != u)
 		kfree(c->karg);
@@ -57,7 +55,7 @@ long secmmu_ioctl_dispatch(const struct secmmu_ioctl *cmds, unsigned int n,
 			   struct secmmu_vm *vm, struct secmmu_vcpu *vcpu,
 			   unsigned int cmd, unsigned long arg)
 {
-	struct secmmu_ioctl_call c = { .arg = arg };
+	struct secmmu_ioctl_call c = { .cmd = cmd, .arg = arg };
 	union secmmu_ioctl_arg u;
 	unsigned int i;
 	long ret;
@@ -69,10 +67,10 @@ long secmmu_ioctl_dispatch(const struct secmmu_ioctl *cmds, unsigned int n,
 			break;
 	if (i == n)
 		return -ENOTTY;
-	ret = copy_in(&c, &u, cmd);
+	ret = copy_in(&c, &u);
 	if (!ret)
 		ret = vcpu ? cmds[i].vcpu(vcpu, &c) : cmds[i].vm(vm, &c);
-	return copy_out(&c, &u, cmd, ret);
+	return copy_out(&c, &u, ret);
 }
 
 /* CHECK_CAP's answers that are the same for every VM. */
@@ -214,9 +212,8 @@ static int age_check(const struct secmmu_age *a)
 	     a->npages > (TASK_SIZE - a->start) >> PAGE_SHIFT))
 		return -EINVAL;
 	/* Zeroing the bitmaps now finds a bad pointer before anything is aged. */
-	if (a->young && clear_user(u64_to_user_ptr(a->young), words * 8))
-		return -EFAULT;
-	if (a->fast_failed && clear_user(u64_to_user_ptr(a->fast_failed), words * 8))
+	if ((a->young && clear_user(u64_to_user_ptr(a->young), words * 8)) ||
+	    (a->fast_failed && clear_user(u64_to_user_ptr(a->fast_failed), words * 8)))
 		return -EFAULT;
 	return 0;
 }
@@ -286,21 +283,15 @@ static int log_word_in(void *ctx, u64 w, u64 *v)
 	return get_user(*v, (u64 __user *)u64_to_user_ptr(d->bitmap) + w);
 }
 
-static long dirty_log(struct secmmu_vm *vm, struct secmmu_dirty_log *d, bool clear)
+/* SECMMU_GET_DIRTY_LOG and SECMMU_CLEAR_DIRTY_LOG. */
+static long vm_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 {
+	struct secmmu_dirty_log *d = c->karg;
+	bool clear = c->cmd == SECMMU_CLEAR_DIRTY_LOG;
+
 	if (d->flags || d->reserved[0] || d->reserved[1])
 		return -EINVAL;
 	return secmmu_dirty_log(vm, d, clear, clear ? log_word_in : log_word_out, d);
-}
-
-static long vm_get_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
-{
-	return dirty_log(vm, c->karg, false);
-}
-
-static long vm_clear_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
-{
-	return dirty_log(vm, c->karg, true);
 }
 
 static const struct secmmu_ioctl vm_ioctls[] = {
@@ -315,8 +306,8 @@ static const struct secmmu_ioctl vm_ioctls[] = {
 	{ SECMMU_CREATE_VCPU,		vm_create_vcpu },
 	{ SECMMU_ENABLE_DIRTY_RING,	vm_enable_ring },
 	{ SECMMU_RESET_DIRTY_RINGS,	vm_reset_rings },
-	{ SECMMU_GET_DIRTY_LOG,		vm_get_dirty_log },
-	{ SECMMU_CLEAR_DIRTY_LOG,	vm_clear_dirty_log },
+	{ SECMMU_GET_DIRTY_LOG,		vm_dirty_log },
+	{ SECMMU_CLEAR_DIRTY_LOG,	vm_dirty_log },
 };
 
 static int secmmu_open(struct inode *inode, struct file *file)

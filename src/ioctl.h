@@ -27,6 +27,7 @@ struct secmmu_vm;
 struct secmmu_vcpu;
 
 struct secmmu_ioctl_call {
+	unsigned int cmd;	/* the full command number */
 	void *karg;		/* the argument struct (_IOW: copied in) */
 	unsigned long arg;	/* the raw argument, for by-value commands */
 	bool report;		/* copy *karg out although the handler failed */
