@@ -23,11 +23,9 @@ static u64 **pt_id_chunk(unsigned long id, gfp_t gfp)
 	if (!chunk)
 		return NULL;
 	old = cmpxchg(slot, NULL, chunk);
-	if (old) {
+	if (old)		/* another CPU's went in first */
 		free_page((unsigned long)chunk);
-		return old;
-	}
-	return chunk;
+	return old ?: chunk;
 }
 
 void secmmu_pt_id_assign(u64 *table, gfp_t gfp)
