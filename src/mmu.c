@@ -532,11 +532,9 @@ static bool promote(struct secmmu_vm *vm, const struct secmmu_map *m,
  * add the leaf to @m->head, its rmap head (NULL only in unit tests and in
  * table-walk mode).
  *
- * mmu_lock is held for read (@shared) or write.  For read, faults on other
- * CPUs install at the same time: tables and leaves go in with cmpxchg
- * against an empty entry, and only the winner of a leaf adds it to the rmap
- * (rmap.h: adds take the head's bit and may run under the read lock).
- * Nothing is ever removed under the read lock.
+ * mmu_lock is held for read (@shared: other faults install meanwhile, by
+ * pgtable.h's rules, and only the winner of a leaf adds it to the rmap) or
+ * for write.
  *
  * A present leaf for the same pfn keeps its A/D bits and gains write
  * permission if asked.  A leaf for another pfn, or a huge leaf where a
