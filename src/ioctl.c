@@ -173,7 +173,7 @@ static long vm_get_spte(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 	if (info->view >= SECMMU_MAX_VIEWS || info->level || info->flags ||
 	    info->pfn || info->reserved[0] || info->reserved[1])
 		return -EINVAL;
-	if (info->gfn >= (1ULL << SECMMU_GFN_BITS))
+	if (info->gfn >= SECMMU_GFN_LIMIT)
 		return -ERANGE;
 
 	spte = secmmu_spte_lookup(vm, info->view, info->gfn, &level);

@@ -14,6 +14,7 @@
 #ifndef _SECMMU_LAYOUT_H
 #define _SECMMU_LAYOUT_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/secmmu.h>
 
@@ -81,7 +82,8 @@ bool secmmu_hva_piece_next(const struct secmmu_layout *l, u64 start, u64 end,
 	     secmmu_hva_piece_next(l, start, end, __hp);)
 
 /* view.c */
-bool secmmu_gfn_range_ok(u64 gfn, u64 npages);
+#define SECMMU_GFN_LIMIT	BIT_ULL(SECMMU_GFN_BITS)	/* gfns below it */
+bool secmmu_range_ok(u64 start, u64 n, u64 limit);
 int secmmu_view_check(const struct secmmu_view *v,
 		      const struct secmmu_view_range *req);
 void secmmu_view_insert(struct secmmu_view *v,

@@ -37,14 +37,6 @@ void secmmu_layout_free(struct secmmu_layout *l)
 	kvfree(l);
 }
 
-static bool hva_range_ok(u64 hva, u64 npages)
-{
-	u64 end;
-
-	return !check_add_overflow(hva, npages << PAGE_SHIFT, &end) &&
-	       end <= TASK_SIZE;
-}
-
 /*
  * Check that memslot @id, now @old (npages 0: unused), may become @req.
  * Returns 0 or the errno documented for SECMMU_SET_MEMSLOT.
@@ -75,8 +67,8 @@ int secmmu_slot_check(const struct secmmu_layout *l,
 		return -EINVAL;
 	if (req->npages > SECMMU_MAX_SLOT_PAGES)
 		return -E2BIG;
-	if (!secmmu_gfn_range_ok(req->base_gfn, req->npages) ||
-	    !hva_range_ok(req->hva, req->npages))
+	if (!secmmu_range_ok(req->base_gfn, req->npages, SECMMU_GFN_LIMIT) ||
+	    !secmmu_range_ok(req->hva, req->npages << PAGE_SHIFT, TASK_SIZE))
 		return -ERANGE;
 
 	for (i = 0; i < SECMMU_MAX_MEMSLOTS; i++) {

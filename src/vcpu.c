@@ -32,8 +32,6 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define SECMMU_GPA_LIMIT	(1ULL << (SECMMU_GFN_BITS + PAGE_SHIFT))
-
 static bool access_bounce;
 module_param(access_bounce, bool, 0644);
 MODULE_PARM_DESC(access_bounce,
@@ -184,7 +182,7 @@ int secmmu_vcpu_access_op(struct secmmu_vcpu *vcpu, const struct secmmu_access_o
 					 PAGE_SIZE - offset_in_page(gpa));
 		bool bounced = !direct;
 
-		if (gpa < op->gpa || gpa >= SECMMU_GPA_LIMIT) {
+		if (gpa < op->gpa || gpa >= SECMMU_GFN_LIMIT << PAGE_SHIFT) {
 			exit->reason = SECMMU_EXIT_UNBACKED;
 			exit->gpa = gpa;
 			return 0;

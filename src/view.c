@@ -10,13 +10,12 @@
 
 #include "layout.h"
 
-/* Are gfns [gfn, gfn + npages) below the guest physical limit? */
-bool secmmu_gfn_range_ok(u64 gfn, u64 npages)
+/* Is [start, start + n) below @limit (and not wrapping)? */
+bool secmmu_range_ok(u64 start, u64 n, u64 limit)
 {
 	u64 end;
 
-	return !check_add_overflow(gfn, npages, &end) &&
-	       end <= (1ULL << SECMMU_GFN_BITS);
+	return !check_add_overflow(start, n, &end) && end <= limit;
 }
 
 /* May @req (npages != 0) be added to @v?  0 or the documented errno. */
@@ -25,8 +24,8 @@ int secmmu_view_check(const struct secmmu_view *v,
 {
 	u32 i;
 
-	if (!secmmu_gfn_range_ok(req->view_gfn, req->npages) ||
-	    !secmmu_gfn_range_ok(req->target_gfn, req->npages))
+	if (!secmmu_range_ok(req->view_gfn, req->npages, SECMMU_GFN_LIMIT) ||
+	    !secmmu_range_ok(req->target_gfn, req->npages, SECMMU_GFN_LIMIT))
 		return -ERANGE;
 	for (i = 0; i < v->nr_ranges; i++) {
 		const struct secmmu_view_range *r = &v->ranges[i];
