@@ -59,24 +59,24 @@ static long secmmu_vcpu_ioctl_access(struct secmmu_vcpu *vcpu, struct secmmu_ioc
 
 #define BATCH_CHUNK	32
 
-static long access_batch(struct secmmu_vcpu *vcpu, struct secmmu_access_batch *bp)
+static long secmmu_vcpu_ioctl_batch(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c)
 {
 	struct secmmu_access_op ops[BATCH_CHUNK];
-	struct secmmu_access_batch b = *bp;
+	struct secmmu_access_batch *b = c->karg;
+	struct secmmu_access_op __user *uops = u64_to_user_ptr(b->ops);
 	struct secmmu_exit exit = {};
-	struct secmmu_access_op __user *uops;
 	int ret = 0, idx;
 
-	/* Output fields: what a previous call left there means nothing. */
-	b.done = 0;
-	b.exit_reason = 0;
-	b.exit_gpa = 0;
-	uops = u64_to_user_ptr(b.ops);
+	if (!b->nr || b->nr > SECMMU_MAX_BATCH || b->flags ||
+	    b->reserved[0] || b->reserved[1])
+		return -EINVAL;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	b->done = 0;	/* what a previous call left there means nothing */
+	while (b->done < b->nr && !ret && exit.reason == SECMMU_EXIT_NONE) {
+		u32 i, n = min_t(u32, b->nr - b->done, BATCH_CHUNK);
 
-	while (b.done < b.nr && !ret && exit.reason == SECMMU_EXIT_NONE) {
-		u32 i, n = min_t(u32, b.nr - b.done, BATCH_CHUNK);
-
-		if (copy_from_user(ops, uops + b.done, n * sizeof(ops[0]))) {
+		if (copy_from_user(ops, uops + b->done, n * sizeof(ops[0]))) {
 			ret = -EFAULT;
 			break;
 		}
@@ -91,32 +91,17 @@ static long access_batch(struct secmmu_vcpu *vcpu, struct secmmu_access_batch *b
 				ret = secmmu_vcpu_access_op(vcpu, &ops[i], &iter, &exit, &done);
 			if (ret || exit.reason != SECMMU_EXIT_NONE)
 				break;
-			b.done++;
+			b->done++;
 		}
 		srcu_read_unlock(&vcpu->vm->srcu, idx);
 		if (!ret && exit.reason == SECMMU_EXIT_NONE && signal_pending(current) &&
-		    b.done < b.nr)
+		    b->done < b->nr)
 			ret = -EINTR;
 		cond_resched();
 	}
-	b.exit_reason = exit.reason;
-	b.exit_gpa = exit.gpa;
-	*bp = b;
-	return ret;
-}
-
-static long secmmu_vcpu_ioctl_batch(struct secmmu_vcpu *vcpu, struct secmmu_ioctl_call *c)
-{
-	struct secmmu_access_batch *b = c->karg;
-	long ret;
-
-	if (!b->nr || b->nr > SECMMU_MAX_BATCH || b->flags ||
-	    b->reserved[0] || b->reserved[1])
-		return -EINVAL;
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
-	ret = access_batch(vcpu, b);
 	mutex_unlock(&vcpu->mutex);
+	b->exit_reason = exit.reason;
+	b->exit_gpa = exit.gpa;
 	c->report = true;		/* @done tells the progress */
 	return ret;
 }
