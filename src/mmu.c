@@ -147,7 +147,6 @@ struct zap {
 	u64 zapped;		/* leaves zapped in all */
 };
 
-#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
 /* A check that would not yield: a test may force it to (true). */
 bool secmmu_zap_yield_forced(struct secmmu_vm *vm)
 {
@@ -160,7 +159,6 @@ void secmmu_zap_yielded(struct secmmu_vm *vm)
 {
 	SECMMU_TEST_HOOK(secmmu_zap_yielded, vm);
 }
-#endif
 
 /* True when the lock was dropped (the caller re-walks from the root). */
 static bool zap_cond_resched(struct zap *z)

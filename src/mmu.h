@@ -51,23 +51,12 @@ void secmmu_mark_kept_hva_range(struct secmmu_vm *vm, const struct secmmu_layout
 				unsigned int flags);
 
 /*
- * Test hooks at a yielding zap's lock break (testhook.h), nothing without
- * the KUnit suites: whether a test forces a yield the zap would not take,
- * and the window with mmu_lock dropped.
+ * Test hooks at a yielding zap's lock break (testhook.h): whether a test
+ * forces a yield the zap would not take, and the window with mmu_lock
+ * dropped.  Called once per ZAP_CHECK leaves at most: not a hot path.
  */
-#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
 bool secmmu_zap_yield_forced(struct secmmu_vm *vm);
 void secmmu_zap_yielded(struct secmmu_vm *vm);
-#else
-static inline bool secmmu_zap_yield_forced(struct secmmu_vm *vm)
-{
-	return false;
-}
-
-static inline void secmmu_zap_yielded(struct secmmu_vm *vm)
-{
-}
-#endif
 
 u64 secmmu_spte_lookup(struct secmmu_vm *vm, u32 view, u64 gfn, int *level);
 
