@@ -5,11 +5,9 @@
  * for_each_alias_spte() visits the table entries over the view gfns that
  * map memslot gfns [start, end) in every view (each alias: layout.h), one
  * alias after another, views without a root skipped; ->it is the entry
- * visited (pgtable.h has the walking rules), ->a its alias.  A walker that
- * lets mmu_lock go after an entry sets ->it.yielded (mmu.c does it in
- * secmmu_iter_cond_resched()): the next step walks again from the root,
- * past that entry, as KVM's TDP iterator does after a yield.  The layout
- * must stay alive meanwhile (vm->srcu or slots_lock).
+ * visited (pgtable.h has the walking rules, ->it.yielded's too: mmu.c
+ * sets it in secmmu_iter_cond_resched()), ->a its alias.  The layout must
+ * stay alive meanwhile (vm->srcu or slots_lock).
  *
  * secmmu_handle_hva_range() turns host addresses into memslot gfn ranges,
  * one per memslot overlapping them, and calls a handler on each.
