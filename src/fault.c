@@ -1,8 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * The fault path: make a leaf for one gfn of a view.
- */
-
 /**
  * DOC: Fault protocol
  *
