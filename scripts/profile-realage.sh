@@ -10,6 +10,7 @@
 #
 # usage: profile-realage.sh [SUBJECT...]   (default: floor kvm secmmu0-3)
 # env: KVER (default 6.12), SIZE_MB (default 64), REPS (default 20),
+#      THP=1 (the THP form only: series realage-thp),
 #      PROFILE_OUT=FILE (default out/profile-realage.txt)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -43,7 +44,7 @@ echo 0 >/proc/sys/kernel/nmi_watchdog 2>/dev/null
 cd /tmp
 for s in $subjects; do
 	echo "==== profile \$s: realage ${SIZE_MB:-64} MiB x ${REPS:-20}"
-	SECMMU_REALAGE_ONLY=\$s /mirror/perf record -q -a -g -e cpu-clock -o /tmp/\$s.data -- \\
+	SECMMU_REALAGE_ONLY=\$s ${THP:+SECMMU_REALAGE_THP=1 }/mirror/perf record -q -a -g -e cpu-clock -o /tmp/\$s.data -- \\
 		/bin/secmmu-bench --series realage --size-mb ${SIZE_MB:-64} --reps ${REPS:-20} 2>&1 |
 		grep -vE '^ *$' | tail -20
 	echo "---- \$s: children, by symbol"

@@ -434,9 +434,14 @@ void series_realage(void)
 		else
 			snprintf(s->name, sizeof(s->name), "secmmu %s",
 				 mode_name[k - RA_SECMMU]);
-		/* SECMMU_REALAGE_ONLY=KIND (profiling): "none" and that one. */
+		/*
+		 * SECMMU_REALAGE_ONLY=KIND (profiling): "none" and that one;
+		 * SECMMU_REALAGE_THP=1: over THP only.
+		 */
 		if (getenv("SECMMU_REALAGE_ONLY") && k != RA_NONE &&
 		    strcmp(getenv("SECMMU_REALAGE_ONLY"), ra_kind[k]))
+			continue;
+		if (getenv("SECMMU_REALAGE_THP") && !s->thp)
 			continue;
 		if (k == RA_FLOOR && access(FLOOR_DEV, F_OK)) {
 			if (!s->thp)
