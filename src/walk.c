@@ -144,6 +144,26 @@ static __always_inline unsigned long age_run(u64 *run, u64 w, bool clear,
 	return m;
 }
 
+/*
+ * The level-2 entry over view gfn @g in table @root, NULL when an entry
+ * above it is not a table (nothing mapped there): gfn_leaf()'s descent,
+ * stopped one level up.
+ */
+static __always_inline u64 *gfn_level2(u64 __rcu *root, u64 g)
+{
+	u64 __rcu *t = root;
+	int level;
+
+	for (level = SECMMU_PT_LEVELS; level > 2; level--) {
+		u64 e = READ_ONCE(*secmmu_pt_entry(t, secmmu_level_index(g, level)));
+
+		if (!spte_is_table(e))
+			return NULL;
+		t = (u64 __rcu *)__va(spte_table_pa(e));
+	}
+	return secmmu_pt_entry(t, secmmu_level_index(g, 2));
+}
+
 u64 secmmu_age_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		      const struct secmmu_slot *slot, u64 first, u64 n,
 		      struct secmmu_age_walk *aw)
@@ -152,43 +172,52 @@ u64 secmmu_age_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 	unsigned long *young = aw->young;
 	u64 lost = 0, nr = 0, n_w;
 	bool clear = aw->clear;
-	struct secmmu_walk w;
+	struct secmmu_alias a;
 
-	/* Down to the tables of leaves; then a plain loop over each. */
-	for_each_alias_spte(w, vm, l, first, first + n, 2) {
-		struct secmmu_iter *it = &w.it;
-		u64 off = w.a.gfn - first - w.a.view_gfn, end = w.a.view_gfn + w.a.n;
-		u64 g, hi = min(it->gfn + SECMMU_PT_ENTRIES, end);
+	/*
+	 * Each alias's level-2 entries, one descent each (a hook's block is
+	 * one), then a plain loop over a table of leaves.
+	 */
+	for_each_view_alias(a, l, first, first + n) {
+		u64 __rcu *root = vm->roots[a.view];
+		u64 off = a.gfn - first - a.view_gfn, end = a.view_gfn + a.n;
+		u64 g, lo, hi, spte, *sptep;
 		u64 __rcu *pt;
 
-		if (it->level != 2 || !spte_present(it->old_spte))
-			continue;
-		if (spte_huge(it->old_spte)) {
-			/* Its block: the memslot gfn of its first page. */
-			u64 blk = secmmu_slot_block(slot, it->gfn + w.a.gfn -
-						    w.a.view_gfn - slot->base_gfn);
+		for (lo = a.view_gfn; root && lo < end; lo = hi) {
+			u64 base = round_down(lo, SECMMU_PT_ENTRIES);
 
-			if (!age_huge_leaf(it->sptep, it->old_spte, blk, last,
-					   aw, &lost))
+			hi = min(base + SECMMU_PT_ENTRIES, end);
+			sptep = gfn_level2(root, lo);
+			spte = sptep ? READ_ONCE(*sptep) : 0;
+			if (!spte_present(spte))
 				continue;
-			for (g = max(it->gfn, w.a.view_gfn); g < hi; g += n_w) {
-				n_w = min_t(u64, hi - g,
-					    BITS_PER_LONG - (off + g) % BITS_PER_LONG);
-				nr += young_word_or(young, off + g, GENMASK(n_w - 1, 0));
-			}
-			continue;
-		}
-		pt = secmmu_pt_child(it->old_spte);
-		/* A word of pages at a time: the loop keeps no state in memory. */
-		for (g = max(it->gfn, w.a.view_gfn); g < hi; g += n_w) {
-			u64 *run = secmmu_pt_entry(pt, g - it->gfn);
-			unsigned long m;
+			if (spte_huge(spte)) {
+				/* Its block: the memslot gfn of its first page. */
+				u64 blk = secmmu_slot_block(slot, base + a.gfn -
+							    a.view_gfn - slot->base_gfn);
 
-			n_w = min_t(u64, hi - g, BITS_PER_LONG - (off + g) % BITS_PER_LONG);
-			m = clear ? age_run(run, n_w, true, &lost) :
-				    age_run(run, n_w, false, &lost);
-			if (m)
-				nr += young_word_or(young, off + g, m);
+				if (!age_huge_leaf(sptep, spte, blk, last, aw, &lost))
+					continue;
+				for (g = lo; g < hi; g += n_w) {
+					n_w = min_t(u64, hi - g,
+						    BITS_PER_LONG - (off + g) % BITS_PER_LONG);
+					nr += young_word_or(young, off + g, GENMASK(n_w - 1, 0));
+				}
+				continue;
+			}
+			pt = secmmu_pt_child(spte);
+			/* A word of pages at a time: the loop keeps no state in memory. */
+			for (g = lo; g < hi; g += n_w) {
+				u64 *run = secmmu_pt_entry(pt, g - base);
+				unsigned long m;
+
+				n_w = min_t(u64, hi - g, BITS_PER_LONG - (off + g) % BITS_PER_LONG);
+				m = clear ? age_run(run, n_w, true, &lost) :
+					    age_run(run, n_w, false, &lost);
+				if (m)
+					nr += young_word_or(young, off + g, m);
+			}
 		}
 	}
 	aw->lost = lost;
