@@ -213,7 +213,9 @@ static __always_inline enum age_answer age_head(struct secmmu_vm *vm,
  * @bit + i.  One instance per (@how, @clear), constants in the loop; the
  * answers of a bitmap word are gathered in registers and written once per
  * word.  A block's huge-leaf head (huge.h) is aged once, at the first page
- * of it the call meets.
+ * of it the call meets, and its 4 KiB heads only if its bit says it may
+ * have 4 KiB leaves: over a block only huge leaves map, a call reads one
+ * head and one bit, not 513 heads.
  */
 static __always_inline void age_rmap_run(struct secmmu_vm *vm,
 					 const struct secmmu_slot *slot,
@@ -221,9 +223,9 @@ static __always_inline void age_rmap_run(struct secmmu_vm *vm,
 					 struct age_req *req,
 					 enum age_how how, bool clear)
 {
+	u64 first = slot->hva >> PAGE_SHIFT, i, w, seg, hblk = U64_MAX;
 	struct age_memo *memo = req->memo;
 	struct age_counts c = req->c;
-	u64 i, w, hblk = U64_MAX;
 	enum age_answer hr = AGE_OLD;
 
 	if (memo && slot->hrmap) {
@@ -232,39 +234,50 @@ static __always_inline void age_rmap_run(struct secmmu_vm *vm,
 	}
 	if (how == AGE_UNDER_MMU_LOCK)
 		write_lock(&vm->mmu_lock);
-	for (i = 0; i < n; i += w) {
-		u64 pos = bit + i;
-		unsigned long ym = 0, fm = 0;
-		unsigned int j;
+	/* A segment: the run's pages in one block (all of it without hrmap). */
+	for (i = 0; i < n; ) {
+		bool small = true;
+		u64 end;
 
-		w = min_t(u64, n - i, BITS_PER_LONG - pos % BITS_PER_LONG);
-		for (j = 0; j < w; j++) {
-			u64 p = idx + i + j;
-			enum age_answer r = age_head(vm, &slot->rmap[p], how, clear,
-						     req->fast_only, &c);
+		seg = n - i;
+		if (slot->hrmap) {
+			u64 blk = secmmu_slot_block(slot, idx + i);
 
-			if (slot->hrmap) {
-				u64 blk = secmmu_slot_block(slot, p);
-
-				if (blk != hblk) {
-					hblk = blk;
-					hr = age_head(vm, &slot->hrmap[blk], how,
-						      clear, req->fast_only, &c);
-				}
-				ym |= (unsigned long)(hr == AGE_YOUNG) << j;
-				fm |= (unsigned long)(hr == AGE_FAILED) << j;
+			if (blk != hblk) {
+				hblk = blk;
+				hr = age_head(vm, &slot->hrmap[blk], how, clear,
+					      req->fast_only, &c);
 			}
-			ym |= (unsigned long)(r == AGE_YOUNG) << j;
-			fm |= (unsigned long)(r == AGE_FAILED) << j;
+			seg = min(seg, SECMMU_HUGE_PAGES -
+				       (first + idx + i) % SECMMU_HUGE_PAGES);
+			small = test_bit(blk, secmmu_slot_small(slot));
 		}
-		if (!(ym | fm))
-			continue;
-		req->nr_young += hweight_long(ym);
-		req->nr_failed += hweight_long(fm);
-		if (req->young && ym)
-			req->young[pos / BITS_PER_LONG] |= ym << (pos % BITS_PER_LONG);
-		if (req->failed && fm)
-			req->failed[pos / BITS_PER_LONG] |= fm << (pos % BITS_PER_LONG);
+		for (end = i + seg; i < end; i += w) {
+			u64 pos = bit + i;
+			unsigned long all, ym, fm;
+			unsigned int j;
+
+			w = min_t(u64, end - i, BITS_PER_LONG - pos % BITS_PER_LONG);
+			all = BITMAP_LAST_WORD_MASK(w);
+			ym = hr == AGE_YOUNG ? all : 0;
+			fm = hr == AGE_FAILED ? all : 0;
+			for (j = 0; small && j < w; j++) {
+				enum age_answer r = age_head(vm, &slot->rmap[idx + i + j],
+							     how, clear,
+							     req->fast_only, &c);
+
+				ym |= (unsigned long)(r == AGE_YOUNG) << j;
+				fm |= (unsigned long)(r == AGE_FAILED) << j;
+			}
+			if (!(ym | fm))
+				continue;
+			req->nr_young += hweight_long(ym);
+			req->nr_failed += hweight_long(fm);
+			if (req->young && ym)
+				req->young[pos / BITS_PER_LONG] |= ym << (pos % BITS_PER_LONG);
+			if (req->failed && fm)
+				req->failed[pos / BITS_PER_LONG] |= fm << (pos % BITS_PER_LONG);
+		}
 	}
 	if (how == AGE_UNDER_MMU_LOCK)
 		write_unlock(&vm->mmu_lock);

@@ -9,6 +9,7 @@
 
 #include "huge.h"
 #include "layout.h"
+#include "vm.h"
 
 bool secmmu_huge_layout_ok(const struct secmmu_layout *l,
 			   const struct secmmu_slot *slot, u32 view, u64 gfn,
@@ -68,4 +69,44 @@ bool secmmu_huge_host_ok(struct mm_struct *mm, unsigned long hva, u64 pfn,
 out:
 	local_irq_restore(flags);
 	return ok;
+}
+
+void secmmu_huge_small_added(struct secmmu_vm *vm, const unsigned long *head)
+{
+	const struct secmmu_layout *l;
+	u32 used;
+
+	if (!READ_ONCE(vm->huge_leaves))
+		return;
+	l = secmmu_layout_locked(vm);
+	for (used = l->slots_ever_used; used; used &= used - 1) {
+		const struct secmmu_slot *s = &l->slots[__ffs(used)];
+		u64 blk;
+
+		if (!s->hrmap || head < s->rmap || head >= s->rmap + s->npages)
+			continue;
+		blk = secmmu_slot_block(s, head - s->rmap);
+		if (!test_bit(blk, secmmu_slot_small(s)))
+			set_bit(blk, secmmu_slot_small(s));
+		return;
+	}
+}
+
+void secmmu_huge_small_cleared(const struct secmmu_slot *slot, u64 idx, u64 n)
+{
+	u64 first = slot->hva >> PAGE_SHIFT, blk, lo, hi;
+
+	if (!slot->hrmap || !n)
+		return;
+	for (blk = secmmu_slot_block(slot, idx);
+	     blk <= secmmu_slot_block(slot, idx + n - 1); blk++) {
+		/* The block's pages in the memslot: [lo, hi). */
+		hi = (first / SECMMU_HUGE_PAGES + blk + 1) * SECMMU_HUGE_PAGES - first;
+		lo = hi > SECMMU_HUGE_PAGES ? hi - SECMMU_HUGE_PAGES : 0;
+		hi = min(hi, slot->npages);
+		if (hi > idx + n || !test_bit(blk, secmmu_slot_small(slot)))
+			continue;
+		if (!memchr_inv(&slot->rmap[lo], 0, (hi - lo) * sizeof(long)))
+			clear_bit(blk, secmmu_slot_small(slot));
+	}
 }

@@ -22,6 +22,23 @@
  * In the rmap modes a huge leaf is listed in its block's head in
  * slot->hrmap (not in the 4 KiB heads), so aging asks one more head per
  * block, once per call; the table walk meets huge leaves on its way down.
+ *
+ * Blocks with 4 KiB leaves: a bit per block (secmmu_slot_small(), after
+ * the huge heads in the same allocation, shared as they are), so that
+ * aging skips the 512 4 KiB heads of a block only huge leaves map (the
+ * common case over THP) without reading them.  A set bit means "some 4 KiB
+ * head of the block may be non-empty", a clear one "every 4 KiB head of
+ * the block is empty":
+ *  - set by secmmu_huge_small_added() for every 4 KiB leaf added to an
+ *    rmap head (mmu_lock held, read or write), before the add publishes
+ *    the leaf (its release store orders the bit before it);
+ *  - cleared only by secmmu_huge_small_cleared() under mmu_lock for write
+ *    (no add runs then), after it saw every 4 KiB head of the block
+ *    empty (a gfn-range zap empties them wholesale); other removals leave
+ *    it set: a set bit only costs the walk of the heads.
+ * Aging reads the bit (READ_ONCE, no lock) before the heads: a leaf added
+ * before the call began is seen, one added meanwhile may not be, as with
+ * the heads themselves (rmap.h).
  */
 #ifndef _SECMMU_HUGE_H
 #define _SECMMU_HUGE_H
@@ -46,6 +63,21 @@ static inline u64 secmmu_slot_block(const struct secmmu_slot *slot, u64 idx)
 static inline u64 secmmu_slot_blocks(const struct secmmu_slot *slot)
 {
 	return slot->npages ? secmmu_slot_block(slot, slot->npages - 1) + 1 : 0;
+}
+
+/* rmap words of @slot in an rmap mode: its heads, the huge ones, the bits. */
+static inline u64 secmmu_slot_rmap_words(const struct secmmu_slot *slot,
+					 bool huge)
+{
+	u64 blocks = huge ? secmmu_slot_blocks(slot) : 0;
+
+	return slot->npages + blocks + BITS_TO_LONGS(blocks);
+}
+
+/* The bits of @slot's blocks that may have 4 KiB leaves (slot->hrmap set). */
+static inline unsigned long *secmmu_slot_small(const struct secmmu_slot *slot)
+{
+	return slot->hrmap + secmmu_slot_blocks(slot);
 }
 
 /* The huge-leaf rmap head of page @idx's block, NULL without one. */
@@ -73,6 +105,16 @@ bool secmmu_huge_layout_ok(const struct secmmu_layout *l,
  */
 bool secmmu_huge_host_ok(struct mm_struct *mm, unsigned long hva, u64 pfn,
 			 bool write);
+
+/* A 4 KiB leaf is about to be added to rmap head @head (mmu_lock held). */
+void secmmu_huge_small_added(struct secmmu_vm *vm, const unsigned long *head);
+
+/*
+ * 4 KiB heads [idx, idx + n) of @slot were emptied (mmu_lock for write):
+ * clear the bit of each block whose last page is among them and whose
+ * 4 KiB heads are all empty.
+ */
+void secmmu_huge_small_cleared(const struct secmmu_slot *slot, u64 idx, u64 n);
 
 /* Zap the huge leaves over memslot gfns [start, end); mmu_lock for write. */
 bool secmmu_zap_huge(struct secmmu_vm *vm, const struct secmmu_layout *l,

@@ -59,8 +59,8 @@ static void layout_publish(struct secmmu_vm *vm, struct secmmu_layout *n,
 /*
  * The rmap and dirty bitmap of @want: new, inherited from @old, or none
  * (no rmap in table-walk mode, which is fixed by the first memslot).  The
- * huge leaves' heads, one per block (huge.h), follow the 4 KiB ones in the
- * same array.
+ * huge leaves' heads, one per block, and the bits of the blocks with 4 KiB
+ * leaves (huge.h) follow the 4 KiB ones in the same array.
  */
 static int slot_alloc(struct secmmu_vm *vm, const struct secmmu_slot *old,
 		      struct secmmu_slot *want)
@@ -71,10 +71,8 @@ static int slot_alloc(struct secmmu_vm *vm, const struct secmmu_slot *old,
 	want->hrmap = old->hrmap;
 	want->dirty_bitmap = old->dirty_bitmap;
 	if (!want->rmap && vm->rmap_mode != SECMMU_RMAP_TABLE_WALK) {
-		u64 n = want->npages;
+		u64 n = secmmu_slot_rmap_words(want, vm->huge_leaves);
 
-		if (vm->huge_leaves)
-			n += secmmu_slot_blocks(want);
 		want->rmap = secmmu_inject_alloc(kvcalloc(n, sizeof(*want->rmap),
 							  GFP_KERNEL_ACCOUNT));
 		if (!want->rmap)

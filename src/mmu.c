@@ -102,6 +102,8 @@ void secmmu_leaf_changed(struct secmmu_vm *vm, u64 *sptep, unsigned long *head,
 		secmmu_stat_inc(vm, SECMMU_STAT_SPTES_ZAPPED);
 		secmmu_stat_dec(vm, SECMMU_STAT_MAPPED);
 	} else if (spte_present(new)) {
+		if (head && !huge)
+			secmmu_huge_small_added(vm, head);
 		if (head)
 			secmmu_rmap_add(vm, head, sptep, sp);
 		if (huge) {
@@ -329,8 +331,10 @@ static void clear_heads(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			continue;
 		}
 		n = min(end, slot->base_gfn + slot->npages) - start;
-		if (slot->rmap)
+		if (slot->rmap) {
 			secmmu_rmap_clear(vm, &slot->rmap[start - slot->base_gfn], n);
+			secmmu_huge_small_cleared(slot, start - slot->base_gfn, n);
+		}
 		start += n;
 	}
 }

@@ -51,7 +51,7 @@ static struct secmmu_vm *huge_vm(struct kunit *test)
 	s->hva = 0x40000000;
 	if (mode != SECMMU_RMAP_TABLE_WALK) {	/* as vm.c's slot_alloc() */
 		kvfree(s->rmap);
-		s->rmap = kvcalloc(PAGES + secmmu_slot_blocks(s),
+		s->rmap = kvcalloc(secmmu_slot_rmap_words(s, true),
 				   sizeof(unsigned long), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s->rmap);
 		s->hrmap = s->rmap + PAGES;
@@ -201,6 +201,51 @@ static void huge_hook_one_page(struct kunit *test)
 	/* A page outside the memslot: none of it. */
 	KUNIT_EXPECT_FALSE(test, secmmu_age_hva_range(vm, hva - PAGE_SIZE, hva,
 						      true, &fast));
+
+	for (v = 0; v < VIEWS; v++)
+		secmmu_kunit_zap(vm, v, 0, U64_MAX, true);
+	secmmu_pt_cache_free(vm, &cache);
+}
+
+/*
+ * A block with a huge leaf in one view and a 4 KiB leaf in another (view
+ * 1 maps gfn 5 alone): aging, SECMMU_AGE and a hook call over the whole
+ * block, asks the block's 4 KiB heads too (its bit, huge.h), so the young
+ * 4 KiB leaf answers for its page alone while the huge leaf is old; after
+ * a zap of the whole block (its bit cleared) a new 4 KiB leaf sets the
+ * bit again.
+ */
+static void huge_mixed_block(struct kunit *test)
+{
+	struct secmmu_vm *vm = huge_vm(test);
+	u64 hva = rcu_dereference_protected(vm->layout, true)->slots[0].hva;
+	struct secmmu_pt_cache cache = {};
+	bool fast;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, map(vm, &cache, 0, 3, 2, true), 0);
+	KUNIT_ASSERT_EQ(test, map(vm, &cache, 1, 5, 1, true), 0);
+	KUNIT_EXPECT_EQ(test, age_all(test, vm, true), (u64)SECMMU_HUGE_PAGES);
+	KUNIT_EXPECT_EQ(test, age_all(test, vm, false), 0ULL);
+
+	/* A new 4 KiB leaf is young, the huge leaf stays old. */
+	secmmu_kunit_zap(vm, 1, 5, 6, false);
+	KUNIT_ASSERT_EQ(test, map(vm, &cache, 1, 5, 1, true), 0);
+	KUNIT_EXPECT_EQ(test, age_all(test, vm, false), 1ULL);
+	KUNIT_EXPECT_TRUE(test, secmmu_age_hva_range(vm, hva, hva + PMD_SIZE, true,
+						     &fast));
+	KUNIT_EXPECT_EQ(test, age_all(test, vm, false), 0ULL);
+
+	/* Every leaf of the block zapped, then a 4 KiB one again. */
+	write_lock(&vm->mmu_lock);
+	secmmu_zap_gfn_range(vm, secmmu_layout_locked(vm), 0, SECMMU_HUGE_PAGES, 0);
+	write_unlock(&vm->mmu_lock);
+	KUNIT_ASSERT_EQ(test, map(vm, &cache, 0, 3, 2, true), 0);
+	KUNIT_ASSERT_EQ(test, map(vm, &cache, 1, 7, 1, true), 0);
+	KUNIT_EXPECT_EQ(test, age_all(test, vm, true), (u64)SECMMU_HUGE_PAGES);
+	secmmu_kunit_zap(vm, 1, 7, 8, false);
+	KUNIT_ASSERT_EQ(test, map(vm, &cache, 1, 7, 1, true), 0);
+	KUNIT_EXPECT_EQ(test, age_all(test, vm, true), 1ULL);
 
 	for (v = 0; v < VIEWS; v++)
 		secmmu_kunit_zap(vm, v, 0, U64_MAX, true);
@@ -362,6 +407,7 @@ static struct kunit_case huge_cases[] = {
 	KUNIT_CASE_PARAM(huge_install_age_zap, huge_mode_gen_params),
 	KUNIT_CASE_PARAM(huge_in_the_way_leaves_own_head, huge_mode_gen_params),
 	KUNIT_CASE_PARAM(huge_hook_one_page, huge_mode_gen_params),
+	KUNIT_CASE_PARAM(huge_mixed_block, huge_mode_gen_params),
 	KUNIT_CASE_PARAM_ATTR(huge_races_two_cpus, huge_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}

@@ -4,7 +4,11 @@
  * the kernel's own aging, answer as SECMMU_AGE does for the same pages:
  * in every rmap mode, with aliases (three views of one memslot: pages of
  * degree 1, 2 and 3) and with huge leaves (SECMMU_CAP_HUGE_LEAVES over
- * THP), and the modes walk as designed (the rmap counters).
+ * THP), and the modes walk as designed (the rmap counters).  The *_mixed
+ * variants map view 2 one gfn off the block alignment: its leaves are
+ * 4 KiB, in blocks that views 0 and 1 map with huge leaves, so a block's
+ * answer is its huge leaves' and, page by page, view 2's (aging must not
+ * skip a block's 4 KiB heads because a huge leaf maps it).
  *
  *   mglru      an MGLRU aging pass over the test's memcg
  *              (/sys/kernel/debug/lru_gen, "+ memcg nid seq 1 1", force
@@ -53,21 +57,27 @@ FIXTURE(hooks) {
 FIXTURE_VARIANT(hooks) {
 	__u32 mode;
 	bool huge;
+	bool mixed;	/* huge, but view 2's leaves 4 KiB */
 };
 
-#define HOOKS_VARIANT(name, m, h)					\
+#define HOOKS_VARIANT(name, m, h, x)					\
 	FIXTURE_VARIANT_ADD(hooks, name) {				\
 		.mode = m,						\
 		.huge = h,						\
+		.mixed = x,						\
 	}
-HOOKS_VARIANT(locked, SECMMU_RMAP_LOCKED, false);
-HOOKS_VARIANT(single_lockless, SECMMU_RMAP_SINGLE_LOCKLESS, false);
-HOOKS_VARIANT(lock_bit, SECMMU_RMAP_LOCK_BIT, false);
-HOOKS_VARIANT(table_walk, SECMMU_RMAP_TABLE_WALK, false);
-HOOKS_VARIANT(locked_huge, SECMMU_RMAP_LOCKED, true);
-HOOKS_VARIANT(single_lockless_huge, SECMMU_RMAP_SINGLE_LOCKLESS, true);
-HOOKS_VARIANT(lock_bit_huge, SECMMU_RMAP_LOCK_BIT, true);
-HOOKS_VARIANT(table_walk_huge, SECMMU_RMAP_TABLE_WALK, true);
+HOOKS_VARIANT(locked, SECMMU_RMAP_LOCKED, false, false);
+HOOKS_VARIANT(single_lockless, SECMMU_RMAP_SINGLE_LOCKLESS, false, false);
+HOOKS_VARIANT(lock_bit, SECMMU_RMAP_LOCK_BIT, false, false);
+HOOKS_VARIANT(table_walk, SECMMU_RMAP_TABLE_WALK, false, false);
+HOOKS_VARIANT(locked_huge, SECMMU_RMAP_LOCKED, true, false);
+HOOKS_VARIANT(single_lockless_huge, SECMMU_RMAP_SINGLE_LOCKLESS, true, false);
+HOOKS_VARIANT(lock_bit_huge, SECMMU_RMAP_LOCK_BIT, true, false);
+HOOKS_VARIANT(table_walk_huge, SECMMU_RMAP_TABLE_WALK, true, false);
+HOOKS_VARIANT(locked_mixed, SECMMU_RMAP_LOCKED, true, true);
+HOOKS_VARIANT(single_lockless_mixed, SECMMU_RMAP_SINGLE_LOCKLESS, true, true);
+HOOKS_VARIANT(lock_bit_mixed, SECMMU_RMAP_LOCK_BIT, true, true);
+HOOKS_VARIANT(table_walk_mixed, SECMMU_RMAP_TABLE_WALK, true, true);
 
 /* Block 0 has degree 1, block 1 degree 2, blocks 2 and 3 degree 3. */
 static bool in_view(size_t i, unsigned int v)
@@ -75,23 +85,35 @@ static bool in_view(size_t i, unsigned int v)
 	return v == 0 || i >= (v == 1 ? V1_FIRST : V2_FIRST);
 }
 
-static __u64 view_gfn(size_t i, unsigned int v)
+/* View 2 starts one gfn off the alignment in the mixed variants. */
+static __u64 view_gfn(const FIXTURE_VARIANT(hooks) *variant, size_t i,
+		      unsigned int v)
 {
 	return v == 0 ? GFN + i : v == 1 ? VGFN1 + i - V1_FIRST :
-	       VGFN2 + i - V2_FIRST;
+	       VGFN2 + variant->mixed + i - V2_FIRST;
+}
+
+/* Does view @v map page @i with a huge leaf? */
+static bool huge_view(const FIXTURE_VARIANT(hooks) *variant, unsigned int v)
+{
+	return variant->huge && !(variant->mixed && v == 2);
 }
 
 /*
  * Which views the vCPU reads page @i through after the first pass: with
  * 4 KiB leaves a mix of each degree, some pages only through an alias;
  * with huge leaves one page of each block through one view (view 0,
- * 1, 2), the last block not at all.
+ * 1, 2), the last block not at all; mixed: view 2 (4 KiB) reads block 2's
+ * page 5 and block 3's pages 2, 9, 16, ...: the huge leaves of block 3
+ * stay old.
  */
 static bool touched(const FIXTURE_VARIANT(hooks) *variant, size_t i,
 		    unsigned int v)
 {
 	if (!in_view(i, v))
 		return false;
+	if (variant->mixed && v == 2)
+		return i / BLK == 2 ? i % BLK == 5 : i % 7 == 2;
 	if (variant->huge)
 		return i % BLK == 5 && i / BLK == v;
 	switch (v) {
@@ -109,16 +131,17 @@ static bool want_young(const FIXTURE_VARIANT(hooks) *variant, size_t i)
 	unsigned int v;
 	size_t p;
 
-	if (variant->huge) {
+	/* A huge leaf's page is young if any page of its block was read. */
+	for (v = 0; v < NVIEWS; v++) {
+		if (!huge_view(variant, v)) {
+			if (touched(variant, i, v))
+				return true;
+			continue;
+		}
 		for (p = i - i % BLK; p < i - i % BLK + BLK; p++)
-			for (v = 0; v < NVIEWS; v++)
-				if (touched(variant, p, v))
-					return true;
-		return false;
+			if (touched(variant, p, v))
+				return true;
 	}
-	for (v = 0; v < NVIEWS; v++)
-		if (touched(variant, i, v))
-			return true;
 	return false;
 }
 
@@ -135,7 +158,7 @@ static void touch(struct __test_metadata *_metadata,
 	for (v = 0; v < NVIEWS; v++) {
 		for (i = 0, n = 0; i < NPAGES; i++)
 			if (in_view(i, v) && (all || touched(variant, i, v)))
-				gfns[n++] = view_gfn(i, v);
+				gfns[n++] = view_gfn(variant, i, v);
 		ret = smu_touch_gfns(e->vcpu, v, gfns, n);
 		ASSERT_EQ(0, ret) TH_LOG("view %u: %d", v, ret);
 	}
@@ -185,8 +208,8 @@ FIXTURE_SETUP(hooks)
 	ASSERT_EQ(0, smu_set_memslot(e->vm, 0, 0, GFN, NPAGES, e->mem));
 	ASSERT_EQ(0, smu_set_view(e->vm, 1, VGFN1, NPAGES - V1_FIRST,
 				  GFN + V1_FIRST));
-	ASSERT_EQ(0, smu_set_view(e->vm, 2, VGFN2, NPAGES - V2_FIRST,
-				  GFN + V2_FIRST));
+	ASSERT_EQ(0, smu_set_view(e->vm, 2, view_gfn(variant, V2_FIRST, 2),
+				  NPAGES - V2_FIRST, GFN + V2_FIRST));
 	/* Every page mapped in every view that maps it. */
 	touch(_metadata, variant, e, true);
 	if (variant->huge)
@@ -285,21 +308,23 @@ static __u64 hook_calls(const struct smu_snap *s0, const struct smu_snap *s1)
  * leaves the 4 KiB heads are empty and each block's head is asked once):
  * SINGLE_LOCKLESS ages the heads of degree 1 (block 0) without a lock
  * and the others under mmu_lock; LOCK_BIT takes every head's bit and
- * never mmu_lock; LOCKED and the table walk count neither.
+ * never mmu_lock; LOCKED and the table walk count neither.  Mixed: blocks
+ * 2 and 3 have huge leaves of degree 2 and 4 KiB heads of degree 1 (view
+ * 2): 2 * BLK heads more, without a lock or under their bit.
  */
 static void expect_mode_walk(struct __test_metadata *_metadata,
 			     const FIXTURE_VARIANT(hooks) *variant,
 			     const struct smu_snap *s0,
 			     const struct smu_snap *s1)
 {
-	__u64 per_blk = variant->huge ? 1 : BLK;
+	__u64 per_blk = variant->huge ? 1 : BLK, small = variant->mixed ? 2 * BLK : 0;
 	__u64 lockless = 0, fallbacks = 0, bits = 0;
 
 	if (variant->mode == SECMMU_RMAP_SINGLE_LOCKLESS) {
-		lockless = per_blk;
+		lockless = per_blk + small;
 		fallbacks = (NBLK - 1) * per_blk;
 	} else if (variant->mode == SECMMU_RMAP_LOCK_BIT) {
-		bits = NBLK * per_blk;
+		bits = NBLK * per_blk + small;
 	}
 	EXPECT_EQ(lockless, smu_delta(s0, s1, SECMMU_STAT_RMAP_LOCKLESS));
 	EXPECT_EQ(fallbacks, smu_delta(s0, s1,
@@ -476,15 +501,21 @@ TEST_F(hooks, page_idle)
 	EXPECT_EQ(young, smu_delta(&s0, &s1, SECMMU_STAT_AGE_YOUNG));
 	expect_mode_walk(_metadata, variant, &s0, &s1);
 	/*
-	 * Every page's bit, the complement of SECMMU_AGE's answer: every
-	 * folio is on its LRU (the setup drained the batches), so a page
-	 * left out by page_idle reads "not idle" and fails when it is old.
+	 * Every page's bit, the complement of SECMMU_AGE's answer (for a
+	 * THP: of any of its pages'): every folio is on its LRU (the setup
+	 * drained the batches), so a page left out by page_idle reads "not
+	 * idle" and fails when it is old.
 	 */
 	for (i = 0; i < NPAGES; i += step) {
+		bool y = false;
+		size_t p;
+
+		for (p = i; p < i + step; p++)
+			y |= smu_bm_test(self->y, p);
 		n += idle[i];
-		if (idle[i] == smu_bm_test(self->y, i)) {
+		if (idle[i] == y) {
 			TH_LOG("page %zu: idle bit %d, SECMMU_AGE young %d", i,
-			       idle[i], smu_bm_test(self->y, i));
+			       idle[i], y);
 			bad++;
 		}
 	}

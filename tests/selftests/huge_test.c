@@ -423,6 +423,16 @@ TEST_F(huge, alias_views)
 	EXPECT_EQ(HPAGES, age(_metadata, e, SECMMU_AGE_CLEAR, 0, NPAGES, bm));
 	EXPECT_EQ(0, age(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, bm));
 
+	/*
+	 * Read through view 2 alone: its 4 KiB leaf is young, the block's
+	 * huge leaves are old, so page 3 alone (a block mapped huge still
+	 * has its 4 KiB heads asked).
+	 */
+	smu_t_rw(_metadata, e->vcpu, 2, SMU_GPA(0x80001 + 3) + 8, &v, sizeof(v), false);
+	EXPECT_EQ(1, age(_metadata, e, SECMMU_AGE_CLEAR, 0, NPAGES, bm));
+	EXPECT_TRUE(smu_bm_test(bm, 3));
+	EXPECT_EQ(0, age(_metadata, e, SECMMU_AGE_TEST, 0, NPAGES, bm));
+
 	ASSERT_EQ(0, madvise(e->mem, HPAGE, MADV_DONTNEED));
 	EXPECT_EQ(0, stat(_metadata, e, SECMMU_STAT_MAPPED));
 	EXPECT_EQ(0, stat(_metadata, e, SECMMU_STAT_HUGE_MAPPED));
