@@ -25,6 +25,7 @@
 #include <linux/sched/signal.h>
 
 #include "aging.h"
+#include "secmmu_probes.h"
 #include "huge.h"
 #include "inject.h"
 #include "pgtable.h"
@@ -178,6 +179,7 @@ static __always_inline enum age_answer age_head(struct secmmu_vm *vm,
 {
 	unsigned long h = READ_ONCE(*head);
 	enum age_answer r;
+	u64 lost = 0;
 
 	if (!(h & RMAP_PTR_MASK))
 		return AGE_OLD;
@@ -193,7 +195,10 @@ static __always_inline enum age_answer age_head(struct secmmu_vm *vm,
 		}
 		c->fallbacks++;
 		c->locked++;
-		return age_fallback(vm, head, clear, &c->lost);
+		/* Not &c->lost: the counts stay in registers. */
+		r = age_fallback(vm, head, clear, &lost);
+		c->lost += lost;
+		return r;
 	case AGE_UNDER_BIT:
 		c->bitlocks++;
 		h = secmmu_rmap_lock(vm, head);
@@ -442,65 +447,65 @@ static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
 }
 
 /*
- * One page of a hook, at host address @hva: in every memslot holding it,
- * its rmap head and its block's huge-leaf head as @how says (constant:
- * one instance per mode), or in TABLE_WALK mode its leaf in every view
- * (the leaf iterator, walk.c).  A single page needs no bitmap, chunk or
- * memo: a huge leaf is aged once, for this page.  The memslots are found
- * by a look at the ones ever used, inline: the common case is one.
+ * One page of a hook, page @idx of @s, as @how says (constant: one
+ * instance per mode): its rmap head and its block's huge-leaf head, or in
+ * TABLE_WALK mode its leaf in every view (the leaf iterator, walk.c).  A
+ * single page needs no bitmap, chunk or memo: a huge leaf is aged once,
+ * for this page.
  */
-static __always_inline bool age_hva_page(struct secmmu_vm *vm,
-					 const struct secmmu_layout *l,
-					 unsigned long hva, enum age_how how,
-					 bool clear, struct age_counts *c)
+static __always_inline bool age_slot_page(struct secmmu_vm *vm,
+					  const struct secmmu_layout *l,
+					  const struct secmmu_slot *s, u64 idx,
+					  enum age_how how, bool clear,
+					  struct age_counts *c)
 {
-	u32 used = l->slots_ever_used;
-	bool young = false;
+	enum age_answer r, hr = AGE_OLD;
+	u64 lost = 0;
+	bool young;
 
-	while (used) {
-		const struct secmmu_slot *s = &l->slots[__ffs(used)];
-		/* Below the memslot it wraps: above npages too. */
-		u64 idx = (hva - s->hva) >> PAGE_SHIFT;
-		enum age_answer r, hr = AGE_OLD;
-
-		used &= used - 1;
-		if (idx >= s->npages)
-			continue;
-		c->pages++;
-		if (how == AGE_TABLES) {
-			young |= secmmu_age_gfn_leaves(vm, l, s->base_gfn + idx,
-						       clear, &c->lost);
-			continue;
-		}
-		if (how == AGE_UNDER_MMU_LOCK)
-			write_lock(&vm->mmu_lock);
-		r = age_head(vm, &s->rmap[idx], how, clear, false, c);
-		if (s->hrmap)
-			hr = age_head(vm, &s->hrmap[secmmu_slot_block(s, idx)],
-				      how, clear, false, c);
-		if (how == AGE_UNDER_MMU_LOCK)
-			write_unlock(&vm->mmu_lock);
-		young |= r == AGE_YOUNG || hr == AGE_YOUNG;
+	c->pages++;
+	if (how == AGE_TABLES) {
+		/* Not &c->lost: the counts stay in registers. */
+		young = secmmu_age_gfn_leaves(vm, l, s->base_gfn + idx, clear, &lost);
+		c->lost += lost;
+		return young;
 	}
-	return young;
+	if (how == AGE_UNDER_MMU_LOCK)
+		write_lock(&vm->mmu_lock);
+	r = age_head(vm, &s->rmap[idx], how, clear, false, c);
+	if (s->hrmap)
+		hr = age_head(vm, &s->hrmap[secmmu_slot_block(s, idx)], how, clear,
+			      false, c);
+	if (how == AGE_UNDER_MMU_LOCK)
+		write_unlock(&vm->mmu_lock);
+	return r == AGE_YOUNG || hr == AGE_YOUNG;
 }
 
-/* The hooks' one page, in the call's mode. */
-static __always_inline bool age_one_page(struct secmmu_vm *vm,
-					 const struct secmmu_layout *l,
-					 unsigned long hva, enum age_how how,
-					 bool clear, struct age_counts *c)
+/* age_slot_page() in the call's mode. */
+static __always_inline bool age_slot_page_how(struct secmmu_vm *vm,
+					      const struct secmmu_layout *l,
+					      const struct secmmu_slot *s, u64 idx,
+					      enum age_how how, bool clear,
+					      struct age_counts *c)
 {
 	switch (how) {
 	case AGE_LOCKLESS:
-		return age_hva_page(vm, l, hva, AGE_LOCKLESS, clear, c);
+		return age_slot_page(vm, l, s, idx, AGE_LOCKLESS, clear, c);
 	case AGE_UNDER_BIT:
-		return age_hva_page(vm, l, hva, AGE_UNDER_BIT, clear, c);
+		return age_slot_page(vm, l, s, idx, AGE_UNDER_BIT, clear, c);
 	case AGE_UNDER_MMU_LOCK:
-		return age_hva_page(vm, l, hva, AGE_UNDER_MMU_LOCK, clear, c);
+		return age_slot_page(vm, l, s, idx, AGE_UNDER_MMU_LOCK, clear, c);
 	default:
-		return age_hva_page(vm, l, hva, AGE_TABLES, clear, c);
+		return age_slot_page(vm, l, s, idx, AGE_TABLES, clear, c);
 	}
+}
+
+/* Memslot page @idx of @s holds host page @hva?  (Below it wraps: above.) */
+static __always_inline bool slot_holds(const struct secmmu_slot *s,
+				       unsigned long hva, u64 *idx)
+{
+	*idx = (hva - s->hva) >> PAGE_SHIFT;
+	return *idx < s->npages;
 }
 
 /*
@@ -536,6 +541,91 @@ static noinline bool age_hva_range_pages(struct secmmu_vm *vm,
 }
 
 /*
+ * A hook call's counters: one per-CPU increment when the call had the
+ * common shape (stats.h: struct secmmu_stat_block), else each counter.
+ */
+static const enum secmmu_stat hook_stat[] = {
+	[SECMMU_HOOK_CLEAR_FLUSH]	= SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG,
+	[SECMMU_HOOK_CLEAR]		= SECMMU_STAT_AGE_CLEAR_YOUNG,
+	[SECMMU_HOOK_TEST]		= SECMMU_STAT_AGE_TEST_YOUNG,
+};
+
+static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook hook,
+				       bool young, const struct age_counts *c)
+{
+	enum secmmu_hook_kind k = SECMMU_HOOK_PAGE;
+
+	if (likely(c->pages <= 1 && c->lockless + c->bitlocks + c->locked <= 1 &&
+		   !(c->fallbacks | c->skipped | c->lost))) {
+		if (!c->pages)
+			k = SECMMU_HOOK_NO_PAGE;
+		else if (c->lockless)
+			k = SECMMU_HOOK_LOCKLESS;
+		else if (c->bitlocks)
+			k = SECMMU_HOOK_BIT;
+		else if (c->locked)
+			k = SECMMU_HOOK_LOCKED;
+		secmmu_stat_hook(vm, hook, young, k);
+		return;
+	}
+	secmmu_stat_inc(vm, hook_stat[hook]);
+	if (young)
+		secmmu_stat_inc(vm, SECMMU_STAT_AGE_YOUNG);
+	if (young && hook == SECMMU_HOOK_CLEAR_FLUSH)
+		secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
+	age_counts_add(vm, c);
+}
+
+/*
+ * The hooks' read-side section.  Preemption off is an RCU reader for every
+ * grace period (RCU has one flavour since 4.20; expedited ones and
+ * call_rcu() wait for it too) and costs no call, where rcu_read_lock() is
+ * one on PREEMPT_RCU kernels (Debian's 6.12).  On PREEMPT_RT mmu_lock
+ * sleeps (LOCKED mode, SINGLE_LOCKLESS's fallback), so there it is
+ * rcu_read_lock().
+ */
+static __always_inline void hook_rcu_lock(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_lock();
+	else
+		rcu_read_lock_sched();
+}
+
+static __always_inline void hook_rcu_unlock(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_unlock();
+	else
+		rcu_read_unlock_sched();
+}
+
+/* A hook's page in more than one memslot: each of them, then the counts. */
+static noinline bool age_hook_aliases(struct secmmu_vm *vm,
+				      const struct secmmu_layout *l,
+				      unsigned long hva, u32 mode,
+				      enum secmmu_hook hook, bool *fast)
+{
+	enum age_how how = age_how(mode, false);
+	struct age_counts c = {};
+	bool young = false;
+	u32 used;
+	u64 idx;
+
+	for (used = l->slots_ever_used; used; used &= used - 1) {
+		const struct secmmu_slot *s = &l->slots[__ffs(used)];
+
+		if (slot_holds(s, hva, &idx))
+			young |= age_slot_page_how(vm, l, s, idx, how,
+						   hook != SECMMU_HOOK_TEST, &c);
+	}
+	hook_count(vm, hook, young, &c);
+	*fast = !c.locked;
+	trace_secmmu_age(hva, 1, young, 0, mode, true);
+	return young;
+}
+
+/*
  * The notifier hooks (clear_young, clear_flush_young, test_young): any
  * page young in [start, end)?  *@fast: answered without taking mmu_lock.
  *
@@ -544,7 +634,10 @@ static noinline bool age_hva_range_pages(struct secmmu_vm *vm,
  * or memo, the table walk through the leaf iterator) or a few (7.2
  * batches a large folio's PTEs; a PMD-mapped THP is 512: the rmap run
  * remembers its huge block, the table walk goes by chunks), the memslots
- * found by looking only at the ones ever used, the counters added once.
+ * found by looking only at the ones ever used.  One page costs no call
+ * (the mmu_notifier ops are these functions, the walk inlined into each),
+ * one counter update (hook_count()) and a read-side section without a
+ * call (hook_rcu_lock()).
  *
  * No vm->srcu section (two full barriers per call on 6.12): the hooks
  * run inside mm/mmu_notifier.c's SRCU read section, but a layout change
@@ -557,28 +650,112 @@ static noinline bool age_hva_range_pages(struct secmmu_vm *vm,
  * lockless modes never take it, but for SINGLE_LOCKLESS's heads with
  * more than one leaf (its design: aliases are the slow path).
  */
-bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
-			  unsigned long end, bool clear, bool *fast)
+static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
+				     unsigned long end, enum secmmu_hook hook,
+				     bool *fast)
 {
+	const struct secmmu_slot *s = NULL, *t;
 	u32 mode = READ_ONCE(vm->rmap_mode);
+	bool clear = hook != SECMMU_HOOK_TEST;
+	const struct secmmu_layout *l;
 	struct age_counts c = {};
-	bool young;
+	bool young = false;
+	u64 idx = 0, i;
+	u32 used;
 
 	start = round_down(start, PAGE_SIZE);
 	end = round_up(end, PAGE_SIZE);
-	if (unlikely(end - start != PAGE_SIZE))
-		return age_hva_range_pages(vm, start, end, mode, clear, fast);
-	rcu_read_lock();
-	young = age_one_page(vm, rcu_dereference(vm->layout), start,
-			     age_how(mode, false), clear, &c);
-	rcu_read_unlock();
-	age_counts_add(vm, &c);
-	if (young)
-		secmmu_stat_inc(vm, SECMMU_STAT_AGE_YOUNG);
+	if (unlikely(end - start != PAGE_SIZE)) {
+		/* It counts its pages and young ones itself. */
+		young = age_hva_range_pages(vm, start, end, mode, clear, fast);
+		secmmu_stat_inc(vm, hook_stat[hook]);
+		if (young && hook == SECMMU_HOOK_CLEAR_FLUSH)
+			secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
+		return young;
+	}
+	hook_rcu_lock();
+	l = rcu_dereference_check(vm->layout, rcu_read_lock_any_held());
+	/* The memslots ever used, inline: the common case is one. */
+	for (used = l->slots_ever_used; used; used &= used - 1) {
+		t = &l->slots[__ffs(used)];
+		if (!slot_holds(t, start, &i))
+			continue;
+		if (unlikely(s)) {
+			young = age_hook_aliases(vm, l, start, mode, hook, fast);
+			hook_rcu_unlock();
+			return young;
+		}
+		s = t;
+		idx = i;
+	}
+	if (s)
+		young = age_slot_page_how(vm, l, s, idx, age_how(mode, false),
+					  clear, &c);
+	hook_rcu_unlock();
+	hook_count(vm, hook, young, &c);
 	*fast = !c.locked;
 	trace_secmmu_age(start, 1, young, 0, mode, true);
 	return young;
 }
+
+/*
+ * A kernel with the (never merged) fast-only aging protocol learns whether
+ * an answer was found without locks; see scripts/probes/mn_was_fast.c.
+ */
+static __always_inline secmmu_age_ret_t age_answer(bool young, bool fast)
+{
+#if defined(SECMMU_HAVE_MN_WAS_FAST) && !defined(SECMMU_HAVE_MN_AGING_BOOL)
+	if (young && fast)
+		return 1 | MMU_NOTIFY_WAS_FAST;
+#endif
+	return young;
+}
+
+static struct secmmu_vm *mn_vm(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct secmmu_vm, mn);
+}
+
+secmmu_age_ret_t secmmu_mn_clear_flush_young(struct mmu_notifier *mn,
+					     struct mm_struct *mm,
+					     unsigned long start,
+					     unsigned long end)
+{
+	bool fast, young;
+
+	young = age_hook(mn_vm(mn), start, end, SECMMU_HOOK_CLEAR_FLUSH, &fast);
+	return age_answer(young, fast);
+}
+
+secmmu_age_ret_t secmmu_mn_clear_young(struct mmu_notifier *mn,
+				       struct mm_struct *mm,
+				       unsigned long start, unsigned long end)
+{
+	bool fast, young;
+
+	young = age_hook(mn_vm(mn), start, end, SECMMU_HOOK_CLEAR, &fast);
+	return age_answer(young, fast);
+}
+
+secmmu_age_ret_t secmmu_mn_test_young(struct mmu_notifier *mn,
+				      struct mm_struct *mm, unsigned long address)
+{
+	bool fast, young;
+
+	young = age_hook(mn_vm(mn), address, address + PAGE_SIZE,
+			 SECMMU_HOOK_TEST, &fast);
+	return age_answer(young, fast);
+}
+
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+/* KUnit: the hooks' walk, counted as clear_young (@clear) or test_young. */
+bool secmmu_age_hva_range(struct secmmu_vm *vm, unsigned long start,
+			  unsigned long end, bool clear, bool *fast)
+{
+	return age_hook(vm, start, end,
+			clear ? SECMMU_HOOK_CLEAR : SECMMU_HOOK_TEST, fast);
+}
+#endif
 
 /*
  * Look-around: for each young page of this chunk, age the rest of its

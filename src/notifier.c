@@ -179,63 +179,6 @@ static void secmmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 		secmmu_remote_flush(vm);
 }
 
-/* Newer kernels return bool from the aging hooks (compile probe). */
-#ifdef SECMMU_HAVE_MN_AGING_BOOL
-#define secmmu_age_ret_t	bool
-#else
-#define secmmu_age_ret_t	int
-#endif
-
-/*
- * A kernel with the (never merged) fast-only aging protocol learns whether
- * an answer was found without locks; see scripts/probes/mn_was_fast.c.
- */
-static secmmu_age_ret_t age_answer(bool young, bool fast)
-{
-#if defined(SECMMU_HAVE_MN_WAS_FAST) && !defined(SECMMU_HAVE_MN_AGING_BOOL)
-	if (young && fast)
-		return 1 | MMU_NOTIFY_WAS_FAST;
-#endif
-	return young;
-}
-
-static secmmu_age_ret_t age_hook(struct mmu_notifier *mn, unsigned long start,
-				 unsigned long end, bool clear, enum secmmu_stat hook)
-{
-	struct secmmu_vm *vm = mn_to_vm(mn);
-	bool young, fast;
-
-	secmmu_stat_inc(vm, hook);
-	young = secmmu_age_hva_range(vm, start, end, clear, &fast);
-	if (young && hook == SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG)
-		secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
-	return age_answer(young, fast);
-}
-
-static secmmu_age_ret_t secmmu_mn_clear_flush_young(struct mmu_notifier *mn,
-						    struct mm_struct *mm,
-						    unsigned long start,
-						    unsigned long end)
-{
-	return age_hook(mn, start, end, true, SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG);
-}
-
-static secmmu_age_ret_t secmmu_mn_clear_young(struct mmu_notifier *mn,
-					      struct mm_struct *mm,
-					      unsigned long start,
-					      unsigned long end)
-{
-	return age_hook(mn, start, end, true, SECMMU_STAT_AGE_CLEAR_YOUNG);
-}
-
-static secmmu_age_ret_t secmmu_mn_test_young(struct mmu_notifier *mn,
-					     struct mm_struct *mm,
-					     unsigned long address)
-{
-	return age_hook(mn, address, address + PAGE_SIZE, false,
-			SECMMU_STAT_AGE_TEST_YOUNG);
-}
-
 const struct mmu_notifier_ops secmmu_mn_ops = {
 	.invalidate_range_start	= secmmu_mn_invalidate_range_start,
 	.invalidate_range_end	= secmmu_mn_invalidate_range_end,

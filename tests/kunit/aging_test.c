@@ -13,6 +13,7 @@
 #include "aging.h"
 #include "mmu.h"
 #include "pgtable.h"
+#include "stats.h"
 #include "secmmu_kunit.h"
 #include "spte.h"
 
@@ -151,6 +152,80 @@ static void aging_modes_agree(struct kunit *test)
 		else
 			KUNIT_EXPECT_LT(test, 0ULL,
 					secmmu_stat_read(vm, SECMMU_STAT_RMAP_DESCS));
+	}
+}
+
+/*
+ * The hooks count a call of the common shape (one page, one head) with one
+ * per-CPU increment that stands for several counters (stats.h); read back,
+ * each counter says what the call did, in every mode: the page's head
+ * walked the mode's way, empty heads and pages outside every memslot
+ * counted as pages or not at all, a head with two leaves (the general
+ * count) as before, young answers and clear_flush_young's elided flush.
+ */
+static const enum secmmu_stat hook_stats[] = {
+	SECMMU_STAT_AGE_CLEAR_FLUSH_YOUNG, SECMMU_STAT_AGE_CLEAR_YOUNG,
+	SECMMU_STAT_AGE_TEST_YOUNG, SECMMU_STAT_AGE_YOUNG, SECMMU_STAT_AGE_PAGES,
+	SECMMU_STAT_AGE_FLUSH_ELIDED, SECMMU_STAT_RMAP_LOCKLESS,
+	SECMMU_STAT_RMAP_BIT_LOCKS, SECMMU_STAT_RMAP_LOCK_FALLBACKS,
+};
+
+#define HOOK_NSTATS	ARRAY_SIZE(hook_stats)
+
+/* Call @fn on page @i; expect @young and these counter deltas. */
+static void hook_expect(struct kunit *test, struct secmmu_vm *vm, u32 mode,
+			const char *what, unsigned int i, bool flush, bool clear,
+			bool young, const u64 want[HOOK_NSTATS])
+{
+	unsigned long hva = SLOT_HVA + i * PAGE_SIZE;
+	u64 before[HOOK_NSTATS];
+	unsigned int k;
+	bool fast;
+
+	for (k = 0; k < HOOK_NSTATS; k++)
+		before[k] = secmmu_stat_read(vm, hook_stats[k]);
+	if (flush)
+		KUNIT_EXPECT_EQ_MSG(test, !!secmmu_mn_clear_flush_young(&vm->mn, NULL, hva,
+									hva + PAGE_SIZE),
+				    young, "mode %u %s", mode, what);
+	else
+		KUNIT_EXPECT_EQ_MSG(test, secmmu_age_hva_range(vm, hva, hva + PAGE_SIZE,
+							       clear, &fast),
+				    young, "mode %u %s", mode, what);
+	for (k = 0; k < HOOK_NSTATS; k++)
+		KUNIT_EXPECT_EQ_MSG(test, secmmu_stat_read(vm, hook_stats[k]) - before[k],
+				    want[k], "mode %u %s: stat %d", mode, what,
+				    hook_stats[k]);
+}
+
+static void aging_hook_counts(struct kunit *test)
+{
+	u32 mode;
+
+	for (mode = 0; mode < SECMMU_RMAP_NR_MODES; mode++) {
+		struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, NPAGES, mode);
+		/* The head's counter in this mode: lockless, bit, or none. */
+		u64 ll = mode == SECMMU_RMAP_SINGLE_LOCKLESS;
+		u64 bit = mode == SECMMU_RMAP_LOCK_BIT;
+		u64 fb = ll;	/* SINGLE_LOCKLESS: two leaves under mmu_lock */
+
+		secmmu_kunit_map(test, vm, 0, 1, 1001);
+		secmmu_kunit_map(test, vm, 0, 2, 1002);
+		secmmu_kunit_map(test, vm, 1, 2, 1002);
+		/*       flush/clear/test young  pages elided ll  bit  fallback */
+		hook_expect(test, vm, mode, "one leaf, clear", 1, false, true, true,
+			    (u64[]){ 0, 1, 0, 1, 1, 0, ll, bit, 0 });
+		hook_expect(test, vm, mode, "one leaf, test", 1, false, false, false,
+			    (u64[]){ 0, 0, 1, 0, 1, 0, ll, bit, 0 });
+		WRITE_ONCE(*leaf(vm, 0, 1), *leaf(vm, 0, 1) | SPTE_ACCESSED);
+		hook_expect(test, vm, mode, "one leaf, clear_flush", 1, true, true,
+			    true, (u64[]){ 1, 0, 0, 1, 1, 1, ll, bit, 0 });
+		hook_expect(test, vm, mode, "empty head", 3, false, true, false,
+			    (u64[]){ 0, 1, 0, 0, 1, 0, 0, 0, 0 });
+		hook_expect(test, vm, mode, "no memslot", NPAGES + 1, false, true,
+			    false, (u64[]){ 0, 1, 0, 0, 0, 0, 0, 0, 0 });
+		hook_expect(test, vm, mode, "two leaves", 2, false, true, true,
+			    (u64[]){ 0, 1, 0, 1, 1, 0, 0, bit, fb });
 	}
 }
 
@@ -314,6 +389,7 @@ static void aging_table_walk_vs_zap(struct kunit *test)
 
 static struct kunit_case aging_cases[] = {
 	KUNIT_CASE(aging_modes_agree),
+	KUNIT_CASE(aging_hook_counts),
 	KUNIT_CASE(aging_clear_keeps_racing_change),
 	KUNIT_CASE_SLOW(aging_table_walk_vs_zap),
 	{}
