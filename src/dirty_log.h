@@ -24,9 +24,12 @@ void secmmu_dirty_fast_path(struct secmmu_vcpu *vcpu, u32 view, u64 gfn);
 
 long secmmu_dirty_enable_ring(struct secmmu_vm *vm, unsigned long entries);
 long secmmu_dirty_reset_rings(struct secmmu_vm *vm, struct secmmu_vcpu *only);
-/* Bitmap word @w of a dirty log ioctl out to (GET) or in from (CLEAR) @ctx. */
-typedef int (*secmmu_log_word_t)(void *ctx, u64 w, u64 *v);
+/*
+ * Bitmap words [@w, @w + @n) of a dirty log ioctl out to (GET) or in from
+ * (CLEAR) @ctx, from or to @v[0, @n); nonzero if the copy failed.
+ */
+typedef int (*secmmu_log_words_t)(void *ctx, u64 w, u64 *v, u32 n);
 long secmmu_dirty_log(struct secmmu_vm *vm, const struct secmmu_dirty_log *d,
-		      bool clear, secmmu_log_word_t word, void *ctx);
+		      bool clear, secmmu_log_words_t words, void *ctx);
 
 #endif /* _SECMMU_DIRTY_LOG_H */

@@ -269,18 +269,43 @@ static long vm_reset_rings(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 	return secmmu_dirty_reset_rings(vm, NULL);
 }
 
-static int log_word_out(void *ctx, u64 w, u64 *v)
+/*
+ * The bitmap words cross a word at a time under one user access window:
+ * no per-word might_fault() or access_ok(), and no byte-wise string copy
+ * (QEMU's TCG runs rep movsb a byte per iteration).
+ */
+static int log_words_out(void *ctx, u64 w, u64 *v, u32 n)
 {
 	const struct secmmu_dirty_log *d = ctx;
+	u64 __user *p = (u64 __user *)u64_to_user_ptr(d->bitmap) + w;
+	u32 i;
 
-	return put_user(*v, (u64 __user *)u64_to_user_ptr(d->bitmap) + w);
+	if (!user_write_access_begin(p, n * sizeof(*p)))
+		return -EFAULT;
+	for (i = 0; i < n; i++)
+		unsafe_put_user(v[i], p + i, fault);
+	user_write_access_end();
+	return 0;
+fault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
-static int log_word_in(void *ctx, u64 w, u64 *v)
+static int log_words_in(void *ctx, u64 w, u64 *v, u32 n)
 {
 	const struct secmmu_dirty_log *d = ctx;
+	const u64 __user *p = (const u64 __user *)u64_to_user_ptr(d->bitmap) + w;
+	u32 i;
 
-	return get_user(*v, (u64 __user *)u64_to_user_ptr(d->bitmap) + w);
+	if (!user_read_access_begin(p, n * sizeof(*p)))
+		return -EFAULT;
+	for (i = 0; i < n; i++)
+		unsafe_get_user(v[i], p + i, fault);
+	user_read_access_end();
+	return 0;
+fault:
+	user_read_access_end();
+	return -EFAULT;
 }
 
 /* SECMMU_GET_DIRTY_LOG and SECMMU_CLEAR_DIRTY_LOG. */
@@ -291,7 +316,7 @@ static long vm_dirty_log(struct secmmu_vm *vm, struct secmmu_ioctl_call *c)
 
 	if (d->flags || d->reserved[0] || d->reserved[1])
 		return -EINVAL;
-	return secmmu_dirty_log(vm, d, clear, clear ? log_word_in : log_word_out, d);
+	return secmmu_dirty_log(vm, d, clear, clear ? log_words_in : log_words_out, d);
 }
 
 static const struct secmmu_ioctl vm_ioctls[] = {

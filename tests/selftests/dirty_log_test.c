@@ -273,6 +273,89 @@ TEST_F(log, odd_size)
 	munmap(m, 100 * PAGE);
 }
 
+/*
+ * A slot of more bitmap words than the kernel moves at once (it copies
+ * words in chunks): every word lands at its own place, the tail is masked
+ * in whichever chunk holds it, nothing past the last word is written, and
+ * a clear re-protects exactly its pages across chunks.
+ */
+#define BIG_PAGES	(64 * 70 + 37)
+#define BIG_WORDS	SMU_BM_WORDS(BIG_PAGES)
+#define BIG_GFN		0x10000
+
+static void expect_big(struct __test_metadata *_metadata, int vm, __u64 first,
+		       const __u64 *pg, size_t n)
+{
+	__u64 num = BIG_PAGES - first, got[BIG_WORDS + 1], i;
+	size_t k;
+
+	memset(got, 0xa5, sizeof(got));
+	ASSERT_EQ(0, smu_get_log(vm, 3, first, num, got));
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, got[SMU_BM_WORDS(num)]);
+	for (i = 0; i < num; i++) {
+		bool want = false;
+
+		for (k = 0; k < n; k++)
+			want |= pg[k] == first + i;
+		EXPECT_EQ(want, smu_bm_test(got, i))
+			TH_LOG("first %llu page %llu", (unsigned long long)first,
+			       (unsigned long long)(first + i));
+	}
+}
+
+TEST_F(log, chunks)
+{
+	static const __u64 d[] = { 0, 63, 2047, 2048, 2111, 4095, 4096, 4159,
+				   BIG_PAGES - 1 };
+	static const __u64 left[] = { 0, 63, 2048, 4095, 4159 };
+	__u64 bm[BIG_WORDS], *fault;
+	char *m = smu_mmap_anon(BIG_PAGES * PAGE), *two;
+	size_t i;
+
+	ASSERT_NE(MAP_FAILED, m);
+	ASSERT_EQ(0, smu_set_memslot(self->e.vm, 3, SECMMU_MEM_LOG_DIRTY,
+				     BIG_GFN, BIG_PAGES, m));
+	for (i = 0; i < ARRAY_SIZE(d); i++)
+		wr(_metadata, self->e.vcpu, BIG_GFN, d[i]);
+	expect_big(_metadata, self->e.vm, 0, d, ARRAY_SIZE(d));
+	expect_big(_metadata, self->e.vm, 64, d, ARRAY_SIZE(d));
+	expect_big(_metadata, self->e.vm, 64 * 37, d, ARRAY_SIZE(d));
+
+	/* A clear across chunks: exactly its pages lose W and their bits. */
+	memset(bm, 0, sizeof(bm));
+	smu_bm_set(bm, 2047);
+	smu_bm_set(bm, 2111);
+	smu_bm_set(bm, 4096);
+	smu_bm_set(bm, BIG_PAGES - 1);
+	ASSERT_EQ(0, smu_clear_log(self->e.vm, 3, 0, BIG_PAGES, bm));
+	expect_big(_metadata, self->e.vm, 0, left, ARRAY_SIZE(left));
+	for (i = 0; i < ARRAY_SIZE(d); i++) {
+		bool cleared = smu_bm_test(bm, d[i]);
+
+		EXPECT_EQ(!cleared, writable(self->e.vm, BIG_GFN + d[i]))
+			TH_LOG("page %llu", (unsigned long long)d[i]);
+	}
+
+	/*
+	 * A bitmap whose words past the 40th are not readable: -EFAULT for
+	 * both, and a page whose word could not be read is still dirty.
+	 */
+	two = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, two);
+	ASSERT_EQ(0, mprotect(two + PAGE, PAGE, PROT_NONE));
+	fault = (__u64 *)(two + PAGE) - 40;
+	memset(fault, 0xff, 40 * sizeof(*fault));
+	EXPECT_EQ(-EFAULT, smu_get_log(self->e.vm, 3, 0, BIG_PAGES, fault));
+	EXPECT_EQ(-EFAULT, smu_clear_log(self->e.vm, 3, 0, BIG_PAGES, fault));
+	memset(bm, 0, sizeof(bm));
+	ASSERT_EQ(0, smu_get_log(self->e.vm, 3, 0, BIG_PAGES, bm));
+	EXPECT_TRUE(smu_bm_test(bm, 4095));
+	EXPECT_TRUE(smu_bm_test(bm, 4159));
+	munmap(two, 2 * PAGE);
+	munmap(m, BIG_PAGES * PAGE);
+}
+
 TEST(rings_replace_bitmap)
 {
 	int vm = smu_t_open_vm(_metadata), vcpu;
