@@ -56,9 +56,9 @@ for s in $subjects; do
 			-g none -p \$p -x --percent-limit 0.05 2>/dev/null |
 			grep -v '^#' | grep -v '^\$' | head -40
 	done
-	echo "---- \$s: samples by address in secmmu.ko (.text at \$(cat /sys/module/secmmu/sections/.text 2>/dev/null))"
+	echo "---- \$s: samples by address in the aging hooks of secmmu.ko (.text at \$(cat /sys/module/secmmu/sections/.text 2>/dev/null))"
 	/mirror/perf script -i /tmp/\$s.data -F ip,sym -G 2>/dev/null |
-		awk '\$2 ~ /secmmu|age_|rmap/ { print \$1, \$2 }' | sort | uniq -c |
+		awk '\$1 ~ /^ffffffffc/ && \$2 ~ /young|age/ { print \$1, \$2 }' | sort | uniq -c |
 		sort -rn | head -${PROFILE_IPS:-0}
 	echo "---- \$s: self, all"
 	/mirror/perf report -i /tmp/\$s.data --stdio --no-children -n --sort sym -g none \\
