@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The vCPU fds: their creation, file operations (the dirty ring's mmap),
- * and their ioctls' handlers and dispatcher (ioctl.h).
+ * and their ioctls' handlers (the dispatcher: ioctl_call.h).
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -12,7 +12,8 @@
 #include <linux/vmalloc.h>
 
 #include "dirty_log.h"
-#include "ioctl.h"
+#include "ioctl_call.h"
+#include "ioctl_vcpu.h"
 #include "secmmu_probes.h"
 #include "trace.h"
 #include "vcpu.h"
