@@ -31,7 +31,6 @@
 #include "pgtable.h"
 #include "rmap.h"
 #include "spte.h"
-#include "testhook.h"
 #include "trace.h"
 #include "vm.h"
 #include "walk.h"
@@ -125,13 +124,6 @@ struct age_req {
 	struct age_memo *memo;		/* NULL: blocks are remembered per run */
 	u32 slot_id;			/* the memslot being aged */
 };
-
-#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
-void secmmu_age_leaf_read(u64 *sptep, u64 spte)
-{
-	SECMMU_TEST_HOOK(secmmu_age_leaf_read, sptep, spte);
-}
-#endif
 
 /*
  * Every leaf of head value @h (any form); a chain must be stable

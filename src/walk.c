@@ -3,11 +3,18 @@
  * The alias walk, the host address range walk and the table-walk aging
  * (walk.h).
  */
-#include "aging.h"
 #include "huge.h"
 #include "spte.h"
+#include "testhook.h"
 #include "walk.h"
 #include "vm.h"
+
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+void secmmu_age_leaf_read(u64 *sptep, u64 spte)
+{
+	SECMMU_TEST_HOOK(secmmu_age_leaf_read, sptep, spte);
+}
+#endif
 
 /* Start the table walk of the next alias that has a root and entries. */
 static bool walk_alias(struct secmmu_walk *w, int min_level, bool leaves_only)

@@ -19,8 +19,10 @@
 #include <linux/types.h>
 #include <asm/page.h>
 
+#include "inject.h"
 #include "layout.h"
 #include "pgtable.h"
+#include "spte.h"
 
 struct secmmu_vm;
 
@@ -91,7 +93,7 @@ secmmu_handle_hva_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 /*
  * Table-walk aging (TABLE_WALK mode: no rmap), walk.c.  Both walk under
  * RCU alone: table pages are freed through RCU and leaves are changed only
- * by cmpxchg (age_leaf(), aging.h).  A page is young if any of its leaves,
+ * by cmpxchg (age_leaf(), below).  A page is young if any of its leaves,
  * in any view, is.
  *
  * secmmu_age_gfn_leaves(): one memslot gfn, every view's leaf over it (a
@@ -119,5 +121,37 @@ struct secmmu_age_walk {
 u64 secmmu_age_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		      const struct secmmu_slot *slot, u64 first, u64 n,
 		      struct secmmu_age_walk *aw);
+
+/*
+ * Test hook: aging read young leaf @spte at @sptep and is about to clear
+ * its A bit.  Nothing at all without the KUnit suites.
+ */
+#if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+void secmmu_age_leaf_read(u64 *sptep, u64 spte);
+#else
+static inline void secmmu_age_leaf_read(u64 *sptep, u64 spte)
+{
+}
+#endif
+
+/*
+ * Clear (or test) one leaf's A bit without a lock: the cmpxchg acts only
+ * if the leaf is unchanged since it was read.  Returns young; a lost race
+ * counts as young (a vCPU is setting A/D, or a zap is under way).  The
+ * test hook sits in that window (aging_test.c changes the leaf there).
+ */
+static __always_inline bool age_leaf(u64 *sptep, u64 spte, bool clear,
+				     u64 *lost)
+{
+	/* One test for both bits: this is every walker's inner loop. */
+	if ((spte & (SPTE_PRESENT | SPTE_ACCESSED)) != (SPTE_PRESENT | SPTE_ACCESSED))
+		return false;
+	if (!clear)
+		return true;
+	secmmu_age_leaf_read(sptep, spte);
+	if (!secmmu_age_try_cmpxchg(sptep, &spte, spte & ~SPTE_ACCESSED))
+		(*lost)++;
+	return true;
+}
 
 #endif /* _SECMMU_WALK_H */

@@ -16,6 +16,7 @@
 #include "stats.h"
 #include "secmmu_kunit.h"
 #include "spte.h"
+#include "walk.h"
 
 #define NPAGES		64
 #define SLOT_HVA	0x100000UL	/* secmmu_kunit_slot_vm()'s memslot */
