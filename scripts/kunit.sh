@@ -40,9 +40,12 @@ step "kunit: graft $SECMMU_REPO into $src/drivers/misc/secmmu"
 graft_src "$src"
 
 # Kernel options added for the x86_64 run: lockdep, KASAN, SMP.
+# PROVE_RAW_LOCK_NESTING: lockdep checks wait contexts as PREEMPT_RT has
+# them (a spinlock_t or rwlock_t, mmu_lock included, taken with
+# preemption off is a sleeping lock in an atomic section there).
 X86_KCONFIG="CONFIG_SMP=y CONFIG_DEBUG_KERNEL=y CONFIG_PROVE_LOCKING=y
-	CONFIG_DEBUG_ATOMIC_SLEEP=y CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y
-	CONFIG_DEBUG_VM=y"
+	CONFIG_PROVE_RAW_LOCK_NESTING=y CONFIG_DEBUG_ATOMIC_SLEEP=y
+	CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y CONFIG_DEBUG_VM=y"
 SPLAT='BUG:|WARNING:|KASAN|possible circular locking|inconsistent lock state|Call Trace'
 
 fail=0

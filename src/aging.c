@@ -443,13 +443,14 @@ static void age_hva_pages(struct secmmu_vm *vm, const struct secmmu_layout *l,
  * instance per mode): its rmap head and its block's huge-leaf head, or in
  * TABLE_WALK mode its leaf in every view (the leaf iterator, walk.c).  A
  * single page needs no bitmap, chunk or memo: a huge leaf is aged once,
- * for this page.
+ * for this page.  @fast_only: a SINGLE_LOCKLESS head with more leaves is
+ * left (counted skipped) rather than aged under mmu_lock.
  */
 static __always_inline bool age_slot_page(struct secmmu_vm *vm,
 					  const struct secmmu_layout *l,
 					  const struct secmmu_slot *s, u64 idx,
 					  enum age_how how, bool clear,
-					  struct age_counts *c)
+					  bool fast_only, struct age_counts *c)
 {
 	enum age_answer r, hr = AGE_OLD;
 	u64 lost = 0;
@@ -464,10 +465,10 @@ static __always_inline bool age_slot_page(struct secmmu_vm *vm,
 	}
 	if (how == AGE_UNDER_MMU_LOCK)
 		write_lock(&vm->mmu_lock);
-	r = age_head(vm, &s->rmap[idx], how, clear, false, c);
+	r = age_head(vm, &s->rmap[idx], how, clear, fast_only, c);
 	if (s->hrmap)
 		hr = age_head(vm, &s->hrmap[secmmu_slot_block(s, idx)], how, clear,
-			      false, c);
+			      fast_only, c);
 	if (how == AGE_UNDER_MMU_LOCK)
 		write_unlock(&vm->mmu_lock);
 	return r == AGE_YOUNG || hr == AGE_YOUNG;
@@ -478,17 +479,21 @@ static __always_inline bool age_slot_page_how(struct secmmu_vm *vm,
 					      const struct secmmu_layout *l,
 					      const struct secmmu_slot *s, u64 idx,
 					      enum age_how how, bool clear,
-					      struct age_counts *c)
+					      bool fast_only, struct age_counts *c)
 {
 	switch (how) {
 	case AGE_LOCKLESS:
-		return age_slot_page(vm, l, s, idx, AGE_LOCKLESS, clear, c);
+		return age_slot_page(vm, l, s, idx, AGE_LOCKLESS, clear,
+				     fast_only, c);
 	case AGE_UNDER_BIT:
-		return age_slot_page(vm, l, s, idx, AGE_UNDER_BIT, clear, c);
+		return age_slot_page(vm, l, s, idx, AGE_UNDER_BIT, clear,
+				     fast_only, c);
 	case AGE_UNDER_MMU_LOCK:
-		return age_slot_page(vm, l, s, idx, AGE_UNDER_MMU_LOCK, clear, c);
+		return age_slot_page(vm, l, s, idx, AGE_UNDER_MMU_LOCK, clear,
+				     fast_only, c);
 	default:
-		return age_slot_page(vm, l, s, idx, AGE_TABLES, clear, c);
+		return age_slot_page(vm, l, s, idx, AGE_TABLES, clear,
+				     fast_only, c);
 	}
 }
 
@@ -572,45 +577,57 @@ static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook ho
  * The hooks' read-side section.  Preemption off is an RCU reader for every
  * grace period (RCU has one flavour since 4.20; expedited ones and
  * call_rcu() wait for it too) and costs no call, where rcu_read_lock() is
- * one on PREEMPT_RCU kernels (Debian's 6.12).  On PREEMPT_RT mmu_lock
- * sleeps (LOCKED mode, SINGLE_LOCKLESS's fallback), so there it is
- * rcu_read_lock().
+ * one on PREEMPT_RCU kernels (Debian's 6.12).  But mmu_lock is a sleeping
+ * lock on PREEMPT_RT (and lockdep's wait-context check says so on every
+ * kernel with PROVE_RAW_LOCK_NESTING): a section that may take it
+ * (@locked: LOCKED mode; age_hook_slow()) is rcu_read_lock().  So is one
+ * that a KUnit test hook may run in (walk.h).
  */
-static __always_inline void hook_rcu_lock(void)
+static __always_inline void hook_rcu_lock(bool locked)
 {
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+	locked |= secmmu_age_leaf_hooked();
+	if (locked || IS_ENABLED(CONFIG_PREEMPT_RT))
 		rcu_read_lock();
 	else
 		rcu_read_lock_sched();
 }
 
-static __always_inline void hook_rcu_unlock(void)
+static __always_inline void hook_rcu_unlock(bool locked)
 {
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+	locked |= secmmu_age_leaf_hooked();
+	if (locked || IS_ENABLED(CONFIG_PREEMPT_RT))
 		rcu_read_unlock();
 	else
 		rcu_read_unlock_sched();
 }
 
-/* A hook's page in more than one memslot: each of them, then the counts. */
-static noinline bool age_hook_aliases(struct secmmu_vm *vm,
-				      const struct secmmu_layout *l,
-				      unsigned long hva, u32 mode,
-				      enum secmmu_hook hook, bool *fast)
+/*
+ * A hook's page in more than one memslot, or whose SINGLE_LOCKLESS head
+ * has more leaves (its fallback takes mmu_lock): each memslot, in a
+ * section of its own that may take mmu_lock, then the counts.  @young:
+ * what a first look answered (its A bits cleared: they read old now).
+ */
+static noinline bool age_hook_slow(struct secmmu_vm *vm, unsigned long hva,
+				   u32 mode, enum secmmu_hook hook, bool young,
+				   bool *fast)
 {
 	enum age_how how = age_how(mode, false);
+	const struct secmmu_layout *l;
 	struct age_counts c = {};
-	bool young = false;
 	u32 used;
 	u64 idx;
 
+	rcu_read_lock();
+	l = rcu_dereference(vm->layout);
 	for (used = l->slots_ever_used; used; used &= used - 1) {
 		const struct secmmu_slot *s = &l->slots[__ffs(used)];
 
 		if (slot_holds(s, hva, &idx))
 			young |= age_slot_page_how(vm, l, s, idx, how,
-						   hook != SECMMU_HOOK_TEST, &c);
+						   hook != SECMMU_HOOK_TEST,
+						   false, &c);
 	}
+	rcu_read_unlock();
 	hook_count(vm, hook, young, &c);
 	*fast = !c.locked;
 	trace_secmmu_age(hva, 1, young, 0, mode, true);
@@ -628,8 +645,9 @@ static noinline bool age_hook_aliases(struct secmmu_vm *vm,
  * remembers its huge block, the table walk goes by chunks), the memslots
  * found by looking only at the ones ever used.  One page costs no call
  * (the mmu_notifier ops are these functions, the walk inlined into each),
- * one counter update (hook_count()) and a read-side section without a
- * call (hook_rcu_lock()).
+ * one counter update (hook_count()) and, but in LOCKED mode, a read-side
+ * section without a call (hook_rcu_lock()): a SINGLE_LOCKLESS head that
+ * needs mmu_lock is aged again by age_hook_slow(), outside it.
  *
  * No vm->srcu section (two full barriers per call on 6.12): the hooks
  * run inside mm/mmu_notifier.c's SRCU read section, but a layout change
@@ -648,6 +666,8 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 {
 	const struct secmmu_slot *s = NULL, *t;
 	u32 mode = READ_ONCE(vm->rmap_mode);
+	enum age_how how = age_how(mode, false);
+	bool locked = how == AGE_UNDER_MMU_LOCK;
 	bool clear = hook != SECMMU_HOOK_TEST;
 	const struct secmmu_layout *l;
 	struct age_counts c = {};
@@ -665,7 +685,7 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 			secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
 		return young;
 	}
-	hook_rcu_lock();
+	hook_rcu_lock(locked);
 	l = rcu_dereference_check(vm->layout, rcu_read_lock_any_held());
 	/* The memslots ever used, inline: the common case is one. */
 	for (used = l->slots_ever_used; used; used &= used - 1) {
@@ -673,17 +693,17 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 		if (!slot_holds(t, start, &i))
 			continue;
 		if (unlikely(s)) {
-			young = age_hook_aliases(vm, l, start, mode, hook, fast);
-			hook_rcu_unlock();
-			return young;
+			hook_rcu_unlock(locked);
+			return age_hook_slow(vm, start, mode, hook, false, fast);
 		}
 		s = t;
 		idx = i;
 	}
 	if (s)
-		young = age_slot_page_how(vm, l, s, idx, age_how(mode, false),
-					  clear, &c);
-	hook_rcu_unlock();
+		young = age_slot_page_how(vm, l, s, idx, how, clear, true, &c);
+	hook_rcu_unlock(locked);
+	if (unlikely(c.skipped))
+		return age_hook_slow(vm, start, mode, hook, young, fast);
 	hook_count(vm, hook, young, &c);
 	*fast = !c.locked;
 	trace_secmmu_age(start, 1, young, 0, mode, true);

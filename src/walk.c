@@ -10,9 +10,12 @@
 #include "vm.h"
 
 #if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+bool secmmu_age_leaf_stubbed;
+
 void secmmu_age_leaf_read(u64 *sptep, u64 spte)
 {
-	SECMMU_TEST_HOOK(secmmu_age_leaf_read, sptep, spte);
+	if (secmmu_age_leaf_hooked())
+		SECMMU_TEST_HOOK(secmmu_age_leaf_read, sptep, spte);
 }
 #endif
 

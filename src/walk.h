@@ -124,13 +124,26 @@ u64 secmmu_age_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 
 /*
  * Test hook: aging read young leaf @spte at @sptep and is about to clear
- * its A bit.  Nothing at all without the KUnit suites.
+ * its A bit, asked only while a test has set secmmu_age_leaf_stubbed (the
+ * hooks then take rcu_read_lock(): KUnit's stub lookup takes a spinlock_t
+ * and the stub may zap).  Nothing at all without the KUnit suites.
  */
 #if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
+extern bool secmmu_age_leaf_stubbed;
 void secmmu_age_leaf_read(u64 *sptep, u64 spte);
+
+static inline bool secmmu_age_leaf_hooked(void)
+{
+	return READ_ONCE(secmmu_age_leaf_stubbed);
+}
 #else
 static inline void secmmu_age_leaf_read(u64 *sptep, u64 spte)
 {
+}
+
+static inline bool secmmu_age_leaf_hooked(void)
+{
+	return false;
 }
 #endif
 

@@ -279,10 +279,12 @@ static void age_race_one(struct kunit *test, struct secmmu_vm *vm, u32 mode,
 	/* Young again (a clear of an earlier round may have made it old). */
 	WRITE_ONCE(*r.target, READ_ONCE(*r.target) | SPTE_ACCESSED);
 	test->priv = &r;
+	WRITE_ONCE(secmmu_age_leaf_stubbed, true);
 	kunit_activate_static_stub(test, secmmu_age_leaf_read, change_leaf_mid_age);
 	KUNIT_EXPECT_TRUE_MSG(test, age_page(vm, gfn, true, &fast),
 			      "mode %u gfn %llu", mode, gfn);
 	kunit_deactivate_static_stub(test, secmmu_age_leaf_read);
+	WRITE_ONCE(secmmu_age_leaf_stubbed, false);
 	test->priv = NULL;
 
 	spte = READ_ONCE(*r.target);
