@@ -580,12 +580,11 @@ static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook ho
  * one on PREEMPT_RCU kernels (Debian's 6.12).  But mmu_lock is a sleeping
  * lock on PREEMPT_RT (and lockdep's wait-context check says so on every
  * kernel with PROVE_RAW_LOCK_NESTING): a section that may take it
- * (@locked: LOCKED mode; age_hook_slow()) is rcu_read_lock().  So is one
- * that a KUnit test hook may run in (walk.h).
+ * (@locked: LOCKED mode; age_hook_slow(); a KUnit test hook, walk.h) is
+ * rcu_read_lock().
  */
 static __always_inline void hook_rcu_lock(bool locked)
 {
-	locked |= secmmu_age_leaf_hooked();
 	if (locked || IS_ENABLED(CONFIG_PREEMPT_RT))
 		rcu_read_lock();
 	else
@@ -594,7 +593,6 @@ static __always_inline void hook_rcu_lock(bool locked)
 
 static __always_inline void hook_rcu_unlock(bool locked)
 {
-	locked |= secmmu_age_leaf_hooked();
 	if (locked || IS_ENABLED(CONFIG_PREEMPT_RT))
 		rcu_read_unlock();
 	else
@@ -685,6 +683,7 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 			secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
 		return young;
 	}
+	locked |= secmmu_age_leaf_hooked();
 	hook_rcu_lock(locked);
 	l = rcu_dereference_check(vm->layout, rcu_read_lock_any_held());
 	/* The memslots ever used, inline: the common case is one. */
