@@ -69,13 +69,15 @@ void secmmu_walk_next(struct secmmu_walk *w)
 }
 
 /*
- * The leaf over view gfn @g in table @root: its level-1 entry, or the
- * huge leaf (level 2) over it, or the first entry on the way down that is
- * not a table (then not present).  What the leaf iterator finds for one
- * gfn, without its state: each entry read once with READ_ONCE(), tables
- * alive under RCU (pgtable.h's rules for lockless walkers).
+ * The entry over view gfn @g in table @root at level @stop (1: the leaf;
+ * 2: a huge leaf or the table of leaves), or the first entry on the way
+ * down that is not a table (a huge leaf at level 2, else not present);
+ * its value in *@spte.  What the leaf iterator finds for one gfn, without
+ * its state: each entry read once with READ_ONCE(), tables alive under
+ * RCU (pgtable.h's rules for lockless walkers).
  */
-static __always_inline u64 *gfn_leaf(u64 __rcu *root, u64 g, u64 *spte)
+static __always_inline u64 *gfn_entry(u64 __rcu *root, u64 g, int stop,
+				      u64 *spte)
 {
 	u64 __rcu *t = root;
 	int level;
@@ -84,7 +86,7 @@ static __always_inline u64 *gfn_leaf(u64 __rcu *root, u64 g, u64 *spte)
 		u64 *sptep = secmmu_pt_entry(t, secmmu_level_index(g, level));
 		u64 e = READ_ONCE(*sptep);
 
-		if (level == 1 || !spte_is_table(e)) {
+		if (level == stop || !spte_is_table(e)) {
 			*spte = e;
 			return sptep;
 		}
@@ -105,7 +107,7 @@ bool secmmu_age_gfn_leaves(struct secmmu_vm *vm, const struct secmmu_layout *l,
 
 		if (!root)
 			continue;
-		sptep = gfn_leaf(root, a.view_gfn, &spte);
+		sptep = gfn_entry(root, a.view_gfn, 1, &spte);
 		young |= age_leaf(sptep, spte, clear, lost);
 	}
 	return young;
@@ -154,26 +156,6 @@ static __always_inline unsigned long age_run(u64 *run, u64 w, bool clear,
 	return m;
 }
 
-/*
- * The level-2 entry over view gfn @g in table @root, NULL when an entry
- * above it is not a table (nothing mapped there): gfn_leaf()'s descent,
- * stopped one level up.
- */
-static __always_inline u64 *gfn_level2(u64 __rcu *root, u64 g)
-{
-	u64 __rcu *t = root;
-	int level;
-
-	for (level = SECMMU_PT_LEVELS; level > 2; level--) {
-		u64 e = READ_ONCE(*secmmu_pt_entry(t, secmmu_level_index(g, level)));
-
-		if (!spte_is_table(e))
-			return NULL;
-		t = (u64 __rcu *)__va(spte_table_pa(e));
-	}
-	return secmmu_pt_entry(t, secmmu_level_index(g, 2));
-}
-
 u64 secmmu_age_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		      const struct secmmu_slot *slot, u64 first, u64 n,
 		      struct secmmu_age_walk *aw)
@@ -198,8 +180,7 @@ u64 secmmu_age_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			u64 base = round_down(lo, SECMMU_PT_ENTRIES);
 
 			hi = min(base + SECMMU_PT_ENTRIES, end);
-			sptep = gfn_level2(root, lo);
-			spte = sptep ? READ_ONCE(*sptep) : 0;
+			sptep = gfn_entry(root, lo, 2, &spte);
 			if (!spte_present(spte))
 				continue;
 			if (spte_huge(spte)) {
