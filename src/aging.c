@@ -547,6 +547,15 @@ static const enum secmmu_stat hook_stat[] = {
 	[SECMMU_HOOK_TEST]		= SECMMU_STAT_AGE_TEST_YOUNG,
 };
 
+/* The call's own counters: the hook's, and a clear_flush_young's elided flush. */
+static __always_inline void hook_count_call(struct secmmu_vm *vm,
+					    enum secmmu_hook hook, bool young)
+{
+	secmmu_stat_inc(vm, hook_stat[hook]);
+	if (young && hook == SECMMU_HOOK_CLEAR_FLUSH)
+		secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
+}
+
 static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook hook,
 				       bool young, const struct age_counts *c)
 {
@@ -565,11 +574,9 @@ static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook ho
 		secmmu_stat_hook(vm, hook, young, k);
 		return;
 	}
-	secmmu_stat_inc(vm, hook_stat[hook]);
+	hook_count_call(vm, hook, young);
 	if (young)
 		secmmu_stat_inc(vm, SECMMU_STAT_AGE_YOUNG);
-	if (young && hook == SECMMU_HOOK_CLEAR_FLUSH)
-		secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
 	age_counts_add(vm, c);
 }
 
@@ -678,9 +685,7 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 	if (unlikely(end - start != PAGE_SIZE)) {
 		/* It counts its pages and young ones itself. */
 		young = age_hva_range_pages(vm, start, end, mode, clear, fast);
-		secmmu_stat_inc(vm, hook_stat[hook]);
-		if (young && hook == SECMMU_HOOK_CLEAR_FLUSH)
-			secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
+		hook_count_call(vm, hook, young);
 		return young;
 	}
 	locked |= secmmu_age_leaf_hooked();
