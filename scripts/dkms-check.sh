@@ -67,10 +67,30 @@ installed() {
 		esac
 	done
 }
+# recover: a run killed inside apt (dpkg's journal left, our packages
+# half-installed) must not fail the next one: apt refuses everything
+# until dpkg is told to finish.  Ours are purged by dpkg itself first
+# (configuring them would build DKMS for every kernel), then whatever
+# else was left half-done is configured.
+recover() {
+	local p st broken=
+	for p in $pkgs; do
+		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+		case $st in
+		''|not-installed|installed|config-files) ;;
+		*) broken="$broken $p" ;;
+		esac
+	done
+	[ -z "$broken" ] || dpkg --purge --force-remove-reinstreq --force-depends $broken \
+		>>"$SECMMU_LOGS/dkms-purge.log" 2>&1 || return 1
+	[ -z "$(dpkg --audit 2>/dev/null)" ] ||
+		dpkg --configure -a >>"$SECMMU_LOGS/dkms-purge.log" 2>&1
+}
 # purge: both packages (and their conffiles) gone; then a manual DKMS
 # install of secmmu, if any, removed too.
 purge() {
 	local p
+	recover || return 1
 	p=$(installed)
 	[ -z "$p" ] || apt_get purge $p >>"$SECMMU_LOGS/dkms-purge.log" 2>&1 || return 1
 	if dkms status -m secmmu 2>/dev/null | grep -q .; then
