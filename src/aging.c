@@ -506,38 +506,6 @@ static __always_inline bool slot_holds(const struct secmmu_slot *s,
 }
 
 /*
- * The hooks' batches of pages (7.2's large folios; none or one in 6.12's
- * MGLRU walk): the run walks of SECMMU_AGE, without its bitmaps.
- */
-static noinline bool age_hva_range_pages(struct secmmu_vm *vm,
-					 unsigned long start, unsigned long end,
-					 u32 mode, bool clear, bool *fast)
-{
-	struct age_req req = { .how = age_how(mode, false), .clear = clear };
-	struct age_memo memo;
-	u64 n = (end - start) >> PAGE_SHIFT;
-
-	if (start >= end) {
-		*fast = true;
-		return false;
-	}
-	/* The table walk's chunks need a memo (age_tables_chunk()). */
-	if (req.how == AGE_TABLES) {
-		memset(&memo, 0, sizeof(memo));
-		req.memo = &memo;
-	}
-	rcu_read_lock();
-	age_hva_pages(vm, rcu_dereference(vm->layout), start, n, &req);
-	rcu_read_unlock();
-	age_counts_add(vm, &req.c);
-	if (req.nr_young)
-		secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
-	*fast = !req.c.locked;
-	trace_secmmu_age(start, n, req.nr_young, 0, mode, true);
-	return req.nr_young;
-}
-
-/*
  * A hook call's counters: one per-CPU increment when the call had the
  * common shape (stats.h: struct secmmu_stat_block), else each counter.
  */
@@ -554,6 +522,43 @@ static __always_inline void hook_count_call(struct secmmu_vm *vm,
 	secmmu_stat_inc(vm, hook_stat[hook]);
 	if (young && hook == SECMMU_HOOK_CLEAR_FLUSH)
 		secmmu_stat_inc(vm, SECMMU_STAT_AGE_FLUSH_ELIDED);
+}
+
+/*
+ * A hook call that is not one page in one memslot: a batch (7.2's large
+ * folios; none or one in 6.12's MGLRU walk), a page in more than one
+ * memslot, or one whose SINGLE_LOCKLESS head has more leaves (the
+ * fallback takes mmu_lock, so not in hook_rcu_lock()'s section): the run
+ * walks of SECMMU_AGE, without their bitmaps.  @young: what a first look
+ * answered (its A bits cleared: they read old now).
+ */
+static noinline bool age_hook_range(struct secmmu_vm *vm, unsigned long start,
+				    unsigned long end, u32 mode,
+				    enum secmmu_hook hook, bool young, bool *fast)
+{
+	struct age_req req = { .how = age_how(mode, false),
+			       .clear = hook != SECMMU_HOOK_TEST };
+	struct age_memo memo;
+	u64 n = (end - start) >> PAGE_SHIFT;
+
+	/* The table walk's chunks need a memo (age_tables_chunk()). */
+	if (req.how == AGE_TABLES) {
+		memset(&memo, 0, sizeof(memo));
+		req.memo = &memo;
+	}
+	if (n) {
+		rcu_read_lock();
+		age_hva_pages(vm, rcu_dereference(vm->layout), start, n, &req);
+		rcu_read_unlock();
+	}
+	req.nr_young = max_t(u64, req.nr_young, young);
+	hook_count_call(vm, hook, req.nr_young);
+	age_counts_add(vm, &req.c);
+	if (req.nr_young)
+		secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
+	*fast = !req.c.locked;
+	trace_secmmu_age(start, n, req.nr_young, 0, mode, true);
+	return req.nr_young;
 }
 
 static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook hook,
@@ -587,8 +592,7 @@ static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook ho
  * one on PREEMPT_RCU kernels (Debian's 6.12).  But mmu_lock is a sleeping
  * lock on PREEMPT_RT (and lockdep's wait-context check says so on every
  * kernel with PROVE_RAW_LOCK_NESTING): a section that may take it
- * (@locked: LOCKED mode; age_hook_slow(); a KUnit test hook, walk.h) is
- * rcu_read_lock().
+ * (@locked: LOCKED mode, or a KUnit test hook, walk.h) is rcu_read_lock().
  */
 static __always_inline void hook_rcu_lock(bool locked)
 {
@@ -607,39 +611,6 @@ static __always_inline void hook_rcu_unlock(bool locked)
 }
 
 /*
- * A hook's page in more than one memslot, or whose SINGLE_LOCKLESS head
- * has more leaves (its fallback takes mmu_lock): each memslot, in a
- * section of its own that may take mmu_lock, then the counts.  @young:
- * what a first look answered (its A bits cleared: they read old now).
- */
-static noinline bool age_hook_slow(struct secmmu_vm *vm, unsigned long hva,
-				   u32 mode, enum secmmu_hook hook, bool young,
-				   bool *fast)
-{
-	enum age_how how = age_how(mode, false);
-	const struct secmmu_layout *l;
-	struct age_counts c = {};
-	u32 used;
-	u64 idx;
-
-	rcu_read_lock();
-	l = rcu_dereference(vm->layout);
-	for (used = l->slots_ever_used; used; used &= used - 1) {
-		const struct secmmu_slot *s = &l->slots[__ffs(used)];
-
-		if (slot_holds(s, hva, &idx))
-			young |= age_slot_page_how(vm, l, s, idx, how,
-						   hook != SECMMU_HOOK_TEST,
-						   false, &c);
-	}
-	rcu_read_unlock();
-	hook_count(vm, hook, young, &c);
-	*fast = !c.locked;
-	trace_secmmu_age(hva, 1, young, 0, mode, true);
-	return young;
-}
-
-/*
  * The notifier hooks (clear_young, clear_flush_young, test_young): any
  * page young in [start, end)?  *@fast: answered without taking mmu_lock.
  *
@@ -652,7 +623,7 @@ static noinline bool age_hook_slow(struct secmmu_vm *vm, unsigned long hva,
  * (the mmu_notifier ops are these functions, the walk inlined into each),
  * one counter update (hook_count()) and, but in LOCKED mode, a read-side
  * section without a call (hook_rcu_lock()): a SINGLE_LOCKLESS head that
- * needs mmu_lock is aged again by age_hook_slow(), outside it.
+ * needs mmu_lock is aged again by age_hook_range(), outside it.
  *
  * No vm->srcu section (two full barriers per call on 6.12): the hooks
  * run inside mm/mmu_notifier.c's SRCU read section, but a layout change
@@ -682,12 +653,8 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 
 	start = round_down(start, PAGE_SIZE);
 	end = round_up(end, PAGE_SIZE);
-	if (unlikely(end - start != PAGE_SIZE)) {
-		/* It counts its pages and young ones itself. */
-		young = age_hva_range_pages(vm, start, end, mode, clear, fast);
-		hook_count_call(vm, hook, young);
-		return young;
-	}
+	if (unlikely(end - start != PAGE_SIZE))
+		return age_hook_range(vm, start, end, mode, hook, false, fast);
 	locked |= secmmu_age_leaf_hooked();
 	hook_rcu_lock(locked);
 	l = rcu_dereference_check(vm->layout, rcu_read_lock_any_held());
@@ -698,7 +665,8 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 			continue;
 		if (unlikely(s)) {
 			hook_rcu_unlock(locked);
-			return age_hook_slow(vm, start, mode, hook, false, fast);
+			return age_hook_range(vm, start, end, mode, hook, false,
+					      fast);
 		}
 		s = t;
 		idx = i;
@@ -707,7 +675,7 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 		young = age_slot_page_how(vm, l, s, idx, how, clear, true, &c);
 	hook_rcu_unlock(locked);
 	if (unlikely(c.skipped))
-		return age_hook_slow(vm, start, mode, hook, young, fast);
+		return age_hook_range(vm, start, end, mode, hook, young, fast);
 	hook_count(vm, hook, young, &c);
 	*fast = !c.locked;
 	trace_secmmu_age(start, 1, young, 0, mode, true);
