@@ -561,13 +561,18 @@ static noinline bool age_hook_range(struct secmmu_vm *vm, unsigned long start,
 	return req.nr_young;
 }
 
+/*
+ * A one-page call's counters (age_hook(): no fallback or skipped head
+ * comes here, age_hook_range() takes those calls): one increment unless
+ * it met more heads (a huge leaf's too) or lost an A-bit race.
+ */
 static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook hook,
 				       bool young, const struct age_counts *c)
 {
 	enum secmmu_hook_kind k = SECMMU_HOOK_PAGE;
 
 	if (likely(c->pages <= 1 && c->lockless + c->bitlocks + c->locked <= 1 &&
-		   !(c->fallbacks | c->skipped | c->lost))) {
+		   !c->lost)) {
 		if (!c->pages)
 			k = SECMMU_HOOK_NO_PAGE;
 		else if (c->lockless)
