@@ -364,14 +364,22 @@ static double idle_pass(struct subject *s)
 		die("realage: open %s: %s", PAGE_IDLE, strerror(errno));
 	t = now_ns();
 	for (i = 0; i < s->idle_n; i = j) {
-		/* One write per run of consecutive words. */
+		ssize_t done;
+
+		/*
+		 * One write per run of consecutive words; sysfs takes at most
+		 * a page of it per write (kernfs), so a run longer than 512
+		 * words goes on where the last write stopped.
+		 */
 		for (j = i + 1; j < s->idle_n &&
 		     s->idle_off[j] == s->idle_off[j - 1] + 8; j++)
 			;
-		if (pwrite(fd, &s->idle_word[i], (j - i) * 8, s->idle_off[i]) !=
-		    (ssize_t)((j - i) * 8))
-			die("realage: %s: write %s: %s", s->name, PAGE_IDLE,
-			    strerror(errno));
+		for (; i < j; i += done / 8) {
+			done = pwrite(fd, &s->idle_word[i], (j - i) * 8, s->idle_off[i]);
+			if (done < 8 || done % 8)
+				die("realage: %s: write %s: %s", s->name, PAGE_IDLE,
+				    done < 0 ? strerror(errno) : "short write");
+		}
 	}
 	t = now_ns() - t;
 	close(fd);
