@@ -538,8 +538,8 @@ static noinline bool age_hook_range(struct secmmu_vm *vm, unsigned long start,
 {
 	struct age_req req = { .how = age_how(mode, false),
 			       .clear = hook != SECMMU_HOOK_TEST };
+	u64 n = start < end ? (end - start) >> PAGE_SHIFT : 0;
 	struct age_memo memo;
-	u64 n = (end - start) >> PAGE_SHIFT;
 
 	/* The table walk's chunks need a memo (age_tables_chunk()). */
 	if (req.how == AGE_TABLES) {
