@@ -525,6 +525,40 @@ static __always_inline void hook_count_call(struct secmmu_vm *vm,
 }
 
 /*
+ * The hooks' read-side section, where their callers have none.  Every
+ * caller of the aging hooks holds the page table lock (MGLRU's walk,
+ * page_idle and folio_referenced() through page_vma_mapped_walk(),
+ * khugepaged's test_young): off PREEMPT_RT that disables preemption,
+ * which is a read-side section for every RCU grace period (RCU has one
+ * flavour since 4.20; expedited ones and call_rcu() wait for it), so the
+ * hook adds none, and no lockdep-tracked section on a debug kernel.  A
+ * preemptible caller (PREEMPT_RT's sleeping page table lock, KUnit) gets
+ * rcu_read_lock(), inside which mmu_lock may be taken on every kernel
+ * (a sleeping lock on PREEMPT_RT: preemption off would not do; lockdep's
+ * wait-context check says so with PROVE_RAW_LOCK_NESTING).  Returns
+ * whether it took one, for hook_rcu_unlock().
+ */
+static __always_inline bool hook_rcu_lock(void)
+{
+	if (!preemptible())
+		return false;
+	rcu_read_lock();
+	return true;
+}
+
+static __always_inline void hook_rcu_unlock(bool taken)
+{
+	if (taken)
+		rcu_read_unlock();
+}
+
+/* The VM's layout inside hook_rcu_lock()'s section (or the caller's). */
+static __always_inline const struct secmmu_layout *hook_layout(struct secmmu_vm *vm)
+{
+	return rcu_dereference_check(vm->layout, !preemptible());
+}
+
+/*
  * A hook call that is not one page in one memslot: a batch (7.2's large
  * folios; none or one in 6.12's MGLRU walk), a page in more than one
  * memslot, or one whose SINGLE_LOCKLESS head has more leaves (the
@@ -547,9 +581,10 @@ static noinline bool age_hook_range(struct secmmu_vm *vm, unsigned long start,
 		req.memo = &memo;
 	}
 	if (n) {
-		rcu_read_lock();
-		age_hva_pages(vm, rcu_dereference(vm->layout), start, n, &req);
-		rcu_read_unlock();
+		bool rcu = hook_rcu_lock();
+
+		age_hva_pages(vm, hook_layout(vm), start, n, &req);
+		hook_rcu_unlock(rcu);
 	}
 	req.nr_young = max_t(u64, req.nr_young, young);
 	hook_count_call(vm, hook, req.nr_young);
@@ -591,31 +626,6 @@ static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook ho
 }
 
 /*
- * The hooks' read-side section.  Preemption off is an RCU reader for every
- * grace period (RCU has one flavour since 4.20; expedited ones and
- * call_rcu() wait for it too) and costs no call, where rcu_read_lock() is
- * one on PREEMPT_RCU kernels (Debian's 6.12).  But mmu_lock is a sleeping
- * lock on PREEMPT_RT (and lockdep's wait-context check says so on every
- * kernel with PROVE_RAW_LOCK_NESTING): a section that may take it
- * (@locked: LOCKED mode, or a KUnit test hook, walk.h) is rcu_read_lock().
- */
-static __always_inline void hook_rcu_lock(bool locked)
-{
-	if (locked || IS_ENABLED(CONFIG_PREEMPT_RT))
-		rcu_read_lock();
-	else
-		rcu_read_lock_sched();
-}
-
-static __always_inline void hook_rcu_unlock(bool locked)
-{
-	if (locked || IS_ENABLED(CONFIG_PREEMPT_RT))
-		rcu_read_unlock();
-	else
-		rcu_read_unlock_sched();
-}
-
-/*
  * The notifier hooks (clear_young, clear_flush_young, test_young): any
  * page young in [start, end)?  *@fast: answered without taking mmu_lock.
  *
@@ -626,9 +636,9 @@ static __always_inline void hook_rcu_unlock(bool locked)
  * remembers its huge block, the table walk goes by chunks), the memslots
  * found by looking only at the ones ever used.  One page costs no call
  * (the mmu_notifier ops are these functions, the walk inlined into each),
- * one counter update (hook_count()) and, but in LOCKED mode, a read-side
- * section without a call (hook_rcu_lock()): a SINGLE_LOCKLESS head that
- * needs mmu_lock is aged again by age_hook_range(), outside it.
+ * one counter update (hook_count()) and no read-side section of its own
+ * under the caller's page table lock (hook_rcu_lock()); a SINGLE_LOCKLESS
+ * head that needs mmu_lock is aged again by age_hook_range().
  *
  * No vm->srcu section (two full barriers per call on 6.12): the hooks
  * run inside mm/mmu_notifier.c's SRCU read section, but a layout change
@@ -637,7 +647,7 @@ static __always_inline void hook_rcu_unlock(bool locked)
  * need RCU anyway for the table pages their leaves live in.  So a
  * replaced layout (and the rmap arrays only it named) is freed after an
  * expedited RCU grace period too (layout_change.c: layout_publish()),
- * and RCU is all the hooks take.  LOCKED mode takes mmu_lock for the run; the
+ * and RCU (the caller's) is all the hooks need.  LOCKED mode takes mmu_lock for the run; the
  * lockless modes never take it, but for SINGLE_LOCKLESS's heads with
  * more than one leaf (its design: aliases are the slow path).
  */
@@ -648,11 +658,10 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 	const struct secmmu_slot *s = NULL, *t;
 	u32 mode = READ_ONCE(vm->rmap_mode);
 	enum age_how how = age_how(mode, false);
-	bool locked = how == AGE_UNDER_MMU_LOCK;
 	bool clear = hook != SECMMU_HOOK_TEST;
 	const struct secmmu_layout *l;
 	struct age_counts c = {};
-	bool young = false;
+	bool young = false, rcu;
 	u64 idx = 0, i;
 	u32 used;
 
@@ -660,16 +669,15 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 	end = round_up(end, PAGE_SIZE);
 	if (unlikely(end - start != PAGE_SIZE))
 		return age_hook_range(vm, start, end, mode, hook, false, fast);
-	locked |= secmmu_age_leaf_hooked();
-	hook_rcu_lock(locked);
-	l = rcu_dereference_check(vm->layout, rcu_read_lock_any_held());
+	rcu = hook_rcu_lock();
+	l = hook_layout(vm);
 	/* The memslots ever used, inline: the common case is one. */
 	for (used = l->slots_ever_used; used; used &= used - 1) {
 		t = &l->slots[__ffs(used)];
 		if (!slot_holds(t, start, &i))
 			continue;
 		if (unlikely(s)) {
-			hook_rcu_unlock(locked);
+			hook_rcu_unlock(rcu);
 			return age_hook_range(vm, start, end, mode, hook, false,
 					      fast);
 		}
@@ -678,7 +686,7 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 	}
 	if (s)
 		young = age_slot_page_how(vm, l, s, idx, how, clear, true, &c);
-	hook_rcu_unlock(locked);
+	hook_rcu_unlock(rcu);
 	if (unlikely(c.skipped))
 		return age_hook_range(vm, start, end, mode, hook, young, fast);
 	hook_count(vm, hook, young, &c);

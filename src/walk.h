@@ -124,9 +124,10 @@ u64 secmmu_age_tables(struct secmmu_vm *vm, const struct secmmu_layout *l,
 
 /*
  * Test hook: aging read young leaf @spte at @sptep and is about to clear
- * its A bit, asked only while a test has set secmmu_age_leaf_stubbed (the
- * hooks then take rcu_read_lock(): KUnit's stub lookup takes a spinlock_t
- * and the stub may zap).  Nothing at all without the KUnit suites.
+ * its A bit, asked only while a test has set secmmu_age_leaf_stubbed (its
+ * tests call the hooks preemptible, so inside rcu_read_lock(), aging.c:
+ * hook_rcu_lock(): KUnit's stub lookup takes a spinlock_t and the stub may
+ * zap).  Nothing at all without the KUnit suites.
  */
 #if IS_ENABLED(CONFIG_SECMMU_KUNIT_TEST)
 extern bool secmmu_age_leaf_stubbed;

@@ -390,9 +390,61 @@ static void aging_table_walk_vs_zap(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, spte_accessed(READ_ONCE(*stable)));
 }
 
+/*
+ * The hooks as reclaim calls them: under the page table lock (here a
+ * spinlock_t of the test's), which off PREEMPT_RT is the RCU read-side
+ * section they rely on (aging.c: hook_rcu_lock()).  In every mode the
+ * answers are the same as from a preemptible caller, for one page, a
+ * page whose SINGLE_LOCKLESS head needs mmu_lock, and a batch; on the
+ * x86_64 run lockdep checks the wait contexts (LOCKED's mmu_lock inside
+ * the lock) and PROVE_RCU the layout's dereference.
+ */
+static void aging_hooks_under_ptl(struct kunit *test)
+{
+	u32 mode;
+
+	for (mode = 0; mode < SECMMU_RMAP_NR_MODES; mode++) {
+		struct secmmu_vm *vm = secmmu_kunit_slot_vm(test, NPAGES, mode);
+		unsigned long hva = SLOT_HVA;
+		spinlock_t ptl;	/* the page table lock of a real caller */
+		unsigned int i;
+		bool fast, r[NPAGES], all;
+		u32 v;
+
+		spin_lock_init(&ptl);
+		for (i = 0; i < NPAGES; i++)
+			for (v = 0; v < NVIEWS; v++)
+				if (maps(i, v))
+					secmmu_kunit_map(test, vm, v, i, 1000 + i);
+		spin_lock(&ptl);
+		for (i = 0; i < NPAGES; i++)
+			r[i] = !!secmmu_mn_clear_flush_young(&vm->mn, NULL,
+							     hva + i * PAGE_SIZE,
+							     hva + (i + 1) * PAGE_SIZE);
+		all = secmmu_age_hva_range(vm, hva, hva + NPAGES * PAGE_SIZE,
+					   false, &fast);
+		spin_unlock(&ptl);
+		for (i = 0; i < NPAGES; i++)
+			KUNIT_EXPECT_EQ_MSG(test, r[i], degree(i) > 0,
+					    "mode %u page %u", mode, i);
+		KUNIT_EXPECT_FALSE_MSG(test, all, "mode %u", mode);
+		*leaf(vm, 2, 10) |= SPTE_ACCESSED;
+		spin_lock(&ptl);
+		all = secmmu_age_hva_range(vm, hva, hva + NPAGES * PAGE_SIZE,
+					   false, &fast);
+		r[0] = age_page(vm, 10, true, &fast);
+		r[1] = age_page(vm, 10, false, &fast);
+		spin_unlock(&ptl);
+		KUNIT_EXPECT_TRUE_MSG(test, all, "mode %u", mode);
+		KUNIT_EXPECT_TRUE_MSG(test, r[0], "mode %u", mode);
+		KUNIT_EXPECT_FALSE_MSG(test, r[1], "mode %u", mode);
+	}
+}
+
 static struct kunit_case aging_cases[] = {
 	KUNIT_CASE(aging_modes_agree),
 	KUNIT_CASE(aging_hook_counts),
+	KUNIT_CASE(aging_hooks_under_ptl),
 	KUNIT_CASE(aging_clear_keeps_racing_change),
 	KUNIT_CASE_SLOW(aging_table_walk_vs_zap),
 	{}
