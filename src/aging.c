@@ -539,17 +539,23 @@ static __always_inline void hook_count_call(struct secmmu_vm *vm,
  * whether it took one, for hook_rcu_unlock().
  */
 static __always_inline bool hook_rcu_lock(void)
+	__acquires(RCU)
 {
-	if (!preemptible())
+	if (!preemptible()) {
+		__acquire(RCU);		/* the caller's section, for sparse */
 		return false;
+	}
 	rcu_read_lock();
 	return true;
 }
 
 static __always_inline void hook_rcu_unlock(bool taken)
+	__releases(RCU)
 {
 	if (taken)
 		rcu_read_unlock();
+	else
+		__release(RCU);
 }
 
 /* The VM's layout inside hook_rcu_lock()'s section (or the caller's). */
