@@ -342,20 +342,56 @@ static void clear_heads(struct secmmu_vm *vm, const struct secmmu_layout *l,
 #define ZAP_CHUNK	64	/* memslot gfns per rmap pass (x up to 449 aliases) */
 
 /*
+ * The chunk of memslot gfns from @c that secmmu_zap_gfn_range() zaps
+ * without a yield: ZAP_CHUNK-aligned, or where only huge leaves may map
+ * (huge.h: its block's bit clear, so every 4 KiB head of it is empty and
+ * no 4 KiB leaf maps it, mmu_lock held for write) the rest of the block,
+ * with @*heads false: there is no head to empty.  A block has at most
+ * one huge leaf per aliasing view range, as a gfn has one leaf per view:
+ * a chunk is one walk from the root, not eight finding the same leaf.
+ */
+static u64 zap_chunk_end(const struct secmmu_layout *l, u64 c, u64 end,
+			 bool *heads)
+{
+	const struct secmmu_slot *slot = secmmu_slot_find(l, c);
+
+	*heads = true;
+	if (slot && slot->hrmap) {
+		u64 idx = c - slot->base_gfn, first = slot->hva >> PAGE_SHIFT;
+
+		if (!test_bit(secmmu_slot_block(slot, idx), secmmu_slot_small(slot))) {
+			*heads = false;
+			idx = ((first + idx) | (SECMMU_HUGE_PAGES - 1)) + 1 - first;
+			return min3(end, slot->base_gfn + slot->npages,
+				    slot->base_gfn + idx);
+		}
+	}
+	return min(round_down(c, ZAP_CHUNK) + ZAP_CHUNK, end);
+}
+
+/*
  * Zap memslot gfns [start, end) in every view that maps them.  Every leaf
  * of those gfns goes, so their rmap heads are emptied wholesale, one chunk
  * at a time, instead of one leaf at a time (a gfn can have hundreds of
  * aliases: removing each from its chain would be quadratic).  Tables are
- * freed in a last pass, by then over leaves that are all gone.
+ * freed in a last pass, by then over leaves that are all gone.  With no
+ * rmap (TABLE_WALK) there is no head to empty: one walk, yielding as it
+ * goes, as a view's zap does.
  */
 bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 			  u64 start, u64 end, unsigned int flags)
 {
 	struct zap z = { .vm = vm, .l = l, .flags = flags & SECMMU_ZAP_YIELD };
 	u64 c, hi, zapped;
+	bool heads;
 
+	if (vm->rmap_mode == SECMMU_RMAP_TABLE_WALK) {
+		z.flags = flags;
+		zap_range(&z, true, start, end);
+		return z.flush;
+	}
 	for (c = start; c < end; c = hi) {
-		hi = min(round_down(c, ZAP_CHUNK) + ZAP_CHUNK, end);
+		hi = zap_chunk_end(l, c, end, &heads);
 		/* No yield inside a chunk: its heads are emptied just after. */
 		z.flags = 0;
 		zapped = z.zapped;
@@ -365,7 +401,7 @@ bool secmmu_zap_gfn_range(struct secmmu_vm *vm, const struct secmmu_layout *l,
 		 * empty heads (whole-process invalidations, clear_refs say,
 		 * cross large unmapped memslots).
 		 */
-		if (z.zapped != zapped)
+		if (heads && z.zapped != zapped)
 			clear_heads(vm, l, c, hi);
 		z.flags = flags & SECMMU_ZAP_YIELD;
 		zap_cond_resched(&z);

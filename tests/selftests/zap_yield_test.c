@@ -60,12 +60,15 @@ static void fault_all(struct __test_metadata *_metadata, int vm, int vcpu)
 		TH_LOG("something else invalidated the slot meanwhile");
 }
 
+/* @mode: an rmap mode, or -1 for the default. */
 static void setup(struct __test_metadata *_metadata, int *vm, int *vcpu,
-		  char **mem)
+		  char **mem, int mode)
 {
 	__u32 v, r;
 
 	*vm = smu_t_open_vm(_metadata);
+	if (mode >= 0)
+		ASSERT_EQ(0, smu_set_rmap_mode(*vm, mode));
 	*vcpu = smu_t_vcpu(_metadata, *vm, 0);
 	*mem = smu_mmap_anon(NPAGES * PAGE);
 	ASSERT_NE(MAP_FAILED, *mem);
@@ -160,7 +163,7 @@ TEST_F_TIMEOUT(zy, munmap_and_delete, 900)
 	char *mem;
 
 	nb = pin_no_numa_hint(_metadata);
-	setup(_metadata, &vm, &vcpu, &mem);
+	setup(_metadata, &vm, &vcpu, &mem, -1);
 
 	stop = 0;
 	ASSERT_EQ(0, pthread_create(&t, NULL, spin, NULL));
@@ -193,6 +196,34 @@ TEST_F_TIMEOUT(zy, munmap_and_delete, 900)
 }
 
 /*
+ * The same munmap in TABLE_WALK mode: no rmap heads to empty, so the zap
+ * is one walk over the slot that yields as it goes (mmu.c:
+ * secmmu_zap_gfn_range()), where the rmap modes yield between chunks.
+ */
+TEST_F_TIMEOUT(zy, munmap_table_walk, 900)
+{
+	__u64 y0, z0;
+	long nb;
+	pthread_t t;
+	int vm, vcpu;
+	char *mem;
+
+	nb = pin_no_numa_hint(_metadata);
+	setup(_metadata, &vm, &vcpu, &mem, SECMMU_RMAP_TABLE_WALK);
+	stop = 0;
+	ASSERT_EQ(0, pthread_create(&t, NULL, spin, NULL));
+	y0 = smu_t_stat(_metadata, vm, SECMMU_STAT_ZAP_YIELDS);
+	z0 = smu_t_stat(_metadata, vm, SECMMU_STAT_SPTES_ZAPPED);
+	ASSERT_EQ(0, munmap(mem, NPAGES * PAGE));
+	check_yields(_metadata, vm, y0, z0, "munmap, table walk");
+	stop = 1;
+	pthread_join(t, NULL);
+	numa_hint_restore(nb);
+	close(vcpu);
+	close(vm);
+}
+
+/*
  * The same for a protection change that keeps the leaves
  * (SECMMU_PROT_KEEP_NUMA_HINT): marking each kept leaf walks them all
  * under mmu_lock like a zap, and yields like one.  Every leaf is still
@@ -207,7 +238,7 @@ TEST_F_TIMEOUT(zy, protection_keep, 900)
 	char *mem;
 
 	nb = pin_no_numa_hint(_metadata);
-	setup(_metadata, &vm, &vcpu, &mem);
+	setup(_metadata, &vm, &vcpu, &mem, -1);
 	ASSERT_EQ(0, smu_enable_cap(vm, SECMMU_CAP_PROT_POLICY,
 				    SECMMU_PROT_KEEP_NUMA_HINT));
 
