@@ -180,8 +180,10 @@ static void huge_install_age_zap(struct kunit *test)
 static void huge_hook_one_page(struct kunit *test)
 {
 	struct secmmu_vm *vm = huge_vm(test);
-	u64 hva = rcu_dereference_protected(vm->layout, true)->slots[0].hva;
+	const struct secmmu_slot *s = &rcu_dereference_protected(vm->layout, true)->slots[0];
+	u64 hva = s->hva;
 	struct secmmu_pt_cache cache = {};
+	unsigned int i;
 	bool fast;
 	u32 v;
 
@@ -213,13 +215,16 @@ static void huge_hook_one_page(struct kunit *test)
  * block, asks the block's 4 KiB heads too (its bit, huge.h), so the young
  * 4 KiB leaf answers for its page alone while the huge leaf is old; after
  * a zap of the whole block (its bit cleared) a new 4 KiB leaf sets the
- * bit again.
+ * bit again.  That zap, over a block with a 4 KiB leaf, empties its 4 KiB
+ * heads (mmu.c: zap_chunk_end()).
  */
 static void huge_mixed_block(struct kunit *test)
 {
 	struct secmmu_vm *vm = huge_vm(test);
-	u64 hva = rcu_dereference_protected(vm->layout, true)->slots[0].hva;
+	const struct secmmu_slot *s = &rcu_dereference_protected(vm->layout, true)->slots[0];
+	u64 hva = s->hva;
 	struct secmmu_pt_cache cache = {};
+	unsigned int i;
 	bool fast;
 	u32 v;
 
@@ -240,6 +245,10 @@ static void huge_mixed_block(struct kunit *test)
 	write_lock(&vm->mmu_lock);
 	secmmu_zap_gfn_range(vm, secmmu_layout_locked(vm), 0, SECMMU_HUGE_PAGES, 0);
 	write_unlock(&vm->mmu_lock);
+	/* It emptied every 4 KiB head of the block. */
+	if (s->rmap)
+		for (i = 0; i < SECMMU_HUGE_PAGES; i++)
+			KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(s->rmap[i]), 0UL, "gfn %u", i);
 	KUNIT_ASSERT_EQ(test, map(vm, &cache, 0, 3, 2, true), 0);
 	KUNIT_ASSERT_EQ(test, map(vm, &cache, 1, 7, 1, true), 0);
 	KUNIT_EXPECT_EQ(test, age_all(test, vm, true), (u64)SECMMU_HUGE_PAGES);
