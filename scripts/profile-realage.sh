@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Profile the kernel's own aging (series realage) in the guest, per
-# subject: one boot (QEMU, SECMMU_KVM=1 as bench.sh's real* boot), and in
-# it, for each subject, secmmu-bench --series realage with that subject and
-# "none" alone (SECMMU_REALAGE_ONLY) under "perf record -a -g -e cpu-clock"
+# Profile the kernel's own aging (series realage), or its invalidations
+# (realinval, PROFILE_SERIES), in the guest, per subject: one boot (QEMU,
+# SECMMU_KVM=1 as bench.sh's real* boot), and in it, for each subject,
+# secmmu-bench --series SERIES with that subject and "none" alone
+# (SECMMU_REALAGE_ONLY, SECMMU_REALINVAL_ONLY) under "perf record -a -g -e cpu-clock"
 # (TCG has no PMU; the clock event works).  perf is the host's (Debian's
 # linux-perf), carried with its shared libraries; the reports are made in
 # the guest (symbols from /proc/kallsyms) and printed on the console.
@@ -11,13 +12,28 @@
 # usage: profile-realage.sh [SUBJECT...]   (default: floor kvm secmmu0-3)
 # env: KVER (default 6.12), SIZE_MB (default 64), REPS (default 20),
 #      THP=1 (the THP form only: series realage-thp),
-#      PROFILE_OUT=FILE (default out/profile-realage.txt)
+#      PROFILE_SERIES=realinval (the invalidations instead, under
+#      __mmu_notifier_invalidate_range_start; PROFILE_OP=munmap,
+#      MADV_DONTNEED or mprotect: that call only),
+#      PROFILE_OUT=FILE (default out/profile-SERIES.txt)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 subjects=${*:-floor kvm secmmu0 secmmu1 secmmu2 secmmu3}
 kver=$(kver_of "${KVER:-6.12}")
-out=${PROFILE_OUT:-$SECMMU_REPO/out/profile-realage.txt}
+series=${PROFILE_SERIES:-realage}
+case "$series" in
+realage)
+	only=SECMMU_REALAGE_ONLY thp=SECMMU_REALAGE_THP op=
+	under="__mmu_notifier_clear_young lru_gen_seq_write" ips='young|age' ;;
+realinval)
+	only=SECMMU_REALINVAL_ONLY thp=SECMMU_REALINVAL_THP
+	op=${PROFILE_OP:+SECMMU_REALINVAL_OP=$PROFILE_OP }
+	under="__mmu_notifier_invalidate_range_start" ips='zap|inval|walk|rmap|leaf' ;;
+*)
+	die "PROFILE_SERIES: realage or realinval, not $series" ;;
+esac
+out=${PROFILE_OUT:-$SECMMU_REPO/out/profile-$series.txt}
 perf=$(command -v perf) || die "no perf (apt-get install linux-perf)"
 work=$SECMMU_CACHE/qemu/profile-$SECMMU_REPO_KEY
 mkdir -p "$work" "$(dirname "$out")"
@@ -43,14 +59,14 @@ echo -1 >/proc/sys/kernel/perf_event_paranoid
 echo 0 >/proc/sys/kernel/nmi_watchdog 2>/dev/null
 cd /tmp
 for s in $subjects; do
-	echo "==== profile \$s: realage ${SIZE_MB:-64} MiB x ${REPS:-20}"
-	SECMMU_REALAGE_ONLY=\$s ${THP:+SECMMU_REALAGE_THP=1 }/mirror/perf record -q -a -g -e cpu-clock -o /tmp/\$s.data -- \\
-		/bin/secmmu-bench --series realage --size-mb ${SIZE_MB:-64} --reps ${REPS:-20} 2>&1 |
+	echo "==== profile \$s: $series ${SIZE_MB:-64} MiB x ${REPS:-20}"
+	$only=\$s ${THP:+$thp=1 }$op/mirror/perf record -q -a -g -e cpu-clock -o /tmp/\$s.data -- \\
+		/bin/secmmu-bench --series $series --size-mb ${SIZE_MB:-64} --reps ${REPS:-20} 2>&1 |
 		grep -vE '^ *$' | tail -20
 	echo "---- \$s: children, by symbol"
 	/mirror/perf report -i /tmp/\$s.data --stdio --children -n --sort sym -g none \\
 		--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^\$' | head -60
-	for p in __mmu_notifier_clear_young lru_gen_seq_write; do
+	for p in $under; do
 		echo "---- \$s: self, under \$p (samples)"
 		/mirror/perf report -i /tmp/\$s.data --stdio --no-children -n --sort sym \\
 			-g none -p \$p -x --percent-limit 0.05 2>/dev/null |
@@ -58,7 +74,7 @@ for s in $subjects; do
 	done
 	echo "---- \$s: samples by address in the aging hooks of secmmu.ko (.text at \$(cat /sys/module/secmmu/sections/.text 2>/dev/null))"
 	/mirror/perf script -i /tmp/\$s.data -F ip,sym -G 2>/dev/null |
-		awk '\$1 ~ /^ffffffffc/ && \$2 ~ /young|age/ { print \$1, \$2 }' | sort | uniq -c |
+		awk '\$1 ~ /^ffffffffc/ && \$2 ~ /$ips/ { print \$1, \$2 }' | sort | uniq -c |
 		sort -rn | head -${PROFILE_IPS:-0}
 	echo "---- \$s: self, all"
 	/mirror/perf report -i /tmp/\$s.data --stdio --no-children -n --sort sym -g none \\
@@ -69,7 +85,7 @@ EOS
 chmod 755 "$work/mirror/run"
 step "profile: initramfs"
 SECMMU_KVM=1 SECMMU_MIRROR_DIR=$work/mirror SECMMU_EXTRA_KOS=$work/secmmu_floor.ko \
-SECMMU_EXTRA_BINS="$work/secmmu-bench $kvm/secmmu-realage-kvm" \
+SECMMU_EXTRA_BINS="$work/secmmu-bench $kvm/secmmu-realage-kvm $kvm/secmmu-real-kvm" \
 	"$SECMMU_REPO/scripts/mkinitramfs.sh" "$kver" "$kimg" "$work/secmmu.ko" \
 	"$work/initramfs.cpio.gz"
 step "profile: boot $kver (console $work/console.log), subjects: $subjects"

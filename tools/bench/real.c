@@ -24,6 +24,12 @@ static const char *const rs_kind[RS_NR] = {
 	"secmmu0", "secmmu1", "secmmu2", "secmmu3",
 };
 
+/* The name of subject kind @kind, as --real-subject takes it. */
+const char *rs_kind_name(int kind)
+{
+	return kind >= 0 && kind < RS_NR ? rs_kind[kind] : "?";
+}
+
 static bool floor_loaded;
 
 bool real_begin(const char *series, bool need_kvm)

@@ -29,6 +29,8 @@ enum {
 	RS_NR = RS_SECMMU + 4,
 };
 
+const char *rs_kind_name(int kind);
+
 struct rsub {
 	char name[40];			/* the record's case */
 	const char *role;

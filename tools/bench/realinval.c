@@ -67,6 +67,8 @@ void series_realinval(void)
 			     cfg.inval_max_mb, reps = cfg.reps, mb, nmb = 0, r, i;
 	static double us[8][3][RI_ALL][MAX_SAMPLES], kb[8][RI_ALL][MAX_SAMPLES];
 	unsigned int mbs[8];
+	const char *only = getenv("SECMMU_REALINVAL_ONLY");
+	const char *only_op = getenv("SECMMU_REALINVAL_OP");
 	char ans[64];
 
 	if (!cfg.quick && reps < 9)
@@ -88,6 +90,15 @@ void series_realinval(void)
 		int kd = kind[k % nk];
 
 		s->thp = k >= nk;
+		/*
+		 * Profiling (scripts/profile-realage.sh): SECMMU_REALINVAL_ONLY=
+		 * KIND runs "none" and that one, SECMMU_REALINVAL_THP=1 over THP
+		 * only, SECMMU_REALINVAL_OP=OP that call only.
+		 */
+		if (only && kd != RS_NONE && strcmp(only, rs_kind_name(kd)))
+			continue;
+		if (getenv("SECMMU_REALINVAL_THP") && !s->thp)
+			continue;
 		s->role = ri_role(kd);
 		if (kd >= RS_SECMMU)
 			snprintf(s->name, sizeof(s->name), "secmmu %s",
@@ -110,7 +121,8 @@ void series_realinval(void)
 					double t, h = 0;
 
 					/* THP from 4 MiB: 1 MiB is no 2 MiB page. */
-					if (!s->live || (s->thp && mbs[i] < 4))
+					if (!s->live || (s->thp && mbs[i] < 4) ||
+					    (only_op && strcmp(only_op, ri_op[op])))
 						continue;
 					rsub_ask(s, ans, sizeof(ans), "inval %d %u", op, mbs[i]);
 					if (sscanf(ans, "%lf %lf", &t, &h) < 1)
@@ -124,7 +136,8 @@ void series_realinval(void)
 				struct rsub *s = &subj[k];
 				char kase[96];
 
-				if (!s->live || (s->thp && mbs[i] < 4))
+				if (!s->live || (s->thp && mbs[i] < 4) ||
+				    (only_op && strcmp(only_op, ri_op[op])))
 					continue;
 				snprintf(kase, sizeof(kase), "%.39s, %s %u MiB", s->name,
 					 ri_op[op], mbs[i]);
