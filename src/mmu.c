@@ -344,11 +344,13 @@ static void clear_heads(struct secmmu_vm *vm, const struct secmmu_layout *l,
 /*
  * The chunk of memslot gfns from @c that secmmu_zap_gfn_range() zaps
  * without a yield: ZAP_CHUNK-aligned, or where only huge leaves may map
- * (huge.h: its block's bit clear, so every 4 KiB head of it is empty and
- * no 4 KiB leaf maps it, mmu_lock held for write) the rest of the block,
- * with @*heads false: there is no head to empty.  A block has at most
- * one huge leaf per aliasing view range, as a gfn has one leaf per view:
- * a chunk is one walk from the root, not eight finding the same leaf.
+ * (huge.h: a block's bit clear, so every 4 KiB head of it is empty and
+ * no 4 KiB leaf maps it, mmu_lock held for write) the rest of the block
+ * and of up to ZAP_CHUNK - 1 such blocks after it, with @*heads false:
+ * there is no head to empty.  A block has at most one huge leaf per
+ * aliasing view range, as a gfn has one leaf per view, so such a chunk
+ * does no more work than a chunk of ZAP_CHUNK gfns; it is one walk from
+ * the root over up to 128 MiB of huge leaves, not eight walks per leaf.
  */
 static u64 zap_chunk_end(const struct secmmu_layout *l, u64 c, u64 end,
 			 bool *heads)
@@ -358,12 +360,16 @@ static u64 zap_chunk_end(const struct secmmu_layout *l, u64 c, u64 end,
 	*heads = true;
 	if (slot && slot->hrmap) {
 		u64 idx = c - slot->base_gfn, first = slot->hva >> PAGE_SHIFT;
+		u64 last = min(end, slot->base_gfn + slot->npages) - slot->base_gfn;
+		u64 blk = secmmu_slot_block(slot, idx);
+		unsigned int n;
 
-		if (!test_bit(secmmu_slot_block(slot, idx), secmmu_slot_small(slot))) {
-			*heads = false;
+		for (n = 0; n < ZAP_CHUNK && idx < last &&
+		     !test_bit(blk, secmmu_slot_small(slot)); n++, blk++)
 			idx = ((first + idx) | (SECMMU_HUGE_PAGES - 1)) + 1 - first;
-			return min3(end, slot->base_gfn + slot->npages,
-				    slot->base_gfn + idx);
+		if (n) {
+			*heads = false;
+			return slot->base_gfn + min(idx, last);
 		}
 	}
 	return min(round_down(c, ZAP_CHUNK) + ZAP_CHUNK, end);

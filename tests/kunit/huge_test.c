@@ -262,6 +262,49 @@ static void huge_mixed_block(struct kunit *test)
 }
 
 /*
+ * A memslot gfn-range zap (an invalidation's) over blocks only huge leaves
+ * map takes every block's leaf in every view: the rmap modes zap such
+ * blocks several to a chunk, in one walk (mmu.c: zap_chunk_end()).
+ */
+static void huge_gfn_zap_every_block(struct kunit *test)
+{
+	struct secmmu_vm *vm = huge_vm(test);
+	bool rmap = *(const u32 *)test->param_value != SECMMU_RMAP_TABLE_WALK;
+	struct secmmu_pt_cache cache = {};
+	u64 b;
+	u32 v;
+
+	for (v = 0; v < VIEWS; v++)
+		for (b = 0; b < BLOCKS; b++)
+			KUNIT_ASSERT_EQ(test, map(vm, &cache, v, b * SECMMU_HUGE_PAGES + 7,
+						  2, true), 0);
+	KUNIT_ASSERT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_HUGE_MAPPED),
+			(u64)BLOCKS * VIEWS);
+	write_lock(&vm->mmu_lock);
+	secmmu_zap_gfn_range(vm, secmmu_layout_locked(vm), 0, PAGES, 0);
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_HUGE_MAPPED), 0ULL);
+	KUNIT_EXPECT_EQ(test, secmmu_stat_read(vm, SECMMU_STAT_MAPPED), 0ULL);
+	for (b = 0; b < BLOCKS; b++) {
+		u64 gfn = b * SECMMU_HUGE_PAGES;
+
+		for (v = 0; v < VIEWS; v++) {
+			int level;
+
+			KUNIT_EXPECT_FALSE_MSG(test,
+					       spte_present(secmmu_spte_lookup(vm, v, gfn,
+									       &level)),
+					       "view %u block %llu", v, b);
+		}
+		if (rmap)
+			KUNIT_EXPECT_EQ(test, READ_ONCE(*hhead(vm, gfn)), 0UL);
+	}
+	for (v = 0; v < VIEWS; v++)
+		secmmu_kunit_zap(vm, v, 0, U64_MAX, true);
+	secmmu_pt_cache_free(vm, &cache);
+}
+
+/*
  * A huge leaf in the way of a 4 KiB fault goes from its own block's head,
  * not from the head of the block the faulting gfn maps: here view 1's
  * gfn 5 is made to map memslot gfn 517 (block 1) under the huge leaf of
@@ -417,6 +460,7 @@ static struct kunit_case huge_cases[] = {
 	KUNIT_CASE_PARAM(huge_in_the_way_leaves_own_head, huge_mode_gen_params),
 	KUNIT_CASE_PARAM(huge_hook_one_page, huge_mode_gen_params),
 	KUNIT_CASE_PARAM(huge_mixed_block, huge_mode_gen_params),
+	KUNIT_CASE_PARAM(huge_gfn_zap_every_block, huge_mode_gen_params),
 	KUNIT_CASE_PARAM_ATTR(huge_races_two_cpus, huge_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
