@@ -117,6 +117,17 @@ static void check_yields(struct __test_metadata *_metadata, int vm,
 	check_yielded(_metadata, vm, y0, what);
 }
 
+/* munmap() the whole slot's memory: every leaf zapped, yielding. */
+static void munmap_yields(struct __test_metadata *_metadata, int vm, char *mem,
+			  const char *what)
+{
+	__u64 y0 = smu_t_stat(_metadata, vm, SECMMU_STAT_ZAP_YIELDS);
+	__u64 z0 = smu_t_stat(_metadata, vm, SECMMU_STAT_SPTES_ZAPPED);
+
+	ASSERT_EQ(0, munmap(mem, NPAGES * PAGE));
+	check_yields(_metadata, vm, y0, z0, what);
+}
+
 /*
  * Run on CPU 0, beside spin(), with NUMA hinting off: it would zap leaves
  * behind the counts.  Returns what numa_hint_restore() puts back.
@@ -167,10 +178,7 @@ TEST_F_TIMEOUT(zy, munmap_and_delete, 900)
 
 	stop = 0;
 	ASSERT_EQ(0, pthread_create(&t, NULL, spin, NULL));
-	y0 = smu_t_stat(_metadata, vm, SECMMU_STAT_ZAP_YIELDS);
-	z0 = smu_t_stat(_metadata, vm, SECMMU_STAT_SPTES_ZAPPED);
-	ASSERT_EQ(0, munmap(mem, NPAGES * PAGE));
-	check_yields(_metadata, vm, y0, z0, "munmap");
+	munmap_yields(_metadata, vm, mem, "munmap");
 
 	/* The same through a memslot delete (tables freed too). */
 	mem = smu_mmap_anon(NPAGES * PAGE);
@@ -202,7 +210,6 @@ TEST_F_TIMEOUT(zy, munmap_and_delete, 900)
  */
 TEST_F_TIMEOUT(zy, munmap_table_walk, 900)
 {
-	__u64 y0, z0;
 	long nb;
 	pthread_t t;
 	int vm, vcpu;
@@ -212,10 +219,7 @@ TEST_F_TIMEOUT(zy, munmap_table_walk, 900)
 	setup(_metadata, &vm, &vcpu, &mem, SECMMU_RMAP_TABLE_WALK);
 	stop = 0;
 	ASSERT_EQ(0, pthread_create(&t, NULL, spin, NULL));
-	y0 = smu_t_stat(_metadata, vm, SECMMU_STAT_ZAP_YIELDS);
-	z0 = smu_t_stat(_metadata, vm, SECMMU_STAT_SPTES_ZAPPED);
-	ASSERT_EQ(0, munmap(mem, NPAGES * PAGE));
-	check_yields(_metadata, vm, y0, z0, "munmap, table walk");
+	munmap_yields(_metadata, vm, mem, "munmap, table walk");
 	stop = 1;
 	pthread_join(t, NULL);
 	numa_hint_restore(nb);

@@ -58,6 +58,17 @@ static const char *ri_role(int kind)
 	       kind == RS_FLOOR ? "floor" : kind == RS_KVM ? "kvm" : "secmmu";
 }
 
+/*
+ * Does subject @s run call @op over @mb MiB?  THP from 4 MiB (1 MiB is no
+ * 2 MiB page); @only_op: that call only (SECMMU_REALINVAL_OP).
+ */
+static bool ri_runs(const struct rsub *s, unsigned int mb, int op,
+		    const char *only_op)
+{
+	return s->live && !(s->thp && mb < 4) &&
+	       !(only_op && strcmp(only_op, ri_op[op]));
+}
+
 void series_realinval(void)
 {
 	static struct rsub subj[RI_ALL];
@@ -120,9 +131,7 @@ void series_realinval(void)
 					struct rsub *s = &subj[j];
 					double t, h = 0;
 
-					/* THP from 4 MiB: 1 MiB is no 2 MiB page. */
-					if (!s->live || (s->thp && mbs[i] < 4) ||
-					    (only_op && strcmp(only_op, ri_op[op])))
+					if (!ri_runs(s, mbs[i], op, only_op))
 						continue;
 					rsub_ask(s, ans, sizeof(ans), "inval %d %u", op, mbs[i]);
 					if (sscanf(ans, "%lf %lf", &t, &h) < 1)
@@ -136,8 +145,7 @@ void series_realinval(void)
 				struct rsub *s = &subj[k];
 				char kase[96];
 
-				if (!s->live || (s->thp && mbs[i] < 4) ||
-				    (only_op && strcmp(only_op, ri_op[op])))
+				if (!ri_runs(s, mbs[i], op, only_op))
 					continue;
 				snprintf(kase, sizeof(kase), "%.39s, %s %u MiB", s->name,
 					 ri_op[op], mbs[i]);

@@ -184,9 +184,8 @@ static void cmd_vcpu(unsigned long ms, unsigned long zapdiv)
  * a libgcc call per word; the real* boots run -cpu max, which has popcnt,
  * so the scan is the same instruction on both sides there.
  */
-#if defined(__x86_64__)
-__attribute__((target("popcnt")))
-static __u64 count_bits_popcnt(const __u64 *b, size_t words)
+static inline __attribute__((always_inline)) __u64
+count_bits_loop(const __u64 *b, size_t words)
 {
 	__u64 n = 0;
 	size_t w;
@@ -195,20 +194,23 @@ static __u64 count_bits_popcnt(const __u64 *b, size_t words)
 		n += __builtin_popcountll(b[w]);
 	return n;
 }
+
+#if defined(__x86_64__)
+/* The loop inlined where popcnt may be used. */
+__attribute__((target("popcnt")))
+static __u64 count_bits_popcnt(const __u64 *b, size_t words)
+{
+	return count_bits_loop(b, words);
+}
 #endif
 
 static __u64 count_bits(const __u64 *b, size_t words)
 {
-	__u64 n = 0;
-	size_t w;
-
 #if defined(__x86_64__)
 	if (__builtin_cpu_supports("popcnt"))
 		return count_bits_popcnt(b, words);
 #endif
-	for (w = 0; w < words; w++)
-		n += __builtin_popcountll(b[w]);
-	return n;
+	return count_bits_loop(b, words);
 }
 
 static void cmd_dirty(unsigned long stride)
