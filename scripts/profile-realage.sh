@@ -67,10 +67,8 @@ for s in $subjects; do
 	/mirror/perf report -i /tmp/\$s.data --stdio --children -n --sort sym -g none \\
 		--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^\$' | head -60
 	for p in $under; do
-		echo "---- \$s: self, under \$p (samples)"
-		/mirror/perf report -i /tmp/\$s.data --stdio --no-children -n --sort sym \\
-			-g none -p \$p -x --percent-limit 0.05 2>/dev/null |
-			grep -v '^#' | grep -v '^\$' | head -40
+		/mirror/perf script -i /tmp/\$s.data -F ip,sym 2>/dev/null |
+			awk -v p=\$p -v s=\$s -f /mirror/chain.awk
 	done
 	echo "---- \$s: samples by address in the aging hooks of secmmu.ko (.text at \$(cat /sys/module/secmmu/sections/.text 2>/dev/null))"
 	/mirror/perf script -i /tmp/\$s.data -F ip,sym -G 2>/dev/null |
@@ -83,6 +81,39 @@ for s in $subjects; do
 done
 EOS
 chmod 755 "$work/mirror/run"
+# Samples whose call chain holds function p: by the function each fell in
+# (self), and by every function on their chains (children, each once).
+cat >"$work/mirror/chain.awk" <<'EOA'
+function flush(i, hit) {
+	for (i = 1; i <= n; i++)
+		if (sym[i] == p)
+			hit = 1
+	if (hit) {
+		tot++
+		self[sym[1]]++
+		for (i = 1; i <= n; i++)
+			if (!(sym[i] in seen)) {
+				seen[sym[i]] = 1
+				ch[sym[i]]++
+			}
+		for (i in seen)
+			delete seen[i]
+	}
+	n = 0
+}
+NF == 0 { flush(); next }
+{ sym[++n] = $2 }
+END {
+	flush()
+	printf "---- %s: %d samples under %s; self, then children (samples)\n", s, tot, p
+	for (f in self)
+		printf "%8d self     %s\n", self[f], f | "sort -rn | head -40"
+	close("sort -rn | head -40")
+	for (f in ch)
+		printf "%8d children %s\n", ch[f], f | "sort -rn | head -40"
+	close("sort -rn | head -40")
+}
+EOA
 step "profile: initramfs"
 SECMMU_KVM=1 SECMMU_MIRROR_DIR=$work/mirror SECMMU_EXTRA_KOS=$work/secmmu_floor.ko \
 SECMMU_EXTRA_BINS="$work/secmmu-bench $kvm/secmmu-realage-kvm $kvm/secmmu-real-kvm" \
