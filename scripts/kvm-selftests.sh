@@ -36,7 +36,7 @@ run_logged "kvm-headers-$series" make -C "$src" O="$hdrs" ARCH=x86_64 headers >&
 # Our program's source, copied when its content differs: make decides by
 # mtime, and the cache is shared by every checkout.
 mkdir -p "$dir/src"
-for f in realage-kvm.c real-kvm.c bench-kvm.mk; do
+for f in realage-kvm.c real-kvm.c unaged.h bench-kvm.mk; do
 	cmp -s "$SECMMU_REPO/tools/bench/kvm/$f" "$dir/src/$f" ||
 		cp "$SECMMU_REPO/tools/bench/kvm/$f" "$dir/src/$f"
 done

@@ -75,6 +75,7 @@ void snap(int vm, struct secmmu_stats *st);
 #define DELTA(a, b, s)	((double)((b)->val[s] - (a)->val[s]))
 
 void *region(size_t len, bool populate);
+void *calloc_unaged(size_t n, size_t size);
 
 /*
  * A prebuilt access list: @n ops, one per page from @gfn through @view,

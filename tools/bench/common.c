@@ -161,6 +161,31 @@ void *region(size_t len, bool populate)
 }
 
 /*
+ * Zeroed memory for @n objects of @size that the kernel's aging never
+ * sees: a real* subject's own data beside the memory under test (a vCPU's
+ * op array, read on every pass, so young on every pass).  Locked, so
+ * that MGLRU's walk passes its VMA by (should_skip_vma(): VM_LOCKED) and
+ * a subject's aging pass ages the memory under test and nothing of the
+ * bench's (KVM's subjects lock their memslot 0 the same way:
+ * tools/bench/kvm/unaged.h).  Freed with the process.
+ */
+void *calloc_unaged(size_t n, size_t size)
+{
+	size_t len = n * size;
+	void *p;
+
+	if (!n || len / n != size)
+		die("%s: %zu x %zu", __func__, n, size);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap %zu: %s", len, strerror(errno));
+	if (mlock(p, len))
+		die("mlock %zu: %s", len, strerror(errno));
+	return p;
+}
+
+/*
  * A prebuilt access list: @n ops, one per page from @gfn through @view,
  * @len bytes each (all into/from one buffer, like the memcpy baseline).
  */

@@ -165,9 +165,7 @@ int realage_subject(const char *kind, const char *mib)
 		vcpu = smu_create_vcpu(vm, 0);
 		if (vcpu < 0 || smu_set_memslot(vm, 0, 0, RA_GFN0, np, mem) < 0)
 			die("realage: secmmu vCPU or memslot");
-		op = calloc(np, sizeof(*op));
-		if (!op)
-			die("realage: calloc");
+		op = calloc_unaged(np, sizeof(*op));
 		for (i = 0; i < np; i++)
 			smu_op(&op[i], 0, SMU_GPA(RA_GFN0 + i), &word, sizeof(word), false);
 		vcpu_reads(vcpu, op, np);

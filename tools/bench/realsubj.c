@@ -130,9 +130,7 @@ static void cmd_mem(unsigned long mib, bool log)
 	if (vm >= 0) {
 		CHECK(smu_set_memslot(vm, 2, 0, RS_MEM_GFN, mem_np, mem));
 		mem_ops.n = mem_np;
-		mem_ops.op = calloc(mem_np, sizeof(*mem_ops.op));
-		if (!mem_ops.op)
-			die("calloc");
+		mem_ops.op = calloc_unaged(mem_np, sizeof(*mem_ops.op));
 		for (i = 0; i < mem_np; i++)
 			smu_op(&mem_ops.op[i], 0, SMU_GPA(RS_MEM_GFN + i), &word,
 			       sizeof(word), true);

@@ -8,10 +8,12 @@
 
 KVM_BENCH_SRC ?= $(error KVM_BENCH_SRC: directory of realage-kvm.c)
 
-$(OUTPUT)/secmmu-realage-kvm: $(KVM_BENCH_SRC)/realage-kvm.c $(LIBKVM_OBJS)
+$(OUTPUT)/secmmu-realage-kvm: $(KVM_BENCH_SRC)/realage-kvm.c $(KVM_BENCH_SRC)/unaged.h \
+		$(LIBKVM_OBJS)
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) $(TARGET_ARCH) $< \
 		$(LIBKVM_OBJS) $(LDLIBS) -o $@
 
-$(OUTPUT)/secmmu-real-kvm: $(KVM_BENCH_SRC)/real-kvm.c $(LIBKVM_OBJS)
+$(OUTPUT)/secmmu-real-kvm: $(KVM_BENCH_SRC)/real-kvm.c $(KVM_BENCH_SRC)/unaged.h \
+		$(LIBKVM_OBJS)
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) $(TARGET_ARCH) $< \
 		$(LIBKVM_OBJS) $(LDLIBS) -o $@

@@ -66,6 +66,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall_common.h"
+#include "unaged.h"
 
 #define RK_PAGE		4096ULL
 #define RK_INV_SLOT	1
@@ -313,6 +314,7 @@ int main(int argc, char **argv)
 	vcpu = vm_vcpu_add(vm, 0, guest_code);
 	virt_map(vm, RK_INV_GPA, RK_INV_GPA, maxpages);
 	virt_map(vm, RK_MEM_GPA, RK_MEM_GPA, maxpages);
+	lock_slot0(vm);
 	fprintf(reply, "ready\n");
 
 	while (fgets(line, sizeof(line), stdin)) {

@@ -32,6 +32,7 @@
 #include "memstress.h"
 #include "processor.h"
 #include "ucall_common.h"
+#include "unaged.h"
 
 static FILE *reply;
 
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
 	vm = memstress_create_vm(VM_MODE_DEFAULT, 1, mib << 20, 1,
 				 argc == 3 ? VM_MEM_SRC_ANONYMOUS_THP :
 				 VM_MEM_SRC_ANONYMOUS, false);
+	lock_slot0(vm);
 	memstress_set_write_percent(vm, 100);
 	va = &memstress_args.vcpu_args[0];
 	psize = memstress_args.guest_page_size;
