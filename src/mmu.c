@@ -80,8 +80,10 @@ void secmmu_leaf_bad_change(struct secmmu_vm *vm, u64 old, u64 new)
  * D bit.  The vCPUs' and aging's lockless A/D (and dirty fast path W)
  * updates change none of that and do not come here.
  */
-void secmmu_leaf_changed(struct secmmu_vm *vm, u64 *sptep, unsigned long *head,
-			 struct secmmu_rmap_spares *sp, u64 old, u64 new)
+static __always_inline void leaf_changed(struct secmmu_vm *vm, u64 *sptep,
+					 unsigned long *head,
+					 struct secmmu_rmap_spares *sp,
+					 u64 old, u64 new)
 {
 	bool huge = spte_huge(old | new);
 
@@ -115,11 +117,18 @@ void secmmu_leaf_changed(struct secmmu_vm *vm, u64 *sptep, unsigned long *head,
 	}
 }
 
+void secmmu_leaf_changed(struct secmmu_vm *vm, u64 *sptep, unsigned long *head,
+			 struct secmmu_rmap_spares *sp, u64 old, u64 new)
+{
+	leaf_changed(vm, sptep, head, sp, old, new);
+}
+
+/* A zap's leaf_changed(), inlined: @new is 0, so only its zap case. */
 static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
 {
 	u64 old = xchg(sptep, 0);
 
-	secmmu_leaf_changed(vm, sptep, head, NULL, old, 0);
+	leaf_changed(vm, sptep, head, NULL, old, 0);
 	return spte_present(old);
 }
 
@@ -261,21 +270,24 @@ static void zap_walk(struct zap *z, struct secmmu_walk *w)
 	lockdep_assert_held_write(&z->vm->mmu_lock);
 
 	for (; w->valid; secmmu_walk_next(w)) {
-		if (!spte_present(it->old_spte))
-			continue;
 		z->view = w->a.view;
-		if (it->level == 1 || spte_huge(it->old_spte)) {
-			if (!secmmu_iter_covered(it))
-				secmmu_stat_inc(z->vm, SECMMU_STAT_HUGE_ZAPPED_PARTIAL);
-			zap_one(z, it->sptep, it->gfn, it->level);
-		} else if (it->level == it->min_level && secmmu_iter_covered(it)) {
-			WRITE_ONCE(*it->sptep, 0);
-			free_unlinked(z, secmmu_pt_child(it->old_spte), it->level - 1,
-				      it->gfn);
-		} else {
-			continue;	/* descend, or not covered */
-		}
-		secmmu_iter_cond_resched(z, it);
+		/* A table of leaves in one loop: secmmu_iter_next_leaf(). */
+		do {
+			if (!spte_present(it->old_spte))
+				continue;
+			if (it->level == 1 || spte_huge(it->old_spte)) {
+				if (!secmmu_iter_covered(it))
+					secmmu_stat_inc(z->vm, SECMMU_STAT_HUGE_ZAPPED_PARTIAL);
+				zap_one(z, it->sptep, it->gfn, it->level);
+			} else if (it->level == it->min_level && secmmu_iter_covered(it)) {
+				WRITE_ONCE(*it->sptep, 0);
+				free_unlinked(z, secmmu_pt_child(it->old_spte),
+					      it->level - 1, it->gfn);
+			} else {
+				continue;	/* descend, or not covered */
+			}
+			secmmu_iter_cond_resched(z, it);
+		} while (secmmu_iter_next_leaf(it));
 	}
 }
 

@@ -94,6 +94,24 @@ static inline bool secmmu_iter_covered(const struct secmmu_iter *it)
 	       it->gfn + secmmu_level_pages(it->level) <= it->end;
 }
 
+/*
+ * At a leaf (level 1): go on to the next entry of the same table of
+ * leaves if it lies in the range, and the visitor did not let mmu_lock go
+ * (true); else leave @it where it is for secmmu_iter_next().  A visitor's
+ * plain loop over a table of leaves, without the general step (mmu.c:
+ * zap_walk()); the caller holds mmu_lock, so the table stays.
+ */
+static inline bool secmmu_iter_next_leaf(struct secmmu_iter *it)
+{
+	if (it->level != 1 || it->yielded || it->gfn + 1 >= it->end ||
+	    !secmmu_level_index(it->gfn + 1, 1))
+		return false;
+	it->gfn++;
+	it->sptep++;
+	it->old_spte = READ_ONCE(*it->sptep);
+	return true;
+}
+
 u64 *secmmu_pt_alloc(struct secmmu_vm *vm, gfp_t gfp);
 void secmmu_pt_free(struct secmmu_vm *vm, u64 *table);
 void secmmu_pt_free_rcu(struct secmmu_vm *vm, u64 __rcu *table);
