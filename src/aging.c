@@ -565,6 +565,24 @@ static __always_inline const struct secmmu_layout *hook_layout(struct secmmu_vm 
 }
 
 /*
+ * A call's counters and trace when it asked @n pages (a run): the hook's,
+ * @nr_young young pages, the heads' counts @c.  Returns young.
+ */
+static __always_inline bool hook_count_run(struct secmmu_vm *vm, unsigned long start,
+					   u64 n, u32 mode, enum secmmu_hook hook,
+					   u64 nr_young, const struct age_counts *c,
+					   bool *fast)
+{
+	hook_count_call(vm, hook, nr_young);
+	age_counts_add(vm, c);
+	if (nr_young)
+		secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, nr_young);
+	*fast = !c->locked;
+	trace_secmmu_age(start, n, nr_young, 0, mode, true);
+	return nr_young;
+}
+
+/*
  * A hook call that is not one page in one memslot: a batch (7.2's large
  * folios; none or one in 6.12's MGLRU walk), a page in more than one
  * memslot, or one whose SINGLE_LOCKLESS head has more leaves (the
@@ -593,13 +611,62 @@ static noinline bool age_hook_range(struct secmmu_vm *vm, unsigned long start,
 		hook_rcu_unlock(rcu);
 	}
 	req.nr_young = max_t(u64, req.nr_young, young);
-	hook_count_call(vm, hook, req.nr_young);
-	age_counts_add(vm, &req.c);
-	if (req.nr_young)
-		secmmu_stat_add(vm, SECMMU_STAT_AGE_YOUNG, req.nr_young);
-	*fast = !req.c.locked;
-	trace_secmmu_age(start, n, req.nr_young, 0, mode, true);
-	return req.nr_young;
+	return hook_count_run(vm, start, n, mode, hook, req.nr_young, &req.c, fast);
+}
+
+/*
+ * A hook call for one hva-aligned 2 MiB block (a PMD-mapped THP: 6.12's
+ * MGLRU walk, folio_referenced(), page_idle) in an rmap mode, over a
+ * block whose 4 KiB heads are all empty (huge.h: its bit clear): the
+ * block's huge-leaf head alone, as age_slot_page() ages a page's heads,
+ * and the counters the run walk would add.  Any other case goes to
+ * age_hook_range(): a block 4 KiB leaves may map, one no memslot or more
+ * than one holds whole, a SINGLE_LOCKLESS head with more leaves (its
+ * fallback takes mmu_lock), the table walk.
+ */
+static noinline bool age_hook_block(struct secmmu_vm *vm, unsigned long start,
+				    u32 mode, enum secmmu_hook hook, bool *fast)
+{
+	unsigned long end = start + (SECMMU_HUGE_PAGES << PAGE_SHIFT);
+	enum age_how how = age_how(mode, false);
+	const struct secmmu_slot *s = NULL, *t;
+	enum age_answer hr = AGE_FAILED;
+	const struct secmmu_layout *l;
+	struct age_counts c = {};
+	u64 idx = 0, blk;
+	bool rcu;
+	u32 used;
+
+	rcu = hook_rcu_lock();
+	l = hook_layout(vm);
+	for (used = l->slots_ever_used; used; used &= used - 1) {
+		t = &l->slots[__ffs(used)];
+		if (t->hva >= end || t->hva + (t->npages << PAGE_SHIFT) <= start)
+			continue;
+		if (s || !slot_holds(t, start, &idx) ||
+		    idx + SECMMU_HUGE_PAGES > t->npages) {
+			s = NULL;	/* part of it, or a second memslot */
+			break;
+		}
+		s = t;
+	}
+	if (s && s->hrmap && how != AGE_TABLES) {
+		blk = secmmu_slot_block(s, idx);
+		if (!test_bit(blk, secmmu_slot_small(s))) {
+			if (how == AGE_UNDER_MMU_LOCK)
+				write_lock(&vm->mmu_lock);
+			hr = age_head(vm, &s->hrmap[blk], how, hook != SECMMU_HOOK_TEST,
+				      true, &c);
+			if (how == AGE_UNDER_MMU_LOCK)
+				write_unlock(&vm->mmu_lock);
+		}
+	}
+	hook_rcu_unlock(rcu);
+	if (hr == AGE_FAILED)	/* nothing aged: the run walk does it all */
+		return age_hook_range(vm, start, end, mode, hook, false, fast);
+	c.pages = SECMMU_HUGE_PAGES;
+	return hook_count_run(vm, start, SECMMU_HUGE_PAGES, mode, hook,
+			      hr == AGE_YOUNG ? SECMMU_HUGE_PAGES : 0, &c, fast);
 }
 
 /*
@@ -638,8 +705,9 @@ static __always_inline void hook_count(struct secmmu_vm *vm, enum secmmu_hook ho
  * Sized for what they are called with: one page (6.12's MGLRU walk, the
  * rmap's folio_referenced(), page_idle: age_one_page(), no bitmap, chunk
  * or memo, the table walk through the leaf iterator) or a few (7.2
- * batches a large folio's PTEs; a PMD-mapped THP is 512: the rmap run
- * remembers its huge block, the table walk goes by chunks), the memslots
+ * batches a large folio's PTEs; a PMD-mapped THP is 512: in the rmap
+ * modes its block's one huge-leaf head, age_hook_block(), the table walk
+ * by chunks), the memslots
  * found by looking only at the ones ever used.  One page costs no call
  * (the mmu_notifier ops are these functions, the walk inlined into each),
  * one counter update (hook_count()) and no read-side section of its own
@@ -673,8 +741,13 @@ static __always_inline bool age_hook(struct secmmu_vm *vm, unsigned long start,
 
 	start = round_down(start, PAGE_SIZE);
 	end = round_up(end, PAGE_SIZE);
-	if (unlikely(end - start != PAGE_SIZE))
+	if (unlikely(end - start != PAGE_SIZE)) {
+		if (end - start == SECMMU_HUGE_PAGES << PAGE_SHIFT &&
+		    IS_ALIGNED(start, SECMMU_HUGE_PAGES << PAGE_SHIFT) &&
+		    how != AGE_TABLES)
+			return age_hook_block(vm, start, mode, hook, fast);
 		return age_hook_range(vm, start, end, mode, hook, false, fast);
+	}
 	rcu = hook_rcu_lock();
 	l = hook_layout(vm);
 	/* The memslots ever used, inline: the common case is one. */
