@@ -27,12 +27,21 @@
 #include "vm.h"
 #include "walk.h"
 
-static void propagate_dirty(struct secmmu_vm *vm, u64 spte)
+static __always_inline void propagate_dirty(struct secmmu_vm *vm, u64 spte)
 {
 	struct folio *folio = page_folio(pfn_to_page(spte_pfn(spte)));
 
 	if (!folio_test_dirty(folio)) {
-		folio_mark_dirty(folio);
+		/*
+		 * An anonymous folio outside the swap cache has no mapping
+		 * to tell: folio_mark_dirty() would only set the flag (two
+		 * calls a leaf on a zap's path); KVM sets it so for every
+		 * page.  Any other goes through its mapping's dirty_folio().
+		 */
+		if (folio_test_anon(folio) && !folio_test_swapcache(folio))
+			folio_set_dirty(folio);
+		else
+			folio_mark_dirty(folio);
 		secmmu_stat_inc(vm, SECMMU_STAT_DIRTY_PROPAGATED);
 	}
 }
@@ -124,7 +133,8 @@ void secmmu_leaf_changed(struct secmmu_vm *vm, u64 *sptep, unsigned long *head,
 }
 
 /* A zap's leaf_changed(), inlined: @new is 0, so only its zap case. */
-static bool zap_leaf(struct secmmu_vm *vm, u64 *sptep, unsigned long *head)
+static __always_inline bool zap_leaf(struct secmmu_vm *vm, u64 *sptep,
+				     unsigned long *head)
 {
 	u64 old = xchg(sptep, 0);
 
@@ -172,7 +182,7 @@ void secmmu_zap_yielded(struct secmmu_vm *vm)
 }
 
 /* True when the lock was dropped (the caller re-walks from the root). */
-static bool zap_cond_resched(struct zap *z)
+static __always_inline bool zap_cond_resched(struct zap *z)
 {
 	struct secmmu_vm *vm = z->vm;
 
@@ -210,7 +220,8 @@ yield:
  * After visiting @it's entry: let mmu_lock go if it is time to
  * (zap_cond_resched()); the walk then goes on from the root (pgtable.h).
  */
-static void secmmu_iter_cond_resched(struct zap *z, struct secmmu_iter *it)
+static __always_inline void secmmu_iter_cond_resched(struct zap *z,
+						     struct secmmu_iter *it)
 {
 	it->yielded = zap_cond_resched(z);
 }
@@ -219,7 +230,7 @@ static void secmmu_iter_cond_resched(struct zap *z, struct secmmu_iter *it)
  * Zap the leaf at @level for @gfn.  A huge leaf always leaves its block's
  * head: secmmu_zap_gfn_range() empties 4 KiB heads wholesale, never those.
  */
-static void zap_one(struct zap *z, u64 *sptep, u64 gfn, int level)
+static __always_inline void zap_one(struct zap *z, u64 *sptep, u64 gfn, int level)
 {
 	bool rmap = z->rmap || level > 1;
 
