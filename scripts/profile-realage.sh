@@ -15,6 +15,9 @@
 #      PROFILE_SERIES=realinval (the invalidations instead, under
 #      __mmu_notifier_invalidate_range_start; PROFILE_OP=munmap,
 #      MADV_DONTNEED or mprotect: that call only),
+#      PROFILE_UNDER="FUNC..." (the functions whose samples are counted by
+#      call chain; default: the series' hooks or invalidation, and
+#      lru_gen_seq_write),
 #      PROFILE_OUT=FILE (default out/profile-SERIES.txt)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +36,7 @@ realinval)
 *)
 	die "PROFILE_SERIES: realage or realinval, not $series" ;;
 esac
+under=${PROFILE_UNDER:-$under}
 out=${PROFILE_OUT:-$SECMMU_REPO/out/profile-$series.txt}
 perf=$(command -v perf) || die "no perf (apt-get install linux-perf)"
 work=$SECMMU_CACHE/qemu/profile-$SECMMU_REPO_KEY
