@@ -633,7 +633,7 @@ static noinline bool age_hook_block(struct secmmu_vm *vm, unsigned long start,
 	enum age_answer hr = AGE_FAILED;
 	const struct secmmu_layout *l;
 	struct age_counts c = {};
-	u64 idx = 0, blk;
+	u64 idx = 0;
 	bool rcu;
 	u32 used;
 
@@ -650,15 +650,18 @@ static noinline bool age_hook_block(struct secmmu_vm *vm, unsigned long start,
 		}
 		s = t;
 	}
-	if (s && s->hrmap && how != AGE_TABLES) {
-		blk = secmmu_slot_block(s, idx);
-		if (!test_bit(blk, secmmu_slot_small(s))) {
-			if (how == AGE_UNDER_MMU_LOCK)
-				write_lock(&vm->mmu_lock);
-			hr = age_head(vm, &s->hrmap[blk], how, hook != SECMMU_HOOK_TEST,
-				      true, &c);
-			if (how == AGE_UNDER_MMU_LOCK)
-				write_unlock(&vm->mmu_lock);
+	/* Only huge leaves map the block (its bit clear): its head answers. */
+	if (s && s->hrmap && how != AGE_TABLES &&
+	    !test_bit(secmmu_slot_block(s, idx), secmmu_slot_small(s))) {
+		unsigned long *head = &s->hrmap[secmmu_slot_block(s, idx)];
+		bool clear = hook != SECMMU_HOOK_TEST;
+
+		if (how == AGE_UNDER_MMU_LOCK) {
+			write_lock(&vm->mmu_lock);
+			hr = age_head(vm, head, AGE_UNDER_MMU_LOCK, clear, true, &c);
+			write_unlock(&vm->mmu_lock);
+		} else {
+			hr = age_head(vm, head, how, clear, true, &c);
 		}
 	}
 	hook_rcu_unlock(rcu);
