@@ -650,8 +650,11 @@ static noinline bool age_hook_block(struct secmmu_vm *vm, unsigned long start,
 		}
 		s = t;
 	}
-	/* Only huge leaves map the block (its bit clear): its head answers. */
-	if (s && s->hrmap && how != AGE_TABLES &&
+	/*
+	 * Only huge leaves map the block (its bit clear): its head answers.
+	 * (No rmap, no hrmap: TABLE_WALK never gets here, age_hook().)
+	 */
+	if (s && s->hrmap &&
 	    !test_bit(secmmu_slot_block(s, idx), secmmu_slot_small(s))) {
 		unsigned long *head = &s->hrmap[secmmu_slot_block(s, idx)];
 		bool clear = hook != SECMMU_HOOK_TEST;
