@@ -17,6 +17,9 @@
 #      SERIES=a,b     only these series (access,age,throughput,inval,dirty,
 #                     dirtyscale,mem,numa,huge,coherence,noage; realage,
 #                     realinval,realdirty,realvcpu)
+#      THP=1          the series realage and realinval over THP only
+#                     (their 4 KiB forms left out: SECMMU_REALAGE_THP,
+#                     SECMMU_REALINVAL_THP in the guest's environment)
 #      KVER=6.12      kernel flavour or release to boot (QEMU only); 7.2 is
 #                     the mainline kernel the lead stages in
 #                     $SECMMU_CACHE/mainline-kernel-root (never built here)
@@ -142,6 +145,9 @@ else
 		# Kernel parameters take no spaces: the init splits smtest_args at ','.
 		cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 smtest_mode=bench"
 		[ $# = 0 ] || cmdline="$cmdline smtest_args=$(IFS=,; echo "$*")"
+		# A parameter the kernel does not know is in init's environment.
+		[ "$name" != real ] || [ "${THP:-0}" = 0 ] ||
+			cmdline="$cmdline SECMMU_REALAGE_THP=1 SECMMU_REALINVAL_THP=1"
 		# The console goes to this worktree's own (locked) work directory:
 		# two worktrees benchmarking at once must not write one file.
 		log=$work/console-$name.log
