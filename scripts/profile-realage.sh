@@ -67,6 +67,12 @@ echo 0 >/proc/sys/kernel/kptr_restrict
 echo -1 >/proc/sys/kernel/perf_event_paranoid
 echo 0 >/proc/sys/kernel/nmi_watchdog 2>/dev/null
 cd /tmp
+# Module text symbols, by address, for what perf leaves [unknown]
+# (modsym.awk): perf resolves a module it cannot find under
+# /lib/modules/\$(uname -r) from /proc/kallsyms on some kernels only.
+awk 'NF == 4 && (\$2 == "t" || \$2 == "T") { print \$1, \$3 }' /proc/kallsyms |
+	sort >/tmp/modsyms
+text=\$(sed 's/^0x//' /sys/module/secmmu/sections/.text 2>/dev/null)
 for s in $subjects; do
 	echo "==== profile \$s: $series ${SIZE_MB:-64} MiB x ${REPS:-20}"
 	$only=\$s ${THP:+$thp=1 }$op/mirror/perf record -q -a -g -e cpu-clock -o /tmp/\$s.data -- \\
@@ -77,11 +83,13 @@ for s in $subjects; do
 		--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^\$' | head -60
 	for p in $under; do
 		/mirror/perf script -i /tmp/\$s.data -F ip,sym 2>/dev/null |
+			awk -f /mirror/modsym.awk |
 			awk -v p=\$p -v s=\$s -f /mirror/chain.awk
 	done
-	echo "---- \$s: samples by address in the aging hooks of secmmu.ko (.text at \$(cat /sys/module/secmmu/sections/.text 2>/dev/null))"
+	echo "---- \$s: samples by address in the aging hooks of secmmu.ko (.text at \$text)"
 	/mirror/perf script -i /tmp/\$s.data -F ip,sym -G 2>/dev/null |
-		awk '\$1 ~ /^ffffffffc/ && \$2 ~ /$ips/ { print \$1, \$2 }' | sort | uniq -c |
+		awk -f /mirror/modsym.awk |
+		awk -v t="\$text" 't != "" && \$1 >= t && \$2 ~ /$ips/ { print \$1, \$2 }' | sort | uniq -c |
 		sort -rn | head -${PROFILE_IPS:-0}
 	echo "---- \$s: self, all"
 	/mirror/perf report -i /tmp/\$s.data --stdio --no-children -n --sort sym -g none \\
@@ -92,6 +100,38 @@ EOS
 chmod 755 "$work/mirror/run"
 # Samples whose call chain holds function p: by the function each fell in
 # (self), and by every function on their chains (children, each once).
+# perf script's "IP SYM" lines, an [unknown] SYM named from /tmp/modsyms
+# (sorted "ADDR NAME" of the modules' text): the symbol at or below IP.
+# Addresses are 16 hex digits, so compared as strings.
+cat >"$work/mirror/modsym.awk" <<'EOA'
+BEGIN {
+	while ((getline l < "/tmp/modsyms") > 0) {
+		split(l, f, " ")
+		addr[++n] = f[1]
+		name[n] = f[2]
+	}
+}
+function resolve(ip, lo, hi, mid) {
+	if (ip in memo)
+		return memo[ip]
+	memo[ip] = "[unknown]"
+	if (n && ip >= addr[1]) {
+		lo = 1
+		hi = n
+		while (lo < hi) {
+			mid = int((lo + hi + 1) / 2)
+			if (addr[mid] <= ip)
+				lo = mid
+			else
+				hi = mid - 1
+		}
+		memo[ip] = name[lo]
+	}
+	return memo[ip]
+}
+$2 == "[unknown]" && length($1) == 16 { $2 = resolve($1) }
+{ print }
+EOA
 cat >"$work/mirror/chain.awk" <<'EOA'
 function flush(i, hit) {
 	for (i = 1; i <= n; i++)
