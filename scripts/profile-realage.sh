@@ -86,7 +86,7 @@ for s in $subjects; do
 			awk -f /mirror/modsym.awk |
 			awk -v p=\$p -v s=\$s -f /mirror/chain.awk
 	done
-	echo "---- \$s: samples by address in the aging hooks of secmmu.ko (.text at \$text)"
+	echo "---- \$s: samples by address from secmmu.ko's .text (\$text) up"
 	/mirror/perf script -i /tmp/\$s.data -F ip,sym -G 2>/dev/null |
 		awk -f /mirror/modsym.awk |
 		awk -v t="\$text" 't != "" && \$1 >= t && \$2 ~ /$ips/ { print \$1, \$2 }' | sort | uniq -c |
@@ -98,8 +98,6 @@ for s in $subjects; do
 done
 EOS
 chmod 755 "$work/mirror/run"
-# Samples whose call chain holds function p: by the function each fell in
-# (self), and by every function on their chains (children, each once).
 # perf script's "IP SYM" lines, an [unknown] SYM named from /tmp/modsyms
 # (sorted "ADDR NAME" of the modules' text): the symbol at or below IP.
 # Addresses are 16 hex digits, so compared as strings.
@@ -132,6 +130,8 @@ function resolve(ip, lo, hi, mid) {
 $2 == "[unknown]" && length($1) == 16 { $2 = resolve($1) }
 { print }
 EOA
+# Samples whose call chain holds function p: by the function each fell in
+# (self), and by every function on their chains (children, each once).
 cat >"$work/mirror/chain.awk" <<'EOA'
 function flush(i, hit) {
 	for (i = 1; i <= n; i++)
