@@ -114,11 +114,10 @@ else
 		# Never start the lead's mainline build from here (ml_kernel).
 		[ -f "$SECMMU_CACHE/mainline-kernel-root/.done" ] ||
 			die "the $SECMMU_ML_SERIES kernel is not staged yet ($SECMMU_CACHE/mainline-kernel-root/.done)"
-		kver=$(cat "$SECMMU_CACHE/mainline-kernel-root/kernelrelease")
-		src_series=$SECMMU_ML_SERIES ;;
-	*)	kver=$(kver_of "${KVER:-6.12}")
-		src_series=$SECMMU_SRC_SERIES ;;
+		kver=$(cat "$SECMMU_CACHE/mainline-kernel-root/kernelrelease") ;;
+	*)	kver=$(kver_of "${KVER:-6.12}") ;;
 	esac
+	src_series=$(src_series_of "$kver")
 	work=$SECMMU_CACHE/qemu/bench-$SECMMU_REPO_KEY
 	mkdir -p "$work"
 	lock_dir "$work"

@@ -63,6 +63,15 @@ kver_of() {
 	echo "${pkg#linux-headers-}"
 }
 
+# src_series_of KVER: the series of the source tree KVER was built from
+# (KVM's selftests, lib/test_hmm_uapi.h): the mainline build's, or 6.12's.
+src_series_of() {
+	case $1 in
+	*-secmmu-ml) echo "$SECMMU_ML_SERIES" ;;
+	*) echo "$SECMMU_SRC_SERIES" ;;
+	esac
+}
+
 # kdir_of FLAVOUR|KVER: kernel headers (build) directory.
 kdir_of() {
 	local kver d

@@ -48,12 +48,8 @@ run_logged profile-module "$SECMMU_REPO/scripts/build-all.sh" "$kver"
 cp "$SECMMU_CACHE/build/$kver/secmmu.ko" "$work/secmmu.ko"
 cp "$SECMMU_CACHE/build/$kver/tests/floor/secmmu_floor.ko" "$work/secmmu_floor.ko"
 run_logged profile-bench make -C "$SECMMU_REPO/tools" OUTPUT="$work" "$work/secmmu-bench"
-# KVM's subject from the tree of the kernel booted (as bench.sh picks it).
-case "$kver" in
-*-secmmu-ml) kvm_series=$SECMMU_ML_SERIES ;;
-*) kvm_series=$SECMMU_SRC_SERIES ;;
-esac
-kvm=$("$SECMMU_REPO/scripts/kvm-selftests.sh" "$kvm_series")
+# KVM's subject from the tree of the kernel booted.
+kvm=$("$SECMMU_REPO/scripts/kvm-selftests.sh" "$(src_series_of "$kver")")
 kimg=$("$SECMMU_REPO/scripts/fetch-kernels.sh" "$kver")
 
 # /mirror (mkinitramfs.sh carries its dynamic ELF files' libraries): perf
